@@ -1,0 +1,228 @@
+package driver
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/lib/pq"
+)
+
+// StdQuerier is the part of database/sql (and sqlx) that [NewStdExecutor]
+// needs: *sql.DB, *sql.Tx, *sql.Conn, *sqlx.DB and *sqlx.Tx all have it.
+type StdQuerier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// stdBeginner is a database/sql handle that can start a transaction.
+type stdBeginner interface {
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+}
+
+// StdExecutor is an [Executor] over database/sql. It works with lib/pq and
+// with pgx's stdlib driver alike: array parameters and scan targets go
+// through lib/pq's text-literal arrays, which both accept, and times are
+// returned in UTC.
+type StdExecutor struct {
+	q     StdQuerier
+	inTx  bool
+	depth *atomic.Int64 // savepoint counter shared by a transaction's nested savepoints
+}
+
+// NewStdExecutor returns an Executor over q. When q can begin transactions
+// (*sql.DB, *sqlx.DB), Begin starts one; otherwise q is taken to be a
+// transaction already and Begin makes a savepoint in it.
+func NewStdExecutor(q StdQuerier) *StdExecutor {
+	_, canBegin := q.(stdBeginner)
+	return &StdExecutor{q: q, inTx: !canBegin, depth: new(atomic.Int64)}
+}
+
+// Querier returns the database/sql handle behind the Executor.
+func (e *StdExecutor) Querier() StdQuerier { return e.q }
+
+// Exec implements [Executor].
+func (e *StdExecutor) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := e.q.ExecContext(ctx, query, stdArgs(args)...)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("driver: rows affected: %w", err)
+	}
+	return n, nil
+}
+
+// Query implements [Executor].
+func (e *StdExecutor) Query(ctx context.Context, query string, args ...any) (Rows, error) {
+	rows, err := e.q.QueryContext(ctx, query, stdArgs(args)...)
+	if err != nil {
+		return nil, err
+	}
+	return &stdRows{rows: rows}, nil
+}
+
+// QueryRow implements [Executor].
+func (e *StdExecutor) QueryRow(ctx context.Context, query string, args ...any) Row {
+	return stdRow{row: e.q.QueryRowContext(ctx, query, stdArgs(args)...)}
+}
+
+// Begin implements [Executor].
+func (e *StdExecutor) Begin(ctx context.Context) (Tx, error) {
+	if b, ok := e.q.(stdBeginner); ok && !e.inTx {
+		tx, err := b.BeginTx(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
+		return &stdTx{StdExecutor: StdExecutor{q: tx, inTx: true, depth: new(atomic.Int64)}, tx: tx}, nil
+	}
+	name := fmt.Sprintf("asynqpg_sp_%d", e.depth.Add(1))
+	if _, err := e.q.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
+		return nil, err
+	}
+	return &stdTx{StdExecutor: StdExecutor{q: e.q, inTx: true, depth: e.depth}, savepoint: name}, nil
+}
+
+type stdTx struct {
+	StdExecutor
+	tx        *sql.Tx // nil for a savepoint
+	savepoint string
+	done      bool
+}
+
+func (t *stdTx) Commit(ctx context.Context) error {
+	if t.done {
+		return errors.New("driver: transaction already finished")
+	}
+	t.done = true
+	if t.tx != nil {
+		return t.tx.Commit()
+	}
+	_, err := t.q.ExecContext(ctx, "RELEASE SAVEPOINT "+t.savepoint)
+	return err
+}
+
+func (t *stdTx) Rollback(ctx context.Context) error {
+	if t.done {
+		return nil
+	}
+	t.done = true
+	if t.tx != nil {
+		err := t.tx.Rollback()
+		if errors.Is(err, sql.ErrTxDone) {
+			return nil
+		}
+		return err
+	}
+	if _, err := t.q.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+t.savepoint); err != nil {
+		return err
+	}
+	_, err := t.q.ExecContext(ctx, "RELEASE SAVEPOINT "+t.savepoint)
+	return err
+}
+
+type stdRows struct {
+	rows *sql.Rows
+}
+
+func (r *stdRows) Next() bool             { return r.rows.Next() }
+func (r *stdRows) Err() error             { return r.rows.Err() }
+func (r *stdRows) Close()                 { _ = r.rows.Close() }
+func (r *stdRows) Scan(dest ...any) error { return stdScan(r.rows.Scan, dest) }
+
+type stdRow struct {
+	row *sql.Row
+}
+
+func (r stdRow) Scan(dest ...any) error {
+	err := stdScan(r.row.Scan, dest)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNoRows
+	}
+	return err
+}
+
+// stdArgs normalizes the engine's parameters (see [NormalizeArgs]) and
+// turns its arrays into values both lib/pq and pgx's stdlib encode as
+// PostgreSQL arrays.
+func stdArgs(args []any) []any {
+	args = NormalizeArgs(args)
+	var out []any
+	for i, a := range args {
+		var conv any
+		switch v := a.(type) {
+		case []int64:
+			conv = pq.Int64Array(v)
+		case []string:
+			conv = pq.StringArray(v)
+		case [][]byte:
+			conv = pq.ByteaArray(v)
+		default:
+			continue
+		}
+		if out == nil {
+			out = make([]any, len(args))
+			copy(out, args)
+		}
+		out[i] = conv
+	}
+	if out == nil {
+		return args
+	}
+	return out
+}
+
+// stdScan scans through lib/pq's array scanners where the engine asks for
+// slices, and returns times in UTC.
+func stdScan(scan func(...any) error, dest []any) error {
+	var conv []any
+	for i, d := range dest {
+		var c any
+		switch v := d.(type) {
+		case *[]int64:
+			c = (*pq.Int64Array)(v)
+		case *[]string:
+			c = (*pq.StringArray)(v)
+		case *[][]byte:
+			c = (*pq.ByteaArray)(v)
+		default:
+			continue
+		}
+		if conv == nil {
+			conv = make([]any, len(dest))
+			copy(conv, dest)
+		}
+		conv[i] = c
+	}
+	if conv == nil {
+		conv = dest
+	}
+	if err := scan(conv...); err != nil {
+		return err
+	}
+	NormalizeTimes(dest)
+	return nil
+}
+
+// NormalizeTimes converts every scanned *time.Time and **time.Time in dest
+// to UTC. Adapters call it after scanning.
+func NormalizeTimes(dest []any) {
+	for _, d := range dest {
+		switch v := d.(type) {
+		case *time.Time:
+			if v != nil && !v.IsZero() {
+				*v = v.UTC()
+			}
+		case **time.Time:
+			if v != nil && *v != nil {
+				u := (*v).UTC()
+				*v = &u
+			}
+		}
+	}
+}

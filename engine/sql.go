@@ -1,0 +1,244 @@
+package engine
+
+// Every SQL statement asynqpg runs is in this file.
+//
+// Conventions (see package driver): parameters are int64, string, []byte,
+// bool, pointers for NULL and the arrays []int64, []string, [][]byte;
+// durations and instants that travel in arrays are microseconds (int64),
+// turned into intervals and timestamps here; every lease, cut-off and term
+// uses the database clock, now(). An attempt is identified by its task ID
+// and its attempted_at in Unix microseconds (the "attempt key"), and every
+// write about an attempt is guarded by both, so a consumer whose lease
+// expired, or whose task was cancelled or deleted, changes nothing.
+
+// Channels used with LISTEN/NOTIFY.
+const (
+	// ChannelNewTask carries the type of newly ready tasks.
+	ChannelNewTask = "asynqpg_new_task"
+	// ChannelCancel carries the ID of a running task that was cancelled.
+	ChannelCancel = "asynqpg_cancel"
+)
+
+// taskColumns are the columns of a full task row, in scanTask order.
+const taskColumns = `id, type, payload, status, idempotency_token, messages, blocked_till,
+	attempts_left, attempts_elapsed, created_at, updated_at, finalized_at, attempted_at`
+
+// attemptKeyExpr is the attempt key of a row, in Unix microseconds.
+const attemptKeyExpr = `(extract(epoch FROM t.attempted_at) * 1000000)::bigint`
+
+const (
+	// sqlInsertTask inserts one task, or finds the existing one with the
+	// same (type, idempotency_token).
+	// $1 type, $2 payload, $3 idempotency token (NULL for none),
+	// $4 attempts, $5 process_at (NULL for none), $6 delay in microseconds.
+	// Returns (id, inserted). No row means a concurrent duplicate that this
+	// statement's snapshot cannot see yet: run it again.
+	sqlInsertTask = `
+WITH ins AS (
+	INSERT INTO asynqpg_tasks (type, payload, idempotency_token, attempts_left, blocked_till)
+	VALUES ($1, $2, $3, $4, COALESCE($5::timestamptz, now() + $6::bigint * interval '1 microsecond'))
+	ON CONFLICT (type, idempotency_token) WHERE idempotency_token IS NOT NULL DO NOTHING
+	RETURNING id, blocked_till <= now() AS ready
+), notified AS (
+	SELECT pg_notify('` + ChannelNewTask + `', $1) FROM ins WHERE ins.ready
+)
+SELECT ins.id, true FROM ins WHERE (SELECT count(*) FROM notified) >= 0
+UNION ALL
+SELECT t.id, false FROM asynqpg_tasks t
+WHERE $3::text IS NOT NULL AND t.type = $1 AND t.idempotency_token = $3
+	AND NOT EXISTS (SELECT 1 FROM ins)`
+
+	// sqlInsertTasks inserts a batch in one statement. Tasks whose
+	// (type, idempotency_token) exists already, or repeats an earlier
+	// task of the same batch, are skipped. One notification per ready type.
+	// $1 types, $2 payloads, $3 tokens ('' for none), $4 attempts,
+	// $5 process_at in Unix microseconds (math.MinInt64 for none),
+	// $6 delays in microseconds. Returns the new IDs, with their types, in
+	// ascending order. Of several tasks of the batch with the same type and
+	// token, the first is inserted (the parentheses keep ORDER BY with
+	// DISTINCT ON, not with the UNION).
+	sqlInsertTasks = `
+WITH input AS (
+	SELECT i.type, i.payload, NULLIF(i.token, '') AS token, i.attempts, i.process_at_us, i.delay_us, i.ord
+	FROM unnest($1::text[], $2::bytea[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[])
+		WITH ORDINALITY AS i(type, payload, token, attempts, process_at_us, delay_us, ord)
+), dedup AS (
+	SELECT * FROM input WHERE token IS NULL
+	UNION ALL
+	(SELECT DISTINCT ON (type, token) * FROM input WHERE token IS NOT NULL ORDER BY type, token, ord)
+), ins AS (
+	INSERT INTO asynqpg_tasks (type, payload, idempotency_token, attempts_left, blocked_till)
+	SELECT d.type, d.payload, d.token, d.attempts,
+		CASE WHEN d.process_at_us = -9223372036854775808
+			THEN now() + d.delay_us * interval '1 microsecond'
+			ELSE 'epoch'::timestamptz + d.process_at_us * interval '1 microsecond' END
+	FROM dedup d ORDER BY d.ord
+	ON CONFLICT (type, idempotency_token) WHERE idempotency_token IS NOT NULL DO NOTHING
+	RETURNING id, type, blocked_till <= now() AS ready
+), notified AS (
+	SELECT pg_notify('` + ChannelNewTask + `', r.type) FROM (SELECT DISTINCT type FROM ins WHERE ready) r
+)
+SELECT id, type FROM ins WHERE (SELECT count(*) FROM notified) >= 0 ORDER BY id`
+
+	// sqlClaimTasks claims up to $2 ready tasks of type $1 for an attempt
+	// whose lease lasts $3 microseconds. Ready means pending with
+	// blocked_till passed, or running with its lease passed (its consumer
+	// is presumed dead) and an attempt left after counting the lost one;
+	// a lost attempt counts as a failed one. Returns the claimed rows with
+	// their attempt key.
+	sqlClaimTasks = `
+WITH ready AS (
+	SELECT id, status AS prev_status FROM asynqpg_tasks
+	WHERE type = $1 AND status IN ('pending', 'running') AND blocked_till <= now()
+		AND (status = 'pending' OR attempts_left > 1)
+	ORDER BY blocked_till
+	LIMIT $2
+	FOR NO KEY UPDATE SKIP LOCKED
+)
+UPDATE asynqpg_tasks t SET
+	status = 'running',
+	attempted_at = now(),
+	blocked_till = now() + $3::bigint * interval '1 microsecond',
+	updated_at = now(),
+	attempts_left = CASE WHEN ready.prev_status = 'running' THEN t.attempts_left - 1 ELSE t.attempts_left END,
+	attempts_elapsed = CASE WHEN ready.prev_status = 'running' THEN t.attempts_elapsed + 1 ELSE t.attempts_elapsed END,
+	messages = CASE WHEN ready.prev_status = 'running'
+		THEN array_append(t.messages, 'lease expired: the consumer running the attempt is presumed dead')
+		ELSE t.messages END
+FROM ready
+WHERE t.id = ready.id
+RETURNING t.id, t.type, t.payload, t.idempotency_token, t.messages, t.attempts_left,
+	t.attempts_elapsed, t.created_at, t.attempted_at, ` + attemptKeyExpr
+
+	// sqlRecordOutcomes records the outcomes of many attempts in one
+	// statement. Each outcome: $1 id, $2 attempt key, $3 new status
+	// ('completed', 'pending' or 'failed'), $4 attempts spent (0 or 1: one
+	// for a failed attempt, whose message $5 is appended), $6 delay in
+	// microseconds before a pending task is ready again. Rows whose attempt
+	// no longer owns the task are left alone. Returns the IDs written.
+	sqlRecordOutcomes = `
+UPDATE asynqpg_tasks t SET
+	status = o.status,
+	attempts_left = greatest(t.attempts_left - o.spent, 0),
+	attempts_elapsed = t.attempts_elapsed + o.spent,
+	messages = CASE WHEN o.spent > 0 THEN array_append(t.messages, o.message) ELSE t.messages END,
+	blocked_till = CASE WHEN o.status = 'pending' THEN now() + o.delay_us * interval '1 microsecond' ELSE t.blocked_till END,
+	finalized_at = CASE WHEN o.status IN ('completed', 'failed') THEN now() ELSE NULL END,
+	updated_at = now()
+FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::bigint[])
+	AS o(id, attempt_key, status, spent, message, delay_us)
+WHERE t.id = o.id AND t.status = 'running' AND ` + attemptKeyExpr + ` = o.attempt_key
+RETURNING t.id`
+
+	// sqlLostAttempts returns, among the given attempts ($1 ids, $2 attempt
+	// keys), those that no longer own their task: cancelled, deleted,
+	// finished or reclaimed by another consumer.
+	sqlLostAttempts = `
+SELECT o.id FROM unnest($1::bigint[], $2::bigint[]) AS o(id, attempt_key)
+WHERE NOT EXISTS (
+	SELECT 1 FROM asynqpg_tasks t
+	WHERE t.id = o.id AND t.status = 'running' AND ` + attemptKeyExpr + ` = o.attempt_key)`
+
+	// sqlRequeueAttempts gives back attempts a stopping consumer could not
+	// finish: they become pending and ready at once, with no attempt
+	// counted. $1 ids, $2 attempt keys.
+	sqlRequeueAttempts = `
+UPDATE asynqpg_tasks t SET status = 'pending', blocked_till = now(), updated_at = now()
+FROM unnest($1::bigint[], $2::bigint[]) AS o(id, attempt_key)
+WHERE t.id = o.id AND t.status = 'running' AND ` + attemptKeyExpr + ` = o.attempt_key`
+
+	// sqlRescueStuck returns up to $2 running tasks whose lease passed more
+	// than $1 microseconds ago to pending, counting the lost attempt, or
+	// fails them when it was the last. Locks and re-checks each row in the
+	// same statement, so a task that completes meanwhile stays completed.
+	sqlRescueStuck = `
+WITH stuck AS (
+	SELECT id FROM asynqpg_tasks
+	WHERE status = 'running' AND blocked_till < now() - $1::bigint * interval '1 microsecond'
+	ORDER BY blocked_till
+	LIMIT $2
+	FOR NO KEY UPDATE SKIP LOCKED
+)
+UPDATE asynqpg_tasks t SET
+	status = CASE WHEN t.attempts_left > 1 THEN 'pending' ELSE 'failed' END,
+	attempts_left = greatest(t.attempts_left - 1, 0),
+	attempts_elapsed = t.attempts_elapsed + 1,
+	messages = array_append(t.messages, 'rescued: the attempt was stuck in running past its lease'),
+	blocked_till = now(),
+	finalized_at = CASE WHEN t.attempts_left > 1 THEN NULL ELSE now() END,
+	updated_at = now()
+FROM stuck
+WHERE t.id = stuck.id AND t.status = 'running'
+RETURNING ` + `t.id, t.type, t.payload, t.status, t.idempotency_token, t.messages, t.blocked_till,
+	t.attempts_left, t.attempts_elapsed, t.created_at, t.updated_at, t.finalized_at, t.attempted_at`
+
+	// sqlCleanFinalized deletes up to $3 tasks in status $1 finalized more
+	// than $2 microseconds ago. Returns the number deleted.
+	sqlCleanFinalized = `
+DELETE FROM asynqpg_tasks WHERE id IN (
+	SELECT id FROM asynqpg_tasks
+	WHERE status = $1 AND finalized_at < now() - $2::bigint * interval '1 microsecond'
+	LIMIT $3
+	FOR UPDATE SKIP LOCKED)`
+
+	// sqlElectLeader makes $2 the leader of $1 for $3 microseconds when
+	// there is no leader or the term of the last one expired.
+	// Returns the term's expiry and the database time.
+	sqlElectLeader = `
+INSERT INTO asynqpg_leader AS l (name, leader_id, elected_at, expires_at)
+VALUES ($1, $2, now(), now() + $3::bigint * interval '1 microsecond')
+ON CONFLICT (name) DO UPDATE SET leader_id = EXCLUDED.leader_id, elected_at = now(), expires_at = EXCLUDED.expires_at
+WHERE l.expires_at < now()
+RETURNING l.expires_at, now()`
+
+	// sqlRenewLeader extends the term of leader $2 of $1 by $3 microseconds
+	// from now, if $2 is still the leader. Returns the new expiry and the
+	// database time.
+	sqlRenewLeader = `
+UPDATE asynqpg_leader SET expires_at = now() + $3::bigint * interval '1 microsecond'
+WHERE name = $1 AND leader_id = $2 AND expires_at >= now()
+RETURNING expires_at, now()`
+
+	// sqlResignLeader ends the term of leader $2 of $1.
+	sqlResignLeader = `DELETE FROM asynqpg_leader WHERE name = $1 AND leader_id = $2`
+
+	// sqlGetTask reads one task.
+	sqlGetTask = `SELECT ` + taskColumns + ` FROM asynqpg_tasks WHERE id = $1`
+
+	// sqlLockTask reads one task and locks it for a state change.
+	sqlLockTask = `SELECT ` + taskColumns + ` FROM asynqpg_tasks WHERE id = $1 FOR UPDATE`
+
+	// sqlCancelTask cancels task $1; the caller checked its status.
+	// Notifies consumers when it was running.
+	sqlCancelTask = `
+UPDATE asynqpg_tasks SET status = 'cancelled', finalized_at = now(), updated_at = now()
+WHERE id = $1
+RETURNING ` + taskColumns + `, CASE WHEN $2::bool THEN pg_notify('` + ChannelCancel + `', id::text)::text END`
+
+	// sqlRetryTask makes failed or cancelled task $1 pending and ready now,
+	// with at least one attempt left; the caller checked its status.
+	sqlRetryTask = `
+UPDATE asynqpg_tasks SET status = 'pending', finalized_at = NULL, blocked_till = now(),
+	attempts_left = greatest(attempts_left, 1), updated_at = now()
+WHERE id = $1
+RETURNING ` + taskColumns + `, pg_notify('` + ChannelNewTask + `', type)::text`
+
+	// sqlDeleteTask deletes task $1; the caller checked its status.
+	sqlDeleteTask = `DELETE FROM asynqpg_tasks WHERE id = $1 RETURNING ` + taskColumns
+
+	// sqlListTasksWhere filters a list: $1 ids, $2 statuses, $3 types; an
+	// empty array does not filter.
+	sqlListTasksWhere = `
+WHERE (cardinality($1::bigint[]) = 0 OR id = ANY($1::bigint[]))
+	AND (cardinality($2::text[]) = 0 OR status = ANY($2::text[]))
+	AND (cardinality($3::text[]) = 0 OR type = ANY($3::text[]))`
+
+	// sqlListTasksPrefix and the ORDER BY built from a fixed set of
+	// columns and directions, then LIMIT $4 OFFSET $5, list tasks. The
+	// last column is the total count of matching rows.
+	sqlListTasksPrefix = `SELECT ` + taskColumns + `, count(*) OVER () FROM asynqpg_tasks` + sqlListTasksWhere
+
+	// sqlCountTasks counts the tasks matching the list filters, for a page
+	// past the end.
+	sqlCountTasks = `SELECT count(*) FROM asynqpg_tasks` + sqlListTasksWhere
+)

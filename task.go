@@ -1,0 +1,60 @@
+package asynqpg
+
+import "time"
+
+// Task represents a unit of work to be enqueued.
+// Use NewTask to create a task for enqueueing via Producer.
+// Handlers receive *TaskInfo which contains runtime fields like ID, attempt
+// info, etc.
+type Task struct {
+	// Type identifies the handler that processes the task.
+	Type string
+	// Payload is the opaque task body passed to the handler.
+	Payload []byte
+	// IdempotencyToken, when set, deduplicates enqueues of the same task.
+	IdempotencyToken *string
+	// Delay postpones the task's availability relative to enqueue time.
+	Delay time.Duration
+	// MaxRetry overrides the producer's default number of retries.
+	MaxRetry *int
+	// ProcessAt, when non-zero, is the time the task becomes available.
+	ProcessAt time.Time
+}
+
+// TaskOption configures a Task.
+type TaskOption func(*Task)
+
+// NewTask creates a new task with the given type and payload.
+func NewTask(taskType string, payload []byte, opts ...TaskOption) *Task {
+	t := &Task{
+		Type:    taskType,
+		Payload: payload,
+	}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(t)
+		}
+	}
+	return t
+}
+
+// WithDelay sets the delay before the task becomes available for processing.
+func WithDelay(d time.Duration) TaskOption {
+	return func(t *Task) {
+		t.Delay = d
+	}
+}
+
+// WithIdempotencyToken sets the idempotency token for the task.
+func WithIdempotencyToken(token string) TaskOption {
+	return func(t *Task) {
+		t.IdempotencyToken = &token
+	}
+}
+
+// WithMaxRetry sets the maximum number of retries for the task.
+func WithMaxRetry(n int) TaskOption {
+	return func(t *Task) {
+		t.MaxRetry = &n
+	}
+}
