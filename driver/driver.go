@@ -8,12 +8,17 @@
 //
 //   - parameters: int64, int, float64, bool, string, []byte, time.Time (sent
 //     as is; compared at microsecond precision), nil, pointers to those (nil
-//     for NULL), and the arrays []int64, []string and [][]byte;
+//     for NULL), and the arrays []int64, []string and [][]byte; only
+//     pointers and an untyped nil are NULL (a nil []byte or slice is sent
+//     empty), and times are truncated to microseconds (see
+//     [NormalizeArgs]);
 //   - scan targets: pointers to the same types and to pointers of them
 //     (for nullable columns); times come back in UTC;
 //   - no time.Duration parameters: statements take microseconds as int64
 //     and build intervals in SQL;
-//   - "no rows" is [ErrNoRows]; SQLSTATE codes are read with [SQLState].
+//   - "no rows" is [ErrNoRows]; SQLSTATE codes are read with [SQLState];
+//     a statement ended by its context returns an error that matches
+//     ctx.Err() with errors.Is.
 //
 // Adapters live in the subpackages driver/sqlx, driver/pgxv5 and driver/bun.
 package driver

@@ -49,7 +49,7 @@ func (e *StdExecutor) Querier() StdQuerier { return e.q }
 func (e *StdExecutor) Exec(ctx context.Context, query string, args ...any) (int64, error) {
 	res, err := e.q.ExecContext(ctx, query, stdArgs(args)...)
 	if err != nil {
-		return 0, err
+		return 0, contextError(ctx, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
@@ -62,14 +62,14 @@ func (e *StdExecutor) Exec(ctx context.Context, query string, args ...any) (int6
 func (e *StdExecutor) Query(ctx context.Context, query string, args ...any) (Rows, error) {
 	rows, err := e.q.QueryContext(ctx, query, stdArgs(args)...)
 	if err != nil {
-		return nil, err
+		return nil, contextError(ctx, err)
 	}
-	return &stdRows{rows: rows}, nil
+	return &stdRows{rows: rows, ctx: ctx}, nil
 }
 
 // QueryRow implements [Executor].
 func (e *StdExecutor) QueryRow(ctx context.Context, query string, args ...any) Row {
-	return stdRow{row: e.q.QueryRowContext(ctx, query, stdArgs(args)...)}
+	return stdRow{row: e.q.QueryRowContext(ctx, query, stdArgs(args)...), ctx: ctx}
 }
 
 // Begin implements [Executor].
@@ -128,15 +128,17 @@ func (t *stdTx) Rollback(ctx context.Context) error {
 
 type stdRows struct {
 	rows *sql.Rows
+	ctx  context.Context
 }
 
 func (r *stdRows) Next() bool             { return r.rows.Next() }
-func (r *stdRows) Err() error             { return r.rows.Err() }
+func (r *stdRows) Err() error             { return contextError(r.ctx, r.rows.Err()) }
 func (r *stdRows) Close()                 { _ = r.rows.Close() }
 func (r *stdRows) Scan(dest ...any) error { return stdScan(r.rows.Scan, dest) }
 
 type stdRow struct {
 	row *sql.Row
+	ctx context.Context
 }
 
 func (r stdRow) Scan(dest ...any) error {
@@ -144,7 +146,22 @@ func (r stdRow) Scan(dest ...any) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return ErrNoRows
 	}
-	return err
+	return contextError(r.ctx, err)
+}
+
+// contextError makes an error caused by the end of ctx match ctx.Err()
+// with errors.Is, as pgx's errors do: lib/pq reports a cancelled
+// statement as a server error (SQLSTATE 57014) only. The driver's error
+// stays reachable with errors.As.
+func contextError(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	cerr := ctx.Err()
+	if cerr == nil || errors.Is(err, cerr) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", cerr, err)
 }
 
 // stdArgs normalizes the engine's parameters (see [NormalizeArgs]) and

@@ -115,7 +115,8 @@ RETURNING t.id, t.type, t.payload, t.idempotency_token, t.messages, t.attempts_l
 	// ('completed', 'pending' or 'failed'), $4 attempts spent (0 or 1: one
 	// for a failed attempt, whose message $5 is appended), $6 delay in
 	// microseconds before a pending task is ready again. Rows whose attempt
-	// no longer owns the task are left alone. Returns the IDs written.
+	// no longer owns the task are left alone. Returns the attempts written
+	// (id, attempt key).
 	sqlRecordOutcomes = `
 UPDATE asynqpg_tasks t SET
 	status = o.status,
@@ -128,13 +129,13 @@ UPDATE asynqpg_tasks t SET
 FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::bigint[])
 	AS o(id, attempt_key, status, spent, message, delay_us)
 WHERE t.id = o.id AND t.status = 'running' AND ` + attemptKeyExpr + ` = o.attempt_key
-RETURNING t.id`
+RETURNING t.id, o.attempt_key`
 
 	// sqlLostAttempts returns, among the given attempts ($1 ids, $2 attempt
 	// keys), those that no longer own their task: cancelled, deleted,
-	// finished or reclaimed by another consumer.
+	// finished or reclaimed by another consumer. Returns (id, attempt key).
 	sqlLostAttempts = `
-SELECT o.id FROM unnest($1::bigint[], $2::bigint[]) AS o(id, attempt_key)
+SELECT o.id, o.attempt_key FROM unnest($1::bigint[], $2::bigint[]) AS o(id, attempt_key)
 WHERE NOT EXISTS (
 	SELECT 1 FROM asynqpg_tasks t
 	WHERE t.id = o.id AND t.status = 'running' AND ` + attemptKeyExpr + ` = o.attempt_key)`

@@ -57,7 +57,11 @@ func newProvider(db *sql.DB) (*goose.Provider, error) {
 	if db == nil {
 		return nil, ErrNilDB
 	}
-	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(LockID))
+	locker, err := lock.NewPostgresSessionLocker(
+		lock.WithLockID(LockID),
+		// Waiting migrators check every second, for up to ten minutes.
+		lock.WithLockTimeout(1, 600),
+	)
 	if err != nil {
 		return nil, fmt.Errorf("migrate: session locker: %w", err)
 	}

@@ -1,0 +1,207 @@
+// Package client inspects and manages asynqpg tasks: get, list, cancel,
+// retry and delete.
+//
+// Every method has a Tx variant that runs in the caller's transaction: a
+// change it makes becomes visible when that transaction commits, and never
+// if it rolls back. A state change locks the task's row and changes it in
+// one transaction (a savepoint inside the caller's), so concurrent calls on
+// one task are applied one after the other, each seeing the state the
+// previous one left.
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/driver"
+	"github.com/yakser/asynqpg/engine"
+)
+
+var (
+	// ErrTaskNotFound is returned when the requested task does not exist.
+	ErrTaskNotFound = engine.ErrTaskNotFound
+	// ErrTaskRunning is returned when an operation cannot be performed
+	// because the task is currently being processed.
+	ErrTaskRunning = engine.ErrTaskRunning
+	// ErrTaskAlreadyFinalized is returned when an operation cannot be
+	// performed because the task is already in a terminal state (completed).
+	ErrTaskAlreadyFinalized = engine.ErrTaskAlreadyFinalized
+	// ErrTaskAlreadyAvailable is returned when trying to retry a task
+	// that is already in a pending state.
+	ErrTaskAlreadyAvailable = engine.ErrTaskAlreadyAvailable
+	// ErrInvalidListParams is returned by ListTasks for an order field,
+	// sort order or state that is not one of the package's constants.
+	ErrInvalidListParams = errors.New("invalid list parameters")
+)
+
+// Config holds configuration for creating a new Client.
+type Config struct {
+	// Pool is the database the Client works on. Required.
+	Pool asynqpg.Pool
+	// Logger receives debug messages. If nil, slog.Default() is used.
+	Logger *slog.Logger
+	// TracerProvider for tracing. If nil, global OTel TracerProvider is used.
+	TracerProvider trace.TracerProvider
+}
+
+// Client provides task management and inspection operations. It is
+// separate from Producer (which creates tasks) and Consumer (which
+// processes them). It is safe for concurrent use.
+type Client struct {
+	ex     driver.Executor
+	logger *slog.Logger
+	tracer trace.Tracer
+}
+
+// New creates a new Client with the given configuration.
+func New(cfg Config) (*Client, error) {
+	if cfg.Pool == nil {
+		return nil, errors.New("client: Config.Pool is required")
+	}
+	ex, err := driver.Resolve(cfg.Pool)
+	if err != nil {
+		return nil, fmt.Errorf("client: Config.Pool: %w", err)
+	}
+	c := &Client{ex: ex, logger: cfg.Logger, tracer: asynqpg.NewTracer(cfg.TracerProvider)}
+	if c.logger == nil {
+		c.logger = slog.Default()
+	}
+	return c, nil
+}
+
+// GetTask returns the full information about a task.
+func (c *Client) GetTask(ctx context.Context, id int64) (*TaskInfo, error) {
+	return c.getTask(ctx, c.ex, nil, id)
+}
+
+// GetTaskTx returns the full information about a task using the provided
+// executor.
+func (c *Client) GetTaskTx(ctx context.Context, tx asynqpg.Querier, id int64) (*TaskInfo, error) {
+	return c.getTask(ctx, nil, tx, id)
+}
+
+// CancelTask cancels a task by its ID.
+//
+// Behavior by current task status:
+//   - pending: immediately set to cancelled with finalized_at = now()
+//   - failed: immediately set to cancelled with finalized_at = now()
+//   - running: set to cancelled; the consumer detects this and cancels the
+//     handler's context
+//   - cancelled: no-op, returns the existing task (idempotent)
+//   - completed: returns ErrTaskAlreadyFinalized
+//   - not found: returns ErrTaskNotFound
+func (c *Client) CancelTask(ctx context.Context, id int64) (*TaskInfo, error) {
+	return c.change(ctx, asynqpg.SpanCancelTask, "cancel", engine.CancelTask, c.ex, nil, id)
+}
+
+// CancelTaskTx cancels a task using the provided executor (transaction).
+func (c *Client) CancelTaskTx(ctx context.Context, tx asynqpg.Querier, id int64) (*TaskInfo, error) {
+	return c.change(ctx, asynqpg.SpanCancelTask, "cancel", engine.CancelTask, nil, tx, id)
+}
+
+// RetryTask moves a failed or cancelled task back to pending state.
+//
+// If the task has exhausted all attempts (attempts_left = 0), it is set to
+// 1 to allow at least one more processing attempt.
+//
+// Behavior by current task status:
+//   - failed: set to pending, clear finalized_at, ensure attempts_left >= 1
+//   - cancelled: set to pending, clear finalized_at, ensure attempts_left >= 1
+//   - pending: returns ErrTaskAlreadyAvailable
+//   - running: returns ErrTaskRunning
+//   - completed: returns ErrTaskAlreadyFinalized
+//   - not found: returns ErrTaskNotFound
+func (c *Client) RetryTask(ctx context.Context, id int64) (*TaskInfo, error) {
+	return c.change(ctx, asynqpg.SpanRetryTask, "retry", engine.RetryTask, c.ex, nil, id)
+}
+
+// RetryTaskTx moves a failed or cancelled task back to pending state using
+// the provided executor (transaction).
+func (c *Client) RetryTaskTx(ctx context.Context, tx asynqpg.Querier, id int64) (*TaskInfo, error) {
+	return c.change(ctx, asynqpg.SpanRetryTask, "retry", engine.RetryTask, nil, tx, id)
+}
+
+// DeleteTask deletes a task by its ID.
+//
+// Running tasks (status = running) cannot be deleted. All other states are
+// deletable. The returned TaskInfo contains the task data as it was before
+// deletion.
+//
+// Behavior by current task status:
+//   - pending: deleted, returns the deleted task info
+//   - failed: deleted, returns the deleted task info
+//   - cancelled: deleted, returns the deleted task info
+//   - completed: deleted, returns the deleted task info
+//   - running: returns ErrTaskRunning (running tasks cannot be deleted)
+//   - not found: returns ErrTaskNotFound
+func (c *Client) DeleteTask(ctx context.Context, id int64) (*TaskInfo, error) {
+	return c.change(ctx, asynqpg.SpanDeleteTask, "delete", engine.DeleteTask, c.ex, nil, id)
+}
+
+// DeleteTaskTx deletes a task using the provided executor (transaction).
+func (c *Client) DeleteTaskTx(ctx context.Context, tx asynqpg.Querier, id int64) (*TaskInfo, error) {
+	return c.change(ctx, asynqpg.SpanDeleteTask, "delete", engine.DeleteTask, nil, tx, id)
+}
+
+// executor returns ex, or resolves tx when ex is nil.
+func executor(ex driver.Executor, tx asynqpg.Querier) (driver.Executor, error) {
+	if ex != nil {
+		return ex, nil
+	}
+	ex, err := driver.Resolve(tx)
+	if err != nil {
+		return nil, fmt.Errorf("transaction: %w", err)
+	}
+	return ex, nil
+}
+
+func (c *Client) getTask(ctx context.Context, ex driver.Executor, tx asynqpg.Querier, id int64) (info *TaskInfo, err error) {
+	ctx, span := c.startSpan(ctx, asynqpg.SpanGetTask, attribute.Int64("asynqpg.task_id", id))
+	defer func() { endSpan(span, err) }()
+	if ex, err = executor(ex, tx); err != nil {
+		return nil, fmt.Errorf("client: get task %d: %w", id, err)
+	}
+	row, err := engine.GetTask(ctx, ex, id)
+	if err != nil {
+		return nil, fmt.Errorf("client: get task %d: %w", id, err)
+	}
+	return newTaskInfo(row), nil
+}
+
+// change runs one of the engine's state changes on task id.
+func (c *Client) change(ctx context.Context, spanName, verb string,
+	op func(context.Context, driver.Executor, int64) (*engine.TaskRow, error),
+	ex driver.Executor, tx asynqpg.Querier, id int64,
+) (info *TaskInfo, err error) {
+	ctx, span := c.startSpan(ctx, spanName, attribute.Int64("asynqpg.task_id", id))
+	defer func() { endSpan(span, err) }()
+	if ex, err = executor(ex, tx); err != nil {
+		return nil, fmt.Errorf("client: %s task %d: %w", verb, id, err)
+	}
+	row, err := op(ctx, ex, id)
+	if err != nil {
+		return nil, fmt.Errorf("client: %s task %d: %w", verb, id, err)
+	}
+	c.logger.DebugContext(ctx, "asynqpg: "+verb+" task", slog.Int64("task_id", id), slog.String("status", string(row.Status)))
+	return newTaskInfo(row), nil
+}
+
+func (c *Client) startSpan(ctx context.Context, name string, attrs ...attribute.KeyValue) (context.Context, trace.Span) {
+	return c.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
+}
+
+// endSpan records err on span and ends it.
+func endSpan(span trace.Span, err error) {
+	if err != nil {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, err.Error())
+	}
+	span.End()
+}

@@ -1,0 +1,410 @@
+package client_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/stretchr/testify/require"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/client"
+	"github.com/yakser/asynqpg/driver"
+	"github.com/yakser/asynqpg/internal/testdb"
+)
+
+func TestMain(m *testing.M) { testdb.Main(m) }
+
+const (
+	pending   = asynqpg.TaskStatusPending
+	running   = asynqpg.TaskStatusRunning
+	completed = asynqpg.TaskStatusCompleted
+	failed    = asynqpg.TaskStatusFailed
+	cancelled = asynqpg.TaskStatusCancelled
+)
+
+// missingID is never allocated by the test databases' sequences.
+const missingID = int64(1) << 40
+
+type bundle struct {
+	url    string
+	db     *sqlx.DB
+	client *client.Client
+	spans  *tracetest.SpanRecorder
+}
+
+func setup(t *testing.T) *bundle {
+	t.Helper()
+	url := testdb.URL(t)
+	std, err := sql.Open("pgx", url)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = std.Close() })
+	db := sqlx.NewDb(std, "pgx")
+	spans := tracetest.NewSpanRecorder()
+	cl, err := client.New(client.Config{
+		Pool:           db,
+		TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans)),
+	})
+	require.NoError(t, err)
+	return &bundle{url: url, db: db, client: cl, spans: spans}
+}
+
+// insert inserts a task of type typ in status and returns its ID.
+func (b *bundle) insert(t *testing.T, typ string, status asynqpg.TaskStatus) int64 {
+	t.Helper()
+	var id int64
+	require.NoError(t, b.db.QueryRowContext(context.Background(),
+		`INSERT INTO asynqpg_tasks (type, payload, idempotency_token) VALUES ($1, '\xc0ffee', 'tok-' || nextval('asynqpg_tasks_id_seq'))
+		RETURNING id`, typ).Scan(&id))
+	var q string
+	switch status {
+	case pending:
+		return id
+	case running:
+		q = `UPDATE asynqpg_tasks SET status = 'running', attempted_at = now(), blocked_till = now() + interval '1 hour' WHERE id = $1`
+	case completed:
+		q = `UPDATE asynqpg_tasks SET status = 'completed', attempted_at = now(), finalized_at = now() WHERE id = $1`
+	case failed:
+		q = `UPDATE asynqpg_tasks SET status = 'failed', attempted_at = now(), finalized_at = now(),
+			attempts_left = 0, attempts_elapsed = 3, messages = '{a,b,c}' WHERE id = $1`
+	case cancelled:
+		q = `UPDATE asynqpg_tasks SET status = 'cancelled', finalized_at = now() WHERE id = $1`
+	}
+	_, err := b.db.ExecContext(context.Background(), q, id)
+	require.NoError(t, err)
+	return id
+}
+
+// stored reads task id directly; nil when it does not exist.
+func (b *bundle) stored(t *testing.T, id int64) *client.TaskInfo {
+	t.Helper()
+	var (
+		ti     client.TaskInfo
+		status string
+		msgs   []string
+	)
+	err := b.db.QueryRowContext(context.Background(), `
+		SELECT id, type, payload, status, idempotency_token, messages, blocked_till, attempts_left,
+			attempts_elapsed, created_at, updated_at, finalized_at, attempted_at
+		FROM asynqpg_tasks WHERE id = $1`, id).Scan(&ti.ID, &ti.Type, &ti.Payload, &status, &ti.IdempotencyToken,
+		(*pq.StringArray)(&msgs), &ti.BlockedTill, &ti.AttemptsLeft, &ti.AttemptsElapsed, &ti.CreatedAt, &ti.UpdatedAt,
+		&ti.FinalizedAt, &ti.AttemptedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	require.NoError(t, err)
+	ti.Status = asynqpg.TaskStatus(status)
+	ti.Messages = msgs
+	driver.NormalizeTimes([]any{&ti.BlockedTill, &ti.CreatedAt, &ti.UpdatedAt, &ti.FinalizedAt, &ti.AttemptedAt})
+	return &ti
+}
+
+func TestNew(t *testing.T) {
+	t.Parallel()
+	_, err := client.New(client.Config{})
+	require.EqualError(t, err, "client: Config.Pool is required")
+	_, err = client.New(client.Config{Pool: (*sqlx.DB)(nil)})
+	require.ErrorIs(t, err, driver.ErrNilQuerier)
+	cl, err := client.New(client.Config{Pool: sqlx.NewDb(&sql.DB{}, "pgx")})
+	require.NoError(t, err)
+	require.NotNil(t, cl)
+}
+
+func TestErrorTexts(t *testing.T) {
+	t.Parallel()
+	require.EqualError(t, client.ErrTaskNotFound, "task not found")
+	require.EqualError(t, client.ErrTaskRunning, "task is currently running")
+	require.EqualError(t, client.ErrTaskAlreadyFinalized, "task is already in a terminal state")
+	require.EqualError(t, client.ErrTaskAlreadyAvailable, "task is already available for processing")
+}
+
+type op func(c *client.Client, ctx context.Context, id int64) (*client.TaskInfo, error)
+
+var ops = map[string]op{
+	"cancel": (*client.Client).CancelTask,
+	"retry":  (*client.Client).RetryTask,
+	"delete": (*client.Client).DeleteTask,
+}
+
+func TestStateChanges(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	tests := []struct {
+		op      string
+		status  asynqpg.TaskStatus // "" for a missing task
+		wantErr error
+	}{
+		{op: "cancel", status: pending},
+		{op: "cancel", status: failed},
+		{op: "cancel", status: running},
+		{op: "cancel", status: cancelled},
+		{op: "cancel", status: completed, wantErr: client.ErrTaskAlreadyFinalized},
+		{op: "cancel", wantErr: client.ErrTaskNotFound},
+		{op: "retry", status: failed},
+		{op: "retry", status: cancelled},
+		{op: "retry", status: pending, wantErr: client.ErrTaskAlreadyAvailable},
+		{op: "retry", status: running, wantErr: client.ErrTaskRunning},
+		{op: "retry", status: completed, wantErr: client.ErrTaskAlreadyFinalized},
+		{op: "retry", wantErr: client.ErrTaskNotFound},
+		{op: "delete", status: pending},
+		{op: "delete", status: failed},
+		{op: "delete", status: cancelled},
+		{op: "delete", status: completed},
+		{op: "delete", status: running, wantErr: client.ErrTaskRunning},
+		{op: "delete", wantErr: client.ErrTaskNotFound},
+	}
+	for _, tt := range tests {
+		name := tt.op + "/" + string(tt.status)
+		if tt.status == "" {
+			name = tt.op + "/not found"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			id := missingID
+			if tt.status != "" {
+				id = b.insert(t, "state", tt.status)
+			}
+			before := b.stored(t, id)
+			got, err := ops[tt.op](b.client, ctx, id)
+			after := b.stored(t, id)
+			if tt.wantErr != nil {
+				require.ErrorIs(t, err, tt.wantErr)
+				require.EqualError(t, err, fmt.Sprintf("client: %s task %d: %v", tt.op, id, tt.wantErr))
+				require.Nil(t, got)
+				require.Equal(t, before, after)
+				return
+			}
+			require.NoError(t, err)
+			switch tt.op {
+			case "delete":
+				require.Nil(t, after)
+				require.Equal(t, before, got)
+			case "cancel":
+				require.Equal(t, after, got)
+				require.Equal(t, cancelled, got.Status)
+				require.NotNil(t, got.FinalizedAt)
+				if tt.status == cancelled {
+					require.Equal(t, before, after, "no-op")
+				}
+			case "retry":
+				require.Equal(t, after, got)
+				require.Equal(t, pending, got.Status)
+				require.Nil(t, got.FinalizedAt)
+				require.GreaterOrEqual(t, got.AttemptsLeft, 1)
+				require.Equal(t, got.UpdatedAt, got.BlockedTill, "ready now")
+			}
+		})
+	}
+}
+
+func TestGetTask(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t)
+	id := b.insert(t, "get", failed)
+	got, err := b.client.GetTask(ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, b.stored(t, id), got)
+	require.Equal(t, []byte{0xc0, 0xff, 0xee}, got.Payload)
+	require.Equal(t, []string{"a", "b", "c"}, got.Messages)
+	require.Equal(t, time.UTC, got.CreatedAt.Location())
+
+	_, err = b.client.GetTask(ctx, missingID)
+	require.ErrorIs(t, err, client.ErrTaskNotFound)
+}
+
+// TestTxVariants runs every Tx method in a transaction that commits or
+// rolls back.
+func TestTxVariants(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	tests := []struct {
+		name   string
+		status asynqpg.TaskStatus
+		call   func(c *client.Client, ctx context.Context, tx asynqpg.Querier, id int64) (*client.TaskInfo, error)
+		check  func(t *testing.T, after *client.TaskInfo) // after a commit
+	}{
+		{name: "cancel", status: pending, call: (*client.Client).CancelTaskTx,
+			check: func(t *testing.T, after *client.TaskInfo) { require.Equal(t, cancelled, after.Status) }},
+		{name: "retry", status: failed, call: (*client.Client).RetryTaskTx,
+			check: func(t *testing.T, after *client.TaskInfo) { require.Equal(t, pending, after.Status) }},
+		{name: "delete", status: completed, call: (*client.Client).DeleteTaskTx,
+			check: func(t *testing.T, after *client.TaskInfo) { require.Nil(t, after) }},
+	}
+	for _, tt := range tests {
+		for _, commit := range []bool{true, false} {
+			t.Run(tt.name+"/commit="+strconv.FormatBool(commit), func(t *testing.T) {
+				t.Parallel()
+				ctx := context.Background()
+				id := b.insert(t, "tx", tt.status)
+				before := b.stored(t, id)
+				tx, err := b.db.BeginTxx(ctx, nil)
+				require.NoError(t, err)
+				defer func() { _ = tx.Rollback() }()
+				_, err = tt.call(b.client, ctx, tx, id)
+				require.NoError(t, err)
+				// Inside the transaction the change is seen.
+				inTx, err := b.client.GetTaskTx(ctx, tx, id)
+				if tt.name == "delete" {
+					require.ErrorIs(t, err, client.ErrTaskNotFound)
+				} else {
+					require.NoError(t, err)
+					require.NotEqual(t, before.Status, inTx.Status)
+				}
+				require.Equal(t, before, b.stored(t, id), "visible before commit")
+				if commit {
+					require.NoError(t, tx.Commit())
+					tt.check(t, b.stored(t, id))
+				} else {
+					require.NoError(t, tx.Rollback())
+					require.Equal(t, before, b.stored(t, id))
+				}
+			})
+		}
+	}
+}
+
+func TestNilTx(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t)
+	calls := map[string]func() error{
+		"get":    func() error { _, err := b.client.GetTaskTx(ctx, nil, 1); return err },
+		"list":   func() error { _, err := b.client.ListTasksTx(ctx, nil, nil); return err },
+		"cancel": func() error { _, err := b.client.CancelTaskTx(ctx, nil, 1); return err },
+		"retry":  func() error { _, err := b.client.RetryTaskTx(ctx, (*sqlx.Tx)(nil), 1); return err },
+		"delete": func() error { _, err := b.client.DeleteTaskTx(ctx, nil, 1); return err },
+	}
+	for name, call := range calls {
+		require.ErrorIs(t, call(), driver.ErrNilQuerier, name)
+	}
+}
+
+// TestCancelRunningNotifies checks that cancelling a running task notifies
+// consumers, on commit only.
+func TestCancelRunningNotifies(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t)
+	conn, err := pgx.Connect(ctx, b.url)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = conn.Close(context.Background()) })
+	_, err = conn.Exec(ctx, "LISTEN asynqpg_cancel")
+	require.NoError(t, err)
+
+	rolledBack := b.insert(t, "notify", running)
+	pendingTask := b.insert(t, "notify", pending)
+	committed := b.insert(t, "notify", running)
+
+	tx, err := b.db.BeginTxx(ctx, nil)
+	require.NoError(t, err)
+	_, err = b.client.CancelTaskTx(ctx, tx, rolledBack)
+	require.NoError(t, err)
+	require.NoError(t, tx.Rollback())
+	_, err = b.client.CancelTask(ctx, pendingTask) // not running: no notification
+	require.NoError(t, err)
+	_, err = b.client.CancelTask(ctx, committed)
+	require.NoError(t, err)
+
+	wctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	n, err := conn.WaitForNotification(wctx)
+	require.NoError(t, err)
+	require.Equal(t, "asynqpg_cancel", n.Channel)
+	require.Equal(t, strconv.FormatInt(committed, 10), n.Payload, "the first notification is the committed cancel")
+}
+
+// TestRace runs many cancels, retries and deletes of one task at once.
+func TestRace(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t)
+	id := b.insert(t, "race", cancelled)
+	const perOp = 8
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs = map[string][]error{}
+		oks  = map[string][]*client.TaskInfo{}
+	)
+	start := make(chan struct{})
+	for name, fn := range ops {
+		for range perOp {
+			wg.Go(func() {
+				<-start
+				got, err := fn(b.client, ctx, id)
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					errs[name] = append(errs[name], err)
+				} else {
+					oks[name] = append(oks[name], got)
+				}
+			})
+		}
+	}
+	close(start)
+	wg.Wait()
+
+	require.Len(t, oks["delete"], 1, "exactly one delete wins")
+	for _, err := range errs["delete"] {
+		require.ErrorIs(t, err, client.ErrTaskNotFound)
+	}
+	for _, err := range errs["cancel"] {
+		require.ErrorIs(t, err, client.ErrTaskNotFound)
+	}
+	for _, err := range errs["retry"] {
+		if !errors.Is(err, client.ErrTaskNotFound) {
+			require.ErrorIs(t, err, client.ErrTaskAlreadyAvailable)
+		}
+	}
+	for _, ti := range oks["cancel"] {
+		require.Equal(t, cancelled, ti.Status)
+	}
+	for _, ti := range oks["retry"] {
+		require.Equal(t, pending, ti.Status)
+	}
+	require.LessOrEqual(t, len(oks["retry"]), 1+len(oks["cancel"]), "each retry needs a cancel before it")
+	require.Nil(t, b.stored(t, id))
+}
+
+func TestSpans(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t)
+	id := b.insert(t, "span", failed)
+	_, err := b.client.GetTask(ctx, id)
+	require.NoError(t, err)
+	_, err = b.client.ListTasks(ctx, nil)
+	require.NoError(t, err)
+	_, err = b.client.RetryTask(ctx, id)
+	require.NoError(t, err)
+	_, err = b.client.CancelTask(ctx, id)
+	require.NoError(t, err)
+	_, err = b.client.DeleteTask(ctx, id)
+	require.NoError(t, err)
+	_, err = b.client.DeleteTask(ctx, id)
+	require.ErrorIs(t, err, client.ErrTaskNotFound)
+
+	want := []string{asynqpg.SpanGetTask, asynqpg.SpanListTasks, asynqpg.SpanRetryTask, asynqpg.SpanCancelTask,
+		asynqpg.SpanDeleteTask, asynqpg.SpanDeleteTask}
+	ended := b.spans.Ended()
+	require.Len(t, ended, len(want))
+	for i, s := range ended {
+		require.Equal(t, want[i], s.Name())
+		require.Equal(t, trace.SpanKindClient, s.SpanKind())
+	}
+	require.Len(t, ended[len(ended)-1].Events(), 1, "the error is recorded")
+}

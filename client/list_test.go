@@ -1,0 +1,139 @@
+package client_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/client"
+)
+
+func TestListTasks(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t)
+
+	// Six tasks whose created_at, updated_at and blocked_till orders all
+	// differ from the ID order.
+	statuses := []asynqpg.TaskStatus{pending, failed, completed, pending, cancelled, running}
+	types := []string{"a", "b", "a", "c", "a", "b"}
+	ids := make([]int64, len(statuses))
+	for i := range statuses {
+		ids[i] = b.insert(t, types[i], statuses[i])
+	}
+	_, err := b.db.ExecContext(ctx, `
+		UPDATE asynqpg_tasks SET
+			created_at = now() - (id % 3) * interval '1 minute',
+			updated_at = now() - (id % 4) * interval '1 minute',
+			blocked_till = now() + (id % 5) * interval '1 minute'`)
+	require.NoError(t, err)
+	all := make([]*client.TaskInfo, len(ids))
+	for i, id := range ids {
+		all[i] = b.stored(t, id)
+	}
+	sorted := func(less func(a, b *client.TaskInfo) int) []int64 {
+		s := slices.Clone(all)
+		slices.SortStableFunc(s, func(x, y *client.TaskInfo) int {
+			if c := less(x, y); c != 0 {
+				return c
+			}
+			return int(x.ID - y.ID)
+		})
+		out := make([]int64, len(s))
+		for i, ti := range s {
+			out[i] = ti.ID
+		}
+		return out
+	}
+	reversed := func(s []int64) []int64 { s = slices.Clone(s); slices.Reverse(s); return s }
+	byCreated := sorted(func(a, b *client.TaskInfo) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	byUpdated := sorted(func(a, b *client.TaskInfo) int { return a.UpdatedAt.Compare(b.UpdatedAt) })
+	byBlocked := sorted(func(a, b *client.TaskInfo) int { return a.BlockedTill.Compare(b.BlockedTill) })
+
+	tests := []struct {
+		name      string
+		params    *client.ListParams
+		want      []int64
+		wantTotal int
+	}{
+		{name: "defaults", params: client.NewListParams(), want: ids, wantTotal: 6},
+		{name: "nil params", params: nil, want: ids, wantTotal: 6},
+		{name: "id desc", params: client.NewListParams().OrderBy(client.OrderByID, client.SortDesc), want: reversed(ids), wantTotal: 6},
+		{name: "created asc", params: client.NewListParams().OrderBy(client.OrderByCreatedAt, client.SortAsc), want: byCreated, wantTotal: 6},
+		{name: "created desc", params: client.NewListParams().OrderBy(client.OrderByCreatedAt, client.SortDesc), want: reversed(byCreated), wantTotal: 6},
+		{name: "updated asc", params: client.NewListParams().OrderBy(client.OrderByUpdatedAt, client.SortAsc), want: byUpdated, wantTotal: 6},
+		{name: "updated desc", params: client.NewListParams().OrderBy(client.OrderByUpdatedAt, client.SortDesc), want: reversed(byUpdated), wantTotal: 6},
+		{name: "blocked asc", params: client.NewListParams().OrderBy(client.OrderByBlockedTill, client.SortAsc), want: byBlocked, wantTotal: 6},
+		{name: "blocked desc", params: client.NewListParams().OrderBy(client.OrderByBlockedTill, client.SortDesc), want: reversed(byBlocked), wantTotal: 6},
+		{name: "states", params: client.NewListParams().States(pending, running), want: []int64{ids[0], ids[3], ids[5]}, wantTotal: 3},
+		{name: "types", params: client.NewListParams().Types("b", "c"), want: []int64{ids[1], ids[3], ids[5]}, wantTotal: 3},
+		{name: "ids", params: client.NewListParams().IDs(ids[4], ids[1], missingID), want: []int64{ids[1], ids[4]}, wantTotal: 2},
+		{name: "combined", params: client.NewListParams().Types("a").States(pending, completed).IDs(ids[0], ids[2], ids[3]),
+			want: []int64{ids[0], ids[2]}, wantTotal: 2},
+		{name: "limit", params: client.NewListParams().Limit(2), want: ids[:2], wantTotal: 6},
+		{name: "limit clamped to 1", params: client.NewListParams().Limit(0), want: ids[:1], wantTotal: 6},
+		{name: "offset", params: client.NewListParams().Limit(2).Offset(3), want: ids[3:5], wantTotal: 6},
+		{name: "negative offset", params: client.NewListParams().Limit(2).Offset(-3), want: ids[:2], wantTotal: 6},
+		{name: "last page", params: client.NewListParams().Limit(4).Offset(4), want: ids[4:], wantTotal: 6},
+		{name: "past the end", params: client.NewListParams().Offset(6), want: []int64{}, wantTotal: 6},
+		{name: "past the end filtered", params: client.NewListParams().Types("a").Offset(100), want: []int64{}, wantTotal: 3},
+		{name: "no match", params: client.NewListParams().Types("zzz"), want: []int64{}, wantTotal: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			res, err := b.client.ListTasks(ctx, tt.params)
+			require.NoError(t, err)
+			require.NotNil(t, res.Tasks)
+			got := make([]int64, len(res.Tasks))
+			for i, ti := range res.Tasks {
+				got[i] = ti.ID
+				require.Equal(t, b.stored(t, ti.ID), ti)
+			}
+			require.Equal(t, tt.want, got)
+			require.Equal(t, tt.wantTotal, res.Total)
+		})
+	}
+}
+
+func TestListTasksInvalidParams(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t)
+	for _, p := range []*client.ListParams{
+		client.NewListParams().OrderBy("type", client.SortAsc),
+		client.NewListParams().OrderBy(client.OrderByID, "sideways"),
+		client.NewListParams().States("finished"),
+	} {
+		res, err := b.client.ListTasks(ctx, p)
+		require.ErrorIs(t, err, client.ErrInvalidListParams)
+		require.Nil(t, res)
+		tx, err := b.db.BeginTxx(ctx, nil)
+		require.NoError(t, err)
+		_, err = b.client.ListTasksTx(ctx, tx, p)
+		require.ErrorIs(t, err, client.ErrInvalidListParams)
+		require.NoError(t, tx.Rollback())
+	}
+}
+
+func TestListTasksTx(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t)
+	b.insert(t, "listtx", pending)
+	tx, err := b.db.BeginTxx(ctx, nil)
+	require.NoError(t, err)
+	defer func() { _ = tx.Rollback() }()
+	b2 := b.insert(t, "listtx", pending)
+	_, err = tx.ExecContext(ctx, `DELETE FROM asynqpg_tasks WHERE id = $1`, b2)
+	require.NoError(t, err)
+	res, err := b.client.ListTasksTx(ctx, tx, client.NewListParams().Types("listtx"))
+	require.NoError(t, err)
+	require.Equal(t, 1, res.Total, "the transaction's own delete is seen")
+	res, err = b.client.ListTasks(ctx, client.NewListParams().Types("listtx"))
+	require.NoError(t, err)
+	require.Equal(t, 2, res.Total)
+}

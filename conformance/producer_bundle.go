@@ -1,0 +1,292 @@
+package conformance
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+
+	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/client"
+	"github.com/yakser/asynqpg/driver"
+	"github.com/yakser/asynqpg/producer"
+)
+
+// The producer and client chapters share an apiBundle: a Producer and a
+// Client on the entry's Pool, and runners that call either the plain
+// methods or, for a TxEntry, the *Tx methods in a transaction begun
+// through the adapter and committed afterwards.
+
+// apiWaitTimeout bounds waits for something that must happen (a
+// notification); generous, for slow machines.
+const apiWaitTimeout = time.Minute
+
+// apiBundle is what a producer- or client-chapter test works with.
+type apiBundle struct {
+	*Bundle
+	Producer *producer.Producer
+	Client   *client.Client
+}
+
+// setupAPI gives a test its own database with a Producer (configured by
+// cfg, whose Pool is set here) and a Client on the entry's Pool.
+func setupAPI(t *testing.T, d Driver, cfg producer.Config) *apiBundle {
+	t.Helper()
+	b := Setup(t, d)
+	cfg.Pool = b.Pool
+	p, err := producer.New(cfg)
+	require.NoError(t, err)
+	c, err := client.New(client.Config{Pool: b.Pool})
+	require.NoError(t, err)
+	return &apiBundle{Bundle: b, Producer: p, Client: c}
+}
+
+// viaTx runs call in a transaction begun through the adapter and commits
+// it, whatever call returned: a failed call must leave the caller's
+// transaction usable.
+func viaTx[T any](t *testing.T, b *apiBundle, call func(q asynqpg.Querier) (T, error)) (T, error) {
+	t.Helper()
+	tx := b.Begin(t)
+	v, err := call(tx.Querier)
+	require.NoError(t, tx.Commit(context.Background()), "commit after the call (its error: %v)", err)
+	return v, err
+}
+
+// enqueue enqueues through the entry's subject: the Pool, or a committed
+// transaction for a TxEntry.
+func (b *apiBundle) enqueue(t *testing.T, task *asynqpg.Task, opts ...producer.EnqueueOption) (int64, error) {
+	t.Helper()
+	ctx := context.Background()
+	if !b.Driver.TxEntry {
+		return b.Producer.Enqueue(ctx, task, opts...)
+	}
+	return viaTx(t, b, func(q asynqpg.Querier) (int64, error) { return b.Producer.EnqueueTx(ctx, q, task, opts...) })
+}
+
+// enqueueMany is enqueue for a batch.
+func (b *apiBundle) enqueueMany(t *testing.T, tasks []*asynqpg.Task) ([]int64, error) {
+	t.Helper()
+	ctx := context.Background()
+	if !b.Driver.TxEntry {
+		return b.Producer.EnqueueMany(ctx, tasks)
+	}
+	return viaTx(t, b, func(q asynqpg.Querier) ([]int64, error) { return b.Producer.EnqueueManyTx(ctx, q, tasks) })
+}
+
+// mustEnqueue enqueues a ready task of type typ with a payload.
+func (b *apiBundle) mustEnqueue(t *testing.T, typ string) int64 {
+	t.Helper()
+	id, err := b.enqueue(t, asynqpg.NewTask(typ, []byte("payload")))
+	require.NoError(t, err)
+	return id
+}
+
+// storedTask is a task row as the independent Check pool reads it.
+type storedTask struct {
+	ID               int64
+	Type             string
+	Payload          []byte
+	Status           asynqpg.TaskStatus
+	IdempotencyToken *string
+	Messages         []string
+	BlockedTill      time.Time
+	AttemptsLeft     int
+	AttemptsElapsed  int
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	FinalizedAt      *time.Time
+	AttemptedAt      *time.Time
+}
+
+// stored reads task id through Check: the committed state. Nil when there
+// is no such task.
+func (b *apiBundle) stored(t testing.TB, id int64) *storedTask {
+	t.Helper()
+	var (
+		s        storedTask
+		status   string
+		messages string
+	)
+	err := b.Check.QueryRowContext(context.Background(), `
+		SELECT id, type, payload, status, idempotency_token, array_to_json(messages)::text, blocked_till,
+			attempts_left, attempts_elapsed, created_at, updated_at, finalized_at, attempted_at
+		FROM asynqpg_tasks WHERE id = $1`, id).Scan(&s.ID, &s.Type, &s.Payload, &status, &s.IdempotencyToken,
+		&messages, &s.BlockedTill, &s.AttemptsLeft, &s.AttemptsElapsed, &s.CreatedAt, &s.UpdatedAt,
+		&s.FinalizedAt, &s.AttemptedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	require.NoError(t, err)
+	s.Status = asynqpg.TaskStatus(status)
+	require.NoError(t, json.Unmarshal([]byte(messages), &s.Messages))
+	if s.Payload == nil {
+		s.Payload = []byte{}
+	}
+	driver.NormalizeTimes([]any{&s.BlockedTill, &s.CreatedAt, &s.UpdatedAt, &s.FinalizedAt, &s.AttemptedAt})
+	return &s
+}
+
+// info is the client.TaskInfo a Client must return for s.
+func (s *storedTask) info() *client.TaskInfo {
+	if s == nil {
+		return nil
+	}
+	return &client.TaskInfo{
+		ID: s.ID, Type: s.Type, Payload: s.Payload, Status: s.Status, IdempotencyToken: s.IdempotencyToken,
+		Messages: s.Messages, BlockedTill: s.BlockedTill, AttemptsLeft: s.AttemptsLeft,
+		AttemptsElapsed: s.AttemptsElapsed, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt,
+		FinalizedAt: s.FinalizedAt, AttemptedAt: s.AttemptedAt,
+	}
+}
+
+// countType counts the committed tasks of the given types.
+func (b *apiBundle) countType(t testing.TB, types ...string) int {
+	t.Helper()
+	var n int
+	require.NoError(t, b.Check.QueryRowContext(context.Background(),
+		`SELECT count(*) FROM asynqpg_tasks WHERE type = ANY($1::text[])`, types).Scan(&n))
+	return n
+}
+
+// dbNow is the database clock.
+func (b *apiBundle) dbNow(t testing.TB) time.Time {
+	t.Helper()
+	var now time.Time
+	require.NoError(t, b.Check.QueryRowContext(context.Background(), `SELECT now()`).Scan(&now))
+	return now.UTC()
+}
+
+// setStatus puts task id in status, the way a consumer would leave it.
+func (b *apiBundle) setStatus(t testing.TB, id int64, status asynqpg.TaskStatus) {
+	t.Helper()
+	var q string
+	switch status {
+	case asynqpg.TaskStatusPending:
+		return
+	case asynqpg.TaskStatusRunning:
+		q = `UPDATE asynqpg_tasks SET status = 'running', attempted_at = now(),
+			blocked_till = now() + interval '1 hour', updated_at = now() WHERE id = $1`
+	case asynqpg.TaskStatusCompleted:
+		q = `UPDATE asynqpg_tasks SET status = 'completed', attempted_at = now(), finalized_at = now(),
+			updated_at = now() WHERE id = $1`
+	case asynqpg.TaskStatusFailed:
+		q = `UPDATE asynqpg_tasks SET status = 'failed', attempted_at = now(), finalized_at = now(),
+			attempts_left = 0, attempts_elapsed = 3, messages = '{first,second,third}', updated_at = now()
+			WHERE id = $1`
+	case asynqpg.TaskStatusCancelled:
+		q = `UPDATE asynqpg_tasks SET status = 'cancelled', finalized_at = now(), updated_at = now() WHERE id = $1`
+	default:
+		t.Fatalf("conformance: unknown status %q", status)
+	}
+	_, err := b.Check.ExecContext(context.Background(), q, id)
+	require.NoError(t, err)
+}
+
+// taskIn enqueues a task of type typ and puts it in status.
+func (b *apiBundle) taskIn(t *testing.T, typ string, status asynqpg.TaskStatus) int64 {
+	t.Helper()
+	id := b.mustEnqueue(t, typ)
+	b.setStatus(t, id, status)
+	return id
+}
+
+// listen opens a connection of its own (pgx, not the adapter) that
+// listens on channel.
+func (b *apiBundle) listen(t testing.TB, channel string) *pgx.Conn {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, b.URL)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = conn.Close(context.Background()) })
+	_, err = conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize())
+	require.NoError(t, err)
+	return conn
+}
+
+// nextNotification waits for the next notification on conn.
+func nextNotification(t testing.TB, conn *pgx.Conn) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), apiWaitTimeout)
+	defer cancel()
+	n, err := conn.WaitForNotification(ctx)
+	require.NoError(t, err)
+	return n.Payload
+}
+
+// countingPool is the entry's Pool with the engine's statements counted:
+// it hands the engine a counting wrapper of the adapter's own Executor.
+type countingPool struct {
+	asynqpg.Pool
+	ex *countingExecutor
+}
+
+func (p *countingPool) Executor() driver.Executor { return p.ex }
+
+// countingQuerier is a transaction's Querier with the engine's
+// statements counted.
+type countingQuerier struct {
+	asynqpg.Querier
+	ex *countingExecutor
+}
+
+func (q *countingQuerier) Executor() driver.Executor { return q.ex }
+
+// statementCounts tallies what a countingExecutor and the transactions
+// it began ran.
+type statementCounts struct {
+	statements atomic.Int64
+	begins     atomic.Int64
+}
+
+// countingExecutor counts statements and transactions (or savepoints)
+// begun through it.
+type countingExecutor struct {
+	driver.Executor
+	counts *statementCounts
+}
+
+// newCountingExecutor wraps the Executor behind handle.
+func newCountingExecutor(t testing.TB, handle any) *countingExecutor {
+	t.Helper()
+	ex, err := driver.Resolve(handle)
+	require.NoError(t, err)
+	return &countingExecutor{Executor: ex, counts: &statementCounts{}}
+}
+
+func (e *countingExecutor) Exec(ctx context.Context, sql string, args ...any) (int64, error) {
+	e.counts.statements.Add(1)
+	return e.Executor.Exec(ctx, sql, args...)
+}
+
+func (e *countingExecutor) Query(ctx context.Context, sql string, args ...any) (driver.Rows, error) {
+	e.counts.statements.Add(1)
+	return e.Executor.Query(ctx, sql, args...)
+}
+
+func (e *countingExecutor) QueryRow(ctx context.Context, sql string, args ...any) driver.Row {
+	e.counts.statements.Add(1)
+	return e.Executor.QueryRow(ctx, sql, args...)
+}
+
+func (e *countingExecutor) Begin(ctx context.Context) (driver.Tx, error) {
+	tx, err := e.Executor.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e.counts.begins.Add(1)
+	return &countingTx{countingExecutor: countingExecutor{Executor: tx, counts: e.counts}, tx: tx}, nil
+}
+
+type countingTx struct {
+	countingExecutor
+	tx driver.Tx
+}
+
+func (t *countingTx) Commit(ctx context.Context) error   { return t.tx.Commit(ctx) }
+func (t *countingTx) Rollback(ctx context.Context) error { return t.tx.Rollback(ctx) }

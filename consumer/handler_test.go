@@ -1,0 +1,46 @@
+package consumer
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/yakser/asynqpg"
+)
+
+func TestBuildChain(t *testing.T) {
+	t.Parallel()
+	var calls []string
+	mw := func(name string) MiddlewareFunc {
+		return func(next TaskHandler) TaskHandler {
+			return TaskHandlerFunc(func(ctx context.Context, task *asynqpg.TaskInfo) error {
+				calls = append(calls, name+">")
+				defer func() { calls = append(calls, "<"+name) }()
+				return next.Handle(ctx, task)
+			})
+		}
+	}
+	h := TaskHandlerFunc(func(context.Context, *asynqpg.TaskInfo) error {
+		calls = append(calls, "handler")
+		return nil
+	})
+	tests := []struct {
+		name            string
+		global, perType []MiddlewareFunc
+		want            []string
+	}{
+		{name: "none", want: []string{"handler"}},
+		{name: "global only", global: []MiddlewareFunc{mw("g1"), mw("g2")},
+			want: []string{"g1>", "g2>", "handler", "<g2", "<g1"}},
+		{name: "per type only", perType: []MiddlewareFunc{mw("p1"), mw("p2")},
+			want: []string{"p1>", "p2>", "handler", "<p2", "<p1"}},
+		{name: "global outside per type", global: []MiddlewareFunc{mw("g1"), mw("g2")}, perType: []MiddlewareFunc{mw("p1")},
+			want: []string{"g1>", "g2>", "p1>", "handler", "<p1", "<g2", "<g1"}},
+	}
+	for _, tt := range tests {
+		calls = nil
+		require.NoError(t, buildChain(h, tt.global, tt.perType).Handle(context.Background(), &asynqpg.TaskInfo{}), tt.name)
+		require.Equal(t, tt.want, calls, tt.name)
+	}
+}

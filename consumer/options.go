@@ -1,0 +1,55 @@
+package consumer
+
+import "time"
+
+// TaskTypeOptions configures the processing of one task type.
+type TaskTypeOptions struct {
+	// WorkersCount is how many tasks of the type run at once.
+	// Default Config.DefaultWorkersCount.
+	WorkersCount int
+	// MaxAttempts, when positive, caps the attempts a task of the type is
+	// given, whatever it was enqueued with: a failed attempt that brings
+	// attempts_elapsed to MaxAttempts fails the task. 0 (the default,
+	// unless Config.DefaultMaxAttempts is set) leaves each task the
+	// attempts it was enqueued with.
+	MaxAttempts int
+	// Timeout bounds one attempt. Default Config.DefaultTimeout.
+	Timeout time.Duration
+	// Middleware wraps the type's handler, inside the global middleware.
+	Middleware []MiddlewareFunc
+
+	maxAttemptsSet bool // WithMaxAttempts was given
+}
+
+// TaskTypeOption configures a task type at registration.
+type TaskTypeOption func(*TaskTypeOptions)
+
+// WithWorkersCount sets how many tasks of the type run at once. It must be
+// positive.
+func WithWorkersCount(n int) TaskTypeOption {
+	return func(o *TaskTypeOptions) { o.WorkersCount = n }
+}
+
+// WithMaxAttempts caps the attempts a task of the type is given: a failed
+// attempt that brings attempts_elapsed to n fails the task, even if it was
+// enqueued with more. A task enqueued with fewer attempts keeps its own
+// number. n must be positive.
+func WithMaxAttempts(n int) TaskTypeOption {
+	return func(o *TaskTypeOptions) {
+		o.MaxAttempts = n
+		o.maxAttemptsSet = true
+	}
+}
+
+// WithTimeout sets how long one attempt of the type may run: the handler's
+// context ends then, and an attempt still running has failed. It must be
+// positive.
+func WithTimeout(d time.Duration) TaskTypeOption {
+	return func(o *TaskTypeOptions) { o.Timeout = d }
+}
+
+// WithMiddleware adds per-type middleware, applied inside the global
+// middleware; the first given is the outermost.
+func WithMiddleware(mws ...MiddlewareFunc) TaskTypeOption {
+	return func(o *TaskTypeOptions) { o.Middleware = append(o.Middleware, mws...) }
+}

@@ -1,0 +1,160 @@
+// Package bundriver adapts bun (github.com/uptrace/bun) to asynqpg.
+//
+// [New] wraps a *bun.DB as an [asynqpg.Pool]; [NewTx] wraps a bun.Tx as an
+// [asynqpg.Querier], so that tasks are enqueued or changed inside the
+// application's transaction:
+//
+//	sqldb, err := sql.Open("pgx", url)
+//	db := bun.NewDB(sqldb, pgdialect.New())
+//	p := bundriver.New(db)
+//
+//	tx, err := db.BeginTx(ctx, nil)
+//	id, err := producer.EnqueueTx(ctx, bundriver.NewTx(tx), task)
+//	err = tx.Commit()
+//
+// bun formats queries on the client and replaces only its own "?"
+// placeholders, so a statement with "$1" parameters loses its arguments
+// when run through bun. Both the engine's statements and the five Querier
+// methods for the application's own queries therefore run on the
+// database/sql handle inside bun (*bun.DB's *sql.DB, bun.Tx's *sql.Tx),
+// through database/sql and sqlx: write "$1" placeholders, scan with `db`
+// struct tags. bun's query hooks do not see these statements, and a
+// read-replica resolver configured on the *bun.DB is bypassed: everything
+// runs on its primary *sql.DB.
+//
+// Use bun on pgx's stdlib driver or on lib/pq, with the PostgreSQL dialect.
+// Over those drivers a *bun.DB can LISTEN (see package
+// github.com/yakser/asynqpg/driver/sqlx for how).
+package bundriver
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/uptrace/bun"
+
+	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/driver"
+)
+
+// sqlxDriverName is what sqlx is told the database/sql driver is; sqlx
+// uses it only to choose the bind variable style, "$1" for PostgreSQL.
+const sqlxDriverName = "postgres"
+
+// DB is a *bun.DB as an [asynqpg.Pool].
+type DB struct {
+	bun *bun.DB
+	db  *sqlx.DB
+	ex  *driver.StdExecutor
+}
+
+// New returns db as an [asynqpg.Pool], a *[DB]. For a nil db it returns
+// nil, which asynqpg reports as [driver.ErrNilQuerier] where it is used.
+func New(db *bun.DB) asynqpg.Pool {
+	if db == nil || db.DB == nil {
+		return nil
+	}
+	return &DB{bun: db, db: sqlx.NewDb(db.DB, sqlxDriverName), ex: driver.NewStdExecutor(db.DB)}
+}
+
+// BunDB returns the *bun.DB behind d.
+func (d *DB) BunDB() *bun.DB { return d.bun }
+
+// Executor returns the Executor the asynqpg engine runs statements
+// through. It also implements [driver.ListenerFactory].
+func (d *DB) Executor() driver.Executor { return d.ex }
+
+// ExecContext runs a statement that returns no rows.
+func (d *DB) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return d.db.ExecContext(ctx, query, args...)
+}
+
+// SelectContext runs a query and scans every row into dest, a pointer to a
+// slice (of structs with `db` tags, or of scannable values).
+func (d *DB) SelectContext(ctx context.Context, dest any, query string, args ...any) error {
+	return d.db.SelectContext(ctx, dest, query, args...)
+}
+
+// GetContext runs a query and scans its single row into dest; it returns
+// sql.ErrNoRows when there is none.
+func (d *DB) GetContext(ctx context.Context, dest any, query string, args ...any) error {
+	return d.db.GetContext(ctx, dest, query, args...)
+}
+
+// QueryContext runs a query that returns rows.
+func (d *DB) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return d.db.QueryContext(ctx, query, args...)
+}
+
+// QueryRowContext runs a query that returns at most one row.
+func (d *DB) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return d.db.QueryRowContext(ctx, query, args...)
+}
+
+// PingContext checks that the database is reachable.
+func (d *DB) PingContext(ctx context.Context) error { return d.db.PingContext(ctx) }
+
+// Tx is a bun.Tx as an [asynqpg.Querier]: every statement, the engine's and
+// the application's, runs inside the transaction.
+type Tx struct {
+	bun bun.Tx
+	tx  *sqlx.Tx
+	ex  *driver.StdExecutor
+}
+
+// NewTx returns tx as an [asynqpg.Querier], a *[Tx]. For a zero bun.Tx it
+// returns nil, which asynqpg reports as [driver.ErrNilQuerier] where it is
+// used. A savepoint (a bun.Tx begun on a bun.Tx) works too: statements run
+// in the enclosing database transaction.
+func NewTx(tx bun.Tx) asynqpg.Querier {
+	if tx.Tx == nil {
+		return nil
+	}
+	mapper := sqlx.NewDb(nil, sqlxDriverName).Mapper
+	return &Tx{bun: tx, tx: &sqlx.Tx{Tx: tx.Tx, Mapper: mapper}, ex: driver.NewStdExecutor(tx.Tx)}
+}
+
+// BunTx returns the bun.Tx behind t.
+func (t *Tx) BunTx() bun.Tx { return t.bun }
+
+// Executor returns the Executor the asynqpg engine runs statements
+// through; its Begin makes a savepoint.
+func (t *Tx) Executor() driver.Executor { return t.ex }
+
+// ExecContext runs a statement that returns no rows in the transaction.
+func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(ctx, query, args...)
+}
+
+// SelectContext runs a query in the transaction and scans every row into
+// dest, a pointer to a slice (of structs with `db` tags, or of scannable
+// values).
+func (t *Tx) SelectContext(ctx context.Context, dest any, query string, args ...any) error {
+	return t.tx.SelectContext(ctx, dest, query, args...)
+}
+
+// GetContext runs a query in the transaction and scans its single row into
+// dest; it returns sql.ErrNoRows when there is none.
+func (t *Tx) GetContext(ctx context.Context, dest any, query string, args ...any) error {
+	return t.tx.GetContext(ctx, dest, query, args...)
+}
+
+// QueryContext runs a query in the transaction.
+func (t *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(ctx, query, args...)
+}
+
+// QueryRowContext runs a query in the transaction that returns at most one
+// row.
+func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(ctx, query, args...)
+}
+
+// Compile-time checks.
+var (
+	_ asynqpg.Pool          = (*DB)(nil)
+	_ asynqpg.Querier       = (*Tx)(nil)
+	_ driver.ExecutorSource = (*DB)(nil)
+	_ driver.ExecutorSource = (*Tx)(nil)
+)

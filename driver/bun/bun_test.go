@@ -1,0 +1,88 @@
+package bundriver_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"testing"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+	_ "github.com/lib/pq"              // the "postgres" database/sql driver
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/conformance"
+	bundriver "github.com/yakser/asynqpg/driver/bun"
+	"github.com/yakser/asynqpg/internal/testdb"
+)
+
+func TestMain(m *testing.M) { testdb.Main(m) }
+
+// openBun opens a *bun.DB on the given database/sql driver, closed when the
+// test ends.
+func openBun(t testing.TB, driverName, url string) *bun.DB {
+	t.Helper()
+	sqldb, err := sql.Open(driverName, url)
+	require.NoError(t, err)
+	db := bun.NewDB(sqldb, pgdialect.New())
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+// beginBun begins a bun transaction on the adapter's *bun.DB and returns it
+// as a Querier through NewTx.
+func beginBun(t testing.TB, pool asynqpg.Pool) conformance.Tx {
+	t.Helper()
+	p, ok := pool.(*bundriver.DB)
+	require.True(t, ok, "unexpected pool %T", pool)
+	tx, err := p.BunDB().BeginTx(context.Background(), nil)
+	require.NoError(t, err)
+	return conformance.Tx{
+		Querier: bundriver.NewTx(tx),
+		Commit:  func(context.Context) error { return tx.Commit() },
+		Rollback: func(context.Context) error {
+			if err := tx.Rollback(); !errors.Is(err, sql.ErrTxDone) {
+				return err
+			}
+			return nil
+		},
+	}
+}
+
+// open returns a conformance Open function for bun on the named
+// database/sql driver.
+func open(driverName string) func(t testing.TB, url string) asynqpg.Pool {
+	return func(t testing.TB, url string) asynqpg.Pool { return bundriver.New(openBun(t, driverName, url)) }
+}
+
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	entries := []conformance.Driver{
+		{Name: "bun/db", Open: open("pgx"), Begin: beginBun, CanListen: true},
+		{Name: "bun/tx", Open: open("pgx"), Begin: beginBun, TxEntry: true, SkipConsumer: true, CanListen: true},
+	}
+	for _, d := range entries {
+		t.Run(d.Name, func(t *testing.T) {
+			t.Parallel()
+			conformance.Run(t, d)
+		})
+	}
+}
+
+// TestConformanceLibPQ runs the driver chapter for bun on lib/pq: the rest
+// of the engine sees the same database/sql path as on pgx's stdlib.
+func TestConformanceLibPQ(t *testing.T) {
+	t.Parallel()
+	entries := []conformance.Driver{
+		{Name: "bun/libpq/db", Open: open("postgres"), Begin: beginBun, CanListen: true},
+		{Name: "bun/libpq/tx", Open: open("postgres"), Begin: beginBun, TxEntry: true, SkipConsumer: true, CanListen: true},
+	}
+	for _, d := range entries {
+		t.Run(d.Name, func(t *testing.T) {
+			t.Parallel()
+			conformance.RunDriverChapter(t, d)
+		})
+	}
+}

@@ -1,0 +1,121 @@
+package pgxv5driver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/yakser/asynqpg/driver"
+)
+
+// poolExecutor is the Executor of a pool; unlike a transaction's, it can
+// open a Listener.
+type poolExecutor struct {
+	executor
+	pool *pgxpool.Pool
+}
+
+// NewListener implements [driver.ListenerFactory]. The Listener owns a
+// connection taken out of the pool (acquired, then hijacked, so the pool's
+// connection hooks ran on it); Close closes it.
+func (e *poolExecutor) NewListener(ctx context.Context) (driver.Listener, error) {
+	c, err := e.pool.Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("pgxv5driver: acquire listener connection: %w", err)
+	}
+	l := &listener{conn: c.Hijack()}
+	l.closing, l.cancelClosing = context.WithCancel(context.Background())
+	return l, nil
+}
+
+// errListenerClosed is returned by a listener's methods after Close.
+var errListenerClosed = errors.New("pgxv5driver: listener closed")
+
+// listener is a [driver.Listener] on a dedicated *pgx.Conn.
+type listener struct {
+	conn *pgx.Conn
+
+	// closing is cancelled by Close, so that a blocked wait returns.
+	closing       context.Context
+	cancelClosing context.CancelFunc
+
+	// op serializes the use of conn.
+	op     sync.Mutex
+	closed bool
+}
+
+// begin takes the connection for one operation, with a context that is
+// also cancelled by Close.
+func (l *listener) begin(ctx context.Context) (context.Context, func(), error) {
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(l.closing, cancel)
+	l.op.Lock()
+	if l.closed {
+		l.op.Unlock()
+		stop()
+		cancel()
+		return nil, nil, errListenerClosed
+	}
+	return ctx, func() {
+		l.op.Unlock()
+		stop()
+		cancel()
+	}, nil
+}
+
+// Listen implements [driver.Listener].
+func (l *listener) Listen(ctx context.Context, channel string) error {
+	if channel == "" {
+		return errors.New("pgxv5driver: listen: empty channel name")
+	}
+	if strings.IndexByte(channel, 0) >= 0 {
+		return fmt.Errorf("pgxv5driver: listen: channel name %q contains a NUL byte", channel)
+	}
+	ctx, end, err := l.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer end()
+	if _, err := l.conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
+		return fmt.Errorf("pgxv5driver: listen on %q: %w", channel, err)
+	}
+	return nil
+}
+
+// WaitForNotification implements [driver.Listener].
+func (l *listener) WaitForNotification(ctx context.Context) (*driver.Notification, error) {
+	ctx, end, err := l.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer end()
+	n, err := l.conn.WaitForNotification(ctx)
+	if n != nil {
+		return &driver.Notification{Channel: n.Channel, Payload: n.Payload}, nil
+	}
+	if ctx.Err() != nil && l.closing.Err() != nil {
+		return nil, errListenerClosed
+	}
+	return nil, fmt.Errorf("pgxv5driver: wait for notification: %w", err)
+}
+
+// Close implements [driver.Listener]: it ends a wait in progress and
+// closes the connection.
+func (l *listener) Close(ctx context.Context) error {
+	l.cancelClosing()
+	l.op.Lock()
+	defer l.op.Unlock()
+	if l.closed {
+		return nil
+	}
+	l.closed = true
+	if err := l.conn.Close(ctx); err != nil {
+		return fmt.Errorf("pgxv5driver: close listener: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,126 @@
+// Package pgxv5driver adapts pgx v5 (github.com/jackc/pgx/v5) to asynqpg.
+//
+// [New] wraps a *pgxpool.Pool as an [asynqpg.Pool]; [NewTx] wraps a pgx.Tx
+// as an [asynqpg.Querier], so that tasks are enqueued or changed inside the
+// application's transaction:
+//
+//	pool, err := pgxpool.New(ctx, url)
+//	p := pgxv5driver.New(pool)
+//
+//	tx, err := pool.Begin(ctx)
+//	id, err := producer.EnqueueTx(ctx, pgxv5driver.NewTx(tx), task)
+//	err = tx.Commit(ctx)
+//
+// The engine runs its statements natively on pgx (binary protocol, Go
+// slices as PostgreSQL arrays, a transaction's Begin is a savepoint) in the
+// pool's query execution mode: configure that, for example for PgBouncer,
+// in the pool's ConnConfig. The pool's Executor can LISTEN on a connection
+// it takes out of the pool for good.
+//
+// The values also implement the five Querier methods for the
+// application's own queries, with database/sql semantics (*sql.Rows,
+// *sql.Row, sql.ErrNoRows, sqlx struct scanning with `db` tags):
+//
+//   - on the pool, each call opens a database/sql handle on the pool
+//     (stdlib.OpenDBFromPool), runs the statement and closes the handle
+//     again (the rows stay readable), so nothing outlives the call;
+//   - on a transaction, statements run inside the pgx.Tx, through a small
+//     database/sql driver whose only connection is the transaction. As
+//     with pgx's stdlib driver, values come back as int64 (for smallint,
+//     integer and bigint), float64, bool, string, []byte (bytea, json,
+//     jsonb), time.Time, or nil; every other type (numeric, uuid, arrays,
+//     intervals, ...) comes back as its PostgreSQL text form, which
+//     database/sql, sqlx and pq.Array's scanners understand. Parameters are
+//     passed to pgx untouched. As with pgx itself, only one statement runs
+//     at a time on a transaction: read or close the rows of one query
+//     before starting the next.
+package pgxv5driver
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/driver"
+)
+
+// Pool is a *pgxpool.Pool as an [asynqpg.Pool].
+type Pool struct {
+	pool *pgxpool.Pool
+	ex   *poolExecutor
+}
+
+// New returns pool as an [asynqpg.Pool], a *[Pool]. For a nil pool it
+// returns nil, which asynqpg reports as [driver.ErrNilQuerier] where it is
+// used.
+func New(pool *pgxpool.Pool) asynqpg.Pool {
+	if pool == nil {
+		return nil
+	}
+	return &Pool{pool: pool, ex: &poolExecutor{executor: executor{q: pool}, pool: pool}}
+}
+
+// PgxPool returns the *pgxpool.Pool behind p.
+func (p *Pool) PgxPool() *pgxpool.Pool { return p.pool }
+
+// Executor returns the native Executor the asynqpg engine runs statements
+// through. It also implements [driver.ListenerFactory].
+func (p *Pool) Executor() driver.Executor { return p.ex }
+
+// openDB returns a database/sql handle on the pool, for one call; the
+// caller closes it.
+func (p *Pool) openDB() *sqlx.DB {
+	return sqlx.NewDb(stdlib.OpenDBFromPool(p.pool), "pgx")
+}
+
+// ExecContext runs a statement that returns no rows.
+func (p *Pool) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	db := p.openDB()
+	defer func() { _ = db.Close() }()
+	return db.ExecContext(ctx, query, args...)
+}
+
+// SelectContext runs a query and scans every row into dest, a pointer to a
+// slice (of structs with `db` tags, or of scannable values).
+func (p *Pool) SelectContext(ctx context.Context, dest any, query string, args ...any) error {
+	db := p.openDB()
+	defer func() { _ = db.Close() }()
+	return db.SelectContext(ctx, dest, query, args...)
+}
+
+// GetContext runs a query and scans its single row into dest; it returns
+// sql.ErrNoRows when there is none.
+func (p *Pool) GetContext(ctx context.Context, dest any, query string, args ...any) error {
+	db := p.openDB()
+	defer func() { _ = db.Close() }()
+	return db.GetContext(ctx, dest, query, args...)
+}
+
+// QueryContext runs a query that returns rows. The caller must close them;
+// until then they hold a pool connection.
+func (p *Pool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	db := p.openDB()
+	defer func() { _ = db.Close() }()
+	return db.QueryContext(ctx, query, args...)
+}
+
+// QueryRowContext runs a query that returns at most one row.
+func (p *Pool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	db := p.openDB()
+	defer func() { _ = db.Close() }()
+	return db.QueryRowContext(ctx, query, args...)
+}
+
+// PingContext checks that a pool connection can reach the database.
+func (p *Pool) PingContext(ctx context.Context) error { return p.pool.Ping(ctx) }
+
+// Compile-time checks.
+var (
+	_ asynqpg.Pool           = (*Pool)(nil)
+	_ driver.ExecutorSource  = (*Pool)(nil)
+	_ driver.ListenerFactory = (*poolExecutor)(nil)
+)

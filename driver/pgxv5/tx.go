@@ -1,0 +1,101 @@
+package pgxv5driver
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/driver"
+)
+
+// Tx is a pgx.Tx as an [asynqpg.Querier]: every statement, the engine's
+// and the application's, runs inside the transaction.
+type Tx struct {
+	tx pgx.Tx
+	ex *executor
+}
+
+// NewTx returns tx as an [asynqpg.Querier], a *[Tx]. For a nil tx it
+// returns nil, which asynqpg reports as [driver.ErrNilQuerier] where it is
+// used.
+func NewTx(tx pgx.Tx) asynqpg.Querier {
+	if tx == nil {
+		return nil
+	}
+	return &Tx{tx: tx, ex: &executor{q: tx}}
+}
+
+// PgxTx returns the pgx.Tx behind t.
+func (t *Tx) PgxTx() pgx.Tx { return t.tx }
+
+// Executor returns the native Executor the asynqpg engine runs statements
+// through; its Begin makes a savepoint.
+func (t *Tx) Executor() driver.Executor { return t.ex }
+
+// openDB returns a database/sql handle whose one connection is the
+// transaction, for one call; the caller closes it.
+func (t *Tx) openDB() *sqlx.DB {
+	return sqlx.NewDb(sql.OpenDB(txConnector{tx: t.tx}), "pgx")
+}
+
+// ExecContext runs a statement that returns no rows in the transaction.
+func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	tag, err := t.tx.Exec(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return result(tag.RowsAffected()), nil
+}
+
+// SelectContext runs a query in the transaction and scans every row into
+// dest, a pointer to a slice (of structs with `db` tags, or of scannable
+// values).
+func (t *Tx) SelectContext(ctx context.Context, dest any, query string, args ...any) error {
+	db := t.openDB()
+	defer func() { _ = db.Close() }()
+	return db.SelectContext(ctx, dest, query, args...)
+}
+
+// GetContext runs a query in the transaction and scans its single row into
+// dest; it returns sql.ErrNoRows when there is none.
+func (t *Tx) GetContext(ctx context.Context, dest any, query string, args ...any) error {
+	db := t.openDB()
+	defer func() { _ = db.Close() }()
+	return db.GetContext(ctx, dest, query, args...)
+}
+
+// QueryContext runs a query in the transaction. The caller must close the
+// rows before running another statement in the transaction.
+func (t *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	db := t.openDB()
+	defer func() { _ = db.Close() }()
+	return db.QueryContext(ctx, query, args...)
+}
+
+// QueryRowContext runs a query in the transaction that returns at most one
+// row. Scan the row before running another statement in the transaction.
+func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	db := t.openDB()
+	defer func() { _ = db.Close() }()
+	return db.QueryRowContext(ctx, query, args...)
+}
+
+// result is the sql.Result of a statement run on a pgx.Tx.
+type result int64
+
+// errNoLastInsertID is returned by LastInsertId: PostgreSQL has no such
+// thing; use RETURNING.
+var errNoLastInsertID = errors.New("pgxv5driver: LastInsertId is not supported by PostgreSQL; use RETURNING")
+
+func (r result) LastInsertId() (int64, error) { return 0, errNoLastInsertID }
+func (r result) RowsAffected() (int64, error) { return int64(r), nil }
+
+// Compile-time checks.
+var (
+	_ asynqpg.Querier       = (*Tx)(nil)
+	_ driver.ExecutorSource = (*Tx)(nil)
+)

@@ -1,0 +1,115 @@
+package driver_test
+
+import (
+	"context"
+	"database/sql"
+	"testing"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/stretchr/testify/require"
+
+	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/driver"
+)
+
+// source is an ExecutorSource handing out ex.
+type source struct{ ex driver.Executor }
+
+func (s source) Executor() driver.Executor { return s.ex }
+
+func TestResolve(t *testing.T) {
+	t.Parallel()
+	sqlDB, err := sql.Open("pgx", "postgres://127.0.0.1:1/unused")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sqlDB.Close() })
+	sqlxDB := sqlx.NewDb(sqlDB, "pgx")
+	std := driver.NewStdExecutor(sqlDB)
+
+	cases := []struct {
+		name    string
+		handle  any
+		wantErr error
+		errText string
+		check   func(t *testing.T, ex driver.Executor)
+	}{
+		{name: "nil", handle: nil, wantErr: driver.ErrNilQuerier},
+		{name: "nil *sqlx.DB", handle: (*sqlx.DB)(nil), wantErr: driver.ErrNilQuerier},
+		{name: "nil *sql.Tx", handle: (*sql.Tx)(nil), wantErr: driver.ErrNilQuerier},
+		{name: "source without executor", handle: source{}, wantErr: driver.ErrNilQuerier, errText: "driver_test.source has no executor"},
+		{name: "unsupported", handle: "SELECT 1", errText: "driver: unsupported handle string"},
+		{name: "source", handle: source{ex: std}, check: func(t *testing.T, ex driver.Executor) { require.Same(t, std, ex) }},
+		{name: "executor", handle: std, check: func(t *testing.T, ex driver.Executor) { require.Same(t, std, ex) }},
+		{name: "*sqlx.DB", handle: sqlxDB, check: requireStdPool(sqlxDB)},
+		{name: "WrapStdDB", handle: asynqpg.WrapStdDB(sqlDB, "pgx"), check: requireStdPool(nil)},
+		{name: "*sql.DB", handle: sqlDB, check: requireStdPool(sqlDB)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ex, err := driver.Resolve(tc.handle)
+			if tc.wantErr != nil || tc.errText != "" {
+				require.Error(t, err)
+				require.Nil(t, ex)
+				if tc.wantErr != nil {
+					require.ErrorIs(t, err, tc.wantErr)
+				}
+				require.Contains(t, err.Error(), tc.errText)
+				return
+			}
+			require.NoError(t, err)
+			tc.check(t, ex)
+		})
+	}
+}
+
+// requireStdPool checks that ex is a database/sql Executor over q (when
+// given) that can listen.
+func requireStdPool(q driver.StdQuerier) func(t *testing.T, ex driver.Executor) {
+	return func(t *testing.T, ex driver.Executor) {
+		t.Helper()
+		std, ok := ex.(*driver.StdExecutor)
+		require.True(t, ok, "got %T", ex)
+		if q != nil {
+			require.Same(t, q, std.Querier())
+		}
+		_, ok = ex.(driver.ListenerFactory)
+		require.True(t, ok)
+	}
+}
+
+// TestResolveTransactions checks that database/sql transactions, plain or
+// sqlx, resolve to Executors that begin savepoints and cannot listen.
+func TestResolveTransactions(t *testing.T) {
+	t.Parallel()
+	db := openDB(t, "pgx")
+	ctx := context.Background()
+	sqlxDB := sqlx.NewDb(db, "pgx")
+
+	stdTx, err := db.BeginTx(ctx, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = stdTx.Rollback() })
+	sqlxTx, err := sqlxDB.BeginTxx(ctx, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sqlxTx.Rollback() })
+
+	for _, handle := range []any{stdTx, sqlxTx} {
+		ex, err := driver.Resolve(handle)
+		require.NoError(t, err)
+		_, err = ex.(driver.ListenerFactory).NewListener(ctx)
+		require.ErrorIs(t, err, driver.ErrUnsupported)
+
+		// Begin is a savepoint: rolling it back keeps the outer work.
+		_, err = ex.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS resolve_sp (id bigint)`)
+		require.NoError(t, err)
+		sp, err := ex.Begin(ctx)
+		require.NoError(t, err)
+		_, err = sp.Exec(ctx, `INSERT INTO resolve_sp VALUES (1)`)
+		require.NoError(t, err)
+		require.NoError(t, sp.Rollback(ctx))
+		var n int
+		require.NoError(t, ex.QueryRow(ctx, `SELECT count(*) FROM resolve_sp`).Scan(&n))
+		require.Equal(t, 0, n)
+		require.NoError(t, sp.Rollback(ctx), "second rollback")
+		require.Error(t, sp.Commit(ctx), "commit after rollback")
+	}
+}

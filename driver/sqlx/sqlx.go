@@ -1,0 +1,58 @@
+// Package sqlxdriver adapts database/sql and sqlx handles to asynqpg. It
+// works with lib/pq and with pgx's stdlib driver underneath.
+//
+// Wrap a *sqlx.DB with [New]:
+//
+//	db, err := sqlx.Open("pgx", url) // or sqlx.Open("postgres", url) for lib/pq
+//	pool := sqlxdriver.New(db)
+//
+// A *sqlx.DB, a *sqlx.Tx, or a value of [asynqpg.WrapStdDB] passed
+// unwrapped anywhere asynqpg takes an [asynqpg.Pool] or [asynqpg.Querier]
+// works the same way, so New is optional.
+//
+// The engine runs its statements through database/sql: array parameters
+// and results travel as PostgreSQL array literals (lib/pq's array types),
+// which both drivers understand, and times come back in UTC. A pool can
+// LISTEN: it takes a dedicated connection from the *sql.DB, and uses pgx's
+// own notification support on pgx's stdlib driver, or lib/pq's notification
+// handler on lib/pq (the connection then runs "SELECT 1" every 100 ms while
+// waiting, to read the notifications that arrived). The listening
+// connection stays out of the pool until the listener is closed, and is
+// then closed rather than reused: count it in db.SetMaxOpenConns. Other
+// database/sql drivers work without LISTEN; the engine then polls.
+package sqlxdriver
+
+import (
+	"github.com/jmoiron/sqlx"
+
+	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/driver"
+)
+
+// DB is a *sqlx.DB that asynqpg runs its statements through. All of
+// *sqlx.DB's methods are available on it for the application's own
+// queries.
+type DB struct {
+	*sqlx.DB
+	ex *driver.StdExecutor
+}
+
+// New returns db as an [asynqpg.Pool], a *[DB]. For a nil db it returns
+// nil, which asynqpg reports as [driver.ErrNilQuerier] where it is used.
+func New(db *sqlx.DB) asynqpg.Pool {
+	if db == nil {
+		return nil
+	}
+	return &DB{DB: db, ex: driver.NewStdExecutor(db)}
+}
+
+// Executor returns the Executor the asynqpg engine runs statements
+// through. It also implements [driver.ListenerFactory].
+func (db *DB) Executor() driver.Executor { return db.ex }
+
+// Compile-time checks.
+var (
+	_ asynqpg.Pool           = (*DB)(nil)
+	_ driver.ExecutorSource  = (*DB)(nil)
+	_ driver.ListenerFactory = (*driver.StdExecutor)(nil)
+)

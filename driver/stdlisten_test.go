@@ -1,0 +1,103 @@
+package driver_test
+
+import (
+	"context"
+	"database/sql"
+	sqldriver "database/sql/driver"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	_ "github.com/lib/pq" // the "postgres" database/sql driver
+	"github.com/stretchr/testify/require"
+
+	"github.com/yakser/asynqpg/driver"
+	"github.com/yakser/asynqpg/internal/testdb"
+)
+
+func TestMain(m *testing.M) { testdb.Main(m) }
+
+// openDB opens a *sql.DB with the named driver on a new test database.
+func openDB(t *testing.T, driverName string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open(driverName, testdb.URL(t))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	require.NoError(t, db.PingContext(context.Background()))
+	return db
+}
+
+// TestStdListenerDiscardsConnection checks that a listener's connection is
+// closed, not put back in the pool still subscribed.
+func TestStdListenerDiscardsConnection(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"postgres", "pgx"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			db := openDB(t, name)
+			require.Equal(t, 1, db.Stats().OpenConnections)
+
+			l, err := driver.NewStdExecutor(db).NewListener(ctx)
+			require.NoError(t, err)
+			require.NoError(t, l.Listen(ctx, "asynqpg_discard"))
+			require.Equal(t, 1, db.Stats().InUse)
+			require.NoError(t, l.Close(ctx))
+			require.Equal(t, 0, db.Stats().InUse)
+			require.Equal(t, 0, db.Stats().OpenConnections)
+
+			require.ErrorContains(t, l.Listen(ctx, "asynqpg_discard"), "listener closed")
+		})
+	}
+}
+
+// TestStdListenerBadChannel checks channel names rejected before a
+// statement is sent.
+func TestStdListenerBadChannel(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t, "pgx")
+	l, err := driver.NewStdExecutor(db).NewListener(ctx)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = l.Close(ctx) })
+	require.ErrorContains(t, l.Listen(ctx, ""), "empty channel name")
+	require.ErrorContains(t, l.Listen(ctx, "a\x00b"), "NUL byte")
+}
+
+// wrappedConnector hands out pgx connections hidden behind another type,
+// as an unknown database/sql driver would.
+type wrappedConnector struct{ sqldriver.Connector }
+
+func (c wrappedConnector) Connect(ctx context.Context) (sqldriver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return wrappedConn{conn}, nil
+}
+
+type wrappedConn struct{ sqldriver.Conn }
+
+// TestStdListenerUnknownDriver checks that another database/sql driver
+// gets ErrUnsupported and its connection back in the pool.
+func TestStdListenerUnknownDriver(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	cfg, err := pgx.ParseConfig(testdb.URL(t))
+	require.NoError(t, err)
+	db := sql.OpenDB(wrappedConnector{stdlib.GetConnector(*cfg)})
+	t.Cleanup(func() { _ = db.Close() })
+	require.NoError(t, db.PingContext(ctx))
+
+	l, err := driver.NewStdExecutor(db).NewListener(ctx)
+	require.ErrorIs(t, err, driver.ErrUnsupported)
+	require.ErrorContains(t, err, "driver_test.wrappedConn")
+	require.Nil(t, l)
+	require.Equal(t, 0, db.Stats().InUse)
+	require.Equal(t, 1, db.Stats().OpenConnections, "the connection went back to the pool")
+
+	// The Executor itself works on that driver.
+	var one int
+	require.NoError(t, driver.NewStdExecutor(db).QueryRow(ctx, `SELECT $1::int`, 1).Scan(&one))
+	require.Equal(t, 1, one)
+}

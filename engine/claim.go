@@ -1,0 +1,165 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/driver"
+)
+
+// AttemptKey identifies one attempt at a task: the task's ID and its
+// attempted_at in Unix microseconds. Every write about an attempt is
+// guarded by it.
+type AttemptKey struct {
+	ID  int64
+	Key int64
+}
+
+// ClaimedTask is a task claimed for an attempt.
+type ClaimedTask struct {
+	// Task is what the handler receives.
+	Task *asynqpg.TaskInfo
+	// Attempt identifies the attempt.
+	Attempt AttemptKey
+}
+
+// ClaimTasks claims up to limit ready tasks of taskType for attempts
+// leased for lease (counted by the database clock). A running task whose
+// lease passed is claimed again when it has an attempt left after its
+// lost attempt is counted.
+func ClaimTasks(ctx context.Context, ex driver.Executor, taskType string, limit int, lease time.Duration) ([]ClaimedTask, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	rows, err := ex.Query(ctx, sqlClaimTasks, taskType, int64(limit), lease.Microseconds())
+	if err != nil {
+		return nil, fmt.Errorf("claim tasks of type %q: %w", taskType, err)
+	}
+	defer rows.Close()
+	out := make([]ClaimedTask, 0, limit)
+	for rows.Next() {
+		var (
+			t           asynqpg.TaskInfo
+			attemptedAt time.Time
+			key         int64
+		)
+		if err := rows.Scan(&t.ID, &t.Type, &t.Payload, &t.IdempotencyToken, &t.Messages,
+			&t.AttemptsLeft, &t.AttemptsElapsed, &t.CreatedAt, &attemptedAt, &key); err != nil {
+			return nil, fmt.Errorf("claim tasks of type %q: scan: %w", taskType, err)
+		}
+		t.AttemptedAt = &attemptedAt
+		if t.Messages == nil {
+			t.Messages = []string{}
+		}
+		if t.Payload == nil {
+			t.Payload = []byte{}
+		}
+		out = append(out, ClaimedTask{Task: &t, Attempt: AttemptKey{ID: t.ID, Key: key}})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("claim tasks of type %q: %w", taskType, err)
+	}
+	return out, nil
+}
+
+// LostAttempts returns those of attempts that no longer own their task:
+// cancelled, deleted, finished or claimed again by another consumer.
+func LostAttempts(ctx context.Context, ex driver.Executor, attempts []AttemptKey) ([]AttemptKey, error) {
+	if len(attempts) == 0 {
+		return nil, nil
+	}
+	ids, keys := splitAttempts(attempts)
+	rows, err := ex.Query(ctx, sqlLostAttempts, ids, keys)
+	if err != nil {
+		return nil, fmt.Errorf("check running attempts: %w", err)
+	}
+	defer rows.Close()
+	var lost []AttemptKey
+	for rows.Next() {
+		var a AttemptKey
+		if err := rows.Scan(&a.ID, &a.Key); err != nil {
+			return nil, fmt.Errorf("check running attempts: scan: %w", err)
+		}
+		lost = append(lost, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("check running attempts: %w", err)
+	}
+	return lost, nil
+}
+
+// RequeueAttempts gives back attempts that will not finish: their tasks
+// become pending and ready at once, with no attempt counted. Attempts
+// that no longer own their task are left alone. It returns how many tasks
+// it gave back.
+func RequeueAttempts(ctx context.Context, ex driver.Executor, attempts []AttemptKey) (int64, error) {
+	if len(attempts) == 0 {
+		return 0, nil
+	}
+	ids, keys := splitAttempts(attempts)
+	n, err := ex.Exec(ctx, sqlRequeueAttempts, ids, keys)
+	if err != nil {
+		return 0, fmt.Errorf("requeue unfinished attempts: %w", err)
+	}
+	return n, nil
+}
+
+// OutcomeRecord is the outcome of one attempt, as written by
+// [RecordOutcomes].
+type OutcomeRecord struct {
+	Attempt AttemptKey
+	Decision
+}
+
+// RecordOutcomes writes the outcomes of many attempts in one statement.
+// An outcome whose attempt no longer owns its task changes nothing. It
+// returns the set of attempts written.
+func RecordOutcomes(ctx context.Context, ex driver.Executor, outcomes []OutcomeRecord) (map[AttemptKey]bool, error) {
+	if len(outcomes) == 0 {
+		return map[AttemptKey]bool{}, nil
+	}
+	var (
+		ids      = make([]int64, len(outcomes))
+		keys     = make([]int64, len(outcomes))
+		statuses = make([]string, len(outcomes))
+		spent    = make([]int64, len(outcomes))
+		messages = make([]string, len(outcomes))
+		delays   = make([]int64, len(outcomes))
+	)
+	for i, o := range outcomes {
+		ids[i], keys[i] = o.Attempt.ID, o.Attempt.Key
+		statuses[i] = o.Status
+		spent[i] = o.Spent
+		messages[i] = sanitizeMessage(o.Message)
+		delays[i] = o.Delay.Microseconds()
+	}
+	rows, err := ex.Query(ctx, sqlRecordOutcomes, ids, keys, statuses, spent, messages, delays)
+	if err != nil {
+		return nil, fmt.Errorf("record outcomes: %w", err)
+	}
+	defer rows.Close()
+	written := make(map[AttemptKey]bool, len(outcomes))
+	for rows.Next() {
+		var a AttemptKey
+		if err := rows.Scan(&a.ID, &a.Key); err != nil {
+			return nil, fmt.Errorf("record outcomes: scan: %w", err)
+		}
+		written[a] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("record outcomes: %w", err)
+	}
+	return written, nil
+}
+
+// splitAttempts returns the IDs and keys of attempts as two arrays.
+func splitAttempts(attempts []AttemptKey) (ids, keys []int64) {
+	ids = make([]int64, len(attempts))
+	keys = make([]int64, len(attempts))
+	for i, a := range attempts {
+		ids[i], keys[i] = a.ID, a.Key
+	}
+	return ids, keys
+}

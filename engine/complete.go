@@ -1,0 +1,286 @@
+package engine
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/yakser/asynqpg/driver"
+)
+
+// Tuning of the batch completer.
+const (
+	// completerFlushSize is the number of waiting outcomes that makes the
+	// batch completer write at once instead of waiting completerFlushDelay.
+	completerFlushSize = 100
+	// completerFlushDelay is the longest an outcome waits for others to
+	// share its statement.
+	completerFlushDelay = 5 * time.Millisecond
+	// completerMaxBatch is the most outcomes one statement writes.
+	completerMaxBatch = 1000
+	// completerMaxQueued is the most outcomes waiting to be written; a
+	// worker handing over another one waits (the database is slow or gone,
+	// so claiming more work would not help).
+	completerMaxQueued = 5000
+	// completerStatementTimeout bounds one write.
+	completerStatementTimeout = 30 * time.Second
+	// completerRetryMin and completerRetryMax bound the wait between two
+	// tries of a write that failed.
+	completerRetryMin = 50 * time.Millisecond
+	completerRetryMax = 5 * time.Second
+)
+
+// outcome is the outcome of an attempt on its way to the database.
+type outcome struct {
+	rec OutcomeRecord
+	// a is the attempt the outcome is about.
+	a *attempt
+	// err is what the attempt failed with (nil for a success).
+	err error
+}
+
+// completerHooks are called by a completer once the fate of an outcome is
+// known.
+type completerHooks struct {
+	// written is called for every outcome whose write ran; applied says
+	// whether it changed the task (false: the attempt no longer owned it).
+	written func(o *outcome, applied bool)
+	// abandoned is called for outcomes given up after the stop deadline:
+	// their tasks stay running until their leases pass.
+	abandoned func(os []*outcome)
+	// failed is called for every failed write.
+	failed func(err error)
+}
+
+// completer writes the outcomes of attempts.
+type completer interface {
+	// submit hands o over. It may wait (the synchronous completer writes
+	// before returning; the batch completer applies backpressure). It
+	// returns false when the completer has stopped and did not take o.
+	submit(o *outcome) bool
+	// stop writes every outcome handed over, retrying failed writes
+	// until ctx is done, then gives the rest up.
+	stop(ctx context.Context)
+}
+
+// outcomeWriter writes batches of outcomes with bounded retries.
+type outcomeWriter struct {
+	ex     driver.Executor
+	logger *slog.Logger
+	hooks  completerHooks
+	// abortCtx is cancelled when writes must stop being retried.
+	abortCtx context.Context
+	abort    context.CancelFunc
+}
+
+func newOutcomeWriter(ex driver.Executor, logger *slog.Logger, hooks completerHooks) outcomeWriter {
+	ctx, cancel := context.WithCancel(context.Background())
+	return outcomeWriter{ex: ex, logger: logger, hooks: hooks, abortCtx: ctx, abort: cancel}
+}
+
+// write writes batch with one statement, trying again after a failure
+// until it succeeds or the writer is aborted.
+func (w *outcomeWriter) write(batch []*outcome) {
+	recs := make([]OutcomeRecord, len(batch))
+	for i, o := range batch {
+		recs[i] = o.rec
+	}
+	delay := completerRetryMin
+	for try := 1; ; try++ {
+		ctx, cancel := context.WithTimeout(w.abortCtx, completerStatementTimeout)
+		written, err := RecordOutcomes(ctx, w.ex, recs)
+		cancel()
+		if err == nil {
+			for _, o := range batch {
+				w.hooks.written(o, written[o.rec.Attempt])
+			}
+			return
+		}
+		w.hooks.failed(err)
+		if w.abortCtx.Err() != nil {
+			w.logger.Error("asynqpg: giving up writing task outcomes; their tasks stay running until their leases pass",
+				"outcomes", len(batch), "tries", try, "error", err)
+			w.hooks.abandoned(batch)
+			return
+		}
+		w.logger.Warn("asynqpg: writing task outcomes failed; trying again",
+			"outcomes", len(batch), "tries", try, "retry_in", delay, "error", err)
+		if !sleepCtx(w.abortCtx, delay) {
+			continue // aborted: the next try fails at once and gives up
+		}
+		delay = min(delay*2, completerRetryMax)
+	}
+}
+
+// batchCompleter collects outcomes from workers and writes them with one
+// statement per batch: as soon as completerFlushSize are waiting, or
+// completerFlushDelay after the first of a batch arrived.
+type batchCompleter struct {
+	w outcomeWriter
+
+	mu       sync.Mutex
+	cond     *sync.Cond // signalled when the queue shrinks or the completer stops
+	queue    []*outcome
+	stopping bool
+	stopped  bool
+
+	wake   chan struct{} // the queue got work (capacity 1)
+	stopCh chan struct{} // closed by stop
+	done   chan struct{} // closed when the loop returns
+}
+
+func newBatchCompleter(ex driver.Executor, logger *slog.Logger, hooks completerHooks) *batchCompleter {
+	c := &batchCompleter{
+		w:      newOutcomeWriter(ex, logger, hooks),
+		wake:   make(chan struct{}, 1),
+		stopCh: make(chan struct{}),
+		done:   make(chan struct{}),
+	}
+	c.cond = sync.NewCond(&c.mu)
+	go c.run()
+	return c
+}
+
+func (c *batchCompleter) submit(o *outcome) bool {
+	c.mu.Lock()
+	for len(c.queue) >= completerMaxQueued && !c.stopped {
+		c.cond.Wait()
+	}
+	if c.stopped {
+		c.mu.Unlock()
+		return false
+	}
+	c.queue = append(c.queue, o)
+	n := len(c.queue)
+	c.mu.Unlock()
+	if n == 1 || n >= completerFlushSize {
+		select {
+		case c.wake <- struct{}{}:
+		default:
+		}
+	}
+	return true
+}
+
+func (c *batchCompleter) stop(ctx context.Context) {
+	c.mu.Lock()
+	if !c.stopping {
+		c.stopping = true
+		close(c.stopCh)
+	}
+	c.mu.Unlock()
+	unregister := context.AfterFunc(ctx, c.w.abort)
+	<-c.done
+	unregister()
+	c.w.abort()
+}
+
+// run is the completer's loop.
+func (c *batchCompleter) run() {
+	defer close(c.done)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		c.mu.Lock()
+		n, stopping := len(c.queue), c.stopping
+		if n == 0 && stopping {
+			c.stopped = true
+			c.cond.Broadcast()
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+		if n == 0 {
+			select {
+			case <-c.wake:
+			case <-c.stopCh:
+			}
+			continue
+		}
+		if n < completerFlushSize && !stopping {
+			c.gather(timer)
+		}
+		c.mu.Lock()
+		take := min(len(c.queue), completerMaxBatch)
+		batch := make([]*outcome, take)
+		copy(batch, c.queue)
+		clear(c.queue[:take])
+		c.queue = c.queue[take:]
+		c.cond.Broadcast()
+		c.mu.Unlock()
+		c.w.write(batch)
+	}
+}
+
+// gather waits until completerFlushDelay passed, completerFlushSize
+// outcomes wait, or the completer stops.
+func (c *batchCompleter) gather(timer *time.Timer) {
+	timer.Reset(completerFlushDelay)
+	defer timer.Stop()
+	for {
+		select {
+		case <-timer.C:
+			return
+		case <-c.stopCh:
+			return
+		case <-c.wake:
+			c.mu.Lock()
+			n := len(c.queue)
+			c.mu.Unlock()
+			if n >= completerFlushSize {
+				return
+			}
+		}
+	}
+}
+
+// syncCompleter writes each outcome with its own statement before submit
+// returns.
+type syncCompleter struct {
+	w outcomeWriter
+
+	mu      sync.Mutex
+	stopped bool
+	writing sync.WaitGroup
+}
+
+func newSyncCompleter(ex driver.Executor, logger *slog.Logger, hooks completerHooks) *syncCompleter {
+	return &syncCompleter{w: newOutcomeWriter(ex, logger, hooks)}
+}
+
+func (c *syncCompleter) submit(o *outcome) bool {
+	c.mu.Lock()
+	if c.stopped {
+		c.mu.Unlock()
+		return false
+	}
+	c.writing.Add(1)
+	c.mu.Unlock()
+	defer c.writing.Done()
+	c.w.write([]*outcome{o})
+	return true
+}
+
+func (c *syncCompleter) stop(ctx context.Context) {
+	c.mu.Lock()
+	c.stopped = true
+	c.mu.Unlock()
+	unregister := context.AfterFunc(ctx, c.w.abort)
+	c.writing.Wait()
+	unregister()
+	c.w.abort()
+}
+
+// sleepCtx waits for d, or until ctx is done; it reports whether the full
+// wait elapsed.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

@@ -1,0 +1,165 @@
+package engine
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/yakser/asynqpg"
+)
+
+// fetchErrorMaxDelay caps the wait after failed claims.
+const fetchErrorMaxDelay = 5 * time.Second
+
+// typeRunner is the worker pool and fetch loop of one task type.
+type typeRunner struct {
+	p     *Processor
+	cfg   TypeConfig
+	lease time.Duration
+	attrs metric.MeasurementOption
+
+	mu     sync.Mutex
+	active int // workers busy
+
+	slotFreed chan struct{} // a worker became free (capacity 1)
+	wake      chan struct{} // a task of this type may be ready (capacity 1)
+}
+
+func newTypeRunner(p *Processor, cfg TypeConfig) *typeRunner {
+	return &typeRunner{
+		p:         p,
+		cfg:       cfg,
+		lease:     cfg.Timeout + p.cfg.LeaseMargin,
+		attrs:     metric.WithAttributes(asynqpg.AttrTaskType.String(cfg.Type)),
+		slotFreed: make(chan struct{}, 1),
+		wake:      make(chan struct{}, 1),
+	}
+}
+
+// wakeUp tells the fetch loop that tasks of its type may be ready.
+func (r *typeRunner) wakeUp() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// free returns the number of idle workers.
+func (r *typeRunner) free() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.cfg.Workers - r.active
+}
+
+// release frees a worker.
+func (r *typeRunner) release() {
+	r.mu.Lock()
+	r.active--
+	r.mu.Unlock()
+	select {
+	case r.slotFreed <- struct{}{}:
+	default:
+	}
+}
+
+// fetchLoop claims ready tasks and starts their attempts until the
+// processor stops fetching.
+//
+// After a claim that filled every free worker there are probably more
+// ready tasks: the loop claims again as soon as a worker is free. After a
+// short claim it waits for a notification of a new task of its type, or
+// FetchInterval (tasks whose delay passes are found by this poll).
+func (r *typeRunner) fetchLoop() {
+	p := r.p
+	ctx := p.fetchCtx
+	poll := time.NewTimer(0) // claim at once on start
+	defer poll.Stop()
+	backlog := false
+	failures := 0
+	for {
+		if !backlog {
+			select {
+			case <-ctx.Done():
+				return
+			case <-poll.C:
+			case <-r.wake:
+			}
+			backlog = true
+		}
+		free := r.free()
+		if free == 0 {
+			select {
+			case <-ctx.Done():
+				return
+			case <-r.slotFreed:
+			}
+			continue
+		}
+		n, err := r.claim(free)
+		if ctx.Err() != nil {
+			return
+		}
+		resetTimer(poll, p.cfg.FetchInterval)
+		if err != nil {
+			failures++
+			backlog = false
+			delay := min(p.cfg.FetchInterval<<min(failures, 10), max(fetchErrorMaxDelay, p.cfg.FetchInterval))
+			p.log.Warn("asynqpg: claiming tasks failed", "task_type", r.cfg.Type, "retry_in", delay, "error", err)
+			p.cfg.Metrics.TasksErrors.Add(context.Background(), 1, metric.WithAttributes(
+				asynqpg.AttrTaskType.String(r.cfg.Type), asynqpg.AttrErrorType.String(asynqpg.ErrorTypeDB)))
+			resetTimer(poll, delay)
+			continue
+		}
+		failures = 0
+		backlog = n == free
+	}
+}
+
+// claim claims up to limit tasks and starts an attempt for each. A claim
+// that returns after the processor stopped fetching gives its tasks back.
+func (r *typeRunner) claim(limit int) (int, error) {
+	p := r.p
+	ctx, cancel := context.WithTimeout(p.runCtx, claimTimeout)
+	defer cancel()
+	claimed, err := ClaimTasks(ctx, p.cfg.Executor, r.cfg.Type, limit, r.lease)
+	if err != nil {
+		return 0, err
+	}
+	if len(claimed) == 0 {
+		return 0, nil
+	}
+	if p.fetchCtx.Err() != nil {
+		keys := make([]AttemptKey, len(claimed))
+		for i, c := range claimed {
+			keys[i] = c.Attempt
+		}
+		if _, err := RequeueAttempts(ctx, p.cfg.Executor, keys); err != nil {
+			p.log.Warn("asynqpg: could not give back tasks claimed while stopping; they come back when their leases pass",
+				"task_type", r.cfg.Type, "tasks", len(keys), "error", err)
+		}
+		return len(claimed), nil
+	}
+	p.log.Debug("asynqpg: claimed tasks", "task_type", r.cfg.Type, "tasks", len(claimed), "limit", limit)
+	r.mu.Lock()
+	r.active += len(claimed)
+	r.mu.Unlock()
+	for _, c := range claimed {
+		a := &attempt{task: c.Task, key: c.Attempt, runner: r}
+		a.ctx, a.cancel = context.WithCancelCause(p.runCtx)
+		p.register(a)
+		go r.run(a)
+	}
+	return len(claimed), nil
+}
+
+// resetTimer makes t fire after d.
+func resetTimer(t *time.Timer, d time.Duration) {
+	t.Stop()
+	select {
+	case <-t.C:
+	default:
+	}
+	t.Reset(d)
+}

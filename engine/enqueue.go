@@ -1,0 +1,168 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/yakser/asynqpg/driver"
+)
+
+// Limits of one batch insert statement. A batch larger than either is split
+// into several statements run in one transaction (a savepoint when the
+// Executor is already a transaction), so it is still all-or-nothing.
+const (
+	// MaxBatchTasks is the most tasks one insert statement carries.
+	MaxBatchTasks = 10000
+	// MaxBatchPayloadBytes is the most payload bytes one insert statement
+	// carries; a statement always carries at least one task.
+	MaxBatchPayloadBytes = 64 << 20
+)
+
+// insertRetries bounds how often a single insert runs again when a
+// concurrent duplicate committed after the statement took its snapshot.
+const insertRetries = 10
+
+// NewTask is a task to insert, validated by the caller.
+type NewTask struct {
+	// Type is the task type; not empty.
+	Type string
+	// Payload is the task body; not nil.
+	Payload []byte
+	// IdempotencyToken is nil for none; when set it is not empty.
+	IdempotencyToken *string
+	// Attempts is the number of attempts (attempts_left at insert).
+	Attempts int
+	// ProcessAt, when not zero, is when the task becomes ready; it wins
+	// over Delay. Stored at microsecond precision (truncated).
+	ProcessAt time.Time
+	// Delay, when ProcessAt is zero, postpones readiness from the
+	// database's now(). Microsecond precision (truncated).
+	Delay time.Duration
+}
+
+// InsertedTask is a task a batch insert created.
+type InsertedTask struct {
+	ID   int64
+	Type string
+}
+
+// InsertTask inserts t, or finds the task with the same type and
+// idempotency token. It returns the task's ID and whether this call
+// created it. A task that is ready at once is announced on
+// [ChannelNewTask] when the insert commits.
+func InsertTask(ctx context.Context, ex driver.Executor, t NewTask) (id int64, inserted bool, err error) {
+	var processAt *time.Time
+	if !t.ProcessAt.IsZero() {
+		pa := t.ProcessAt.UTC().Truncate(time.Microsecond)
+		processAt = &pa
+	}
+	for range insertRetries {
+		err = ex.QueryRow(ctx, sqlInsertTask,
+			t.Type, t.Payload, t.IdempotencyToken, int64(t.Attempts), processAt, t.Delay.Microseconds(),
+		).Scan(&id, &inserted)
+		if !errors.Is(err, driver.ErrNoRows) {
+			break
+		}
+		// A concurrent insert of the same (type, token) committed after
+		// this statement took its snapshot: the next statement sees it.
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("insert task: %w", err)
+	}
+	return id, inserted, nil
+}
+
+// InsertTasks inserts a batch, skipping tasks whose type and idempotency
+// token exist already or repeat an earlier task of the batch, and returns
+// the created tasks in ascending ID order. A batch within the limits of one
+// statement ([MaxBatchTasks], [MaxBatchPayloadBytes]) is one statement;
+// a larger one is several, in one transaction on ex.
+func InsertTasks(ctx context.Context, ex driver.Executor, tasks []NewTask) ([]InsertedTask, error) {
+	if len(tasks) == 0 {
+		return []InsertedTask{}, nil
+	}
+	chunks := splitBatch(tasks)
+	if len(chunks) == 1 {
+		return insertChunk(ctx, ex, tasks)
+	}
+	tx, err := ex.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("insert tasks: begin: %w", err)
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	out := make([]InsertedTask, 0, len(tasks))
+	for _, c := range chunks {
+		ins, err := insertChunk(ctx, tx, c)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ins...)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("insert tasks: commit: %w", err)
+	}
+	return out, nil
+}
+
+// splitBatch cuts tasks into runs that each fit one statement.
+func splitBatch(tasks []NewTask) [][]NewTask {
+	var (
+		chunks [][]NewTask
+		start  int
+		bytes  int
+	)
+	for i, t := range tasks {
+		n := i - start
+		if n > 0 && (n == MaxBatchTasks || bytes+len(t.Payload) > MaxBatchPayloadBytes) {
+			chunks = append(chunks, tasks[start:i])
+			start, bytes = i, 0
+		}
+		bytes += len(t.Payload)
+	}
+	return append(chunks, tasks[start:])
+}
+
+// insertChunk inserts tasks with one statement.
+func insertChunk(ctx context.Context, ex driver.Executor, tasks []NewTask) ([]InsertedTask, error) {
+	var (
+		types     = make([]string, len(tasks))
+		payloads  = make([][]byte, len(tasks))
+		tokens    = make([]string, len(tasks))
+		attempts  = make([]int64, len(tasks))
+		processAt = make([]int64, len(tasks))
+		delays    = make([]int64, len(tasks))
+	)
+	for i, t := range tasks {
+		types[i] = t.Type
+		payloads[i] = t.Payload
+		if t.IdempotencyToken != nil {
+			tokens[i] = *t.IdempotencyToken
+		}
+		attempts[i] = int64(t.Attempts)
+		processAt[i] = math.MinInt64
+		if !t.ProcessAt.IsZero() {
+			processAt[i] = t.ProcessAt.UnixMicro()
+		}
+		delays[i] = t.Delay.Microseconds()
+	}
+	rows, err := ex.Query(ctx, sqlInsertTasks, types, payloads, tokens, attempts, processAt, delays)
+	if err != nil {
+		return nil, fmt.Errorf("insert tasks: %w", err)
+	}
+	defer rows.Close()
+	out := make([]InsertedTask, 0, len(tasks))
+	for rows.Next() {
+		var it InsertedTask
+		if err := rows.Scan(&it.ID, &it.Type); err != nil {
+			return nil, fmt.Errorf("insert tasks: scan: %w", err)
+		}
+		out = append(out, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("insert tasks: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,248 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/driver"
+)
+
+// Errors of the task management operations. Package client exports them.
+var (
+	// ErrTaskNotFound is returned when the requested task does not exist.
+	ErrTaskNotFound = errors.New("task not found")
+	// ErrTaskRunning is returned when an operation cannot be performed
+	// because the task is currently being processed.
+	ErrTaskRunning = errors.New("task is currently running")
+	// ErrTaskAlreadyFinalized is returned when an operation cannot be
+	// performed because the task is already in a terminal state (completed).
+	ErrTaskAlreadyFinalized = errors.New("task is already in a terminal state")
+	// ErrTaskAlreadyAvailable is returned when trying to retry a task that
+	// is already in a pending state.
+	ErrTaskAlreadyAvailable = errors.New("task is already available for processing")
+)
+
+// GetTask reads task id. It returns [ErrTaskNotFound] when there is none.
+func GetTask(ctx context.Context, ex driver.Executor, id int64) (*TaskRow, error) {
+	row, err := scanTask(ex.QueryRow(ctx, sqlGetTask, id))
+	if errors.Is(err, driver.ErrNoRows) {
+		return nil, ErrTaskNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get task: %w", err)
+	}
+	return row, nil
+}
+
+// CancelTask cancels task id:
+//   - pending or failed: cancelled, finalized now;
+//   - running: the same, and consumers are notified on [ChannelCancel]
+//     when the change commits;
+//   - cancelled: unchanged, returned as it is;
+//   - completed: [ErrTaskAlreadyFinalized];
+//   - missing: [ErrTaskNotFound].
+func CancelTask(ctx context.Context, ex driver.Executor, id int64) (*TaskRow, error) {
+	return changeTask(ctx, ex, id, func(tx driver.Tx, cur *TaskRow) (*TaskRow, error) {
+		switch cur.Status {
+		case asynqpg.TaskStatusCancelled:
+			return cur, nil
+		case asynqpg.TaskStatusCompleted:
+			return nil, ErrTaskAlreadyFinalized
+		case asynqpg.TaskStatusPending, asynqpg.TaskStatusFailed, asynqpg.TaskStatusRunning:
+			var notified *string
+			row, err := scanTask(tx.QueryRow(ctx, sqlCancelTask, id, cur.Status == asynqpg.TaskStatusRunning), &notified)
+			if err != nil {
+				return nil, fmt.Errorf("cancel task: %w", err)
+			}
+			return row, nil
+		default:
+			return nil, unknownStatus(cur)
+		}
+	})
+}
+
+// RetryTask makes a failed or cancelled task id pending and ready now, with
+// finalized_at cleared and at least one attempt left:
+//   - pending: [ErrTaskAlreadyAvailable];
+//   - running: [ErrTaskRunning];
+//   - completed: [ErrTaskAlreadyFinalized];
+//   - missing: [ErrTaskNotFound].
+func RetryTask(ctx context.Context, ex driver.Executor, id int64) (*TaskRow, error) {
+	return changeTask(ctx, ex, id, func(tx driver.Tx, cur *TaskRow) (*TaskRow, error) {
+		switch cur.Status {
+		case asynqpg.TaskStatusPending:
+			return nil, ErrTaskAlreadyAvailable
+		case asynqpg.TaskStatusRunning:
+			return nil, ErrTaskRunning
+		case asynqpg.TaskStatusCompleted:
+			return nil, ErrTaskAlreadyFinalized
+		case asynqpg.TaskStatusFailed, asynqpg.TaskStatusCancelled:
+			var notified *string
+			row, err := scanTask(tx.QueryRow(ctx, sqlRetryTask, id), &notified)
+			if err != nil {
+				return nil, fmt.Errorf("retry task: %w", err)
+			}
+			return row, nil
+		default:
+			return nil, unknownStatus(cur)
+		}
+	})
+}
+
+// DeleteTask deletes task id unless it is running ([ErrTaskRunning]) and
+// returns the row as it was. A missing task is [ErrTaskNotFound].
+func DeleteTask(ctx context.Context, ex driver.Executor, id int64) (*TaskRow, error) {
+	return changeTask(ctx, ex, id, func(tx driver.Tx, cur *TaskRow) (*TaskRow, error) {
+		switch cur.Status {
+		case asynqpg.TaskStatusRunning:
+			return nil, ErrTaskRunning
+		case asynqpg.TaskStatusPending, asynqpg.TaskStatusCompleted,
+			asynqpg.TaskStatusFailed, asynqpg.TaskStatusCancelled:
+			row, err := scanTask(tx.QueryRow(ctx, sqlDeleteTask, id))
+			if err != nil {
+				return nil, fmt.Errorf("delete task: %w", err)
+			}
+			return row, nil
+		default:
+			return nil, unknownStatus(cur)
+		}
+	})
+}
+
+// changeTask locks task id in a transaction (a savepoint when ex is one),
+// lets change decide from the locked row, and commits what it did. Two
+// concurrent changes of one task are thus serialized: the second sees the
+// row as the first left it. On an error nothing is changed.
+func changeTask(ctx context.Context, ex driver.Executor, id int64,
+	change func(tx driver.Tx, cur *TaskRow) (*TaskRow, error),
+) (*TaskRow, error) {
+	tx, err := ex.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	cur, err := scanTask(tx.QueryRow(ctx, sqlLockTask, id))
+	if errors.Is(err, driver.ErrNoRows) {
+		return nil, ErrTaskNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lock task: %w", err)
+	}
+	row, err := change(tx, cur)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	return row, nil
+}
+
+func unknownStatus(r *TaskRow) error {
+	return fmt.Errorf("task %d has unknown status %q", r.ID, r.Status)
+}
+
+// ListOrder is a column tasks are listed by.
+type ListOrder int
+
+// Columns tasks can be listed by.
+const (
+	ListOrderID ListOrder = iota
+	ListOrderCreatedAt
+	ListOrderUpdatedAt
+	ListOrderBlockedTill
+)
+
+// ListQuery selects a page of tasks. Empty filters do not filter.
+type ListQuery struct {
+	// IDs, Statuses and Types filter the tasks; within one filter any
+	// value matches, and all filters apply.
+	IDs      []int64
+	Statuses []string
+	Types    []string
+	// OrderBy is the sort column, ties broken by ID in the same direction.
+	OrderBy ListOrder
+	// Descending sorts from the largest value down.
+	Descending bool
+	// Limit is the page size, at least 1.
+	Limit int
+	// Offset is the number of matching tasks skipped, at least 0.
+	Offset int
+}
+
+// ListTasks returns a page of the tasks matching q and the number of all
+// matching tasks, ignoring limit and offset.
+func ListTasks(ctx context.Context, ex driver.Executor, q ListQuery) ([]*TaskRow, int, error) {
+	order, err := orderClause(q.OrderBy, q.Descending)
+	if err != nil {
+		return nil, 0, err
+	}
+	if q.Limit < 1 {
+		return nil, 0, fmt.Errorf("list tasks: limit %d is not positive", q.Limit)
+	}
+	if q.Offset < 0 {
+		return nil, 0, fmt.Errorf("list tasks: offset %d is negative", q.Offset)
+	}
+	// NULL arrays would filter out everything: send empty ones.
+	ids, statuses, types := nonNil(q.IDs), nonNil(q.Statuses), nonNil(q.Types)
+	rows, err := ex.Query(ctx, sqlListTasksPrefix+order+` LIMIT $4 OFFSET $5`,
+		ids, statuses, types, int64(q.Limit), int64(q.Offset))
+	if err != nil {
+		return nil, 0, fmt.Errorf("list tasks: %w", err)
+	}
+	defer rows.Close()
+	var (
+		tasks = []*TaskRow{}
+		total int64
+	)
+	for rows.Next() {
+		row, err := scanTask(rows, &total)
+		if err != nil {
+			return nil, 0, fmt.Errorf("list tasks: scan: %w", err)
+		}
+		tasks = append(tasks, row)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("list tasks: %w", err)
+	}
+	rows.Close()
+	if len(tasks) == 0 && q.Offset > 0 {
+		// A page past the end carries no count: ask for it.
+		if err := ex.QueryRow(ctx, sqlCountTasks, ids, statuses, types).Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("count tasks: %w", err)
+		}
+	}
+	return tasks, int(total), nil
+}
+
+// orderClause maps a sort column and direction to SQL through a fixed set,
+// so nothing a caller passes reaches the statement text.
+func orderClause(by ListOrder, desc bool) (string, error) {
+	dir := " ASC"
+	if desc {
+		dir = " DESC"
+	}
+	var col string
+	switch by {
+	case ListOrderID:
+		return "\nORDER BY id" + dir, nil
+	case ListOrderCreatedAt:
+		col = "created_at"
+	case ListOrderUpdatedAt:
+		col = "updated_at"
+	case ListOrderBlockedTill:
+		col = "blocked_till"
+	default:
+		return "", fmt.Errorf("list tasks: unknown order column %d", by)
+	}
+	return "\nORDER BY " + col + dir + ", id" + dir, nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

@@ -1,0 +1,310 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/yakser/asynqpg"
+)
+
+const (
+	pending   = asynqpg.TaskStatusPending
+	running   = asynqpg.TaskStatusRunning
+	completed = asynqpg.TaskStatusCompleted
+	failed    = asynqpg.TaskStatusFailed
+	cancelled = asynqpg.TaskStatusCancelled
+)
+
+// manageOps are the state changes under test, by name.
+var manageOps = map[string]func(context.Context, *countingExecutor, int64) (*TaskRow, error){
+	"cancel": func(ctx context.Context, ex *countingExecutor, id int64) (*TaskRow, error) {
+		return CancelTask(ctx, ex, id)
+	},
+	"retry": func(ctx context.Context, ex *countingExecutor, id int64) (*TaskRow, error) {
+		return RetryTask(ctx, ex, id)
+	},
+	"delete": func(ctx context.Context, ex *countingExecutor, id int64) (*TaskRow, error) {
+		return DeleteTask(ctx, ex, id)
+	},
+}
+
+func TestManageTask(t *testing.T) {
+	t.Parallel()
+	b := setupStore(t)
+
+	tests := []struct {
+		op      string
+		status  asynqpg.TaskStatus // "" for a missing task
+		wantErr error
+		want    asynqpg.TaskStatus // status returned and stored; "" when deleted
+	}{
+		{op: "cancel", status: pending, want: cancelled},
+		{op: "cancel", status: failed, want: cancelled},
+		{op: "cancel", status: running, want: cancelled},
+		{op: "cancel", status: cancelled, want: cancelled},
+		{op: "cancel", status: completed, wantErr: ErrTaskAlreadyFinalized},
+		{op: "cancel", wantErr: ErrTaskNotFound},
+		{op: "retry", status: failed, want: pending},
+		{op: "retry", status: cancelled, want: pending},
+		{op: "retry", status: pending, wantErr: ErrTaskAlreadyAvailable},
+		{op: "retry", status: running, wantErr: ErrTaskRunning},
+		{op: "retry", status: completed, wantErr: ErrTaskAlreadyFinalized},
+		{op: "retry", wantErr: ErrTaskNotFound},
+		{op: "delete", status: pending},
+		{op: "delete", status: failed},
+		{op: "delete", status: cancelled},
+		{op: "delete", status: completed},
+		{op: "delete", status: running, wantErr: ErrTaskRunning},
+		{op: "delete", wantErr: ErrTaskNotFound},
+	}
+	for _, tt := range tests {
+		name := tt.op + "/" + string(tt.status)
+		if tt.status == "" {
+			name = tt.op + "/missing"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			id := int64(1 << 40) // never allocated by the sequence
+			var before *TaskRow
+			if tt.status != "" {
+				id = b.insert(t, "manage")
+				b.setStatus(t, id, tt.status)
+				before = b.get(t, id)
+			}
+			got, err := manageOps[tt.op](ctx, b.ex, id)
+			after := b.get(t, id)
+			if tt.wantErr != nil {
+				require.ErrorIs(t, err, tt.wantErr)
+				require.Nil(t, got)
+				require.Equal(t, before, after, "changed despite the error")
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, id, got.ID)
+			if tt.op == "delete" {
+				require.Nil(t, after)
+				require.Equal(t, before, got, "delete returns the row as it was")
+				return
+			}
+			require.Equal(t, after, got, "returned row is the stored row")
+			require.Equal(t, tt.want, got.Status)
+			switch {
+			case tt.op == "cancel" && tt.status == cancelled:
+				require.Equal(t, before, after, "cancelling a cancelled task changes nothing")
+			case tt.op == "cancel":
+				require.NotNil(t, got.FinalizedAt)
+				require.True(t, got.UpdatedAt.Equal(*got.FinalizedAt))
+				require.False(t, got.FinalizedAt.Before(before.UpdatedAt))
+			case tt.op == "retry":
+				require.Nil(t, got.FinalizedAt)
+				require.GreaterOrEqual(t, got.AttemptsLeft, 1)
+				require.Equal(t, before.AttemptsElapsed, got.AttemptsElapsed)
+				require.Equal(t, before.Messages, got.Messages)
+				require.True(t, got.BlockedTill.Equal(got.UpdatedAt), "ready now")
+			}
+		})
+	}
+}
+
+func TestRetryKeepsAttemptsLeft(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setupStore(t)
+	id := b.insert(t, "keep")
+	b.setStatus(t, id, cancelled) // cancelled with its 3 attempts left
+	got, err := RetryTask(ctx, b.ex, id)
+	require.NoError(t, err)
+	require.Equal(t, 3, got.AttemptsLeft)
+}
+
+func TestGetTask(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setupStore(t)
+	id, _, err := InsertTask(ctx, b.ex, NewTask{Type: "get", Payload: []byte("x"), Attempts: 4, IdempotencyToken: strPtr("tok")})
+	require.NoError(t, err)
+	got, err := GetTask(ctx, b.ex, id)
+	require.NoError(t, err)
+	require.Equal(t, "get", got.Type)
+	require.Equal(t, []byte("x"), got.Payload)
+	require.Equal(t, "tok", *got.IdempotencyToken)
+	require.Equal(t, pending, got.Status)
+	require.Equal(t, 4, got.AttemptsLeft)
+	require.Equal(t, []string{}, got.Messages)
+	require.Nil(t, got.FinalizedAt)
+	require.Nil(t, got.AttemptedAt)
+	require.Equal(t, time.UTC, got.CreatedAt.Location())
+
+	_, err = GetTask(ctx, b.ex, id+1)
+	require.ErrorIs(t, err, ErrTaskNotFound)
+}
+
+// TestManageInCallerTransaction checks that a change inside a caller's
+// transaction runs in a savepoint, is visible only on commit, and that a
+// failed change leaves the caller's transaction usable.
+func TestManageInCallerTransaction(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setupStore(t)
+	id := b.insert(t, "callertx")
+	done := b.insert(t, "callertx")
+	b.setStatus(t, done, completed)
+
+	tx, err := b.ex.Begin(ctx)
+	require.NoError(t, err)
+	_, err = CancelTask(ctx, tx, done)
+	require.ErrorIs(t, err, ErrTaskAlreadyFinalized)
+	got, err := CancelTask(ctx, tx, id)
+	require.NoError(t, err, "the caller's transaction is still usable")
+	require.Equal(t, cancelled, got.Status)
+	require.Equal(t, pending, b.get(t, id).Status, "visible before commit")
+	require.NoError(t, tx.Rollback(ctx))
+	require.Equal(t, pending, b.get(t, id).Status)
+
+	tx, err = b.ex.Begin(ctx)
+	require.NoError(t, err)
+	_, err = DeleteTask(ctx, tx, id)
+	require.NoError(t, err)
+	require.NotNil(t, b.get(t, id), "visible before commit")
+	require.NoError(t, tx.Commit(ctx))
+	require.Nil(t, b.get(t, id))
+}
+
+// TestManageRace runs cancels, retries and deletes of one task at once.
+// Each change locks the row, so the calls apply one after the other: every
+// result must be one the tables allow for some order of the calls.
+func TestManageRace(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setupStore(t)
+	const rounds = 5
+	for range rounds {
+		id := b.insert(t, "race")
+		b.setStatus(t, id, failed)
+		type result struct {
+			op  string
+			row *TaskRow
+			err error
+		}
+		const perOp = 6
+		results := make(chan result, 3*perOp)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for op, fn := range manageOps {
+			for range perOp {
+				wg.Go(func() {
+					<-start
+					row, err := fn(ctx, b.ex, id)
+					results <- result{op: op, row: row, err: err}
+				})
+			}
+		}
+		close(start)
+		wg.Wait()
+		close(results)
+
+		var deleted, deleteMissed, cancels, retries int
+		for r := range results {
+			if errors.Is(r.err, ErrTaskNotFound) {
+				// Only calls after the successful delete miss the task.
+				if r.op == "delete" {
+					deleteMissed++
+				}
+				continue
+			}
+			switch r.op {
+			case "cancel":
+				// The task is never running or completed here.
+				require.NoError(t, r.err)
+				require.Equal(t, cancelled, r.row.Status)
+				require.NotNil(t, r.row.FinalizedAt)
+				cancels++
+			case "retry":
+				if r.err != nil {
+					require.ErrorIs(t, r.err, ErrTaskAlreadyAvailable)
+					continue
+				}
+				require.Equal(t, pending, r.row.Status)
+				require.Nil(t, r.row.FinalizedAt)
+				require.GreaterOrEqual(t, r.row.AttemptsLeft, 1)
+				retries++
+			case "delete":
+				require.NoError(t, r.err)
+				require.Contains(t, []asynqpg.TaskStatus{pending, failed, cancelled}, r.row.Status)
+				deleted++
+			}
+		}
+		require.Equal(t, 1, deleted, "exactly one delete wins")
+		require.Equal(t, perOp-1, deleteMissed, "the other deletes find nothing")
+		// Each retry needs a failed or cancelled task: the initial failure
+		// or a cancel since the previous retry.
+		require.LessOrEqual(t, retries, 1+cancels)
+		require.Nil(t, b.get(t, id))
+	}
+}
+
+func TestListTasks(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setupStore(t)
+	var ids []int64
+	for i, typ := range []string{"a", "b", "a", "c", "a"} {
+		id, _, err := InsertTask(ctx, b.ex, NewTask{Type: typ, Payload: []byte{}, Attempts: 1,
+			Delay: time.Duration(5-i) * time.Minute})
+		require.NoError(t, err)
+		ids = append(ids, id)
+	}
+	b.setStatus(t, ids[2], failed)
+
+	tests := []struct {
+		name      string
+		q         ListQuery
+		want      []int64
+		wantTotal int
+	}{
+		{name: "all", q: ListQuery{Limit: 100}, want: ids, wantTotal: 5},
+		{name: "desc", q: ListQuery{Limit: 100, Descending: true}, want: []int64{ids[4], ids[3], ids[2], ids[1], ids[0]}, wantTotal: 5},
+		{name: "by blocked_till", q: ListQuery{Limit: 2, OrderBy: ListOrderBlockedTill}, want: []int64{ids[4], ids[3]}, wantTotal: 5},
+		{name: "types", q: ListQuery{Limit: 100, Types: []string{"a", "c"}}, want: []int64{ids[0], ids[2], ids[3], ids[4]}, wantTotal: 4},
+		{name: "statuses", q: ListQuery{Limit: 100, Statuses: []string{"failed"}}, want: []int64{ids[2]}, wantTotal: 1},
+		{name: "ids", q: ListQuery{Limit: 100, IDs: []int64{ids[1], ids[4], 1 << 40}}, want: []int64{ids[1], ids[4]}, wantTotal: 2},
+		{name: "all filters", q: ListQuery{Limit: 100, IDs: ids[:3], Types: []string{"a"}, Statuses: []string{"pending"}},
+			want: []int64{ids[0]}, wantTotal: 1},
+		{name: "page", q: ListQuery{Limit: 2, Offset: 2}, want: ids[2:4], wantTotal: 5},
+		{name: "past the end", q: ListQuery{Limit: 2, Offset: 10}, want: []int64{}, wantTotal: 5},
+		{name: "no match", q: ListQuery{Limit: 2, Types: []string{"zzz"}}, want: []int64{}, wantTotal: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rows, total, err := ListTasks(ctx, b.ex, tt.q)
+			require.NoError(t, err)
+			got := []int64{}
+			for _, r := range rows {
+				got = append(got, r.ID)
+			}
+			require.Equal(t, tt.want, got)
+			require.Equal(t, tt.wantTotal, total)
+		})
+	}
+}
+
+func TestListTasksBadQuery(t *testing.T) {
+	t.Parallel()
+	b := setupStore(t)
+	for _, q := range []ListQuery{
+		{Limit: 0},
+		{Limit: 1, Offset: -1},
+		{Limit: 1, OrderBy: ListOrder(99)},
+	} {
+		_, _, err := ListTasks(context.Background(), b.ex, q)
+		require.Error(t, err)
+	}
+	require.Zero(t, b.ex.counts.statements.Load(), "bad queries reach the database")
+}

@@ -1,0 +1,250 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/driver"
+)
+
+// claimTimeout bounds one claim statement.
+const claimTimeout = 30 * time.Second
+
+// Causes of a handler context's cancellation.
+var (
+	// errAttemptLost: the attempt no longer owns its task (cancelled,
+	// deleted or claimed again).
+	errAttemptLost = errors.New("task no longer owned by this attempt: cancelled, deleted or claimed again")
+	// errShutdown: the processor is stopping and the shutdown timeout passed.
+	errShutdown = errors.New("consumer shutting down: shutdown timeout exceeded")
+	// errStopped: the processor has stopped.
+	errStopped = errors.New("consumer stopped")
+)
+
+// Processor states.
+const (
+	procNew = iota
+	procRunning
+	procStopping
+)
+
+// Processor claims the ready tasks of its task types, runs their handlers
+// on per-type worker pools, and records the outcomes.
+//
+// Each type has its own fetch loop: it claims as many ready tasks as it
+// has free workers, in one statement; after a full batch it claims again
+// as soon as a worker is free, otherwise it waits for a notification of a
+// new task of its type (where the Executor can LISTEN) or FetchInterval.
+// Outcomes go to a completer that writes them in batches (or one by one),
+// each guarded by its attempt key, so a stale attempt changes nothing.
+// Running attempts are checked for cancellation at every
+// CancelCheckInterval and at once on a cancel notification.
+type Processor struct {
+	cfg     ProcessorConfig
+	log     *slog.Logger
+	runners map[string]*typeRunner
+	comp    completer
+
+	// fetchCtx ends when Stop begins: no more claims.
+	fetchCtx    context.Context
+	cancelFetch context.CancelFunc
+	// runCtx ends when the shutdown timeout passes: handler contexts and
+	// claims in progress are cancelled.
+	runCtx    context.Context
+	cancelRun context.CancelCauseFunc
+	// svcCtx ends when the handlers have returned: the listener and the
+	// cancel checker stop.
+	svcCtx    context.Context
+	cancelSvc context.CancelFunc
+
+	fetchers sync.WaitGroup
+	services sync.WaitGroup
+	hooks    sync.WaitGroup // ErrorHandler calls in progress
+
+	// notices carries cancelled task IDs from the listener to the cancel
+	// checker.
+	notices chan int64
+
+	mu       sync.Mutex
+	state    int
+	attempts map[AttemptKey]*attempt // running attempts without a written-out outcome
+	running  int                     // worker goroutines alive
+	idle     chan struct{}           // closed when running drops to 0 (set by Stop)
+
+	stopDone chan struct{}
+	stopErr  error
+}
+
+// attempt is one claimed task being worked on.
+type attempt struct {
+	task   *asynqpg.TaskInfo
+	key    AttemptKey
+	runner *typeRunner
+	// ctx is the parent of the handler context; cancel ends it with a
+	// cause (errAttemptLost or errShutdown via runCtx).
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	// lost is set (under Processor.mu) once the attempt is known not to
+	// own its task any more.
+	lost bool
+}
+
+// NewProcessor validates cfg and returns a Processor; Start runs it.
+func NewProcessor(cfg ProcessorConfig) (*Processor, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	p := &Processor{
+		cfg:      cfg,
+		log:      cfg.Logger,
+		runners:  make(map[string]*typeRunner, len(cfg.Types)),
+		notices:  make(chan int64, 256),
+		attempts: make(map[AttemptKey]*attempt),
+		stopDone: make(chan struct{}),
+	}
+	p.fetchCtx, p.cancelFetch = context.WithCancel(context.Background())
+	p.runCtx, p.cancelRun = context.WithCancelCause(context.Background())
+	p.svcCtx, p.cancelSvc = context.WithCancel(context.Background())
+	for _, t := range cfg.Types {
+		p.runners[t.Type] = newTypeRunner(p, t)
+	}
+	return p, nil
+}
+
+// Start begins processing in the background. A Processor starts once.
+func (p *Processor) Start() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch p.state {
+	case procRunning:
+		return errors.New("processor: already started")
+	case procStopping:
+		return errors.New("processor: already stopped")
+	}
+	p.state = procRunning
+	hooks := completerHooks{written: p.outcomeWritten, abandoned: p.outcomesAbandoned, failed: p.dbError}
+	if p.cfg.DisableBatchCompleter {
+		p.comp = newSyncCompleter(p.cfg.Executor, p.log, hooks)
+	} else {
+		p.comp = newBatchCompleter(p.cfg.Executor, p.log, hooks)
+	}
+	for _, r := range p.runners {
+		p.fetchers.Add(1)
+		go func() {
+			defer p.fetchers.Done()
+			r.fetchLoop()
+		}()
+	}
+	p.services.Add(1)
+	go func() {
+		defer p.services.Done()
+		p.checkCancellations()
+	}()
+	if f, ok := p.cfg.Executor.(driver.ListenerFactory); ok {
+		p.services.Add(1)
+		go func() {
+			defer p.services.Done()
+			p.listen(f)
+		}()
+	}
+	p.log.Debug("asynqpg: processor started", "task_types", len(p.runners),
+		"batch_completer", !p.cfg.DisableBatchCompleter)
+	return nil
+}
+
+// register records a claimed attempt and counts its worker.
+func (p *Processor) register(a *attempt) {
+	p.mu.Lock()
+	p.attempts[a.key] = a
+	p.running++
+	p.mu.Unlock()
+}
+
+// forget drops an attempt whose outcome was handed over or is moot.
+func (p *Processor) forget(a *attempt) {
+	p.mu.Lock()
+	delete(p.attempts, a.key)
+	p.mu.Unlock()
+}
+
+// workerDone counts a worker out.
+func (p *Processor) workerDone() {
+	p.mu.Lock()
+	p.running--
+	if p.running == 0 && p.idle != nil {
+		close(p.idle)
+		p.idle = nil
+	}
+	p.mu.Unlock()
+}
+
+// outcomeWritten is called by the completer once an outcome's write ran.
+func (p *Processor) outcomeWritten(o *outcome, applied bool) {
+	a := o.a
+	if !applied {
+		p.log.Info("asynqpg: outcome not recorded: the attempt no longer owns its task (cancelled, deleted or claimed again)",
+			"task_id", a.key.ID, "task_type", a.task.Type, "outcome", o.rec.Status)
+		return
+	}
+	switch o.rec.Status {
+	case outcomeFailed:
+		p.log.Warn("asynqpg: task failed", "task_id", a.key.ID, "task_type", a.task.Type,
+			"attempts_elapsed", a.task.AttemptsElapsed+int(o.rec.Spent), "error", o.err)
+		if p.cfg.ErrorHandler != nil {
+			p.callErrorHandler(o)
+		}
+	case outcomePending:
+		if o.rec.Delay == 0 {
+			a.runner.wakeUp()
+		}
+	}
+}
+
+// outcomesAbandoned is called by the completer for outcomes it gave up.
+func (p *Processor) outcomesAbandoned(os []*outcome) {
+	for _, o := range os {
+		p.log.Error("asynqpg: outcome lost; the task runs again when its lease passes",
+			"task_id", o.a.key.ID, "task_type", o.a.task.Type, "outcome", o.rec.Status)
+	}
+}
+
+// dbError counts a failed statement in the error metrics.
+func (p *Processor) dbError(error) {
+	p.cfg.Metrics.TasksErrors.Add(context.Background(), 1,
+		metric.WithAttributes(asynqpg.AttrErrorType.String(asynqpg.ErrorTypeDB)))
+}
+
+// callErrorHandler calls the ErrorHandler for a permanent failure, in its
+// own goroutine so a slow handler does not hold up the completer.
+func (p *Processor) callErrorHandler(o *outcome) {
+	p.hooks.Add(1)
+	go func() {
+		defer p.hooks.Done()
+		defer func() {
+			if v := recover(); v != nil {
+				p.log.Error("asynqpg: ErrorHandler panicked", "task_id", o.a.key.ID, "panic", fmt.Sprint(v))
+			}
+		}()
+		ctx := asynqpg.WithTaskMetadata(context.Background(), taskMetadata(o.a.task))
+		info := *o.a.task
+		p.cfg.ErrorHandler.HandleError(ctx, &info, o.err)
+	}()
+}
+
+// taskMetadata is the metadata of a claimed task.
+func taskMetadata(t *asynqpg.TaskInfo) asynqpg.TaskMetadata {
+	return asynqpg.TaskMetadata{
+		ID:         t.ID,
+		RetryCount: t.AttemptsElapsed,
+		MaxRetry:   t.AttemptsElapsed + t.AttemptsLeft,
+		CreatedAt:  t.CreatedAt,
+	}
+}

@@ -1,0 +1,522 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/driver"
+)
+
+// Generous bounds for things that should happen quickly, so that a slow,
+// loaded machine does not fail the tests.
+const (
+	eventually = 20 * time.Second
+	tick       = 20 * time.Millisecond
+)
+
+// pollOnly hides the ListenerFactory of an Executor.
+type pollOnly struct{ driver.Executor }
+
+// recordCounter counts the outcome-writing statements run through it.
+type recordCounter struct {
+	driver.Executor
+	records atomic.Int64
+}
+
+func (e *recordCounter) Query(ctx context.Context, sql string, args ...any) (driver.Rows, error) {
+	if sql == sqlRecordOutcomes {
+		e.records.Add(1)
+	}
+	return e.Executor.Query(ctx, sql, args...)
+}
+
+// failingListener is an Executor whose listeners never connect.
+type failingListener struct {
+	driver.Executor
+	calls atomic.Int64
+}
+
+func (e *failingListener) NewListener(context.Context) (driver.Listener, error) {
+	e.calls.Add(1)
+	return nil, errors.New("connection refused")
+}
+
+// testProcessor starts a processor with short intervals on b's database
+// (through ex when not nil) and stops it at the end of the test.
+func testProcessor(t *testing.T, b *procBundle, ex driver.Executor, cfg ProcessorConfig) *Processor {
+	t.Helper()
+	if ex == nil {
+		ex = b.ex
+	}
+	cfg.Executor = ex
+	if cfg.FetchInterval == 0 {
+		cfg.FetchInterval = 50 * time.Millisecond
+	}
+	if cfg.CancelCheckInterval == 0 {
+		cfg.CancelCheckInterval = 100 * time.Millisecond
+	}
+	if cfg.RetryPolicy == nil {
+		cfg.RetryPolicy = asynqpg.ConstantRetryPolicy{}
+	}
+	p, err := NewProcessor(cfg)
+	require.NoError(t, err)
+	require.NoError(t, p.Start())
+	t.Cleanup(func() { _ = p.Stop(5 * time.Second) })
+	return p
+}
+
+// typeOf is a TypeConfig with 4 workers and a 10s timeout.
+func typeOf(name string, h Handler) TypeConfig {
+	return TypeConfig{Type: name, Handler: h, Workers: 4, Timeout: 10 * time.Second}
+}
+
+// waitStatus waits until task id has status.
+func (b *procBundle) waitStatus(t *testing.T, id int64, status asynqpg.TaskStatus) *TaskRow {
+	t.Helper()
+	var last *TaskRow
+	require.Eventually(t, func() bool {
+		last = b.row(t, id)
+		return last != nil && last.Status == status
+	}, eventually, tick, "task %d never reached %s", id, status)
+	return last
+}
+
+// countStatus counts the tasks of typ in status.
+func (b *procBundle) countStatus(t *testing.T, typ string, status asynqpg.TaskStatus) int {
+	t.Helper()
+	var n int
+	require.NoError(t, b.db.QueryRowContext(context.Background(),
+		`SELECT count(*) FROM asynqpg_tasks WHERE type = $1 AND status = $2`, typ, string(status)).Scan(&n))
+	return n
+}
+
+func TestNewProcessorValidates(t *testing.T) {
+	t.Parallel()
+	ok := func(context.Context, *asynqpg.TaskInfo) error { return nil }
+	ex := driver.NewStdExecutor(nil)
+	tests := []struct {
+		name string
+		cfg  ProcessorConfig
+		want string
+	}{
+		{"no executor", ProcessorConfig{Types: []TypeConfig{typeOf("a", ok)}}, "Executor is required"},
+		{"no types", ProcessorConfig{Executor: ex}, "no task types"},
+		{"empty type", ProcessorConfig{Executor: ex, Types: []TypeConfig{typeOf("", ok)}}, "empty task type"},
+		{"twice", ProcessorConfig{Executor: ex, Types: []TypeConfig{typeOf("a", ok), typeOf("a", ok)}}, "given twice"},
+		{"nil handler", ProcessorConfig{Executor: ex, Types: []TypeConfig{typeOf("a", nil)}}, "no handler"},
+		{"zero workers", ProcessorConfig{Executor: ex, Types: []TypeConfig{{Type: "a", Handler: ok, Timeout: time.Second}}}, "workers must be positive"},
+		{"zero timeout", ProcessorConfig{Executor: ex, Types: []TypeConfig{{Type: "a", Handler: ok, Workers: 1}}}, "timeout must be positive"},
+		{"negative max attempts", ProcessorConfig{Executor: ex, Types: []TypeConfig{{Type: "a", Handler: ok, Workers: 1, Timeout: time.Second, MaxAttempts: -1}}}, "max attempts"},
+		{"negative fetch interval", ProcessorConfig{Executor: ex, Types: []TypeConfig{typeOf("a", ok)}, FetchInterval: -1}, "FetchInterval must not be negative"},
+		{"negative cancel check", ProcessorConfig{Executor: ex, Types: []TypeConfig{typeOf("a", ok)}, CancelCheckInterval: -1}, "CancelCheckInterval"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := NewProcessor(tt.cfg)
+			require.ErrorContains(t, err, tt.want)
+		})
+	}
+}
+
+func TestProcessorRunsTasks(t *testing.T) {
+	t.Parallel()
+	b := setupProc(t)
+	var (
+		mu    sync.Mutex
+		metas = map[int64]asynqpg.TaskMetadata{}
+		infos = map[int64]asynqpg.TaskInfo{}
+	)
+	h := func(ctx context.Context, task *asynqpg.TaskInfo) error {
+		meta, ok := asynqpg.GetTaskMetadata(ctx)
+		if !ok {
+			return errors.New("no metadata")
+		}
+		mu.Lock()
+		metas[task.ID] = meta
+		infos[task.ID] = *task
+		mu.Unlock()
+		return nil
+	}
+	testProcessor(t, b, nil, ProcessorConfig{Types: []TypeConfig{typeOf("a", h), typeOf("b", h)}})
+	ida := b.insertReady(t, "a", 3)
+	idb := b.insertReady(t, "b", 5)
+	b.exec(t, `UPDATE asynqpg_tasks SET attempts_elapsed = 2 WHERE id = $1`, idb)
+	ra := b.waitStatus(t, ida, asynqpg.TaskStatusCompleted)
+	rb := b.waitStatus(t, idb, asynqpg.TaskStatusCompleted)
+	require.NotNil(t, ra.FinalizedAt)
+	require.Equal(t, 3, ra.AttemptsLeft)
+	require.Equal(t, 0, ra.AttemptsElapsed)
+	require.Equal(t, 2, rb.AttemptsElapsed)
+
+	mu.Lock()
+	defer mu.Unlock()
+	require.Equal(t, asynqpg.TaskMetadata{ID: ida, RetryCount: 0, MaxRetry: 3, CreatedAt: ra.CreatedAt}, metas[ida])
+	require.Equal(t, asynqpg.TaskMetadata{ID: idb, RetryCount: 2, MaxRetry: 7, CreatedAt: rb.CreatedAt}, metas[idb])
+	require.Equal(t, "a", infos[ida].Type)
+	require.Equal(t, []byte{1}, infos[ida].Payload)
+	require.Equal(t, 3, infos[ida].AttemptsLeft)
+	require.Equal(t, *ra.AttemptedAt, *infos[ida].AttemptedAt)
+}
+
+func TestProcessorBacklogDoesNotWaitForPoll(t *testing.T) {
+	t.Parallel()
+	b := setupProc(t)
+	const n = 60
+	_, err := InsertTasks(context.Background(), b.ex, makeNewTasks("backlog", n, 3))
+	require.NoError(t, err)
+	var ran atomic.Int64
+	// The poll interval is far longer than the test: only refetching as
+	// workers free up can run every task.
+	testProcessor(t, b, pollOnly{b.ex}, ProcessorConfig{
+		FetchInterval: time.Hour,
+		Types: []TypeConfig{{Type: "backlog", Workers: 3, Timeout: 10 * time.Second,
+			Handler: func(context.Context, *asynqpg.TaskInfo) error {
+				ran.Add(1)
+				return nil
+			}}},
+	})
+	require.Eventually(t, func() bool { return b.countStatus(t, "backlog", asynqpg.TaskStatusCompleted) == n },
+		eventually, tick)
+	require.EqualValues(t, n, ran.Load())
+}
+
+func TestProcessorPollsWhenIdle(t *testing.T) {
+	t.Parallel()
+	b := setupProc(t)
+	testProcessor(t, b, pollOnly{b.ex}, ProcessorConfig{
+		Types: []TypeConfig{typeOf("poll", func(context.Context, *asynqpg.TaskInfo) error { return nil })},
+	})
+	// Inserted behind the processor's back (no notification), ready later.
+	id := b.insertReady(t, "poll", 3)
+	b.exec(t, `UPDATE asynqpg_tasks SET blocked_till = now() + interval '300 milliseconds' WHERE id = $1`, id)
+	b.waitStatus(t, id, asynqpg.TaskStatusCompleted)
+}
+
+// listenerBackends counts the sessions listening for asynqpg notifications.
+func (b *procBundle) listenerBackends(t *testing.T) int {
+	t.Helper()
+	var n int
+	require.NoError(t, b.db.QueryRowContext(context.Background(),
+		`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query = $1`,
+		`LISTEN "`+ChannelCancel+`"`).Scan(&n))
+	return n
+}
+
+func TestProcessorWakesOnNotification(t *testing.T) {
+	t.Parallel()
+	b := setupProc(t)
+	testProcessor(t, b, nil, ProcessorConfig{
+		FetchInterval: time.Hour,
+		Types:         []TypeConfig{typeOf("wake", func(context.Context, *asynqpg.TaskInfo) error { return nil })},
+	})
+	require.Eventually(t, func() bool { return b.listenerBackends(t) == 1 }, eventually, tick)
+	id, _, err := InsertTask(context.Background(), b.ex, NewTask{Type: "wake", Payload: []byte{}, Attempts: 3})
+	require.NoError(t, err)
+	b.waitStatus(t, id, asynqpg.TaskStatusCompleted)
+
+	// The listener's connection dies: the processor listens again.
+	b.exec(t, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE datname = current_database() AND query = $1`, `LISTEN "`+ChannelCancel+`"`)
+	require.Eventually(t, func() bool { return b.listenerBackends(t) == 1 }, eventually, tick)
+	id, _, err = InsertTask(context.Background(), b.ex, NewTask{Type: "wake", Payload: []byte{}, Attempts: 3})
+	require.NoError(t, err)
+	b.waitStatus(t, id, asynqpg.TaskStatusCompleted)
+}
+
+func TestProcessorListenerFailuresBackOff(t *testing.T) {
+	t.Parallel()
+	b := setupProc(t)
+	ex := &failingListener{Executor: pollOnly{b.ex}}
+	began := time.Now()
+	testProcessor(t, b, ex, ProcessorConfig{
+		Types: []TypeConfig{typeOf("nolisten", func(context.Context, *asynqpg.TaskInfo) error { return nil })},
+	})
+	// The consumer polls meanwhile.
+	id := b.insertReady(t, "nolisten", 3)
+	b.waitStatus(t, id, asynqpg.TaskStatusCompleted)
+	time.Sleep(time.Second)
+	calls := ex.calls.Load()
+	elapsed := time.Since(began)
+
+	// The waits double from listenRetryMin, each jittered down to half at
+	// most: count the tries that fit in the time elapsed.
+	allowed, delay, sum := int64(1), listenRetryMin, listenRetryMin/2
+	for sum <= elapsed {
+		allowed++
+		delay = min(delay*2, listenRetryMax)
+		sum += delay / 2
+	}
+	require.LessOrEqual(t, calls, allowed, "tries in %v: backoff, not a spin", elapsed)
+	require.GreaterOrEqual(t, calls, int64(2), "the listener is tried again")
+}
+
+func TestProcessorBatchesOutcomes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name         string
+		disableBatch bool
+	}{
+		{name: "batch completer"},
+		{name: "one statement per outcome", disableBatch: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := setupProc(t)
+			const n = 120
+			_, err := InsertTasks(context.Background(), b.ex, makeNewTasks("batch", n, 3))
+			require.NoError(t, err)
+			ex := &recordCounter{Executor: pollOnly{b.ex}}
+			testProcessor(t, b, ex, ProcessorConfig{
+				DisableBatchCompleter: tt.disableBatch,
+				Types: []TypeConfig{{Type: "batch", Workers: 40, Timeout: 10 * time.Second,
+					Handler: func(context.Context, *asynqpg.TaskInfo) error { return nil }}},
+			})
+			require.Eventually(t, func() bool { return b.countStatus(t, "batch", asynqpg.TaskStatusCompleted) == n },
+				eventually, tick)
+			if tt.disableBatch {
+				require.EqualValues(t, n, ex.records.Load())
+			} else {
+				require.Less(t, ex.records.Load(), int64(n/2), "outcomes share statements")
+			}
+		})
+	}
+}
+
+func TestProcessorRetriesThenFails(t *testing.T) {
+	t.Parallel()
+	b := setupProc(t)
+	var (
+		calls  atomic.Int64
+		mu     sync.Mutex
+		failed []error
+	)
+	testProcessor(t, b, nil, ProcessorConfig{
+		ErrorHandler: asynqpg.ErrorHandlerFunc(func(_ context.Context, _ *asynqpg.TaskInfo, err error) {
+			mu.Lock()
+			failed = append(failed, err)
+			mu.Unlock()
+		}),
+		Types: []TypeConfig{typeOf("retry", func(context.Context, *asynqpg.TaskInfo) error {
+			calls.Add(1)
+			return errors.New("boom")
+		})},
+	})
+	id := b.insertReady(t, "retry", 3)
+	r := b.waitStatus(t, id, asynqpg.TaskStatusFailed)
+	require.Equal(t, 0, r.AttemptsLeft)
+	require.Equal(t, 3, r.AttemptsElapsed)
+	require.Equal(t, []string{"boom", "boom", "boom"}, r.Messages)
+	require.EqualValues(t, 3, calls.Load())
+	require.Eventually(t, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(failed) == 1
+	}, eventually, tick)
+}
+
+func TestProcessorStaleOutcomeIsNotReported(t *testing.T) {
+	t.Parallel()
+	b := setupProc(t)
+	started := make(chan int64, 1)
+	release := make(chan struct{})
+	var reported atomic.Int64
+	p := testProcessor(t, b, pollOnly{b.ex}, ProcessorConfig{
+		CancelCheckInterval: time.Hour, // the processor does not notice the change
+		ErrorHandler: asynqpg.ErrorHandlerFunc(func(context.Context, *asynqpg.TaskInfo, error) {
+			reported.Add(1)
+		}),
+		Types: []TypeConfig{typeOf("stale", func(_ context.Context, task *asynqpg.TaskInfo) error {
+			started <- task.ID
+			<-release
+			return asynqpg.ErrSkipRetry
+		})},
+	})
+	id := b.insertReady(t, "stale", 3)
+	require.Equal(t, id, <-started)
+	// Another consumer took the task over after a lease expiry.
+	b.exec(t, `UPDATE asynqpg_tasks SET attempted_at = attempted_at + interval '1 second' WHERE id = $1`, id)
+	close(release)
+	require.NoError(t, p.Stop(5*time.Second)) // writes every outcome handed over
+	r := b.row(t, id)
+	require.Equal(t, asynqpg.TaskStatusRunning, r.Status, "the stale attempt wrote nothing")
+	require.Equal(t, 0, r.AttemptsElapsed)
+	require.Zero(t, reported.Load())
+}
+
+func TestProcessorCancelRunningTask(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		listen bool
+		check  time.Duration
+	}{
+		{name: "notification", listen: true, check: time.Hour},
+		{name: "polling", listen: false, check: 100 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := setupProc(t)
+			var ex driver.Executor = pollOnly{b.ex}
+			if tt.listen {
+				ex = b.ex
+			}
+			started := make(chan struct{}, 1)
+			cancelled := make(chan error, 1)
+			p := testProcessor(t, b, ex, ProcessorConfig{
+				CancelCheckInterval: tt.check,
+				Types: []TypeConfig{typeOf("cancel", func(ctx context.Context, _ *asynqpg.TaskInfo) error {
+					started <- struct{}{}
+					<-ctx.Done()
+					cancelled <- ctx.Err()
+					return nil // the task stays cancelled whatever the handler returns
+				})},
+			})
+			if tt.listen {
+				require.Eventually(t, func() bool { return b.listenerBackends(t) == 1 }, eventually, tick)
+			}
+			id := b.insertReady(t, "cancel", 3)
+			<-started
+			_, err := CancelTask(context.Background(), b.ex, id)
+			require.NoError(t, err)
+			select {
+			case err := <-cancelled:
+				require.ErrorIs(t, err, context.Canceled)
+			case <-time.After(eventually):
+				t.Fatal("the handler's context was not cancelled")
+			}
+			require.NoError(t, p.Stop(5*time.Second)) // writes every outcome handed over
+			r := b.row(t, id)
+			require.Equal(t, asynqpg.TaskStatusCancelled, r.Status)
+			require.Equal(t, 0, r.AttemptsElapsed)
+		})
+	}
+}
+
+func TestProcessorTimeout(t *testing.T) {
+	t.Parallel()
+	b := setupProc(t)
+	testProcessor(t, b, nil, ProcessorConfig{
+		Types: []TypeConfig{{Type: "slow", Workers: 1, Timeout: 200 * time.Millisecond,
+			Handler: func(ctx context.Context, _ *asynqpg.TaskInfo) error {
+				<-ctx.Done()
+				return ctx.Err()
+			}}},
+	})
+	id := b.insertReady(t, "slow", 1)
+	r := b.waitStatus(t, id, asynqpg.TaskStatusFailed)
+	require.Len(t, r.Messages, 1)
+	require.Contains(t, r.Messages[0], "timeout")
+}
+
+func TestProcessorPanic(t *testing.T) {
+	t.Parallel()
+	b := setupProc(t)
+	var got atomic.Value
+	testProcessor(t, b, nil, ProcessorConfig{
+		ErrorHandler: asynqpg.ErrorHandlerFunc(func(_ context.Context, _ *asynqpg.TaskInfo, err error) {
+			got.Store(err)
+		}),
+		Types: []TypeConfig{typeOf("panic", func(context.Context, *asynqpg.TaskInfo) error {
+			panic("kaboom")
+		})},
+	})
+	id := b.insertReady(t, "panic", 5)
+	r := b.waitStatus(t, id, asynqpg.TaskStatusFailed)
+	require.Equal(t, 4, r.AttemptsLeft)
+	require.Equal(t, 1, r.AttemptsElapsed)
+	require.Len(t, r.Messages, 1)
+	require.Contains(t, r.Messages[0], "kaboom")
+	require.Eventually(t, func() bool { return got.Load() != nil }, eventually, tick)
+	var pe *PanicError
+	require.ErrorAs(t, got.Load().(error), &pe)
+	require.Equal(t, "kaboom", pe.Value)
+}
+
+func TestProcessorStop(t *testing.T) {
+	t.Parallel()
+	b := setupProc(t)
+	quickStarted := make(chan struct{})
+	slowStarted := make(chan struct{})
+	stuckStarted := make(chan struct{})
+	slowCtxErr := make(chan error, 1)
+	unstick := make(chan struct{})
+	t.Cleanup(func() { close(unstick) })
+	p, err := NewProcessor(ProcessorConfig{
+		Executor:         pollOnly{b.ex},
+		FetchInterval:    50 * time.Millisecond,
+		HandlerExitGrace: 500 * time.Millisecond,
+		Types: []TypeConfig{
+			typeOf("quick", func(ctx context.Context, _ *asynqpg.TaskInfo) error {
+				close(quickStarted)
+				time.Sleep(300 * time.Millisecond)
+				return nil
+			}),
+			typeOf("slow", func(ctx context.Context, _ *asynqpg.TaskInfo) error {
+				close(slowStarted)
+				<-ctx.Done()
+				slowCtxErr <- ctx.Err()
+				return ctx.Err()
+			}),
+			typeOf("stuck", func(ctx context.Context, _ *asynqpg.TaskInfo) error {
+				close(stuckStarted)
+				<-unstick // ignores its context
+				return nil
+			}),
+		},
+	})
+	require.NoError(t, err)
+	require.NoError(t, p.Start())
+	quick := b.insertReady(t, "quick", 3)
+	slow := b.insertReady(t, "slow", 3)
+	stuck := b.insertReady(t, "stuck", 3)
+	<-quickStarted
+	<-slowStarted
+	<-stuckStarted
+
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	for i := range errs {
+		wg.Go(func() { errs[i] = p.Stop(time.Second) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		require.ErrorContains(t, err, "1 handler(s) did not return")
+	}
+	require.Equal(t, errs[0], errs[1])
+	require.ErrorIs(t, <-slowCtxErr, context.Canceled)
+
+	r := b.row(t, quick)
+	require.Equal(t, asynqpg.TaskStatusCompleted, r.Status, "finished within the timeout")
+	for _, id := range []int64{slow, stuck} {
+		r := b.row(t, id)
+		require.Equal(t, asynqpg.TaskStatusPending, r.Status, "given back")
+		require.Equal(t, 3, r.AttemptsLeft, "no attempt counted")
+		require.Equal(t, 0, r.AttemptsElapsed)
+		require.Empty(t, r.Messages)
+		require.False(t, r.BlockedTill.After(b.dbNow(t)), "ready at once")
+	}
+	require.ErrorContains(t, p.Start(), "already stopped")
+}
+
+func TestProcessorStopBeforeStart(t *testing.T) {
+	t.Parallel()
+	b := setupProc(t)
+	p, err := NewProcessor(ProcessorConfig{Executor: b.ex,
+		Types: []TypeConfig{typeOf("x", func(context.Context, *asynqpg.TaskInfo) error { return nil })}})
+	require.NoError(t, err)
+	require.NoError(t, p.Stop(time.Second))
+	require.NoError(t, p.Start())
+	require.ErrorContains(t, p.Start(), "already started")
+	require.NoError(t, p.Stop(time.Second))
+	require.NoError(t, p.Stop(time.Second))
+}

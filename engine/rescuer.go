@@ -1,0 +1,104 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/yakser/asynqpg"
+)
+
+// ErrAttemptStuck is the error the rescuer reports to the ErrorHandler for
+// a task it fails: its last attempt stayed running past its lease and the
+// stuck threshold, and no attempt was left.
+var ErrAttemptStuck = errors.New("rescued: the attempt was stuck in running past its lease")
+
+// rescue returns stuck running tasks to pending, or fails them when their
+// last attempt was the one lost, in batches until none is left. The
+// ErrorHandler is called for each task failed.
+func (m *Maintainer) rescue(ctx context.Context, guard func() bool, res *MaintenanceResult) error {
+	threshold := m.cfg.StuckThreshold.Microseconds()
+	err := m.batches(ctx, "rescue stuck tasks", guard, func(ctx context.Context, limit int) (int, error) {
+		requeued, failed, err := m.rescueBatch(ctx, threshold, limit)
+		if err != nil {
+			return 0, err
+		}
+		res.Requeued += requeued
+		res.Failed += len(failed)
+		if n := requeued + len(failed); n > 0 {
+			m.log.Debug("rescued a batch of stuck tasks", "requeued", requeued, "failed", len(failed))
+		}
+		for _, r := range failed {
+			m.reportFailure(ctx, r)
+		}
+		return requeued + len(failed), nil
+	})
+	if res.Requeued+res.Failed > 0 {
+		m.log.Info("rescued stuck tasks", "requeued", res.Requeued, "failed", res.Failed)
+	}
+	if err != nil {
+		return fmt.Errorf("rescue stuck tasks: %w", err)
+	}
+	return nil
+}
+
+// rescueBatch runs one rescue statement. It returns how many tasks went
+// back to pending and the rows of those that failed. Rows are reported only
+// once the statement has completed, so a failed statement reports nothing.
+func (m *Maintainer) rescueBatch(ctx context.Context, thresholdMicros int64, limit int) (int, []*TaskRow, error) {
+	rows, err := m.cfg.Executor.Query(ctx, sqlRescueStuck, thresholdMicros, int64(limit))
+	if err != nil {
+		return 0, nil, err
+	}
+	defer rows.Close()
+	var (
+		requeued int
+		failed   []*TaskRow
+	)
+	for rows.Next() {
+		r, err := scanTask(rows)
+		if err != nil {
+			return 0, nil, fmt.Errorf("scan rescued task: %w", err)
+		}
+		if r.Status == asynqpg.TaskStatusFailed {
+			failed = append(failed, r)
+		} else {
+			requeued++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, nil, err
+	}
+	return requeued, failed, nil
+}
+
+// reportFailure hands a task the rescuer failed to the ErrorHandler. A
+// panicking handler is logged and does not stop maintenance.
+func (m *Maintainer) reportFailure(ctx context.Context, r *TaskRow) {
+	m.log.Warn("failed a stuck task with no attempts left",
+		"task_id", r.ID, "task_type", r.Type, "attempts_elapsed", r.AttemptsElapsed)
+	if m.cfg.ErrorHandler == nil {
+		return
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			m.log.Error("ErrorHandler panicked", "task_id", r.ID, "task_type", r.Type, "panic", fmt.Sprint(p))
+		}
+	}()
+	m.cfg.ErrorHandler.HandleError(ctx, rescuedTaskInfo(r), ErrAttemptStuck)
+}
+
+// rescuedTaskInfo is the TaskInfo of a rescued row.
+func rescuedTaskInfo(r *TaskRow) *asynqpg.TaskInfo {
+	return &asynqpg.TaskInfo{
+		ID:               r.ID,
+		Type:             r.Type,
+		Payload:          r.Payload,
+		IdempotencyToken: r.IdempotencyToken,
+		AttemptsLeft:     r.AttemptsLeft,
+		AttemptsElapsed:  r.AttemptsElapsed,
+		CreatedAt:        r.CreatedAt,
+		AttemptedAt:      r.AttemptedAt,
+		Messages:         r.Messages,
+	}
+}

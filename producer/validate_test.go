@@ -1,0 +1,132 @@
+package producer_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/producer"
+)
+
+// badTasks are invalid tasks and the reason each is rejected with.
+var badTasks = []struct {
+	name       string
+	task       *asynqpg.Task
+	opts       []producer.EnqueueOption
+	wantReason string
+	tooLarge   bool
+}{
+	{name: "nil task", task: nil, wantReason: "nil task"},
+	{name: "empty type", task: asynqpg.NewTask("", []byte{}), wantReason: "empty type"},
+	{name: "type too long", task: asynqpg.NewTask(strings.Repeat("x", producer.MaxTypeLength+1), []byte{}),
+		wantReason: "type of 1025 bytes exceeds MaxTypeLength (1024 bytes)"},
+	{name: "nil payload", task: asynqpg.NewTask("t", nil), wantReason: "nil payload (use an empty slice for no payload)"},
+	{name: "negative delay", task: asynqpg.NewTask("t", []byte{}, asynqpg.WithDelay(-time.Second)), wantReason: "negative delay -1s"},
+	{name: "negative delay with process at", task: &asynqpg.Task{Type: "t", Payload: []byte{}, Delay: -1, ProcessAt: time.Now()},
+		wantReason: "negative delay -1ns"},
+	{name: "negative max retry", task: asynqpg.NewTask("t", []byte{}, asynqpg.WithMaxRetry(-1)), wantReason: "negative max retry -1"},
+	{name: "max retry too large", task: asynqpg.NewTask("t", []byte{}, asynqpg.WithMaxRetry(1<<31)),
+		wantReason: "max retry 2147483648 exceeds 2147483647"},
+	{name: "empty idempotency token", task: asynqpg.NewTask("t", []byte{}, asynqpg.WithIdempotencyToken("")),
+		wantReason: "empty idempotency token (use nil for none)"},
+	{name: "payload too large", task: asynqpg.NewTask("t", make([]byte, producer.MaxPayloadSize+1)),
+		wantReason: "payload of 16777217 bytes exceeds MaxPayloadSize (16777216 bytes)", tooLarge: true},
+	{name: "option makes it bad", task: asynqpg.NewTask("t", []byte{}), opts: []producer.EnqueueOption{producer.WithMaxRetry(-2)},
+		wantReason: "negative max retry -2"},
+}
+
+func TestEnqueueRejectsBadInput(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t, producer.Config{})
+	for _, tt := range badTasks {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			id, err := b.producer.Enqueue(ctx, tt.task, tt.opts...)
+			require.Zero(t, id)
+			requireInvalid(t, err, -1, tt.wantReason, tt.tooLarge)
+			require.EqualError(t, err, "producer: invalid task: "+tt.wantReason)
+
+			tx, txErr := b.db.BeginTxx(ctx, nil)
+			require.NoError(t, txErr)
+			defer func() { _ = tx.Rollback() }()
+			_, err = b.producer.EnqueueTx(ctx, tx, tt.task, tt.opts...)
+			requireInvalid(t, err, -1, tt.wantReason, tt.tooLarge)
+		})
+	}
+	require.Zero(t, b.pool.statements.Load(), "bad input reached the database")
+	require.Zero(t, b.count(t))
+}
+
+func TestEnqueueManyRejectsBadInput(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t, producer.Config{})
+	for _, tt := range badTasks {
+		if len(tt.opts) > 0 {
+			continue // options are for Enqueue only
+		}
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			batch := []*asynqpg.Task{
+				asynqpg.NewTask("good", []byte{}),
+				asynqpg.NewTask("good", []byte("x")),
+				asynqpg.NewTask("good", []byte{}, asynqpg.WithIdempotencyToken(tt.name)),
+				tt.task,
+				asynqpg.NewTask("", nil), // a later bad task is not the one reported
+			}
+			ids, err := b.producer.EnqueueMany(ctx, batch)
+			require.Nil(t, ids)
+			requireInvalid(t, err, 3, tt.wantReason, tt.tooLarge)
+			require.EqualError(t, err, "producer: task 3: "+tt.wantReason)
+
+			tx, txErr := b.db.BeginTxx(ctx, nil)
+			require.NoError(t, txErr)
+			defer func() { _ = tx.Rollback() }()
+			_, err = b.producer.EnqueueManyTx(ctx, tx, batch)
+			requireInvalid(t, err, 3, tt.wantReason, tt.tooLarge)
+		})
+	}
+	require.Zero(t, b.pool.statements.Load(), "bad input reached the database")
+	require.Zero(t, b.count(t))
+}
+
+func requireInvalid(t *testing.T, err error, index int, reason string, tooLarge bool) {
+	t.Helper()
+	require.ErrorIs(t, err, producer.ErrInvalidTask)
+	require.Equal(t, tooLarge, errors.Is(err, producer.ErrPayloadTooLarge))
+	require.False(t, errors.Is(err, producer.ErrDuplicateTask))
+	var invalid *producer.InvalidTaskError
+	require.ErrorAs(t, err, &invalid)
+	require.Equal(t, index, invalid.Index)
+	require.Equal(t, reason, invalid.Reason)
+}
+
+// TestMaxPayloadSize stores a payload of exactly MaxPayloadSize, and a
+// smaller one of every byte value through a batch (whose array parameter
+// is the slow path of text-encoding drivers).
+func TestMaxPayloadSize(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t, producer.Config{})
+	payload := []byte(strings.Repeat("\x00\xff'\\", producer.MaxPayloadSize/4))
+	require.Len(t, payload, producer.MaxPayloadSize)
+	id, err := b.producer.Enqueue(ctx, asynqpg.NewTask("big", payload))
+	require.NoError(t, err)
+	require.Equal(t, payload, b.get(t, id).Payload)
+
+	small := make([]byte, 1<<20)
+	for i := range small {
+		small[i] = byte(i)
+	}
+	ids, err := b.producer.EnqueueMany(ctx, []*asynqpg.Task{asynqpg.NewTask("big", small), asynqpg.NewTask("big", []byte{})})
+	require.NoError(t, err)
+	require.Len(t, ids, 2)
+	require.Equal(t, small, b.get(t, ids[0]).Payload)
+	require.Equal(t, []byte{}, b.get(t, ids[1]).Payload)
+}
