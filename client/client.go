@@ -26,20 +26,39 @@ import (
 
 var (
 	// ErrTaskNotFound is returned when the requested task does not exist.
-	ErrTaskNotFound = engine.ErrTaskNotFound
+	ErrTaskNotFound = errors.New("task not found")
 	// ErrTaskRunning is returned when an operation cannot be performed
 	// because the task is currently being processed.
-	ErrTaskRunning = engine.ErrTaskRunning
-	// ErrTaskAlreadyFinalized is returned when an operation cannot be
-	// performed because the task is already in a terminal state (completed).
-	ErrTaskAlreadyFinalized = engine.ErrTaskAlreadyFinalized
+	ErrTaskRunning = errors.New("task is currently running")
+	// ErrTaskAlreadyFinalized is returned when an operation cannot be performed
+	// because the task is already in a terminal state (completed).
+	ErrTaskAlreadyFinalized = errors.New("task is already in a terminal state")
 	// ErrTaskAlreadyAvailable is returned when trying to retry a task
 	// that is already in a pending state.
-	ErrTaskAlreadyAvailable = engine.ErrTaskAlreadyAvailable
+	ErrTaskAlreadyAvailable = errors.New("task is already available for processing")
 	// ErrInvalidListParams is returned by ListTasks for an order field,
 	// sort order or state that is not one of the package's constants.
 	ErrInvalidListParams = errors.New("invalid list parameters")
 )
+
+// engineErrors maps the engine's errors to the package's.
+var engineErrors = []struct{ engine, client error }{
+	{engine.ErrTaskNotFound, ErrTaskNotFound},
+	{engine.ErrTaskRunning, ErrTaskRunning},
+	{engine.ErrTaskAlreadyFinalized, ErrTaskAlreadyFinalized},
+	{engine.ErrTaskAlreadyAvailable, ErrTaskAlreadyAvailable},
+}
+
+// fromEngine returns the package's sentinel for one of the engine's, or
+// err itself.
+func fromEngine(err error) error {
+	for _, e := range engineErrors {
+		if errors.Is(err, e.engine) {
+			return e.client
+		}
+	}
+	return err
+}
 
 // Config holds configuration for creating a new Client.
 type Config struct {
@@ -170,7 +189,7 @@ func (c *Client) getTask(ctx context.Context, ex driver.Executor, tx asynqpg.Que
 	}
 	row, err := engine.GetTask(ctx, ex, id)
 	if err != nil {
-		return nil, fmt.Errorf("client: get task %d: %w", id, err)
+		return nil, fmt.Errorf("client: get task %d: %w", id, fromEngine(err))
 	}
 	return newTaskInfo(row), nil
 }
@@ -187,7 +206,7 @@ func (c *Client) change(ctx context.Context, spanName, verb string,
 	}
 	row, err := op(ctx, ex, id)
 	if err != nil {
-		return nil, fmt.Errorf("client: %s task %d: %w", verb, id, err)
+		return nil, fmt.Errorf("client: %s task %d: %w", verb, id, fromEngine(err))
 	}
 	c.logger.DebugContext(ctx, "asynqpg: "+verb+" task", slog.Int64("task_id", id), slog.String("status", string(row.Status)))
 	return newTaskInfo(row), nil

@@ -50,6 +50,7 @@ func setup(t *testing.T) *bundle {
 	std, err := sql.Open("pgx", url)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = std.Close() })
+	std.SetMaxOpenConns(8) // tests run in parallel on one server
 	db := sqlx.NewDb(std, "pgx")
 	spans := tracetest.NewSpanRecorder()
 	cl, err := client.New(client.Config{
@@ -332,7 +333,7 @@ func TestRace(t *testing.T) {
 	ctx := context.Background()
 	b := setup(t)
 	id := b.insert(t, "race", cancelled)
-	const perOp = 8
+	const perOp = 5
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex

@@ -67,7 +67,7 @@ var clientOps = map[string]clientOp{
 // transaction for a TxEntry.
 func (b *apiBundle) run(t *testing.T, name string, id int64) (*client.TaskInfo, error) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := opContext(t)
 	op := clientOps[name]
 	if !b.Driver.TxEntry {
 		return op.plain(b.Client, ctx, id)
@@ -78,7 +78,7 @@ func (b *apiBundle) run(t *testing.T, name string, id int64) (*client.TaskInfo, 
 // getTask is GetTask through the entry's subject.
 func (b *apiBundle) getTask(t *testing.T, id int64) (*client.TaskInfo, error) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := opContext(t)
 	if !b.Driver.TxEntry {
 		return b.Client.GetTask(ctx, id)
 	}
@@ -88,7 +88,7 @@ func (b *apiBundle) getTask(t *testing.T, id int64) (*client.TaskInfo, error) {
 // listTasks is ListTasks through the entry's subject.
 func (b *apiBundle) listTasks(t *testing.T, p *client.ListParams) (*client.ListResult, error) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := opContext(t)
 	if !b.Driver.TxEntry {
 		return b.Client.ListTasks(ctx, p)
 	}
@@ -474,7 +474,7 @@ func testClientRace(t *testing.T, b *apiBundle) {
 		t.Run(string(from), func(t *testing.T) {
 			t.Parallel()
 			id := b.taskIn(t, "race", from)
-			const perOp = 5
+			const perOp = 3
 			type result struct {
 				op  string
 				got *client.TaskInfo

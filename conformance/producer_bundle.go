@@ -27,6 +27,18 @@ import (
 // notification); generous, for slow machines.
 const apiWaitTimeout = time.Minute
 
+// apiOpTimeout bounds one call under test, so that a call waiting forever
+// (for a lock or a connection it never gets) fails its test instead of
+// hanging the suite; generous, for slow machines.
+const apiOpTimeout = 2 * time.Minute
+
+// opContext is the context of one call under test.
+func opContext(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), apiOpTimeout)
+	t.Cleanup(cancel)
+	return ctx
+}
+
 // apiBundle is what a producer- or client-chapter test works with.
 type apiBundle struct {
 	*Bundle
@@ -62,7 +74,7 @@ func viaTx[T any](t *testing.T, b *apiBundle, call func(q asynqpg.Querier) (T, e
 // transaction for a TxEntry.
 func (b *apiBundle) enqueue(t *testing.T, task *asynqpg.Task, opts ...producer.EnqueueOption) (int64, error) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := opContext(t)
 	if !b.Driver.TxEntry {
 		return b.Producer.Enqueue(ctx, task, opts...)
 	}
@@ -72,7 +84,7 @@ func (b *apiBundle) enqueue(t *testing.T, task *asynqpg.Task, opts ...producer.E
 // enqueueMany is enqueue for a batch.
 func (b *apiBundle) enqueueMany(t *testing.T, tasks []*asynqpg.Task) ([]int64, error) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := opContext(t)
 	if !b.Driver.TxEntry {
 		return b.Producer.EnqueueMany(ctx, tasks)
 	}

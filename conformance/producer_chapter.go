@@ -272,7 +272,7 @@ func testProducerIdempotency(t *testing.T, b *apiBundle) {
 // goroutines at once: exactly one creates it, all get its ID.
 func testProducerConcurrentDuplicates(t *testing.T, b *apiBundle) {
 	t.Parallel()
-	const n = 12
+	const n = 8
 
 	t.Run("Enqueue", func(t *testing.T) {
 		t.Parallel()

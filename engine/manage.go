@@ -9,7 +9,8 @@ import (
 	"github.com/yakser/asynqpg/driver"
 )
 
-// Errors of the task management operations. Package client exports them.
+// Errors of the task management operations; package client exports
+// errors of its own with the same texts.
 var (
 	// ErrTaskNotFound is returned when the requested task does not exist.
 	ErrTaskNotFound = errors.New("task not found")

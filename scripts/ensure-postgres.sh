@@ -71,6 +71,30 @@ start_cluster() {
 	wait_accepting || { say "cluster $ver/$name did not start accepting connections on $HOST:$PORT"; return 1; }
 }
 
+# MIN_CONNECTIONS is what the test suite needs: packages run in parallel,
+# each with its own pools, consumers and listeners.
+MIN_CONNECTIONS=300
+
+# ensure_capacity raises max_connections of the Debian cluster on PORT to
+# MIN_CONNECTIONS when it is lower and we are root (a restart of that
+# cluster); otherwise it says what to change.
+ensure_capacity() {
+	local current
+	current=$(psql -h "$HOST" -p "$PORT" -U postgres -d postgres -Atc 'SHOW max_connections' 2>/dev/null || echo "")
+	[[ -n "$current" && "$current" -lt "$MIN_CONNECTIONS" ]] || return 0
+	local line ver name port
+	line=$(clusters | awk -v p="$PORT" '$3 == p {print; exit}')
+	if ! is_root || [[ -z "$line" ]]; then
+		say "max_connections is $current; the tests want $MIN_CONNECTIONS (ALTER SYSTEM SET max_connections = $MIN_CONNECTIONS, then restart)"
+		return 0
+	fi
+	read -r ver name port <<<"$line"
+	say "raising max_connections from $current to $MIN_CONNECTIONS and restarting cluster $ver/$name"
+	psql -h "$HOST" -p "$PORT" -U postgres -d postgres -qc "ALTER SYSTEM SET max_connections = $MIN_CONNECTIONS"
+	pg_ctlcluster --skip-systemctl-redirect "$ver" "$name" restart
+	wait_accepting || { say "cluster $ver/$name did not come back after the restart"; exit 1; }
+}
+
 # ensure_trust lets user postgres in over TCP without a password, adding
 # trust rules to the top of pg_hba.conf when needed and allowed (root).
 ensure_trust() {
@@ -131,12 +155,14 @@ fi
 if accepting; then
 	say "a PostgreSQL server is accepting connections on $HOST:$PORT"
 	ensure_trust
+	ensure_capacity
 	exit 0
 fi
 
 if [[ -n "$(clusters)" ]]; then
 	if start_cluster && accepting; then
 		ensure_trust
+		ensure_capacity
 		exit 0
 	fi
 	if binaries_installed; then
@@ -155,6 +181,7 @@ if ! binaries_installed; then
 		fi
 		if accepting; then
 			ensure_trust
+			ensure_capacity
 		fi
 		exit 0
 	fi
