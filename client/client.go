@@ -15,13 +15,12 @@ import (
 	"fmt"
 	"log/slog"
 
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/driver"
 	"github.com/yakser/asynqpg/engine"
+	"github.com/yakser/asynqpg/observability"
 )
 
 var (
@@ -182,8 +181,8 @@ func executor(ex driver.Executor, tx asynqpg.Querier) (driver.Executor, error) {
 }
 
 func (c *Client) getTask(ctx context.Context, ex driver.Executor, tx asynqpg.Querier, id int64) (info *TaskInfo, err error) {
-	ctx, span := c.startSpan(ctx, asynqpg.SpanGetTask, attribute.Int64("asynqpg.task_id", id))
-	defer func() { endSpan(span, err) }()
+	ctx, span := observability.StartClient(ctx, c.tracer, asynqpg.SpanGetTask, observability.AttrTaskID.Int64(id))
+	defer func() { observability.EndSpan(span, err, "") }()
 	if ex, err = executor(ex, tx); err != nil {
 		return nil, fmt.Errorf("client: get task %d: %w", id, err)
 	}
@@ -191,6 +190,7 @@ func (c *Client) getTask(ctx context.Context, ex driver.Executor, tx asynqpg.Que
 	if err != nil {
 		return nil, fmt.Errorf("client: get task %d: %w", id, fromEngine(err))
 	}
+	span.SetAttributes(asynqpg.AttrTaskType.String(row.Type))
 	return newTaskInfo(row), nil
 }
 
@@ -199,8 +199,8 @@ func (c *Client) change(ctx context.Context, spanName, verb string,
 	op func(context.Context, driver.Executor, int64) (*engine.TaskRow, error),
 	ex driver.Executor, tx asynqpg.Querier, id int64,
 ) (info *TaskInfo, err error) {
-	ctx, span := c.startSpan(ctx, spanName, attribute.Int64("asynqpg.task_id", id))
-	defer func() { endSpan(span, err) }()
+	ctx, span := observability.StartClient(ctx, c.tracer, spanName, observability.AttrTaskID.Int64(id))
+	defer func() { observability.EndSpan(span, err, "") }()
 	if ex, err = executor(ex, tx); err != nil {
 		return nil, fmt.Errorf("client: %s task %d: %w", verb, id, err)
 	}
@@ -208,19 +208,8 @@ func (c *Client) change(ctx context.Context, spanName, verb string,
 	if err != nil {
 		return nil, fmt.Errorf("client: %s task %d: %w", verb, id, fromEngine(err))
 	}
-	c.logger.DebugContext(ctx, "asynqpg: "+verb+" task", slog.Int64("task_id", id), slog.String("status", string(row.Status)))
+	span.SetAttributes(asynqpg.AttrTaskType.String(row.Type))
+	c.logger.DebugContext(ctx, "asynqpg: "+verb+" task", slog.Int64("task_id", id), slog.String("task_type", row.Type),
+		slog.String("status", string(row.Status)))
 	return newTaskInfo(row), nil
-}
-
-func (c *Client) startSpan(ctx context.Context, name string, attrs ...attribute.KeyValue) (context.Context, trace.Span) {
-	return c.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
-}
-
-// endSpan records err on span and ends it.
-func endSpan(span trace.Span, err error) {
-	if err != nil {
-		span.RecordError(err)
-		span.SetStatus(codes.Error, err.Error())
-	}
-	span.End()
 }

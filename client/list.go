@@ -9,6 +9,7 @@ import (
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/driver"
 	"github.com/yakser/asynqpg/engine"
+	"github.com/yakser/asynqpg/observability"
 )
 
 // Page sizes of ListTasks.
@@ -130,8 +131,8 @@ func (c *Client) ListTasksTx(ctx context.Context, tx asynqpg.Querier, params *Li
 }
 
 func (c *Client) listTasks(ctx context.Context, ex driver.Executor, tx asynqpg.Querier, params *ListParams) (res *ListResult, err error) {
-	ctx, span := c.startSpan(ctx, asynqpg.SpanListTasks)
-	defer func() { endSpan(span, err) }()
+	ctx, span := observability.StartClient(ctx, c.tracer, asynqpg.SpanListTasks)
+	defer func() { observability.EndSpan(span, err, "") }()
 	q, err := params.query()
 	if err != nil {
 		return nil, fmt.Errorf("client: list tasks: %w", err)

@@ -117,6 +117,15 @@ type Config struct {
 	// MeterProvider for metrics. If nil, the global OTel MeterProvider is
 	// used.
 	MeterProvider metric.MeterProvider
+	// QueueHealthInterval is how long one reading of the queue table
+	// serves the queue-health gauges asynqpg.queue.tasks and
+	// asynqpg.queue.oldest_ready_age (see package observability). The
+	// gauges are reported by the leader only (so they are not reported
+	// when DisableMaintenance is set), and the table is read only when a
+	// metric reader collects them. Default 15s.
+	QueueHealthInterval time.Duration
+	// DisableQueueHealth turns the queue-health gauges off.
+	DisableQueueHealth bool
 	// TracerProvider for tracing. If nil, the global OTel TracerProvider
 	// is used.
 	TracerProvider trace.TracerProvider

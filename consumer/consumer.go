@@ -16,6 +16,7 @@ import (
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/driver"
 	"github.com/yakser/asynqpg/engine"
+	"github.com/yakser/asynqpg/observability"
 )
 
 // ErrTaskHandlerAlreadyRegistered is returned by RegisterTaskHandler for a
@@ -44,12 +45,14 @@ type Consumer struct {
 	log        *slog.Logger
 	base       engine.ProcessorConfig
 	maintainer *engine.Maintainer
+	obs        *observability.Instruments
 
 	mu       sync.Mutex
 	state    int
 	handlers map[string]*registration
 	global   []MiddlewareFunc
 	proc     *engine.Processor
+	health   *observability.QueueHealth
 }
 
 // New validates cfg and creates a Consumer.
@@ -74,6 +77,7 @@ func New(cfg Config) (*Consumer, error) {
 		{"CompletedRetention", cfg.CompletedRetention},
 		{"FailedRetention", cfg.FailedRetention},
 		{"CancelledRetention", cfg.CancelledRetention},
+		{"QueueHealthInterval", cfg.QueueHealthInterval},
 	} {
 		if d.v < 0 {
 			return nil, fmt.Errorf("consumer: Config.%s is %v: must not be negative", d.name, d.v)
@@ -106,14 +110,15 @@ func New(cfg Config) (*Consumer, error) {
 	if cfg.ErrorHandler != nil && isNil(cfg.ErrorHandler) {
 		cfg.ErrorHandler = nil
 	}
-	metrics, err := asynqpg.NewMetrics(cfg.MeterProvider)
+	obs, err := observability.New(cfg.MeterProvider, cfg.TracerProvider)
 	if err != nil {
-		return nil, fmt.Errorf("consumer: metrics: %w", err)
+		return nil, fmt.Errorf("consumer: %w", err)
 	}
 	c := &Consumer{
 		cfg:      cfg,
 		ex:       ex,
 		log:      cfg.Logger,
+		obs:      obs,
 		handlers: make(map[string]*registration),
 		base: engine.ProcessorConfig{
 			Executor:              ex,
@@ -123,8 +128,8 @@ func New(cfg Config) (*Consumer, error) {
 			FetchInterval:         cfg.FetchInterval,
 			CancelCheckInterval:   cfg.CancelCheckInterval,
 			DisableBatchCompleter: cfg.DisableBatchCompleter,
-			Metrics:               metrics,
-			Tracer:                asynqpg.NewTracer(cfg.TracerProvider),
+			Metrics:               obs.Metrics,
+			Tracer:                obs.Tracer,
 		},
 	}
 	if !cfg.DisableMaintenance {
@@ -249,6 +254,13 @@ func (c *Consumer) Start() error {
 			_ = proc.Stop(0)
 			return fmt.Errorf("consumer: Start: maintenance: %w", err)
 		}
+		if !c.cfg.DisableQueueHealth {
+			if c.health, err = c.newQueueHealth(); err != nil {
+				c.maintainer.Stop()
+				_ = proc.Stop(0)
+				return fmt.Errorf("consumer: Start: %w", err)
+			}
+		}
 	}
 	c.proc = proc
 	c.state = stateStarted
@@ -282,12 +294,17 @@ func (c *Consumer) Shutdown(timeout time.Duration) error {
 	}
 	first := c.state == stateStarted
 	c.state = stateStopped
-	proc := c.proc
+	proc, health := c.proc, c.health
 	c.mu.Unlock()
 	if first {
 		c.log.Info("asynqpg: consumer stopping", "timeout", timeout)
 	}
 	err := proc.Stop(max(timeout, 0))
+	if first && health != nil {
+		if herr := health.Close(); herr != nil {
+			c.log.Warn("asynqpg: unregistering the queue health gauges failed", "error", herr)
+		}
+	}
 	if c.maintainer != nil {
 		c.maintainer.Stop()
 	}
@@ -298,6 +315,23 @@ func (c *Consumer) Shutdown(timeout time.Duration) error {
 		return fmt.Errorf("consumer: %w", err)
 	}
 	return nil
+}
+
+// newQueueHealth registers the queue-health gauges, reported while this
+// consumer is the leader.
+func (c *Consumer) newQueueHealth() (*observability.QueueHealth, error) {
+	return observability.NewQueueHealth(observability.QueueHealthConfig{
+		MeterProvider: c.cfg.MeterProvider,
+		Read: func(ctx context.Context) ([]observability.QueueStat, error) {
+			return engine.QueueStats(ctx, c.ex)
+		},
+		Interval: c.cfg.QueueHealthInterval,
+		Active:   c.maintainer.IsLeader,
+		Logger:   c.log,
+		OnError: func(error) {
+			c.obs.Type("").Error(context.Background(), asynqpg.ErrorTypeDB)
+		},
+	})
 }
 
 // nonNilMiddleware returns mws without its nil entries.

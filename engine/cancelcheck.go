@@ -60,6 +60,7 @@ func (p *Processor) checkAttempts(ctx context.Context, only map[int64]bool) {
 	if err != nil {
 		if ctx.Err() == nil {
 			p.log.Warn("asynqpg: checking running tasks for cancellation failed", "error", err)
+			p.dbError(err)
 		}
 		return
 	}

@@ -23,6 +23,9 @@ type ClaimedTask struct {
 	Task *asynqpg.TaskInfo
 	// Attempt identifies the attempt.
 	Attempt AttemptKey
+	// TraceContext is the trace context stored with the task when it was
+	// enqueued (see observability.InjectTraceContext); "" for none.
+	TraceContext string
 }
 
 // ClaimTasks claims up to limit ready tasks of taskType for attempts
@@ -44,9 +47,10 @@ func ClaimTasks(ctx context.Context, ex driver.Executor, taskType string, limit 
 			t           asynqpg.TaskInfo
 			attemptedAt time.Time
 			key         int64
+			traceCtx    string
 		)
 		if err := rows.Scan(&t.ID, &t.Type, &t.Payload, &t.IdempotencyToken, &t.Messages,
-			&t.AttemptsLeft, &t.AttemptsElapsed, &t.CreatedAt, &attemptedAt, &key); err != nil {
+			&t.AttemptsLeft, &t.AttemptsElapsed, &t.CreatedAt, &attemptedAt, &key, &traceCtx); err != nil {
 			return nil, fmt.Errorf("claim tasks of type %q: scan: %w", taskType, err)
 		}
 		t.AttemptedAt = &attemptedAt
@@ -56,7 +60,7 @@ func ClaimTasks(ctx context.Context, ex driver.Executor, taskType string, limit 
 		if t.Payload == nil {
 			t.Payload = []byte{}
 		}
-		out = append(out, ClaimedTask{Task: &t, Attempt: AttemptKey{ID: t.ID, Key: key}})
+		out = append(out, ClaimedTask{Task: &t, Attempt: AttemptKey{ID: t.ID, Key: key}, TraceContext: traceCtx})
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("claim tasks of type %q: %w", taskType, err)

@@ -5,9 +5,8 @@ import (
 	"sync"
 	"time"
 
-	"go.opentelemetry.io/otel/metric"
-
 	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/observability"
 )
 
 // fetchErrorMaxDelay caps the wait after failed claims.
@@ -18,7 +17,7 @@ type typeRunner struct {
 	p     *Processor
 	cfg   TypeConfig
 	lease time.Duration
-	attrs metric.MeasurementOption
+	obs   *observability.TaskType
 
 	mu     sync.Mutex
 	active int // workers busy
@@ -32,7 +31,7 @@ func newTypeRunner(p *Processor, cfg TypeConfig) *typeRunner {
 		p:         p,
 		cfg:       cfg,
 		lease:     cfg.Timeout + p.cfg.LeaseMargin,
-		attrs:     metric.WithAttributes(asynqpg.AttrTaskType.String(cfg.Type)),
+		obs:       p.obs.Type(cfg.Type),
 		slotFreed: make(chan struct{}, 1),
 		wake:      make(chan struct{}, 1),
 	}
@@ -107,8 +106,7 @@ func (r *typeRunner) fetchLoop() {
 			backlog = false
 			delay := min(p.cfg.FetchInterval<<min(failures, 10), max(fetchErrorMaxDelay, p.cfg.FetchInterval))
 			p.log.Warn("asynqpg: claiming tasks failed", "task_type", r.cfg.Type, "retry_in", delay, "error", err)
-			p.cfg.Metrics.TasksErrors.Add(context.Background(), 1, metric.WithAttributes(
-				asynqpg.AttrTaskType.String(r.cfg.Type), asynqpg.AttrErrorType.String(asynqpg.ErrorTypeDB)))
+			r.obs.Error(context.Background(), asynqpg.ErrorTypeDB)
 			resetTimer(poll, delay)
 			continue
 		}
@@ -146,7 +144,7 @@ func (r *typeRunner) claim(limit int) (int, error) {
 	r.active += len(claimed)
 	r.mu.Unlock()
 	for _, c := range claimed {
-		a := &attempt{task: c.Task, key: c.Attempt, runner: r}
+		a := &attempt{task: c.Task, key: c.Attempt, runner: r, traceContext: c.TraceContext}
 		a.ctx, a.cancel = context.WithCancelCause(p.runCtx)
 		p.register(a)
 		go r.run(a)

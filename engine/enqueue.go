@@ -41,11 +41,16 @@ type NewTask struct {
 	// Delay, when ProcessAt is zero, postpones readiness from the
 	// database's now(). Microsecond precision (truncated).
 	Delay time.Duration
+	// TraceContext is the trace context of the enqueue, as encoded by
+	// observability.InjectTraceContext; "" for none.
+	TraceContext string
 }
 
 // InsertedTask is a task a batch insert created.
 type InsertedTask struct {
-	ID   int64
+	// ID is the new task's ID.
+	ID int64
+	// Type is its type.
 	Type string
 }
 
@@ -59,9 +64,13 @@ func InsertTask(ctx context.Context, ex driver.Executor, t NewTask) (id int64, i
 		pa := t.ProcessAt.UTC().Truncate(time.Microsecond)
 		processAt = &pa
 	}
+	var traceContext *string
+	if t.TraceContext != "" {
+		traceContext = &t.TraceContext
+	}
 	for range insertRetries {
 		err = ex.QueryRow(ctx, sqlInsertTask,
-			t.Type, t.Payload, t.IdempotencyToken, int64(t.Attempts), processAt, t.Delay.Microseconds(),
+			t.Type, t.Payload, t.IdempotencyToken, int64(t.Attempts), processAt, t.Delay.Microseconds(), traceContext,
 		).Scan(&id, &inserted)
 		if !errors.Is(err, driver.ErrNoRows) {
 			break
@@ -134,6 +143,7 @@ func insertChunk(ctx context.Context, ex driver.Executor, tasks []NewTask) ([]In
 		attempts  = make([]int64, len(tasks))
 		processAt = make([]int64, len(tasks))
 		delays    = make([]int64, len(tasks))
+		traces    = make([]string, len(tasks))
 	)
 	for i, t := range tasks {
 		types[i] = t.Type
@@ -147,8 +157,9 @@ func insertChunk(ctx context.Context, ex driver.Executor, tasks []NewTask) ([]In
 			processAt[i] = t.ProcessAt.UnixMicro()
 		}
 		delays[i] = t.Delay.Microseconds()
+		traces[i] = t.TraceContext
 	}
-	rows, err := ex.Query(ctx, sqlInsertTasks, types, payloads, tokens, attempts, processAt, delays)
+	rows, err := ex.Query(ctx, sqlInsertTasks, types, payloads, tokens, attempts, processAt, delays, traces)
 	if err != nil {
 		return nil, fmt.Errorf("insert tasks: %w", err)
 	}

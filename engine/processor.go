@@ -8,10 +8,9 @@ import (
 	"sync"
 	"time"
 
-	"go.opentelemetry.io/otel/metric"
-
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/driver"
+	"github.com/yakser/asynqpg/observability"
 )
 
 // claimTimeout bounds one claim statement.
@@ -49,6 +48,7 @@ const (
 type Processor struct {
 	cfg     ProcessorConfig
 	log     *slog.Logger
+	obs     *observability.Instruments
 	runners map[string]*typeRunner
 	comp    completer
 
@@ -87,6 +87,8 @@ type attempt struct {
 	task   *asynqpg.TaskInfo
 	key    AttemptKey
 	runner *typeRunner
+	// traceContext is the trace context stored with the task.
+	traceContext string
 	// ctx is the parent of the handler context; cancel ends it with a
 	// cause (errAttemptLost or errShutdown via runCtx).
 	ctx    context.Context
@@ -105,6 +107,7 @@ func NewProcessor(cfg ProcessorConfig) (*Processor, error) {
 	p := &Processor{
 		cfg:      cfg,
 		log:      cfg.Logger,
+		obs:      &observability.Instruments{Metrics: cfg.Metrics, Tracer: cfg.Tracer},
 		runners:  make(map[string]*typeRunner, len(cfg.Types)),
 		notices:  make(chan int64, 256),
 		attempts: make(map[AttemptKey]*attempt),
@@ -216,10 +219,10 @@ func (p *Processor) outcomesAbandoned(os []*outcome) {
 	}
 }
 
-// dbError counts a failed statement in the error metrics.
+// dbError counts a failed statement in the error metrics. A batch of
+// outcomes may be of several types, so the count has no task type.
 func (p *Processor) dbError(error) {
-	p.cfg.Metrics.TasksErrors.Add(context.Background(), 1,
-		metric.WithAttributes(asynqpg.AttrErrorType.String(asynqpg.ErrorTypeDB)))
+	p.obs.Type("").Error(context.Background(), asynqpg.ErrorTypeDB)
 }
 
 // callErrorHandler calls the ErrorHandler for a permanent failure, in its
@@ -230,7 +233,8 @@ func (p *Processor) callErrorHandler(o *outcome) {
 		defer p.hooks.Done()
 		defer func() {
 			if v := recover(); v != nil {
-				p.log.Error("asynqpg: ErrorHandler panicked", "task_id", o.a.key.ID, "panic", fmt.Sprint(v))
+				p.log.Error("asynqpg: ErrorHandler panicked", "task_id", o.a.key.ID, "task_type", o.a.task.Type,
+					"panic", fmt.Sprint(v))
 			}
 		}()
 		ctx := asynqpg.WithTaskMetadata(context.Background(), taskMetadata(o.a.task))

@@ -7,12 +7,11 @@ import (
 	"log/slog"
 	"time"
 
-	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/trace"
-	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/driver"
+	"github.com/yakser/asynqpg/observability"
 )
 
 // Defaults of [ProcessorConfig].
@@ -146,15 +145,14 @@ func (c ProcessorConfig) withDefaults() (ProcessorConfig, error) {
 	if c.RetryPolicy == nil {
 		c.RetryPolicy = asynqpg.DefaultRetryPolicy{MaxRetryDelay: 24 * time.Hour}
 	}
-	if c.Metrics == nil {
-		m, err := asynqpg.NewMetrics(metricnoop.NewMeterProvider())
-		if err != nil {
-			return c, fmt.Errorf("invalid processor config: %w", err)
+	if c.Metrics == nil || c.Tracer == nil {
+		noop := observability.Noop()
+		if c.Metrics == nil {
+			c.Metrics = noop.Metrics
 		}
-		c.Metrics = m
-	}
-	if c.Tracer == nil {
-		c.Tracer = tracenoop.NewTracerProvider().Tracer(asynqpg.InstrumentationName)
+		if c.Tracer == nil {
+			c.Tracer = noop.Tracer
+		}
 	}
 	return c, nil
 }

@@ -30,13 +30,14 @@ const (
 	// sqlInsertTask inserts one task, or finds the existing one with the
 	// same (type, idempotency_token).
 	// $1 type, $2 payload, $3 idempotency token (NULL for none),
-	// $4 attempts, $5 process_at (NULL for none), $6 delay in microseconds.
+	// $4 attempts, $5 process_at (NULL for none), $6 delay in microseconds,
+	// $7 trace context (JSON text, NULL for none).
 	// Returns (id, inserted). No row means a concurrent duplicate that this
 	// statement's snapshot cannot see yet: run it again.
 	sqlInsertTask = `
 WITH ins AS (
-	INSERT INTO asynqpg_tasks (type, payload, idempotency_token, attempts_left, blocked_till)
-	VALUES ($1, $2, $3, $4, COALESCE($5::timestamptz, now() + $6::bigint * interval '1 microsecond'))
+	INSERT INTO asynqpg_tasks (type, payload, idempotency_token, attempts_left, blocked_till, trace_context)
+	VALUES ($1, $2, $3, $4, COALESCE($5::timestamptz, now() + $6::bigint * interval '1 microsecond'), $7::text::jsonb)
 	ON CONFLICT (type, idempotency_token) WHERE idempotency_token IS NOT NULL DO NOTHING
 	RETURNING id, blocked_till <= now() AS ready
 ), notified AS (
@@ -53,25 +54,28 @@ WHERE $3::text IS NOT NULL AND t.type = $1 AND t.idempotency_token = $3
 	// task of the same batch, are skipped. One notification per ready type.
 	// $1 types, $2 payloads, $3 tokens ('' for none), $4 attempts,
 	// $5 process_at in Unix microseconds (math.MinInt64 for none),
-	// $6 delays in microseconds. Returns the new IDs, with their types, in
+	// $6 delays in microseconds, $7 trace contexts (JSON text, '' for
+	// none). Returns the new IDs, with their types, in
 	// ascending order. Of several tasks of the batch with the same type and
 	// token, the first is inserted (the parentheses keep ORDER BY with
 	// DISTINCT ON, not with the UNION).
 	sqlInsertTasks = `
 WITH input AS (
-	SELECT i.type, i.payload, NULLIF(i.token, '') AS token, i.attempts, i.process_at_us, i.delay_us, i.ord
-	FROM unnest($1::text[], $2::bytea[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[])
-		WITH ORDINALITY AS i(type, payload, token, attempts, process_at_us, delay_us, ord)
+	SELECT i.type, i.payload, NULLIF(i.token, '') AS token, i.attempts, i.process_at_us, i.delay_us,
+		NULLIF(i.trace_context, '')::jsonb AS trace_context, i.ord
+	FROM unnest($1::text[], $2::bytea[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[])
+		WITH ORDINALITY AS i(type, payload, token, attempts, process_at_us, delay_us, trace_context, ord)
 ), dedup AS (
 	SELECT * FROM input WHERE token IS NULL
 	UNION ALL
 	(SELECT DISTINCT ON (type, token) * FROM input WHERE token IS NOT NULL ORDER BY type, token, ord)
 ), ins AS (
-	INSERT INTO asynqpg_tasks (type, payload, idempotency_token, attempts_left, blocked_till)
+	INSERT INTO asynqpg_tasks (type, payload, idempotency_token, attempts_left, blocked_till, trace_context)
 	SELECT d.type, d.payload, d.token, d.attempts,
 		CASE WHEN d.process_at_us = -9223372036854775808
 			THEN now() + d.delay_us * interval '1 microsecond'
-			ELSE 'epoch'::timestamptz + d.process_at_us * interval '1 microsecond' END
+			ELSE 'epoch'::timestamptz + d.process_at_us * interval '1 microsecond' END,
+		d.trace_context
 	FROM dedup d ORDER BY d.ord
 	ON CONFLICT (type, idempotency_token) WHERE idempotency_token IS NOT NULL DO NOTHING
 	RETURNING id, type, blocked_till <= now() AS ready
@@ -85,7 +89,8 @@ SELECT id, type FROM ins WHERE (SELECT count(*) FROM notified) >= 0 ORDER BY id`
 	// blocked_till passed, or running with its lease passed (its consumer
 	// is presumed dead) and an attempt left after counting the lost one;
 	// a lost attempt counts as a failed one. Returns the claimed rows with
-	// their attempt key.
+	// their attempt key and the trace context stored with the task ('' for
+	// none).
 	sqlClaimTasks = `
 WITH ready AS (
 	SELECT id, status AS prev_status FROM asynqpg_tasks
@@ -108,7 +113,8 @@ UPDATE asynqpg_tasks t SET
 FROM ready
 WHERE t.id = ready.id
 RETURNING t.id, t.type, t.payload, t.idempotency_token, t.messages, t.attempts_left,
-	t.attempts_elapsed, t.created_at, t.attempted_at, ` + attemptKeyExpr
+	t.attempts_elapsed, t.created_at, t.attempted_at, ` + attemptKeyExpr + `,
+	COALESCE(t.trace_context::text, '')`
 
 	// sqlRecordOutcomes records the outcomes of many attempts in one
 	// statement. Each outcome: $1 id, $2 attempt key, $3 new status
@@ -242,4 +248,24 @@ WHERE (cardinality($1::bigint[]) = 0 OR id = ANY($1::bigint[]))
 	// sqlCountTasks counts the tasks matching the list filters, for a page
 	// past the end.
 	sqlCountTasks = `SELECT count(*) FROM asynqpg_tasks` + sqlListTasksWhere
+)
+
+// Queue health (package observability reads it for its gauges).
+const (
+	// sqlQueueStats reads, in one statement, the number of tasks of every
+	// type in every status but completed, and for pending tasks how long
+	// the oldest ready one (blocked_till passed) has been ready, in
+	// microseconds (0 when none is). Completed tasks are not counted: they
+	// are the bulk of a table that retains them, and counting them would
+	// read all of it; pending and running rows are found through the
+	// partial fetch index, failed and cancelled ones through the
+	// (status, type, id) index, so the cost follows the rows counted, not
+	// the rows retained. Returns (type, status, count, oldest ready age).
+	sqlQueueStats = `
+SELECT type, status, count(*),
+	COALESCE((extract(epoch FROM now() - min(blocked_till) FILTER (WHERE status = 'pending' AND blocked_till <= now()))
+		* 1000000)::bigint, 0)
+FROM asynqpg_tasks WHERE status IN ('pending', 'running') GROUP BY type, status
+UNION ALL
+SELECT type, status, count(*), 0 FROM asynqpg_tasks WHERE status IN ('failed', 'cancelled') GROUP BY type, status`
 )

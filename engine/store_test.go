@@ -13,6 +13,10 @@ import (
 	"github.com/yakser/asynqpg/internal/testdb"
 )
 
+// maxTestConns caps each test's connections: tests run in parallel on one
+// server.
+const maxTestConns = 8
+
 // storeBundle is a test's own database, the Executor under test on it (a
 // statement-counting wrapper around database/sql) and a direct handle.
 type storeBundle struct {
@@ -23,6 +27,7 @@ type storeBundle struct {
 func setupStore(t *testing.T) *storeBundle {
 	t.Helper()
 	db := testdb.Open(t)
+	db.SetMaxOpenConns(maxTestConns)
 	return &storeBundle{db: db, ex: &countingExecutor{Executor: driver.NewStdExecutor(db), counts: new(counts)}}
 }
 

@@ -6,12 +6,11 @@ import (
 	"runtime/debug"
 	"time"
 
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/observability"
 )
 
 // maxPanicStack is the most bytes of a panicking handler's stack kept in
@@ -19,7 +18,10 @@ import (
 const maxPanicStack = 2048
 
 // run runs one attempt on a worker and hands its outcome to the completer.
-// The worker is freed once the outcome is handed over.
+// The worker is freed once the outcome is handed over. The attempt's
+// metrics are recorded and its span ended before the outcome is handed
+// over, so they are in place by the time the outcome is visible in the
+// database.
 func (r *typeRunner) run(a *attempt) {
 	p := r.p
 	defer p.workerDone()
@@ -29,34 +31,29 @@ func (r *typeRunner) run(a *attempt) {
 	ctx, cancelTimeout := context.WithTimeoutCause(a.ctx, r.cfg.Timeout, ErrHandlerTimeout)
 	defer cancelTimeout()
 	ctx = asynqpg.WithTaskMetadata(ctx, taskMetadata(a.task))
-	ctx, span := p.cfg.Tracer.Start(ctx, asynqpg.SpanProcess,
-		trace.WithSpanKind(trace.SpanKindConsumer),
-		trace.WithAttributes(
-			asynqpg.AttrTaskType.String(a.task.Type),
-			attribute.Int64("task_id", a.task.ID),
-			attribute.Int("attempt", a.task.AttemptsElapsed+1),
-		))
-	defer span.End()
+	ctx, span := r.obs.StartProcess(ctx, a.task, a.traceContext)
 
-	p.cfg.Metrics.TasksInFlight.Add(ctx, 1, r.attrs)
+	r.obs.InFlight(ctx, 1)
 	started := time.Now()
 	err := callHandler(ctx, r.cfg.Handler, a.task)
 	cause := context.Cause(ctx)
 	elapsed := time.Since(started)
-	p.cfg.Metrics.TasksInFlight.Add(ctx, -1, r.attrs)
+	r.obs.InFlight(ctx, -1)
 
 	switch {
 	case errors.Is(cause, errAttemptLost):
-		p.log.Info("asynqpg: task cancelled, deleted or claimed again while running; the attempt's result is discarded",
+		p.log.InfoContext(ctx, "asynqpg: task cancelled, deleted or claimed again while running; the attempt's result is discarded",
 			"task_id", a.key.ID, "task_type", a.task.Type, "handler_error", err)
-		span.SetStatus(codes.Error, "attempt lost")
+		span.SetStatus(codes.Error, "attempt lost: task cancelled, deleted or claimed again")
+		span.End()
 		p.forget(a)
 		return
 	case errors.Is(cause, errShutdown) && err != nil:
 		// Interrupted by Stop: no outcome; Stop gives the task back.
-		p.log.Info("asynqpg: handler interrupted by shutdown; the task will be given back",
+		p.log.InfoContext(ctx, "asynqpg: handler interrupted by shutdown; the task will be given back",
 			"task_id", a.key.ID, "task_type", a.task.Type, "handler_error", err)
 		span.SetStatus(codes.Error, "interrupted by shutdown")
+		span.End()
 		return
 	case errors.Is(cause, ErrHandlerTimeout):
 		err = &TimeoutError{Timeout: r.cfg.Timeout, Err: err}
@@ -65,7 +62,7 @@ func (r *typeRunner) run(a *attempt) {
 	d := Decide(err, a.task.AttemptsLeft, a.task.AttemptsElapsed, r.cfg.MaxAttempts, p.cfg.RetryPolicy)
 	r.record(ctx, span, d, err, elapsed)
 	if err != nil {
-		p.log.Debug("asynqpg: attempt failed", "task_id", a.key.ID, "task_type", a.task.Type,
+		p.log.DebugContext(ctx, "asynqpg: attempt failed", "task_id", a.key.ID, "task_type", a.task.Type,
 			"outcome", d.Kind, "delay", d.Delay, "error", err)
 	}
 	o := &outcome{rec: OutcomeRecord{Attempt: a.key, Decision: d}, a: a, err: err}
@@ -74,20 +71,22 @@ func (r *typeRunner) run(a *attempt) {
 	}
 }
 
-// record records the metrics and span status of a finished attempt.
+// record records the metrics of a finished attempt and ends its span: the
+// attempt is counted as processed with the status its result gives the
+// task, its handler duration recorded, and a failed attempt (one that
+// spends an attempt) counted as a handler error and recorded on the span
+// with the Error status. A plain snooze is no error.
 func (r *typeRunner) record(ctx context.Context, span trace.Span, d Decision, err error, elapsed time.Duration) {
-	m := r.p.cfg.Metrics
-	withStatus := metric.WithAttributes(asynqpg.AttrTaskType.String(r.cfg.Type), asynqpg.AttrStatus.String(d.Kind))
-	m.TasksProcessed.Add(ctx, 1, withStatus)
-	m.TaskDuration.Record(ctx, elapsed.Seconds(), withStatus)
-	span.SetAttributes(asynqpg.AttrStatus.String(d.Kind))
+	r.obs.Processed(ctx, d.Kind, elapsed)
+	if span.IsRecording() {
+		span.SetAttributes(asynqpg.AttrStatus.String(d.Kind))
+	}
 	if err == nil || d.Spent == 0 {
+		span.End()
 		return
 	}
-	m.TasksErrors.Add(ctx, 1, metric.WithAttributes(
-		asynqpg.AttrTaskType.String(r.cfg.Type), asynqpg.AttrErrorType.String(asynqpg.ErrorTypeHandler)))
-	span.RecordError(err)
-	span.SetStatus(codes.Error, d.Message)
+	r.obs.Error(ctx, asynqpg.ErrorTypeHandler)
+	observability.EndSpan(span, err, asynqpg.ErrorTypeHandler)
 }
 
 // callHandler runs h, turning a panic into a [*PanicError].

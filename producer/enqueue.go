@@ -8,13 +8,12 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/driver"
 	"github.com/yakser/asynqpg/engine"
+	"github.com/yakser/asynqpg/observability"
 )
 
 // Enqueue inserts task on the Producer's Pool and returns its ID. When a
@@ -27,7 +26,7 @@ func (p *Producer) Enqueue(ctx context.Context, task *asynqpg.Task, opts ...Enqu
 // EnqueueTx inserts task through tx, the caller's transaction: the task
 // exists exactly when tx commits. Results and errors are those of Enqueue.
 func (p *Producer) EnqueueTx(ctx context.Context, tx asynqpg.Querier, task *asynqpg.Task, opts ...EnqueueOption) (int64, error) {
-	return p.enqueue(ctx, querierOf(tx), task, opts)
+	return p.enqueue(ctx, &txHandle{q: tx}, task, opts)
 }
 
 // EnqueueMany inserts tasks on the Producer's Pool, all or none, and
@@ -42,13 +41,12 @@ func (p *Producer) EnqueueMany(ctx context.Context, tasks []*asynqpg.Task) ([]in
 // EnqueueManyTx is EnqueueMany through tx, the caller's transaction: the
 // tasks exist exactly when tx commits.
 func (p *Producer) EnqueueManyTx(ctx context.Context, tx asynqpg.Querier, tasks []*asynqpg.Task) ([]int64, error) {
-	return p.enqueueMany(ctx, querierOf(tx), tasks)
+	return p.enqueueMany(ctx, &txHandle{q: tx}, tasks)
 }
 
-// txHandle is the caller's transaction; a nil *txHandle means the Pool.
+// txHandle is the caller's transaction given to a *Tx method; a nil
+// *txHandle means the Producer's Pool. (A nil Querier inside is an error.)
 type txHandle struct{ q asynqpg.Querier }
-
-func querierOf(tx asynqpg.Querier) *txHandle { return &txHandle{q: tx} }
 
 // executor resolves the handle, or returns the Pool's Executor.
 func (p *Producer) executor(tx *txHandle) (driver.Executor, error) {
@@ -63,16 +61,11 @@ func (p *Producer) executor(tx *txHandle) (driver.Executor, error) {
 }
 
 func (p *Producer) enqueue(ctx context.Context, tx *txHandle, task *asynqpg.Task, opts []EnqueueOption) (id int64, err error) {
-	task = applyOptions(task, opts)
-	var attrs []attribute.KeyValue
-	if task != nil {
-		attrs = []attribute.KeyValue{asynqpg.AttrTaskType.String(task.Type)}
-	}
-	ctx, span := p.tracer.Start(ctx, asynqpg.SpanEnqueue,
-		trace.WithSpanKind(trace.SpanKindProducer), trace.WithAttributes(attrs...))
-	defer func() { endSpan(span, err) }()
-
-	nt, err := p.toNewTask(task, -1)
+	nt, err := p.toNewTask(applyOptions(task, opts), -1)
+	m := p.obs.Type(nt.Type) // no type when invalid
+	ctx, span := m.StartEnqueue(ctx)
+	errorType := ""
+	defer func() { endSpan(span, err, errorType) }()
 	if err != nil {
 		return 0, err
 	}
@@ -80,45 +73,60 @@ func (p *Producer) enqueue(ctx context.Context, tx *txHandle, task *asynqpg.Task
 	if err != nil {
 		return 0, err
 	}
+	nt.TraceContext = observability.InjectTraceContext(ctx)
 	start := time.Now()
 	id, inserted, err := engine.InsertTask(ctx, ex, nt)
 	if err != nil {
+		m.Error(ctx, asynqpg.ErrorTypeDB)
+		errorType = asynqpg.ErrorTypeDB
 		return 0, fmt.Errorf("producer: enqueue %q: %w", nt.Type, err)
 	}
-	p.metrics.EnqueueDuration.Record(ctx, time.Since(start).Seconds(), metric.WithAttributes(attrs...))
-	span.SetAttributes(attribute.Int64("asynqpg.task_id", id))
+	m.EnqueueDuration(ctx, time.Since(start))
+	observability.Enqueued(span, id)
 	if !inserted {
 		p.logger.DebugContext(ctx, "asynqpg: duplicate task not enqueued",
-			slog.String("task_type", nt.Type), slog.Int64("task_id", id))
+			slog.Int64("task_id", id), slog.String("task_type", nt.Type))
 		return id, fmt.Errorf("producer: enqueue %q with idempotency token %q: existing task %d: %w",
 			nt.Type, *nt.IdempotencyToken, id, ErrDuplicateTask)
 	}
-	p.metrics.TasksEnqueued.Add(ctx, 1, metric.WithAttributes(attrs...))
+	m.Enqueued(ctx, 1)
+	if p.logger.Enabled(ctx, slog.LevelDebug) {
+		p.logger.DebugContext(ctx, "asynqpg: task enqueued", slog.Int64("task_id", id), slog.String("task_type", nt.Type))
+	}
 	return id, nil
 }
 
 func (p *Producer) enqueueMany(ctx context.Context, tx *txHandle, tasks []*asynqpg.Task) (ids []int64, err error) {
-	ctx, span := p.tracer.Start(ctx, asynqpg.SpanEnqueueMany,
-		trace.WithSpanKind(trace.SpanKindProducer),
-		trace.WithAttributes(attribute.Int("asynqpg.batch_size", len(tasks))))
-	defer func() { endSpan(span, err) }()
-
 	batch := make([]engine.NewTask, len(tasks))
 	for i, task := range tasks {
 		if batch[i], err = p.toNewTask(task, i); err != nil {
-			return nil, err
+			break
 		}
+	}
+	m := p.obs.Type(commonType(batch, err)) // no type when mixed or invalid
+	ctx, span := m.StartEnqueueMany(ctx, len(tasks))
+	errorType := ""
+	defer func() { endSpan(span, err, errorType) }()
+	if err != nil {
+		return nil, err
 	}
 	ex, err := p.executor(tx)
 	if err != nil {
 		return nil, err
 	}
+	if tc := observability.InjectTraceContext(ctx); tc != "" {
+		for i := range batch {
+			batch[i].TraceContext = tc
+		}
+	}
 	start := time.Now()
 	inserted, err := engine.InsertTasks(ctx, ex, batch)
 	if err != nil {
+		m.Error(ctx, asynqpg.ErrorTypeDB)
+		errorType = asynqpg.ErrorTypeDB
 		return nil, fmt.Errorf("producer: enqueue %d tasks: %w", len(tasks), err)
 	}
-	p.metrics.EnqueueDuration.Record(ctx, time.Since(start).Seconds())
+	m.EnqueueDuration(ctx, time.Since(start))
 	ids = make([]int64, len(inserted))
 	perType := make(map[string]int64)
 	for i, t := range inserted {
@@ -126,7 +134,7 @@ func (p *Producer) enqueueMany(ctx context.Context, tx *txHandle, tasks []*asynq
 		perType[t.Type]++
 	}
 	for typ, n := range perType {
-		p.metrics.TasksEnqueued.Add(ctx, n, metric.WithAttributes(asynqpg.AttrTaskType.String(typ)))
+		p.obs.Type(typ).Enqueued(ctx, n)
 	}
 	span.SetAttributes(attribute.Int("asynqpg.enqueued", len(ids)))
 	if skipped := len(tasks) - len(ids); skipped > 0 {
@@ -135,16 +143,26 @@ func (p *Producer) enqueueMany(ctx context.Context, tx *txHandle, tasks []*asynq
 	return ids, nil
 }
 
+// commonType returns the type of every task of a valid batch, or "" when
+// they are of several types, there are none, or invalid is not nil.
+func commonType(batch []engine.NewTask, invalid error) string {
+	if invalid != nil || len(batch) == 0 {
+		return ""
+	}
+	for _, t := range batch[1:] {
+		if t.Type != batch[0].Type {
+			return ""
+		}
+	}
+	return batch[0].Type
+}
+
 // endSpan records err on span, unless it only reports a duplicate, and
 // ends it.
-func endSpan(span trace.Span, err error) {
-	switch {
-	case err == nil:
-	case errors.Is(err, ErrDuplicateTask):
+func endSpan(span trace.Span, err error, errorType string) {
+	if errors.Is(err, ErrDuplicateTask) {
 		span.SetAttributes(attribute.Bool("asynqpg.duplicate", true))
-	default:
-		span.RecordError(err)
-		span.SetStatus(codes.Error, err.Error())
+		err = nil
 	}
-	span.End()
+	observability.EndSpan(span, err, errorType)
 }

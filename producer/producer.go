@@ -49,6 +49,7 @@ import (
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/driver"
+	"github.com/yakser/asynqpg/observability"
 )
 
 // DefaultMaxRetry is the number of attempts of a task whose MaxRetry is
@@ -77,8 +78,7 @@ type Producer struct {
 	ex              driver.Executor
 	logger          *slog.Logger
 	defaultMaxRetry int
-	metrics         *asynqpg.Metrics
-	tracer          trace.Tracer
+	obs             *observability.Instruments
 }
 
 // New creates a new Producer with the given configuration.
@@ -100,7 +100,6 @@ func New(cfg Config) (*Producer, error) {
 		ex:              ex,
 		logger:          cfg.Logger,
 		defaultMaxRetry: cfg.DefaultMaxRetry,
-		tracer:          asynqpg.NewTracer(cfg.TracerProvider),
 	}
 	if p.logger == nil {
 		p.logger = slog.Default()
@@ -108,8 +107,8 @@ func New(cfg Config) (*Producer, error) {
 	if p.defaultMaxRetry == 0 {
 		p.defaultMaxRetry = DefaultMaxRetry
 	}
-	if p.metrics, err = asynqpg.NewMetrics(cfg.MeterProvider); err != nil {
-		return nil, fmt.Errorf("producer: metrics: %w", err)
+	if p.obs, err = observability.New(cfg.MeterProvider, cfg.TracerProvider); err != nil {
+		return nil, fmt.Errorf("producer: %w", err)
 	}
 	return p, nil
 }

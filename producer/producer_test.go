@@ -29,7 +29,9 @@ type bundle struct {
 
 func setup(t *testing.T, cfg producer.Config) *bundle {
 	t.Helper()
-	db := sqlx.NewDb(testdb.Open(t), "pgx")
+	std := testdb.Open(t)
+	std.SetMaxOpenConns(8) // tests run in parallel on one server
+	db := sqlx.NewDb(std, "pgx")
 	pool := &countingPool{DB: db, ex: driver.NewStdExecutor(db)}
 	cfg.Pool = pool
 	p, err := producer.New(cfg)
