@@ -145,10 +145,11 @@ func TestProcessorRunsTasks(t *testing.T) {
 		mu.Unlock()
 		return nil
 	}
-	testProcessor(t, b, nil, ProcessorConfig{Types: []TypeConfig{typeOf("a", h), typeOf("b", h)}})
+	// Tasks are in place, history included, before the processor starts.
 	ida := b.insertReady(t, "a", 3)
 	idb := b.insertReady(t, "b", 5)
 	b.exec(t, `UPDATE asynqpg_tasks SET attempts_elapsed = 2 WHERE id = $1`, idb)
+	testProcessor(t, b, nil, ProcessorConfig{Types: []TypeConfig{typeOf("a", h), typeOf("b", h)}})
 	ra := b.waitStatus(t, ida, asynqpg.TaskStatusCompleted)
 	rb := b.waitStatus(t, idb, asynqpg.TaskStatusCompleted)
 	require.NotNil(t, ra.FinalizedAt)
