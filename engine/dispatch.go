@@ -12,6 +12,10 @@ import (
 // fetchErrorMaxDelay caps the wait after failed claims.
 const fetchErrorMaxDelay = 5 * time.Second
 
+// fetchCooldown is the longest a task type with a backlog waits for more
+// of its workers to free up before claiming for those already free.
+const fetchCooldown = 2 * time.Millisecond
+
 // typeRunner is the worker pool and fetch loop of one task type.
 type typeRunner struct {
 	p     *Processor
@@ -96,6 +100,10 @@ func (r *typeRunner) fetchLoop() {
 			}
 			continue
 		}
+		if backlog && !r.gatherFreeWorkers(ctx, free) {
+			return
+		}
+		free = r.free()
 		n, err := r.claim(free)
 		if ctx.Err() != nil {
 			return
@@ -113,6 +121,28 @@ func (r *typeRunner) fetchLoop() {
 		failures = 0
 		backlog = n == free
 	}
+}
+
+// gatherFreeWorkers waits, while a backlog remains, until half the workers
+// are free or fetchCooldown has passed since free were, so that one claim
+// serves many workers: a claim per freed worker would cost a statement per
+// task. It returns false when the processor stops fetching.
+func (r *typeRunner) gatherFreeWorkers(ctx context.Context, free int) bool {
+	if free*2 >= r.cfg.Workers {
+		return true
+	}
+	cooldown := time.NewTimer(fetchCooldown)
+	defer cooldown.Stop()
+	for r.free()*2 < r.cfg.Workers {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-cooldown.C:
+			return true
+		case <-r.slotFreed:
+		}
+	}
+	return true
 }
 
 // claim claims up to limit tasks and starts an attempt for each. A claim
