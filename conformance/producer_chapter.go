@@ -594,4 +594,13 @@ func testProducerNotify(t *testing.T, d Driver) {
 	})
 	require.NoError(t, err)
 	require.Equal(t, "notify:batch", nextNotification(t, conn))
+
+	// A batch with idempotency tokens goes through the deduplicating
+	// statement: it announces its ready types too.
+	_, err = b.enqueueMany(t, []*asynqpg.Task{
+		asynqpg.NewTask("notify:tokened", []byte{}, asynqpg.WithIdempotencyToken("t1")),
+		asynqpg.NewTask("notify:tokened", []byte{}, asynqpg.WithIdempotencyToken("t2")),
+	})
+	require.NoError(t, err)
+	require.Equal(t, "notify:tokened", nextNotification(t, conn))
 }

@@ -145,11 +145,13 @@ func insertChunk(ctx context.Context, ex driver.Executor, tasks []NewTask) ([]In
 		delays    = make([]int64, len(tasks))
 		traces    = make([]string, len(tasks))
 	)
+	tokened := false
 	for i, t := range tasks {
 		types[i] = t.Type
 		payloads[i] = t.Payload
 		if t.IdempotencyToken != nil {
 			tokens[i] = *t.IdempotencyToken
+			tokened = true
 		}
 		attempts[i] = int64(t.Attempts)
 		processAt[i] = math.MinInt64
@@ -159,7 +161,15 @@ func insertChunk(ctx context.Context, ex driver.Executor, tasks []NewTask) ([]In
 		delays[i] = t.Delay.Microseconds()
 		traces[i] = t.TraceContext
 	}
-	rows, err := ex.Query(ctx, sqlInsertTasks, types, payloads, tokens, attempts, processAt, delays, traces)
+	var (
+		rows driver.Rows
+		err  error
+	)
+	if tokened {
+		rows, err = ex.Query(ctx, sqlInsertTasks, types, payloads, tokens, attempts, processAt, delays, traces)
+	} else {
+		rows, err = ex.Query(ctx, sqlInsertTasksUntokened, types, payloads, attempts, processAt, delays, traces)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("insert tasks: %w", err)
 	}

@@ -84,6 +84,28 @@ WITH input AS (
 )
 SELECT id, type FROM ins WHERE (SELECT count(*) FROM notified) >= 0 ORDER BY id`
 
+	// sqlInsertTasksUntokened is sqlInsertTasks for a batch in which no
+	// task has an idempotency token: nothing to deduplicate, no conflict
+	// to check. $1 types, $2 payloads, $3 attempts, $4 process_at in Unix
+	// microseconds (math.MinInt64 for none), $5 delays in microseconds,
+	// $6 trace contexts ('' for none). Returns the new IDs in ascending
+	// order.
+	sqlInsertTasksUntokened = `
+WITH ins AS (
+	INSERT INTO asynqpg_tasks (type, payload, attempts_left, blocked_till, trace_context)
+	SELECT i.type, i.payload, i.attempts,
+		CASE WHEN i.process_at_us = -9223372036854775808
+			THEN now() + i.delay_us * interval '1 microsecond'
+			ELSE 'epoch'::timestamptz + i.process_at_us * interval '1 microsecond' END,
+		NULLIF(i.trace_context, '')::jsonb
+	FROM unnest($1::text[], $2::bytea[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[])
+		AS i(type, payload, attempts, process_at_us, delay_us, trace_context)
+	RETURNING id, type, blocked_till <= now() AS ready
+), notified AS (
+	SELECT pg_notify('` + ChannelNewTask + `', r.type) FROM (SELECT DISTINCT type FROM ins WHERE ready) r
+)
+SELECT id, type FROM ins WHERE (SELECT count(*) FROM notified) >= 0 ORDER BY id`
+
 	// sqlClaimTasks claims up to $2 ready tasks of type $1 for an attempt
 	// whose lease lasts $3 microseconds. Ready means pending with
 	// blocked_till passed, or running with its lease passed (its consumer
