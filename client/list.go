@@ -3,6 +3,8 @@ package client
 import (
 	"context"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
 
@@ -187,6 +189,11 @@ func (p *ListParams) query() (engine.ListQuery, error) {
 	default:
 		return q, fmt.Errorf("%w: unknown sort order %q", ErrInvalidListParams, string(p.order))
 	}
+	for _, typ := range p.types {
+		if !validText(typ) {
+			return q, fmt.Errorf("%w: task type %q is not valid UTF-8 text without NUL bytes", ErrInvalidListParams, typ)
+		}
+	}
 	if len(p.states) > 0 {
 		q.Statuses = make([]string, len(p.states))
 		for i, s := range p.states {
@@ -200,4 +207,10 @@ func (p *ListParams) query() (engine.ListQuery, error) {
 		}
 	}
 	return q, nil
+}
+
+// validText reports whether s can be stored in a PostgreSQL text value:
+// valid UTF-8 without NUL bytes.
+func validText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }

@@ -10,7 +10,8 @@ import (
 
 // clean deletes finalized tasks older than their status's retention, in
 // batches until none is left.
-func (m *Maintainer) clean(ctx context.Context, guard func() bool, res *MaintenanceResult) error {
+func (m *Maintainer) clean(ctx context.Context, guard func() bool, fenced bool, res *MaintenanceResult) error {
+	name, id := m.fence(fenced)
 	for _, c := range []struct {
 		status    asynqpg.TaskStatus
 		retention time.Duration
@@ -23,7 +24,7 @@ func (m *Maintainer) clean(ctx context.Context, guard func() bool, res *Maintena
 		what := fmt.Sprintf("clean %s tasks", c.status)
 		retention := c.retention.Microseconds()
 		err := m.batches(ctx, what, guard, func(ctx context.Context, limit int) (int, error) {
-			n, err := m.cfg.Executor.Exec(ctx, sqlCleanFinalized, string(c.status), retention, int64(limit))
+			n, err := m.cfg.Executor.Exec(ctx, sqlCleanFinalized, string(c.status), retention, int64(limit), name, id)
 			if err != nil {
 				return 0, err
 			}

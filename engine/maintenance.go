@@ -306,12 +306,17 @@ func (m *Maintainer) RunOnce(ctx context.Context) (MaintenanceResult, error) {
 
 // maintain runs the rescuer and the cleaner. guard, when not nil, is asked
 // before every statement whether to go on.
+//
+// With a guard (the leader's own runs) every statement is also fenced in
+// the database: it changes nothing unless this maintainer holds an
+// unexpired term by the database clock.
 func (m *Maintainer) maintain(ctx context.Context, guard func() bool) (MaintenanceResult, error) {
 	var res MaintenanceResult
-	if err := m.rescue(ctx, guard, &res); err != nil {
+	fenced := guard != nil
+	if err := m.rescue(ctx, guard, fenced, &res); err != nil {
 		return res, err
 	}
-	if err := m.clean(ctx, guard, &res); err != nil {
+	if err := m.clean(ctx, guard, fenced, &res); err != nil {
 		return res, err
 	}
 	return res, nil
@@ -485,4 +490,13 @@ func (r MaintenanceResult) logAttrs() []any {
 		slog.Int("deleted_failed", r.DeletedFailed),
 		slog.Int("deleted_cancelled", r.DeletedCancelled),
 	}
+}
+
+// fence returns the leader name and ID that fence a maintenance statement,
+// or NULLs for an unfenced one.
+func (m *Maintainer) fence(fenced bool) (name, id *string) {
+	if !fenced {
+		return nil, nil
+	}
+	return &m.cfg.LeaderName, &m.cfg.ClientID
 }

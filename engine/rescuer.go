@@ -16,10 +16,10 @@ var ErrAttemptStuck = errors.New("rescued: the attempt was stuck in running past
 // rescue returns stuck running tasks to pending, or fails them when their
 // last attempt was the one lost, in batches until none is left. The
 // ErrorHandler is called for each task failed.
-func (m *Maintainer) rescue(ctx context.Context, guard func() bool, res *MaintenanceResult) error {
+func (m *Maintainer) rescue(ctx context.Context, guard func() bool, fenced bool, res *MaintenanceResult) error {
 	threshold := m.cfg.StuckThreshold.Microseconds()
 	err := m.batches(ctx, "rescue stuck tasks", guard, func(ctx context.Context, limit int) (int, error) {
-		requeued, failed, err := m.rescueBatch(ctx, threshold, limit)
+		requeued, failed, err := m.rescueBatch(ctx, threshold, limit, fenced)
 		if err != nil {
 			return 0, err
 		}
@@ -45,8 +45,9 @@ func (m *Maintainer) rescue(ctx context.Context, guard func() bool, res *Mainten
 // rescueBatch runs one rescue statement. It returns how many tasks went
 // back to pending and the rows of those that failed. Rows are reported only
 // once the statement has completed, so a failed statement reports nothing.
-func (m *Maintainer) rescueBatch(ctx context.Context, thresholdMicros int64, limit int) (int, []*TaskRow, error) {
-	rows, err := m.cfg.Executor.Query(ctx, sqlRescueStuck, thresholdMicros, int64(limit))
+func (m *Maintainer) rescueBatch(ctx context.Context, thresholdMicros int64, limit int, fenced bool) (int, []*TaskRow, error) {
+	name, id := m.fence(fenced)
+	rows, err := m.cfg.Executor.Query(ctx, sqlRescueStuck, thresholdMicros, int64(limit), name, id)
 	if err != nil {
 		return 0, nil, err
 	}

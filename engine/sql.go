@@ -180,10 +180,15 @@ WHERE t.id = o.id AND t.status = 'running' AND ` + attemptKeyExpr + ` = o.attemp
 	// than $1 microseconds ago to pending, counting the lost attempt, or
 	// fails them when it was the last. Locks and re-checks each row in the
 	// same statement, so a task that completes meanwhile stays completed.
+	// Fenced: when $3 (leader name) is not NULL, it changes nothing unless
+	// $4 holds an unexpired term of $3 by the database clock, so a leader
+	// that was frozen past its term does no maintenance when it resumes.
 	sqlRescueStuck = `
 WITH stuck AS (
 	SELECT id FROM asynqpg_tasks
 	WHERE status = 'running' AND blocked_till < now() - $1::bigint * interval '1 microsecond'
+		AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM asynqpg_leader l
+			WHERE l.name = $3 AND l.leader_id = $4::text AND l.expires_at > now()))
 	ORDER BY blocked_till
 	LIMIT $2
 	FOR NO KEY UPDATE SKIP LOCKED
@@ -202,11 +207,14 @@ RETURNING ` + `t.id, t.type, t.payload, t.status, t.idempotency_token, t.message
 	t.attempts_left, t.attempts_elapsed, t.created_at, t.updated_at, t.finalized_at, t.attempted_at`
 
 	// sqlCleanFinalized deletes up to $3 tasks in status $1 finalized more
-	// than $2 microseconds ago. Returns the number deleted.
+	// than $2 microseconds ago. Returns the number deleted. Fenced like
+	// sqlRescueStuck by $4 (leader name, NULL for none) and $5 (leader).
 	sqlCleanFinalized = `
 DELETE FROM asynqpg_tasks WHERE id IN (
 	SELECT id FROM asynqpg_tasks
 	WHERE status = $1 AND finalized_at < now() - $2::bigint * interval '1 microsecond'
+		AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM asynqpg_leader l
+			WHERE l.name = $4 AND l.leader_id = $5::text AND l.expires_at > now()))
 	LIMIT $3
 	FOR UPDATE SKIP LOCKED)`
 

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/engine"
@@ -80,6 +82,8 @@ func (p *Producer) toNewTask(task *asynqpg.Task, index int) (engine.NewTask, err
 		return engine.NewTask{}, invalid("empty type")
 	case len(task.Type) > MaxTypeLength:
 		return engine.NewTask{}, invalid("type of %d bytes exceeds MaxTypeLength (%d bytes)", len(task.Type), MaxTypeLength)
+	case !validText(task.Type):
+		return engine.NewTask{}, invalid("type %q is not valid UTF-8 text without NUL bytes", task.Type)
 	case task.Payload == nil:
 		return engine.NewTask{}, invalid("nil payload (use an empty slice for no payload)")
 	case len(task.Payload) > MaxPayloadSize:
@@ -92,6 +96,8 @@ func (p *Producer) toNewTask(task *asynqpg.Task, index int) (engine.NewTask, err
 		return engine.NewTask{}, invalid("negative delay %s", task.Delay)
 	case task.IdempotencyToken != nil && *task.IdempotencyToken == "":
 		return engine.NewTask{}, invalid("empty idempotency token (use nil for none)")
+	case task.IdempotencyToken != nil && !validText(*task.IdempotencyToken):
+		return engine.NewTask{}, invalid("idempotency token %q is not valid UTF-8 text without NUL bytes", *task.IdempotencyToken)
 	}
 	attempts := p.defaultMaxRetry
 	if task.MaxRetry != nil {
@@ -111,4 +117,10 @@ func (p *Producer) toNewTask(task *asynqpg.Task, index int) (engine.NewTask, err
 		ProcessAt:        task.ProcessAt,
 		Delay:            task.Delay,
 	}, nil
+}
+
+// validText reports whether s can be stored in a PostgreSQL text value:
+// valid UTF-8 without NUL bytes.
+func validText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }

@@ -40,9 +40,12 @@ CREATE INDEX IF NOT EXISTS asynqpg_tasks_finalized_idx
     ON asynqpg_tasks (status, finalized_at)
     WHERE finalized_at IS NOT NULL;
 
--- Client list filters: by status, then type, newest first or oldest first.
+-- Client list filters and queue health on the statuses that pile up for a
+-- person to look at. Partial, so claiming and completing (pending, running,
+-- completed) never write to it.
 CREATE INDEX IF NOT EXISTS asynqpg_tasks_status_type_idx
-    ON asynqpg_tasks (status, type, id);
+    ON asynqpg_tasks (status, type, id)
+    WHERE status IN ('failed', 'cancelled');
 
 -- Leader election: one row per leadership name; the term comes from the
 -- database clock. UNLOGGED: losing it in a crash only forces a new election.
