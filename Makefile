@@ -12,6 +12,7 @@ STATICCHECK := $(GOBIN_DIR)/staticcheck
 test: ensure-postgres
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+	$(MAKE) --no-print-directory fuzz-short
 
 demo:
 	$(GO) run ./cmd/demo
@@ -27,3 +28,30 @@ lint:
 
 ensure-postgres:
 	bash scripts/ensure-postgres.sh
+
+# bench runs asynqpg and River side by side on the same PostgreSQL and
+# prints the table of docs/PERFORMANCE.md; the full run writes it into
+# docs/PERFORMANCE.md and docs/benchmark-results.md, and the chart to
+# docs/images/throughput.png.
+# QUICK=1: 10,000 tasks instead of 100,000, results in benchmarks/results/.
+# More flags: make bench BENCH_FLAGS='-figures drain,latency -runs 3'.
+.PHONY: bench
+BENCH_FLAGS ?=
+bench: ensure-postgres
+	cd benchmarks && $(GO) run ./cmd/bench $(if $(QUICK),-quick -out results,-out ../docs -doc ../docs/PERFORMANCE.md) $(BENCH_FLAGS)
+
+# test-reliability runs the reliability suite (reliability/, described in
+# docs/GUARANTEES.md) at full size: 100,000 tasks without faults, 1,000
+# completions racing the rescuer, 1,000 start/stop cycles, longer fault
+# storms. `make test` runs the same scenarios in a shortened form.
+.PHONY: test-reliability fuzz-short
+test-reliability: ensure-postgres
+	ASYNQPG_RELIABILITY=full $(GO) test -race -count=1 -v -timeout 60m -tags pgbouncer ./reliability
+
+# fuzz-short fuzzes each target of the reliability suite for FUZZTIME.
+FUZZTIME ?= 10s
+fuzz-short: ensure-postgres
+	$(GO) test -run='^$$' -fuzz='^FuzzTaskValidation$$' -fuzztime=$(FUZZTIME) ./reliability
+	$(GO) test -run='^$$' -fuzz='^FuzzListParams$$' -fuzztime=$(FUZZTIME) ./reliability
+	$(GO) test -run='^$$' -fuzz='^FuzzDurations$$' -fuzztime=$(FUZZTIME) ./reliability
+	$(GO) test -run='^$$' -fuzz='^FuzzPayloadRoundTrip$$' -fuzztime=$(FUZZTIME) ./reliability

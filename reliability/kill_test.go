@@ -1,0 +1,82 @@
+package reliability
+
+import (
+	"fmt"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestKilledConsumer is scenario 2: a consumer process is killed with
+// SIGKILL while it holds running tasks, under a steady load shared with
+// another consumer process.
+// Pass: 0 lost, 0 duplicate; re-executions ≤ the tasks the killed process
+// held (running, claimed by it, at the moment of the kill); every held
+// task completed within lease + rescue interval + one poll of the kill
+// (plus a fixed allowance for the machine's scheduling).
+func TestKilledConsumer(t *testing.T) {
+	t.Parallel()
+	const (
+		taskType  = "kill"
+		timeout   = time.Second
+		lease     = timeout + 5*time.Second // the consumer's lease margin is 5s
+		fetch     = 200 * time.Millisecond
+		janitor   = time.Second
+		allowance = 3 * time.Second
+	)
+	tasks := size().LoadTasks
+	useConnections(t, 2*(4+1)+4)
+	b := setup(t)
+	b.exec(t, claimsAudit)
+	spec := func(name string) consumerSpec {
+		return consumerSpec{
+			URL: b.url, Name: name, Types: []string{taskType}, Workers: 10,
+			Timeout: timeout, HandlerSleep: 20 * time.Millisecond,
+			FetchInterval: fetch, JanitorInterval: janitor, StuckThreshold: time.Second, Maintenance: true,
+		}
+	}
+	began := time.Now()
+	victim := startChild(t, "victim", roleConsumer, spec("victim"), true)
+	survivor := startChild(t, "survivor", roleConsumer, spec("survivor"), true)
+	fed := b.feed(t, taskType, tasks, steadyBatch, steadyPeriod, 5)
+
+	// Kill once the victim is busy.
+	require.Eventually(t, func() bool {
+		return b.scalar(t, `SELECT count(*) FROM asynqpg_tasks WHERE status = 'running' AND claimed_by = 'victim'`) >= 3 &&
+			b.completed(t, taskType) >= int64(tasks/5)
+	}, waitLong, 5*time.Millisecond, "the victim never held running tasks")
+	victim.kill(t)
+	killedAt := b.dbNow(t)
+	var held []int64
+	rows, err := b.pool.Query(t.Context(), `SELECT id FROM asynqpg_tasks WHERE status = 'running' AND claimed_by = 'victim'`)
+	require.NoError(t, err)
+	for rows.Next() {
+		var id int64
+		require.NoError(t, rows.Scan(&id))
+		held = append(held, id)
+	}
+	require.NoError(t, rows.Err())
+	require.NotEmpty(t, held, "the victim held no running task when it was killed")
+	t.Logf("killed the victim holding %d running tasks", len(held))
+
+	require.Equal(t, tasks, <-fed)
+	b.waitCompleted(t, taskType, tasks, waitLong)
+	survivor.stop(t)
+
+	var recovered time.Time
+	require.NoError(t, b.pool.QueryRow(t.Context(),
+		`SELECT max(finalized_at) FROM asynqpg_tasks WHERE id = ANY($1)`, held).Scan(&recovered))
+	recover := recovered.Sub(killedAt)
+	bound := lease + janitor + fetch
+	c := b.counts(t, taskType)
+	report(t, result{
+		Scenario: 2, Name: "SIGKILL a consumer holding tasks", Counts: c, Bound: int64(len(held)),
+		Recover: recover, RecoverBound: bound + allowance, Elapsed: time.Since(began),
+		Notes: fmt.Sprintf("held=%d signal=%v", len(held), syscall.SIGKILL),
+	})
+	requireNoLossNoDuplicate(t, c, tasks, int64(len(held)))
+	require.LessOrEqual(t, recover, bound+allowance,
+		"held tasks done %v after the kill; lease %v + rescue interval %v + poll %v (+ %v allowance)", recover, lease, janitor, fetch, allowance)
+}
