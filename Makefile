@@ -46,7 +46,7 @@ bench: ensure-postgres
 # storms. `make test` runs the same scenarios in a shortened form.
 .PHONY: test-reliability fuzz-short
 test-reliability: ensure-postgres
-	ASYNQPG_RELIABILITY=full $(GO) test -race -count=1 -v -timeout 60m -tags pgbouncer ./reliability
+	ASYNQPG_RELIABILITY=full $(GO) test -race -count=1 -v -timeout 60m ./reliability
 
 # fuzz-short fuzzes each target of the reliability suite for FUZZTIME.
 FUZZTIME ?= 10s

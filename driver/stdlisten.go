@@ -67,6 +67,14 @@ func (e *StdExecutor) NewListener(ctx context.Context) (Listener, error) {
 		_ = conn.Close()
 		return nil, err
 	}
+	err = ProbeListener(ctx, l, func(ctx context.Context, channel string) error {
+		_, err := e.q.ExecContext(ctx, `SELECT pg_notify($1, 'probe')`, channel)
+		return err
+	})
+	if err != nil {
+		_ = l.Close(context.Background())
+		return nil, err
+	}
 	return l, nil
 }
 

@@ -86,10 +86,34 @@ func Up(ctx context.Context, db *sql.DB) error {
 	if err != nil {
 		return err
 	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("migrate: up: %w", err)
+	return serialized(ctx, db, func() error {
+		if _, err := p.Up(ctx); err != nil {
+			return fmt.Errorf("migrate: up: %w", err)
+		}
+		return nil
+	})
+}
+
+// outerLockID serializes whole Up calls: goose checks for pending
+// migrations, creating its version table when missing, before it takes
+// its own lock.
+const outerLockID = LockID + 1
+
+// serialized runs fn while holding the outer advisory lock on a connection
+// of its own.
+func serialized(ctx context.Context, db *sql.DB, fn func() error) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: lock: %w", err)
 	}
-	return nil
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, outerLockID); err != nil {
+		return fmt.Errorf("migrate: lock: %w", err)
+	}
+	defer func() {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, outerLockID)
+	}()
+	return fn()
 }
 
 // Down rolls back every applied migration, leaving no asynqpg table behind

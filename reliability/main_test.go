@@ -10,8 +10,8 @@ import (
 )
 
 // parallelism is how many scenarios run at once when -test.parallel is not
-// given: most of a scenario's time is spent waiting for leases, terms and
-// other processes, not on the CPU.
+// given (and the run is no fuzzing run): most of a scenario's time is
+// spent waiting for leases, terms and other processes, not on the CPU.
 const parallelism = 8
 
 func TestMain(m *testing.M) {
@@ -21,9 +21,10 @@ func TestMain(m *testing.M) {
 		os.Exit(runChild(role))
 	}
 	flag.Parse()
+	// Fuzzing runs one worker process per -test.parallel: leave it alone.
 	explicit := false
 	flag.Visit(func(f *flag.Flag) {
-		if f.Name == "test.parallel" {
+		if f.Name == "test.parallel" || (f.Name == "test.fuzz" && f.Value.String() != "") {
 			explicit = true
 		}
 	})

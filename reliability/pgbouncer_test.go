@@ -1,10 +1,3 @@
-//go:build pgbouncer
-
-// Scenario 10 runs behind a build tag: asynqpg does not yet detect that
-// LISTEN cannot work through PgBouncer in transaction pooling mode, so
-// this scenario fails today. `make test-reliability` runs it
-// (-tags pgbouncer); `make test` leaves it out.
-
 package reliability
 
 import (

@@ -2,10 +2,13 @@ package pgxv5driver
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -28,9 +31,45 @@ func (e *poolExecutor) NewListener(ctx context.Context) (driver.Listener, error)
 	if err != nil {
 		return nil, fmt.Errorf("pgxv5driver: acquire listener connection: %w", err)
 	}
-	l := &listener{conn: c.Hijack()}
+	conn := c.Hijack()
+	if err := e.probe(ctx, conn); err != nil {
+		_ = conn.Close(context.Background())
+		return nil, err
+	}
+	l := &listener{conn: conn}
 	l.closing, l.cancelClosing = context.WithCancel(context.Background())
 	return l, nil
+}
+
+// probeTimeout bounds the wait for the test notification of a new listener.
+const probeTimeout = 3 * time.Second
+
+// probe checks that a notification sent through another connection of the
+// pool reaches conn: through a pooler in transaction mode LISTEN succeeds
+// but nothing ever arrives.
+func (e *poolExecutor) probe(ctx context.Context, conn *pgx.Conn) error {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	channel := "asynqpg_probe_" + hex.EncodeToString(b)
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
+		return fmt.Errorf("pgxv5driver: listen: %w", err)
+	}
+	if _, err := e.pool.Exec(ctx, "SELECT pg_notify($1, 'probe')", channel); err != nil {
+		return fmt.Errorf("pgxv5driver: probe notification: %w", err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	if _, err := conn.WaitForNotification(wctx); err != nil {
+		if ctx.Err() == nil && wctx.Err() != nil {
+			return fmt.Errorf("%w: a test notification did not arrive within %v: the connection cannot LISTEN (a pooler in transaction mode?)",
+				driver.ErrUnsupported, probeTimeout)
+		}
+		return fmt.Errorf("pgxv5driver: probe notification: %w", err)
+	}
+	if _, err := conn.Exec(ctx, "UNLISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
+		return fmt.Errorf("pgxv5driver: unlisten: %w", err)
+	}
+	return nil
 }
 
 // errListenerClosed is returned by a listener's methods after Close.

@@ -1,0 +1,44 @@
+package driver
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"time"
+)
+
+// ListenProbeTimeout bounds the wait for the test notification of
+// [ProbeListener].
+const ListenProbeTimeout = 3 * time.Second
+
+// ProbeListener checks that a notification sent by notify through another
+// connection reaches l. Through a connection pooler in transaction mode
+// LISTEN succeeds but nothing ever arrives; ProbeListener then returns an
+// error matching [ErrUnsupported].
+func ProbeListener(ctx context.Context, l Listener, notify func(ctx context.Context, channel string) error) error {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	channel := "asynqpg_probe_" + hex.EncodeToString(b)
+	if err := l.Listen(ctx, channel); err != nil {
+		return err
+	}
+	if err := notify(ctx, channel); err != nil {
+		return fmt.Errorf("driver: send the test notification: %w", err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, ListenProbeTimeout)
+	defer cancel()
+	for {
+		n, err := l.WaitForNotification(wctx)
+		if err != nil {
+			if ctx.Err() == nil && wctx.Err() != nil {
+				return fmt.Errorf("%w: a test notification did not arrive within %v: the connection cannot LISTEN (a pooler in transaction mode?)",
+					ErrUnsupported, ListenProbeTimeout)
+			}
+			return err
+		}
+		if n.Channel == channel {
+			return nil
+		}
+	}
+}
