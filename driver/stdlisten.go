@@ -45,8 +45,7 @@ func (e *StdExecutor) NewListener(ctx context.Context) (Listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("driver: open listener connection: %w", err)
 	}
-	l := &stdListener{conn: conn}
-	l.closing, l.cancelClosing = context.WithCancel(context.Background())
+	l := &stdListener{ListenerGuard: NewListenerGuard(), conn: conn}
 	err = conn.Raw(func(dc any) error {
 		switch c := dc.(type) {
 		case *stdlib.Conn:
@@ -94,24 +93,14 @@ const (
 
 // stdListener is a [Listener] on a dedicated database/sql connection.
 type stdListener struct {
+	*ListenerGuard
 	conn *sql.Conn
 	kind listenKind
-
-	// closing is cancelled by Close, so that a blocked wait returns.
-	closing       context.Context
-	cancelClosing context.CancelFunc
-
-	// op serializes the statements run on conn.
-	op     sync.Mutex
-	closed bool
 
 	// mu guards queue, the notifications lib/pq handed over.
 	mu    sync.Mutex
 	queue []*Notification
 }
-
-// errListenerClosed is returned by a Listener's methods after Close.
-var errListenerClosed = errors.New("driver: listener closed")
 
 // enqueue receives a lib/pq notification; it runs while a statement on the
 // connection reads the server's messages.
@@ -134,32 +123,13 @@ func (l *stdListener) dequeue() *Notification {
 	return n
 }
 
-// begin takes the connection for one operation, with a context that is
-// also cancelled by Close.
-func (l *stdListener) begin(ctx context.Context) (context.Context, func(), error) {
-	ctx, cancel := context.WithCancel(ctx)
-	stop := context.AfterFunc(l.closing, cancel)
-	l.op.Lock()
-	if l.closed {
-		l.op.Unlock()
-		stop()
-		cancel()
-		return nil, nil, errListenerClosed
-	}
-	return ctx, func() {
-		l.op.Unlock()
-		stop()
-		cancel()
-	}, nil
-}
-
 // Listen implements [Listener].
 func (l *stdListener) Listen(ctx context.Context, channel string) error {
 	stmt, err := listenStatement(channel)
 	if err != nil {
 		return err
 	}
-	ctx, end, err := l.begin(ctx)
+	ctx, end, err := l.Begin(ctx)
 	if err != nil {
 		return err
 	}
@@ -181,7 +151,7 @@ func (l *stdListener) Listen(ctx context.Context, channel string) error {
 
 // WaitForNotification implements [Listener].
 func (l *stdListener) WaitForNotification(ctx context.Context) (*Notification, error) {
-	ctx, end, err := l.begin(ctx)
+	ctx, end, err := l.Begin(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -241,8 +211,8 @@ func (l *stdListener) waitPQ(ctx context.Context) (*Notification, error) {
 
 // waitError reports a failed wait, naming Close when that ended it.
 func (l *stdListener) waitError(ctx context.Context, err error) error {
-	if ctx.Err() != nil && l.closing.Err() != nil {
-		return errListenerClosed
+	if l.ClosedDuring(ctx) {
+		return ErrListenerClosed
 	}
 	if err == nil {
 		err = ctx.Err()
@@ -254,21 +224,16 @@ func (l *stdListener) waitError(ctx context.Context, err error) error {
 // connection rather than returning it to the pool, so no subscription
 // outlives the Listener.
 func (l *stdListener) Close(context.Context) error {
-	l.cancelClosing()
-	l.op.Lock()
-	defer l.op.Unlock()
-	if l.closed {
+	return l.ListenerGuard.Close(func() error {
+		// Returning ErrBadConn from Raw makes database/sql close the
+		// driver connection instead of putting it back in the pool.
+		_ = l.conn.Raw(func(any) error { return sqldriver.ErrBadConn })
+		err := l.conn.Close()
+		if err != nil && !errors.Is(err, sql.ErrConnDone) {
+			return fmt.Errorf("driver: close listener: %w", err)
+		}
 		return nil
-	}
-	l.closed = true
-	// Returning ErrBadConn from Raw makes database/sql close the driver
-	// connection instead of putting it back in the pool.
-	_ = l.conn.Raw(func(any) error { return sqldriver.ErrBadConn })
-	err := l.conn.Close()
-	if err != nil && !errors.Is(err, sql.ErrConnDone) {
-		return fmt.Errorf("driver: close listener: %w", err)
-	}
-	return nil
+	})
 }
 
 // listenStatement returns the LISTEN statement for channel.

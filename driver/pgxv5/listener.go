@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -36,9 +35,7 @@ func (e *poolExecutor) NewListener(ctx context.Context) (driver.Listener, error)
 		_ = conn.Close(context.Background())
 		return nil, err
 	}
-	l := &listener{conn: conn}
-	l.closing, l.cancelClosing = context.WithCancel(context.Background())
-	return l, nil
+	return &listener{ListenerGuard: driver.NewListenerGuard(), conn: conn}, nil
 }
 
 // probeTimeout bounds the wait for the test notification of a new listener.
@@ -72,39 +69,10 @@ func (e *poolExecutor) probe(ctx context.Context, conn *pgx.Conn) error {
 	return nil
 }
 
-// errListenerClosed is returned by a listener's methods after Close.
-var errListenerClosed = errors.New("pgxv5driver: listener closed")
-
 // listener is a [driver.Listener] on a dedicated *pgx.Conn.
 type listener struct {
+	*driver.ListenerGuard
 	conn *pgx.Conn
-
-	// closing is cancelled by Close, so that a blocked wait returns.
-	closing       context.Context
-	cancelClosing context.CancelFunc
-
-	// op serializes the use of conn.
-	op     sync.Mutex
-	closed bool
-}
-
-// begin takes the connection for one operation, with a context that is
-// also cancelled by Close.
-func (l *listener) begin(ctx context.Context) (context.Context, func(), error) {
-	ctx, cancel := context.WithCancel(ctx)
-	stop := context.AfterFunc(l.closing, cancel)
-	l.op.Lock()
-	if l.closed {
-		l.op.Unlock()
-		stop()
-		cancel()
-		return nil, nil, errListenerClosed
-	}
-	return ctx, func() {
-		l.op.Unlock()
-		stop()
-		cancel()
-	}, nil
 }
 
 // Listen implements [driver.Listener].
@@ -115,7 +83,7 @@ func (l *listener) Listen(ctx context.Context, channel string) error {
 	if strings.IndexByte(channel, 0) >= 0 {
 		return fmt.Errorf("pgxv5driver: listen: channel name %q contains a NUL byte", channel)
 	}
-	ctx, end, err := l.begin(ctx)
+	ctx, end, err := l.Begin(ctx)
 	if err != nil {
 		return err
 	}
@@ -128,7 +96,7 @@ func (l *listener) Listen(ctx context.Context, channel string) error {
 
 // WaitForNotification implements [driver.Listener].
 func (l *listener) WaitForNotification(ctx context.Context) (*driver.Notification, error) {
-	ctx, end, err := l.begin(ctx)
+	ctx, end, err := l.Begin(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -137,8 +105,8 @@ func (l *listener) WaitForNotification(ctx context.Context) (*driver.Notificatio
 	if n != nil {
 		return &driver.Notification{Channel: n.Channel, Payload: n.Payload}, nil
 	}
-	if ctx.Err() != nil && l.closing.Err() != nil {
-		return nil, errListenerClosed
+	if l.ClosedDuring(ctx) {
+		return nil, driver.ErrListenerClosed
 	}
 	return nil, fmt.Errorf("pgxv5driver: wait for notification: %w", err)
 }
@@ -146,15 +114,10 @@ func (l *listener) WaitForNotification(ctx context.Context) (*driver.Notificatio
 // Close implements [driver.Listener]: it ends a wait in progress and
 // closes the connection.
 func (l *listener) Close(ctx context.Context) error {
-	l.cancelClosing()
-	l.op.Lock()
-	defer l.op.Unlock()
-	if l.closed {
+	return l.ListenerGuard.Close(func() error {
+		if err := l.conn.Close(ctx); err != nil {
+			return fmt.Errorf("pgxv5driver: close listener: %w", err)
+		}
 		return nil
-	}
-	l.closed = true
-	if err := l.conn.Close(ctx); err != nil {
-		return fmt.Errorf("pgxv5driver: close listener: %w", err)
-	}
-	return nil
+	})
 }
