@@ -42,8 +42,13 @@ const pgbouncerInstallHint = "install it (Debian: apt-get install pgbouncer); as
 // unavailable; a consumer through PgBouncer detects that LISTEN cannot
 // work there (its log says it polls only) and processes every task by
 // polling, exactly once; no prepared-statement error anywhere.
+//
+// The test is not parallel with the other scenarios: it holds its share of
+// the connection budget while its subtests (and the conformance suite's,
+// which are parallel) wait for a free parallel slot. Were it parallel, the
+// other scenarios could take every slot and wait for that budget, and
+// neither side could go on. Run first, alone, it cannot be starved.
 func TestPgBouncer(t *testing.T) {
-	t.Parallel()
 	useConnections(t, pgbouncerConnections())
 	bouncer := startPgBouncer(t)
 	through := func(t testing.TB, rawURL string) string {
