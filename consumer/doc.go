@@ -21,7 +21,9 @@
 // sharing a database never claim the same task). A claimed task is
 // running, with a lease of the type's timeout plus a safety margin (5s),
 // computed by the database clock. After a claim that filled every free
-// worker the type claims again as soon as a worker is free; otherwise it
+// worker the type claims again as soon as workers are free (up to two
+// claims of a type run at once, each for the workers free when it began,
+// so workers need not wait for the other claim's round trip); otherwise it
 // waits for a notification of a new task of its type (where the Pool's
 // adapter can LISTEN: pgx, and database/sql over pgx's stdlib or lib/pq,
 // which includes sqlx and bun on those) or for Config.FetchInterval,

@@ -76,7 +76,7 @@ func (p *Processor) checkAttempts(ctx context.Context, only map[int64]bool) {
 		if a != nil {
 			p.log.Info("asynqpg: cancelling the handler of a task that was cancelled, deleted or claimed again",
 				"task_id", k.ID, "task_type", a.task.Type)
-			a.cancel(errAttemptLost)
+			a.cancel()
 		}
 	}
 }

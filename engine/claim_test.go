@@ -78,9 +78,10 @@ func TestClaimTasks(t *testing.T) {
 	var ids []int64
 	for i := range 3 {
 		id := b.insertReady(t, "claim", 3)
-		// Oldest blocked_till first.
-		b.exec(t, `UPDATE asynqpg_tasks SET blocked_till = now() - make_interval(secs => $2) WHERE id = $1`, id, 10-i)
-		ids = append(ids, id)
+		// Oldest blocked_till first, in the opposite order of the IDs (and
+		// of the rows' places in the table).
+		b.exec(t, `UPDATE asynqpg_tasks SET blocked_till = now() - make_interval(secs => $2) WHERE id = $1`, id, 10+i)
+		ids = append([]int64{id}, ids...)
 	}
 	b.insertReady(t, "other", 3)
 	future := b.insertReady(t, "claim", 3)
@@ -89,8 +90,7 @@ func TestClaimTasks(t *testing.T) {
 	claimed, err := ClaimTasks(ctx, b.ex, "claim", 2, 90*time.Second)
 	require.NoError(t, err)
 	require.Len(t, claimed, 2)
-	require.Equal(t, ids[0], claimed[0].Task.ID)
-	require.Equal(t, ids[1], claimed[1].Task.ID)
+	require.ElementsMatch(t, ids[:2], []int64{claimed[0].Task.ID, claimed[1].Task.ID}, "the two oldest are claimed")
 	for _, c := range claimed {
 		r := b.row(t, c.Task.ID)
 		require.Equal(t, asynqpg.TaskStatusRunning, r.Status)
@@ -147,6 +147,37 @@ func TestClaimTasksExpiredLease(t *testing.T) {
 			require.Contains(t, c.Task.Messages[0], "lease expired")
 		})
 	}
+}
+
+// TestClaimTasksOrderAcrossLeases checks that pending tasks and running
+// tasks whose lease passed are claimed together in blocked_till order.
+func TestClaimTasksOrderAcrossLeases(t *testing.T) {
+	t.Parallel()
+	b := setupProc(t)
+	ctx := context.Background()
+	ready := func(status string, ago int) int64 {
+		id := b.insertReady(t, "mixed", 3)
+		b.exec(t, `UPDATE asynqpg_tasks SET status = $2, attempted_at = now() - interval '1 hour',
+			blocked_till = now() - make_interval(secs => $3) WHERE id = $1`, id, status, ago)
+		return id
+	}
+	expiredOld := ready("running", 40)
+	pendingOld := ready("pending", 30)
+	expiredNew := ready("running", 20)
+	pendingNew := ready("pending", 10)
+
+	var order []int64
+	for range 4 {
+		claimed, err := ClaimTasks(ctx, b.ex, "mixed", 1, time.Minute)
+		require.NoError(t, err)
+		require.Len(t, claimed, 1)
+		order = append(order, claimed[0].Task.ID)
+	}
+	require.Equal(t, []int64{expiredOld, pendingOld, expiredNew, pendingNew}, order)
+
+	claimed, err := ClaimTasks(ctx, b.ex, "mixed", 10, time.Minute)
+	require.NoError(t, err)
+	require.Empty(t, claimed, "every task is running with a fresh lease")
 }
 
 func TestClaimTasksConcurrentClaimersNeverShare(t *testing.T) {
@@ -252,6 +283,39 @@ func TestRecordOutcomes(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, written)
 	require.Equal(t, asynqpg.TaskStatusCompleted, b.row(t, ids[0]).Status)
+}
+
+// TestRecordOutcomesSuccessesOnly covers the lighter statement written for
+// a batch of successes: owned attempts complete, stale ones change nothing.
+func TestRecordOutcomesSuccessesOnly(t *testing.T) {
+	t.Parallel()
+	b := setupProc(t)
+	ctx := context.Background()
+	owned := b.insertReady(t, "successes", 3)
+	ownedClaim := b.claimOne(t, "successes")
+	stale := b.insertReady(t, "successes", 3)
+	staleClaim := b.claimOne(t, "successes")
+
+	written, err := RecordOutcomes(ctx, b.ex, []OutcomeRecord{
+		{Attempt: ownedClaim.Attempt, Decision: Decision{Status: "completed"}},
+		{Attempt: AttemptKey{ID: stale, Key: staleClaim.Attempt.Key + 1}, Decision: Decision{Status: "completed"}},
+	})
+	require.NoError(t, err)
+	require.Equal(t, map[AttemptKey]bool{ownedClaim.Attempt: true}, written)
+
+	r := b.row(t, owned)
+	require.Equal(t, asynqpg.TaskStatusCompleted, r.Status)
+	require.NotNil(t, r.FinalizedAt)
+	require.Equal(t, 3, r.AttemptsLeft)
+	require.Equal(t, 0, r.AttemptsElapsed)
+	require.Empty(t, r.Messages)
+	require.Equal(t, asynqpg.TaskStatusRunning, b.row(t, stale).Status, "a stale attempt changes nothing")
+
+	written, err = RecordOutcomes(ctx, b.ex, []OutcomeRecord{
+		{Attempt: ownedClaim.Attempt, Decision: Decision{Status: "completed"}},
+	})
+	require.NoError(t, err)
+	require.Empty(t, written, "an attempt that completed is over")
 }
 
 func TestRecordOutcomesExhaustion(t *testing.T) {

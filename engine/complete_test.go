@@ -24,7 +24,7 @@ type flakyRecorder struct {
 }
 
 func (e *flakyRecorder) Query(ctx context.Context, sql string, args ...any) (driver.Rows, error) {
-	if sql == sqlRecordOutcomes {
+	if sql == sqlRecordOutcomes || sql == sqlCompleteAttempts {
 		e.tries.Add(1)
 		if n := e.failures.Load(); n != 0 {
 			e.failures.Add(-1)

@@ -16,6 +16,12 @@ const fetchErrorMaxDelay = 5 * time.Second
 // of its workers to free up before claiming for those already free.
 const fetchCooldown = 2 * time.Millisecond
 
+// maxClaimsInFlight is the most claims a task type has in flight at once.
+// While one claim waits on the database, the workers freed meanwhile can
+// be claimed for by a second, so workers do not wait a whole claim's round
+// trip for work.
+const maxClaimsInFlight = 2
+
 // typeRunner is the worker pool and fetch loop of one task type.
 type typeRunner struct {
 	p     *Processor
@@ -23,9 +29,11 @@ type typeRunner struct {
 	lease time.Duration
 	obs   *observability.TaskType
 
-	mu     sync.Mutex
-	active int // workers busy
+	mu       sync.Mutex
+	active   int // workers busy
+	reserved int // workers promised to claims in flight
 
+	attempts  chan *attempt // claimed attempts waiting for a worker (capacity Workers)
 	slotFreed chan struct{} // a worker became free (capacity 1)
 	wake      chan struct{} // a task of this type may be ready (capacity 1)
 }
@@ -36,6 +44,7 @@ func newTypeRunner(p *Processor, cfg TypeConfig) *typeRunner {
 		cfg:       cfg,
 		lease:     cfg.Timeout + p.cfg.LeaseMargin,
 		obs:       p.obs.Type(cfg.Type),
+		attempts:  make(chan *attempt, cfg.Workers),
 		slotFreed: make(chan struct{}, 1),
 		wake:      make(chan struct{}, 1),
 	}
@@ -49,11 +58,29 @@ func (r *typeRunner) wakeUp() {
 	}
 }
 
-// free returns the number of idle workers.
+// free returns the number of workers neither busy nor promised to a claim.
 func (r *typeRunner) free() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.cfg.Workers - r.active
+	return r.cfg.Workers - r.active - r.reserved
+}
+
+// reserve promises every free worker to a claim and returns how many.
+func (r *typeRunner) reserve() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := r.cfg.Workers - r.active - r.reserved
+	r.reserved += n
+	return n
+}
+
+// settle turns a claim's reservation of limit workers into claimed busy
+// workers; the rest are free again.
+func (r *typeRunner) settle(limit, claimed int) {
+	r.mu.Lock()
+	r.reserved -= limit
+	r.active += claimed
+	r.mu.Unlock()
 }
 
 // release frees a worker.
@@ -67,98 +94,136 @@ func (r *typeRunner) release() {
 	}
 }
 
-// fetchLoop claims ready tasks and starts their attempts until the
-// processor stops fetching.
+// startWorkers starts the type's worker goroutines. They run the attempts
+// handed to them until the fetch loop closes r.attempts; Stop waits for
+// the attempts, not the goroutines (see Processor.running).
+func (r *typeRunner) startWorkers() {
+	for range r.cfg.Workers {
+		go func() {
+			for a := range r.attempts {
+				r.run(a)
+			}
+		}()
+	}
+}
+
+// claimResult is what a claim in flight reports to the fetch loop.
+type claimResult struct {
+	limit, claimed int
+	err            error
+}
+
+// fetchLoop claims ready tasks and hands their attempts to the workers
+// until the processor stops fetching; it waits for its claims in flight
+// before it returns.
 //
-// After a claim that filled every free worker there are probably more
-// ready tasks: the loop claims again as soon as a worker is free. After a
-// short claim it waits for a notification of a new task of its type, or
-// FetchInterval (tasks whose delay passes are found by this poll).
+// After a claim that filled every worker it was for, there are probably
+// more ready tasks: the loop claims again as soon as workers are free,
+// gathering them first (half the workers, or fetchCooldown) so that one
+// claim serves many, and with up to maxClaimsInFlight claims at once.
+// After a short claim it waits for a notification of a new task of its
+// type, or FetchInterval (tasks whose delay passes are found by this
+// poll).
 func (r *typeRunner) fetchLoop() {
 	p := r.p
 	ctx := p.fetchCtx
+	// Claims run on maxClaimsInFlight goroutines of their own, kept for
+	// the loop's life (a goroutine per claim would grow a new stack for
+	// every claim).
+	limits := make(chan int, maxClaimsInFlight)
+	results := make(chan claimResult, maxClaimsInFlight)
+	for range maxClaimsInFlight {
+		go func() {
+			for limit := range limits {
+				n, err := r.claim(limit)
+				results <- claimResult{limit: limit, claimed: n, err: err}
+			}
+		}()
+	}
+	inFlight := 0
+	defer func() {
+		for ; inFlight > 0; inFlight-- {
+			<-results
+		}
+		close(limits)
+		close(r.attempts)
+	}()
+
 	poll := time.NewTimer(0) // claim at once on start
 	defer poll.Stop()
-	backlog := false
-	failures := 0
-	for {
-		if !backlog {
-			select {
-			case <-ctx.Done():
-				return
-			case <-poll.C:
-			case <-r.wake:
-			}
-			backlog = true
-		}
-		free := r.free()
-		if free == 0 {
-			select {
-			case <-ctx.Done():
-				return
-			case <-r.slotFreed:
-			}
-			continue
-		}
-		if backlog && !r.gatherFreeWorkers(ctx, free) {
-			return
-		}
-		free = r.free()
-		n, err := r.claim(free)
-		if ctx.Err() != nil {
-			return
-		}
-		resetTimer(poll, p.cfg.FetchInterval)
-		if err != nil {
-			failures++
-			backlog = false
-			delay := min(p.cfg.FetchInterval<<min(failures, 10), max(fetchErrorMaxDelay, p.cfg.FetchInterval))
-			p.log.Warn("asynqpg: claiming tasks failed", "task_type", r.cfg.Type, "retry_in", delay, "error", err)
-			r.obs.Error(context.Background(), asynqpg.ErrorTypeDB)
-			resetTimer(poll, delay)
-			continue
-		}
-		failures = 0
-		backlog = n == free
-	}
-}
-
-// gatherFreeWorkers waits, while a backlog remains, until half the workers
-// are free or fetchCooldown has passed since free were, so that one claim
-// serves many workers: a claim per freed worker would cost a statement per
-// task. It returns false when the processor stops fetching.
-func (r *typeRunner) gatherFreeWorkers(ctx context.Context, free int) bool {
-	if free*2 >= r.cfg.Workers {
-		return true
-	}
-	cooldown := time.NewTimer(fetchCooldown)
+	cooldown := time.NewTimer(time.Hour)
+	cooldown.Stop()
 	defer cooldown.Stop()
-	for r.free()*2 < r.cfg.Workers {
+	var (
+		wanted   bool // a poll or a notification asks for a claim
+		backlog  bool // the last claim was full: more tasks are probably ready
+		cooling  bool // cooldown runs: waiting for more workers to free up
+		cooled   bool // cooldown ran out: claim for the workers free
+		failures int
+	)
+	for {
+		if (wanted || backlog) && inFlight < maxClaimsInFlight {
+			free := r.free()
+			switch {
+			case free == 0:
+			case !backlog || free*2 >= r.cfg.Workers || cooled:
+				if cooling {
+					stopTimer(cooldown)
+				}
+				wanted, cooling, cooled = false, false, false
+				inFlight++
+				limits <- r.reserve()
+				continue
+			case !cooling:
+				cooling = true
+				cooldown.Reset(fetchCooldown)
+			}
+		}
 		select {
 		case <-ctx.Done():
-			return false
-		case <-cooldown.C:
-			return true
+			return
+		case <-poll.C:
+			wanted = true
+		case <-r.wake:
+			wanted = true
 		case <-r.slotFreed:
+		case <-cooldown.C:
+			cooling, cooled = false, true
+		case res := <-results:
+			inFlight--
+			if ctx.Err() != nil {
+				return
+			}
+			resetTimer(poll, p.cfg.FetchInterval)
+			if res.err != nil {
+				failures++
+				backlog = false
+				delay := min(p.cfg.FetchInterval<<min(failures, 10), max(fetchErrorMaxDelay, p.cfg.FetchInterval))
+				p.log.Warn("asynqpg: claiming tasks failed", "task_type", r.cfg.Type, "retry_in", delay, "error", res.err)
+				r.obs.Error(context.Background(), asynqpg.ErrorTypeDB)
+				resetTimer(poll, delay)
+				continue
+			}
+			failures = 0
+			backlog = res.claimed == res.limit
 		}
 	}
-	return true
 }
 
-// claim claims up to limit tasks and starts an attempt for each. A claim
-// that returns after the processor stopped fetching gives its tasks back.
+// claim claims up to limit tasks, for workers reserved by the fetch loop,
+// and hands an attempt for each to the workers. A claim that returns
+// after the processor stopped fetching gives its tasks back.
 func (r *typeRunner) claim(limit int) (int, error) {
 	p := r.p
 	ctx, cancel := context.WithTimeout(p.runCtx, claimTimeout)
 	defer cancel()
 	claimed, err := ClaimTasks(ctx, p.cfg.Executor, r.cfg.Type, limit, r.lease)
-	if err != nil {
+	if err != nil || len(claimed) == 0 {
+		r.settle(limit, 0)
 		return 0, err
 	}
-	if len(claimed) == 0 {
-		return 0, nil
-	}
 	if p.fetchCtx.Err() != nil {
+		r.settle(limit, 0)
 		keys := make([]AttemptKey, len(claimed))
 		for i, c := range claimed {
 			keys[i] = c.Attempt
@@ -170,24 +235,27 @@ func (r *typeRunner) claim(limit int) (int, error) {
 		return len(claimed), nil
 	}
 	p.log.Debug("asynqpg: claimed tasks", "task_type", r.cfg.Type, "tasks", len(claimed), "limit", limit)
-	r.mu.Lock()
-	r.active += len(claimed)
-	r.mu.Unlock()
+	r.settle(limit, len(claimed))
 	for _, c := range claimed {
 		a := &attempt{task: c.Task, key: c.Attempt, runner: r, traceContext: c.TraceContext}
-		a.ctx, a.cancel = context.WithCancelCause(p.runCtx)
+		a.ctx, a.cancel = context.WithTimeoutCause(p.runCtx, r.cfg.Timeout, ErrHandlerTimeout)
 		p.register(a)
-		go r.run(a)
+		r.attempts <- a
 	}
 	return len(claimed), nil
 }
 
 // resetTimer makes t fire after d.
 func resetTimer(t *time.Timer, d time.Duration) {
+	stopTimer(t)
+	t.Reset(d)
+}
+
+// stopTimer stops t and drains a firing that was not received.
+func stopTimer(t *time.Timer) {
 	t.Stop()
 	select {
 	case <-t.C:
 	default:
 	}
-	t.Reset(d)
 }

@@ -93,7 +93,7 @@ SELECT 'maint', '\x01'::bytea, $1, $2, $3,
 	CASE WHEN $1 = 'pending' THEN NULL ELSE now() - $4::bigint * interval '1 microsecond' - interval '1 minute' END,
 	now() - $5::bigint * interval '1 microsecond'
 FROM generate_series(1, $6::int)
-RETURNING t.id, `+attemptKeyExpr,
+RETURNING t.id, (extract(epoch FROM t.attempted_at) * 1000000)::bigint`,
 		string(s.status), s.attemptsLeft, s.elapsed, s.blockedAgo.Microseconds(), finalizedAgo, n)
 	require.NoError(t, err)
 	defer func() { _ = rows.Close() }()

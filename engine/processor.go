@@ -18,9 +18,6 @@ const claimTimeout = 30 * time.Second
 
 // Causes of a handler context's cancellation.
 var (
-	// errAttemptLost: the attempt no longer owns its task (cancelled,
-	// deleted or claimed again).
-	errAttemptLost = errors.New("task no longer owned by this attempt: cancelled, deleted or claimed again")
 	// errShutdown: the processor is stopping and the shutdown timeout passed.
 	errShutdown = errors.New("consumer shutting down: shutdown timeout exceeded")
 	// errStopped: the processor has stopped.
@@ -37,10 +34,12 @@ const (
 // Processor claims the ready tasks of its task types, runs their handlers
 // on per-type worker pools, and records the outcomes.
 //
-// Each type has its own fetch loop: it claims as many ready tasks as it
-// has free workers, in one statement; after a full batch it claims again
-// as soon as a worker is free, otherwise it waits for a notification of a
-// new task of its type (where the Executor can LISTEN) or FetchInterval.
+// Each type has its own fetch loop and a fixed pool of worker goroutines:
+// the loop claims as many ready tasks as it has free workers, in one
+// statement; after a full batch it claims again as soon as workers are
+// free, with up to maxClaimsInFlight claims at once, otherwise it waits
+// for a notification of a new task of its type (where the Executor can
+// LISTEN) or FetchInterval.
 // Outcomes go to a completer that writes them in batches (or one by one),
 // each guarded by its attempt key, so a stale attempt changes nothing.
 // Running attempts are checked for cancellation at every
@@ -75,7 +74,7 @@ type Processor struct {
 	mu       sync.Mutex
 	state    int
 	attempts map[AttemptKey]*attempt // running attempts without a written-out outcome
-	running  int                     // worker goroutines alive
+	running  int                     // attempts whose handler has not returned
 	idle     chan struct{}           // closed when running drops to 0 (set by Stop)
 
 	stopDone chan struct{}
@@ -89,12 +88,15 @@ type attempt struct {
 	runner *typeRunner
 	// traceContext is the trace context stored with the task.
 	traceContext string
-	// ctx is the parent of the handler context; cancel ends it with a
-	// cause (errAttemptLost or errShutdown via runCtx).
+	// ctx is the parent of the handler context, one context for all of
+	// its ends: it reaches its deadline (the type's timeout, counted from
+	// the claim) with the cause ErrHandlerTimeout, ends with runCtx
+	// (cause errShutdown) and is cancelled by cancel once the attempt is
+	// lost.
 	ctx    context.Context
-	cancel context.CancelCauseFunc
-	// lost is set (under Processor.mu) once the attempt is known not to
-	// own its task any more.
+	cancel context.CancelFunc
+	// lost is set (under Processor.mu), before cancel is called, once the
+	// attempt is known not to own its task any more.
 	lost bool
 }
 
@@ -140,6 +142,7 @@ func (p *Processor) Start() error {
 		p.comp = newBatchCompleter(p.cfg.Executor, p.log, hooks)
 	}
 	for _, r := range p.runners {
+		r.startWorkers()
 		p.fetchers.Add(1)
 		go func() {
 			defer p.fetchers.Done()
@@ -169,6 +172,13 @@ func (p *Processor) register(a *attempt) {
 	p.attempts[a.key] = a
 	p.running++
 	p.mu.Unlock()
+}
+
+// isLost reports whether attempt a is known not to own its task any more.
+func (p *Processor) isLost(a *attempt) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return a.lost
 }
 
 // forget drops an attempt whose outcome was handed over or is moot.

@@ -31,7 +31,7 @@ type recordCounter struct {
 }
 
 func (e *recordCounter) Query(ctx context.Context, sql string, args ...any) (driver.Rows, error) {
-	if sql == sqlRecordOutcomes {
+	if sql == sqlRecordOutcomes || sql == sqlCompleteAttempts {
 		e.records.Add(1)
 	}
 	return e.Executor.Query(ctx, sql, args...)

@@ -180,8 +180,7 @@ func TestRescueInBatches(t *testing.T) {
 // complete records the successful completion of one attempt with the
 // statement a consumer uses, and reports whether it was written.
 func complete(ctx context.Context, b *maintBundle, id, key int64) (bool, error) {
-	n, err := b.ex.Exec(ctx, sqlRecordOutcomes,
-		[]int64{id}, []int64{key}, []string{string(asynqpg.TaskStatusCompleted)}, []int64{0}, []string{""}, []int64{0})
+	n, err := b.ex.Exec(ctx, sqlCompleteAttempts, []int64{id}, []int64{key})
 	return n == 1, err
 }
 

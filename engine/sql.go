@@ -23,8 +23,9 @@ const (
 const taskColumns = `id, type, payload, status, idempotency_token, messages, blocked_till,
 	attempts_left, attempts_elapsed, created_at, updated_at, finalized_at, attempted_at`
 
-// attemptKeyExpr is the attempt key of a row, in Unix microseconds.
-const attemptKeyExpr = `(extract(epoch FROM t.attempted_at) * 1000000)::bigint`
+// ownedByAttempt holds when row t is still owned by attempt o: running,
+// with the attempted_at of attempt key o.attempt_key (Unix microseconds).
+const ownedByAttempt = `t.status = 'running' AND t.attempted_at = 'epoch'::timestamptz + o.attempt_key * interval '1 microsecond'`
 
 const (
 	// sqlInsertTask inserts one task, or finds the existing one with the
@@ -107,19 +108,36 @@ WITH ins AS (
 SELECT id, type FROM ins WHERE (SELECT count(*) FROM notified) >= 0 ORDER BY id`
 
 	// sqlClaimTasks claims up to $2 ready tasks of type $1 for an attempt
-	// whose lease lasts $3 microseconds. Ready means pending with
-	// blocked_till passed, or running with its lease passed (its consumer
-	// is presumed dead) and an attempt left after counting the lost one;
-	// a lost attempt counts as a failed one. Returns the claimed rows with
-	// their attempt key and the trace context stored with the task ('' for
-	// none).
+	// whose lease lasts $3 microseconds, in blocked_till order. Ready means
+	// pending with blocked_till passed, or running with its lease passed
+	// (its consumer is presumed dead) and an attempt left after counting
+	// the lost one; a lost attempt counts as a failed one. Returns the
+	// claimed rows with their attempt key and the trace context stored with
+	// the task ('' for none).
+	//
+	// The shape is chosen for speed. Both kinds of ready rows come from
+	// ordered range scans of the claim index, (status, type, blocked_till);
+	// running rows with a passed lease are rare, so the extra rows their
+	// scan may lock are few, and they are unlocked when the statement ends.
+	// The rows are then updated through their ctid, without a second
+	// lookup in the primary key; a row whose locked version is newer than
+	// the statement's snapshot (it changed concurrently) is not updated,
+	// and so not claimed. The limit is a sub-select, so that the planner
+	// estimates it the same whatever its value: a plan made for one limit
+	// suits every limit, and PostgreSQL's plan cache keeps one generic plan
+	// instead of planning every claim anew.
 	sqlClaimTasks = `
-WITH ready AS (
-	SELECT id, status AS prev_status FROM asynqpg_tasks
-	WHERE type = $1 AND status IN ('pending', 'running') AND blocked_till <= now()
-		AND (status = 'pending' OR attempts_left > 1)
+WITH expired AS (
+	SELECT ctid, blocked_till FROM asynqpg_tasks
+	WHERE status = 'running' AND type = $1 AND blocked_till <= now() AND attempts_left > 1
 	ORDER BY blocked_till
-	LIMIT $2
+	LIMIT (SELECT $2::bigint)
+	FOR NO KEY UPDATE SKIP LOCKED
+), pending AS (
+	SELECT ctid, blocked_till FROM asynqpg_tasks
+	WHERE status = 'pending' AND type = $1 AND blocked_till <= now()
+	ORDER BY blocked_till
+	LIMIT (SELECT $2::bigint)
 	FOR NO KEY UPDATE SKIP LOCKED
 )
 UPDATE asynqpg_tasks t SET
@@ -127,15 +145,17 @@ UPDATE asynqpg_tasks t SET
 	attempted_at = now(),
 	blocked_till = now() + $3::bigint * interval '1 microsecond',
 	updated_at = now(),
-	attempts_left = CASE WHEN ready.prev_status = 'running' THEN t.attempts_left - 1 ELSE t.attempts_left END,
-	attempts_elapsed = CASE WHEN ready.prev_status = 'running' THEN t.attempts_elapsed + 1 ELSE t.attempts_elapsed END,
-	messages = CASE WHEN ready.prev_status = 'running'
+	attempts_left = CASE WHEN t.status = 'running' THEN t.attempts_left - 1 ELSE t.attempts_left END,
+	attempts_elapsed = CASE WHEN t.status = 'running' THEN t.attempts_elapsed + 1 ELSE t.attempts_elapsed END,
+	messages = CASE WHEN t.status = 'running'
 		THEN array_append(t.messages, 'lease expired: the consumer running the attempt is presumed dead')
 		ELSE t.messages END
-FROM ready
-WHERE t.id = ready.id
+WHERE t.ctid = ANY (ARRAY(
+	SELECT r.ctid FROM (SELECT * FROM expired UNION ALL SELECT * FROM pending) r
+	ORDER BY r.blocked_till
+	LIMIT (SELECT $2::bigint)))
 RETURNING t.id, t.type, t.payload, t.idempotency_token, t.messages, t.attempts_left,
-	t.attempts_elapsed, t.created_at, t.attempted_at, ` + attemptKeyExpr + `,
+	t.attempts_elapsed, t.created_at, t.attempted_at, (extract(epoch FROM t.attempted_at) * 1000000)::bigint,
 	COALESCE(t.trace_context::text, '')`
 
 	// sqlRecordOutcomes records the outcomes of many attempts in one
@@ -156,7 +176,18 @@ UPDATE asynqpg_tasks t SET
 	updated_at = now()
 FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::bigint[])
 	AS o(id, attempt_key, status, spent, message, delay_us)
-WHERE t.id = o.id AND t.status = 'running' AND ` + attemptKeyExpr + ` = o.attempt_key
+WHERE t.id = o.id AND ` + ownedByAttempt + `
+RETURNING t.id, o.attempt_key`
+
+	// sqlCompleteAttempts records the success of many attempts in one
+	// statement: their tasks become completed. It is sqlRecordOutcomes for
+	// a batch of successes only, with two arrays to send instead of six:
+	// $1 ids, $2 attempt keys. Rows whose attempt no longer owns the task
+	// are left alone. Returns the attempts written (id, attempt key).
+	sqlCompleteAttempts = `
+UPDATE asynqpg_tasks t SET status = 'completed', finalized_at = now(), updated_at = now()
+FROM unnest($1::bigint[], $2::bigint[]) AS o(id, attempt_key)
+WHERE t.id = o.id AND ` + ownedByAttempt + `
 RETURNING t.id, o.attempt_key`
 
 	// sqlLostAttempts returns, among the given attempts ($1 ids, $2 attempt
@@ -166,7 +197,7 @@ RETURNING t.id, o.attempt_key`
 SELECT o.id, o.attempt_key FROM unnest($1::bigint[], $2::bigint[]) AS o(id, attempt_key)
 WHERE NOT EXISTS (
 	SELECT 1 FROM asynqpg_tasks t
-	WHERE t.id = o.id AND t.status = 'running' AND ` + attemptKeyExpr + ` = o.attempt_key)`
+	WHERE t.id = o.id AND ` + ownedByAttempt + `)`
 
 	// sqlRequeueAttempts gives back attempts a stopping consumer could not
 	// finish: they become pending and ready at once, with no attempt
@@ -174,7 +205,7 @@ WHERE NOT EXISTS (
 	sqlRequeueAttempts = `
 UPDATE asynqpg_tasks t SET status = 'pending', blocked_till = now(), updated_at = now()
 FROM unnest($1::bigint[], $2::bigint[]) AS o(id, attempt_key)
-WHERE t.id = o.id AND t.status = 'running' AND ` + attemptKeyExpr + ` = o.attempt_key`
+WHERE t.id = o.id AND ` + ownedByAttempt
 
 	// sqlRescueStuck returns up to $2 running tasks whose lease passed more
 	// than $1 microseconds ago to pending, counting the lost attempt, or
@@ -288,7 +319,7 @@ const (
 	// microseconds (0 when none is). Completed tasks are not counted: they
 	// are the bulk of a table that retains them, and counting them would
 	// read all of it; pending and running rows are found through the
-	// partial fetch index, failed and cancelled ones through the
+	// partial claim index, failed and cancelled ones through the
 	// (status, type, id) index, so the cost follows the rows counted, not
 	// the rows retained. Returns (type, status, count, oldest ready age).
 	sqlQueueStats = `

@@ -26,11 +26,9 @@ func (r *typeRunner) run(a *attempt) {
 	p := r.p
 	defer p.workerDone()
 	defer r.release()
-	defer a.cancel(nil)
+	defer a.cancel()
 
-	ctx, cancelTimeout := context.WithTimeoutCause(a.ctx, r.cfg.Timeout, ErrHandlerTimeout)
-	defer cancelTimeout()
-	ctx = asynqpg.WithTaskMetadata(ctx, taskMetadata(a.task))
+	ctx := asynqpg.WithTaskMetadata(a.ctx, taskMetadata(a.task))
 	ctx, span := r.obs.StartProcess(ctx, a.task, a.traceContext)
 
 	r.obs.InFlight(ctx, 1)
@@ -41,7 +39,7 @@ func (r *typeRunner) run(a *attempt) {
 	r.obs.InFlight(ctx, -1)
 
 	switch {
-	case errors.Is(cause, errAttemptLost):
+	case p.isLost(a):
 		p.log.InfoContext(ctx, "asynqpg: task cancelled, deleted or claimed again while running; the attempt's result is discarded",
 			"task_id", a.key.ID, "task_type", a.task.Type, "handler_error", err)
 		span.SetStatus(codes.Error, "attempt lost: task cancelled, deleted or claimed again")
