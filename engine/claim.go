@@ -49,7 +49,8 @@ func ClaimTasks(ctx context.Context, ex driver.Executor, taskType string, limit 
 			key         int64
 			traceCtx    string
 		)
-		if err := rows.Scan(&t.ID, &t.Type, &t.Payload, &t.IdempotencyToken, &t.Messages,
+		t.Type = taskType
+		if err := rows.Scan(&t.ID, &t.Payload, &t.IdempotencyToken, &t.Messages,
 			&t.AttemptsLeft, &t.AttemptsElapsed, &t.CreatedAt, &attemptedAt, &key, &traceCtx); err != nil {
 			return nil, fmt.Errorf("claim tasks of type %q: scan: %w", taskType, err)
 		}

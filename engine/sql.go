@@ -112,8 +112,8 @@ SELECT id, type FROM ins WHERE (SELECT count(*) FROM notified) >= 0 ORDER BY id`
 	// pending with blocked_till passed, or running with its lease passed
 	// (its consumer is presumed dead) and an attempt left after counting
 	// the lost one; a lost attempt counts as a failed one. Returns the
-	// claimed rows with their attempt key and the trace context stored with
-	// the task ('' for none).
+	// claimed rows (all of type $1, which is not returned) with their
+	// attempt key and the trace context stored with the task ('' for none).
 	//
 	// The shape is chosen for speed. Both kinds of ready rows come from
 	// ordered range scans of the claim index, (status, type, blocked_till);
@@ -154,7 +154,7 @@ WHERE t.ctid = ANY (ARRAY(
 	SELECT r.ctid FROM (SELECT * FROM expired UNION ALL SELECT * FROM pending) r
 	ORDER BY r.blocked_till
 	LIMIT (SELECT $2::bigint)))
-RETURNING t.id, t.type, t.payload, t.idempotency_token, t.messages, t.attempts_left,
+RETURNING t.id, t.payload, t.idempotency_token, t.messages, t.attempts_left,
 	t.attempts_elapsed, t.created_at, t.attempted_at, (extract(epoch FROM t.attempted_at) * 1000000)::bigint,
 	COALESCE(t.trace_context::text, '')`
 

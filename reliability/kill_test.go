@@ -13,9 +13,10 @@ import (
 // SIGKILL while it holds running tasks, under a steady load shared with
 // another consumer process.
 // Pass: 0 lost, 0 duplicate; re-executions ≤ the tasks the killed process
-// held (running, claimed by it, at the moment of the kill); every held
-// task completed within lease + rescue interval + one poll of the kill
-// (plus a fixed allowance for the machine's scheduling).
+// held (running, claimed by it, at the moment of the kill: looked up
+// while it is frozen just before); every held task completed within
+// lease + rescue interval + one poll of the kill (plus a fixed allowance
+// for the machine's scheduling).
 func TestKilledConsumer(t *testing.T) {
 	t.Parallel()
 	const (
@@ -42,23 +43,37 @@ func TestKilledConsumer(t *testing.T) {
 	survivor := startChild(t, "survivor", roleConsumer, spec("survivor"), true)
 	fed := b.feed(t, taskType, tasks, steadyBatch, steadyPeriod, 5)
 
-	// Kill once the victim is busy.
-	require.Eventually(t, func() bool {
-		return b.scalar(t, `SELECT count(*) FROM asynqpg_tasks WHERE status = 'running' AND claimed_by = 'victim'`) >= 3 &&
-			b.completed(t, taskType) >= int64(tasks/5)
-	}, waitLong, 5*time.Millisecond, "the victim never held running tasks")
+	// Kill once the victim is busy. It is frozen (SIGSTOP) first, so that
+	// the tasks it holds cannot finish between the look and the kill; when
+	// it holds none at that moment, it is resumed and the wait goes on.
+	heldBy := func() []int64 {
+		var ids []int64
+		rows, err := b.pool.Query(t.Context(), `SELECT id FROM asynqpg_tasks WHERE status = 'running' AND claimed_by = 'victim'`)
+		require.NoError(t, err)
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			require.NoError(t, rows.Scan(&id))
+			ids = append(ids, id)
+		}
+		require.NoError(t, rows.Err())
+		return ids
+	}
+	var held []int64
+	for deadline := time.Now().Add(waitLong); ; time.Sleep(5 * time.Millisecond) {
+		require.True(t, time.Now().Before(deadline), "the victim never held running tasks")
+		if b.scalar(t, `SELECT count(*) FROM asynqpg_tasks WHERE status = 'running' AND claimed_by = 'victim'`) < 3 ||
+			b.completed(t, taskType) < int64(tasks/5) {
+			continue
+		}
+		victim.signal(t, syscall.SIGSTOP)
+		if held = heldBy(); len(held) > 0 {
+			break
+		}
+		victim.signal(t, syscall.SIGCONT)
+	}
 	victim.kill(t)
 	killedAt := b.dbNow(t)
-	var held []int64
-	rows, err := b.pool.Query(t.Context(), `SELECT id FROM asynqpg_tasks WHERE status = 'running' AND claimed_by = 'victim'`)
-	require.NoError(t, err)
-	for rows.Next() {
-		var id int64
-		require.NoError(t, rows.Scan(&id))
-		held = append(held, id)
-	}
-	require.NoError(t, rows.Err())
-	require.NotEmpty(t, held, "the victim held no running task when it was killed")
 	t.Logf("killed the victim holding %d running tasks", len(held))
 
 	require.Equal(t, tasks, <-fed)
