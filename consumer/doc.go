@@ -39,7 +39,9 @@
 // The handler's context carries the task's metadata (asynqpg.GetTaskID,
 // GetRetryCount — the attempts made before this one —, GetMaxRetry — the
 // attempts elapsed plus those left —, GetCreatedAt) and ends at the type's
-// timeout. What the handler returns decides what happens to the task:
+// timeout, counted from the claim (its error is then
+// context.DeadlineExceeded). What the handler returns decides what happens
+// to the task:
 //
 //	nil                              completed
 //	asynqpg.TaskSnooze(d)            pending again after d; attempts unchanged, no message
@@ -68,10 +70,10 @@
 // # Cancellation
 //
 // A task cancelled with client.CancelTask while it runs has its handler's
-// context cancelled: at once where the driver can LISTEN, and within
-// Config.CancelCheckInterval in any case (the running attempts are checked
-// by polling, which also notices deletions and lost leases). The task
-// stays cancelled whatever the handler returns.
+// context cancelled (context.Canceled): at once where the driver can
+// LISTEN, and within Config.CancelCheckInterval in any case (the running
+// attempts are checked by polling, which also notices deletions and lost
+// leases). The task stays cancelled whatever the handler returns.
 //
 // # Shutdown
 //
