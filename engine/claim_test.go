@@ -62,6 +62,16 @@ func (b *procBundle) dbNow(t *testing.T) time.Time {
 	return now
 }
 
+// claimNew inserts a ready task of type typ with 3 attempts and claims
+// it, which it requires to be the only ready task of typ.
+func (b *procBundle) claimNew(t *testing.T, typ string) (int64, ClaimedTask) {
+	t.Helper()
+	id := b.insertReady(t, typ, 3)
+	c := b.claimOne(t, typ)
+	require.Equal(t, id, c.Task.ID)
+	return id, c
+}
+
 // claimOne claims exactly one task of typ.
 func (b *procBundle) claimOne(t *testing.T, typ string) ClaimedTask {
 	t.Helper()
@@ -228,8 +238,7 @@ func TestRecordOutcomes(t *testing.T) {
 		ids[i] = b.insertReady(t, "outcome", 3)
 		claims[i] = b.claimOne(t, "outcome")
 	}
-	stale := b.insertReady(t, "outcome", 3)
-	staleClaim := b.claimOne(t, "outcome")
+	stale, staleClaim := b.claimNew(t, "outcome")
 
 	before := b.dbNow(t)
 	written, err := RecordOutcomes(ctx, b.ex, []OutcomeRecord{
@@ -291,10 +300,8 @@ func TestRecordOutcomesSuccessesOnly(t *testing.T) {
 	t.Parallel()
 	b := setupProc(t)
 	ctx := context.Background()
-	owned := b.insertReady(t, "successes", 3)
-	ownedClaim := b.claimOne(t, "successes")
-	stale := b.insertReady(t, "successes", 3)
-	staleClaim := b.claimOne(t, "successes")
+	owned, ownedClaim := b.claimNew(t, "successes")
+	stale, staleClaim := b.claimNew(t, "successes")
 
 	written, err := RecordOutcomes(ctx, b.ex, []OutcomeRecord{
 		{Attempt: ownedClaim.Attempt, Decision: Decision{Status: "completed"}},
@@ -338,8 +345,7 @@ func TestRecordOutcomesExhaustion(t *testing.T) {
 func TestRecordOutcomesAfterCancel(t *testing.T) {
 	t.Parallel()
 	b := setupProc(t)
-	id := b.insertReady(t, "cancel", 3)
-	c := b.claimOne(t, "cancel")
+	id, c := b.claimNew(t, "cancel")
 	_, err := CancelTask(context.Background(), b.ex, id)
 	require.NoError(t, err)
 	written, err := RecordOutcomes(context.Background(), b.ex, []OutcomeRecord{
@@ -354,14 +360,10 @@ func TestLostAttempts(t *testing.T) {
 	t.Parallel()
 	b := setupProc(t)
 	ctx := context.Background()
-	owned := b.insertReady(t, "lost", 3)
-	ownedClaim := b.claimOne(t, "lost")
-	cancelled := b.insertReady(t, "lost", 3)
-	cancelledClaim := b.claimOne(t, "lost")
-	deleted := b.insertReady(t, "lost", 3)
-	deletedClaim := b.claimOne(t, "lost")
-	reclaimed := b.insertReady(t, "lost", 3)
-	reclaimedClaim := b.claimOne(t, "lost")
+	owned, ownedClaim := b.claimNew(t, "lost")
+	cancelled, cancelledClaim := b.claimNew(t, "lost")
+	deleted, deletedClaim := b.claimNew(t, "lost")
+	reclaimed, reclaimedClaim := b.claimNew(t, "lost")
 
 	_, err := CancelTask(ctx, b.ex, cancelled)
 	require.NoError(t, err)
@@ -388,10 +390,8 @@ func TestRequeueAttempts(t *testing.T) {
 	t.Parallel()
 	b := setupProc(t)
 	ctx := context.Background()
-	id := b.insertReady(t, "requeue", 3)
-	c := b.claimOne(t, "requeue")
-	other := b.insertReady(t, "requeue", 3)
-	otherClaim := b.claimOne(t, "requeue")
+	id, c := b.claimNew(t, "requeue")
+	other, otherClaim := b.claimNew(t, "requeue")
 
 	n, err := RequeueAttempts(ctx, b.ex, []AttemptKey{c.Attempt, {ID: other, Key: otherClaim.Attempt.Key + 1}})
 	require.NoError(t, err)
