@@ -14,7 +14,7 @@ test: ensure-postgres
 	$(GO) test -race -count=1 ./...
 	$(MAKE) --no-print-directory fuzz-short
 
-demo:
+demo: ensure-postgres
 	$(GO) run ./cmd/demo
 
 lint:

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,37 +17,133 @@ import (
 
 func TestMain(m *testing.M) { testdb.Main(m) }
 
-// TestDemo runs the whole demo on the test server and checks its summary:
-// every task settled, with the outcomes the workload is built to produce.
+// demoTypes are the task types the demo enqueues, spelled out so the tests
+// notice a renamed type.
+var demoTypes = []string{
+	"email:send", "report:generate", "payment:charge",
+	"inventory:sync", "webhook:deliver", "video:transcode",
+}
+
+// TestDemo runs the whole demo on the test server and checks its output:
+// the legend comes first, and the summary shows every task settled, with
+// the outcomes the workload is built to produce.
 func TestDemo(t *testing.T) {
+	text := runDemo(t)
+	t.Log(text)
+
+	t.Run("legend", func(t *testing.T) {
+		legend := legendSection(t, text)
+		for _, typ := range demoTypes {
+			require.Regexp(t, `(?m)^\s+`+regexp.QuoteMeta(typ)+`\s+\d+\s+\S`, legend, "legend line of %s", typ)
+		}
+		for _, want := range []string{"simulated", "cmd/demo/workload.go"} {
+			require.Contains(t, legend, want)
+		}
+	})
+
+	t.Run("summary", func(t *testing.T) {
+		rows := []struct{ typ, want string }{
+			{"email:send", `0\s+0\s+60\s+0\s+0\s+60`},
+			{"inventory:sync", `0\s+0\s+10\s+0\s+0\s+10`},
+			{"payment:charge", `0\s+0\s+20\s+4\s+0\s+24`},
+			{"report:generate", `0\s+0\s+13\s+0\s+0\s+13`},
+			{"video:transcode", `0\s+0\s+0\s+0\s+1\s+1`},
+			{"webhook:deliver", `0\s+0\s+0\s+4\s+0\s+4`},
+			{"all", `0\s+0\s+103\s+8\s+1\s+112`},
+		}
+		at := strings.Index(text, "all tasks settled")
+		require.GreaterOrEqual(t, at, 0, "no summary")
+		summary := text[at:]
+		for _, r := range rows {
+			require.Regexp(t, regexp.QuoteMeta(r.typ)+`\s+`+r.want, summary, "summary row %s", r.typ)
+		}
+		require.Contains(t, text, "task with this type and idempotency token already exists")
+		require.Contains(t, text, "cancelled running task")
+	})
+}
+
+// TestLegendCoversWorkload checks that the legend describes exactly the
+// types the workload enqueues and handles, with their counts, in aligned
+// columns.
+func TestLegendCoversWorkload(t *testing.T) {
+	w := newWorkload()
+	tasks := w.tasks()
+	counts := countTypes(tasks)
+	handled := map[string]bool{}
+	for _, h := range w.handlers() {
+		handled[h.typ] = true
+	}
+	described := map[string]bool{}
+	for _, e := range legend {
+		described[e.typ] = true
+	}
+	require.Len(t, described, len(legend), "a type is described twice")
+	for _, typ := range demoTypes {
+		require.True(t, described[typ], "legend lacks %s", typ)
+		require.True(t, handled[typ], "no handler for %s", typ)
+		require.Positive(t, counts[typ], "no %s task enqueued", typ)
+	}
+	require.Len(t, counts, len(demoTypes), "enqueued types")
+	require.Len(t, described, len(demoTypes), "described types")
+
+	var out bytes.Buffer
+	require.NoError(t, printLegend(&out, tasks))
+	text := out.String()
+	require.Contains(t, text, fmt.Sprintf("%d tasks of %d types", len(tasks), len(demoTypes)))
+	column := -1
+	for _, e := range legend {
+		line := lineOf(t, text, "  "+e.typ+" ")
+		require.Regexp(t, fmt.Sprintf(`\s%d\s`, counts[e.typ]), line, "count of %s", e.typ)
+		at := strings.Index(line, e.standsFor)
+		require.Positive(t, at, "line of %s: %q", e.typ, line)
+		if column < 0 {
+			column = at
+		}
+		require.Equal(t, column, at, "column of %q in %q", e.standsFor, line)
+	}
+}
+
+// runDemo runs the demo in a fresh database on the test server, dropped
+// when the test ends, and returns what it printed.
+func runDemo(t *testing.T) string {
+	t.Helper()
 	url := testdb.URL(t)
 	t.Setenv("DATABASE_URL", url)
+	previous := demoDatabase
 	demoDatabase = fmt.Sprintf("asynqpg_demo_test_%d", time.Now().UnixNano())
+	name := demoDatabase
 	t.Cleanup(func() {
+		demoDatabase = previous
 		conn, err := pgx.Connect(context.Background(), url)
 		if err == nil {
-			_, _ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+pgx.Identifier{demoDatabase}.Sanitize()+" WITH (FORCE)")
+			_, _ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
 			_ = conn.Close(context.Background())
 		}
 	})
 
 	var out bytes.Buffer
 	require.NoError(t, run(context.Background(), &out), out.String())
-	text := out.String()
-	t.Log(text)
+	return out.String()
+}
 
-	rows := []struct{ typ, want string }{
-		{"email:send", `0\s+0\s+60\s+0\s+0\s+60`},
-		{"inventory:sync", `0\s+0\s+10\s+0\s+0\s+10`},
-		{"payment:charge", `0\s+0\s+20\s+4\s+0\s+24`},
-		{"report:generate", `0\s+0\s+13\s+0\s+0\s+13`},
-		{"video:transcode", `0\s+0\s+0\s+0\s+1\s+1`},
-		{"webhook:deliver", `0\s+0\s+0\s+4\s+0\s+4`},
-		{"all", `0\s+0\s+103\s+8\s+1\s+112`},
+// legendSection returns what the demo printed before its first database
+// line, failing the test when that is not the legend.
+func legendSection(t *testing.T, text string) string {
+	t.Helper()
+	end := strings.Index(text, "\ndatabase: ")
+	require.Positive(t, end, "no database line after the legend:\n%s", text)
+	require.True(t, strings.HasPrefix(text, "asynqpg demo: "), "output does not start with the legend:\n%s", text)
+	return text[:end]
+}
+
+// lineOf returns the first line of text that contains sub.
+func lineOf(t *testing.T, text, sub string) string {
+	t.Helper()
+	for line := range strings.Lines(text) {
+		if strings.Contains(line, sub) {
+			return line
+		}
 	}
-	for _, r := range rows {
-		require.Regexp(t, regexp.MustCompile(regexp.QuoteMeta(r.typ)+`\s+`+r.want), text, "summary row %s", r.typ)
-	}
-	require.Contains(t, text, "task with this type and idempotency token already exists")
-	require.Contains(t, text, "cancelled running task")
+	require.Failf(t, "line not found", "no line contains %q in:\n%s", sub, text)
+	return ""
 }

@@ -25,9 +25,16 @@ var statuses = []asynqpg.TaskStatus{
 	asynqpg.TaskStatusFailed, asynqpg.TaskStatusCancelled,
 }
 
+// run prints the legend, sets up the database, enqueues and processes the
+// workload, and prints the summary, all to out.
 func run(ctx context.Context, out io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, deadline)
 	defer cancel()
+
+	w := newWorkload()
+	if err := printLegend(out, w.tasks()); err != nil {
+		return err
+	}
 
 	url, release, err := database(ctx, out)
 	if err != nil {
@@ -53,12 +60,12 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 
-	w := newWorkload()
-	ids, err := prod.EnqueueMany(ctx, w.tasks())
+	tasks := w.tasks()
+	ids, err := prod.EnqueueMany(ctx, tasks)
 	if err != nil {
 		return fmt.Errorf("enqueue: %w", err)
 	}
-	fmt.Fprintf(out, "enqueued %d tasks of 6 types in one statement\n", len(ids))
+	fmt.Fprintf(out, "enqueued %d tasks of %d types in one statement\n", len(ids), len(countTypes(tasks)))
 	if _, err := prod.Enqueue(ctx, asynqpg.NewTask(typeTranscode, []byte(`{}`), asynqpg.WithIdempotencyToken("transcode-42"))); err != nil {
 		fmt.Fprintf(out, "enqueue again with the same idempotency token: %v\n", err)
 	}

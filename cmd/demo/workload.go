@@ -58,13 +58,16 @@ func (w *workload) tasks() []*asynqpg.Task {
 	return append(tasks, report)
 }
 
-// register installs a handler for every type on c.
-func (w *workload) register(c *consumer.Consumer) error {
-	handlers := []struct {
-		typ     string
-		h       consumer.TaskHandlerFunc
-		workers int
-	}{
+// handler is the handler of one task type and its number of workers.
+type handler struct {
+	typ     string
+	h       consumer.TaskHandlerFunc
+	workers int
+}
+
+// handlers returns a handler for every task type of the workload.
+func (w *workload) handlers() []handler {
+	return []handler{
 		{typeEmail, w.email, 10},
 		{typeReport, w.report, 4},
 		{typePayment, w.payment, 5},
@@ -72,7 +75,11 @@ func (w *workload) register(c *consumer.Consumer) error {
 		{typeWebhook, w.webhook, 2},
 		{typeTranscode, w.transcode, 1},
 	}
-	for _, h := range handlers {
+}
+
+// register installs a handler for every type on c.
+func (w *workload) register(c *consumer.Consumer) error {
+	for _, h := range w.handlers() {
 		if err := c.RegisterTaskHandler(h.typ, h.h, consumer.WithWorkersCount(h.workers)); err != nil {
 			return err
 		}

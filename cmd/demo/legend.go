@@ -1,0 +1,68 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/yakser/asynqpg"
+)
+
+// legendEntry says what one task type of the workload stands for and what
+// its handler in workload.go does with it.
+type legendEntry struct {
+	typ       string
+	standsFor string
+	handling  string
+}
+
+// legend describes every task type of the workload, in the order the demo
+// enqueues them. Keep it in step with workload.go: TestLegendCoversWorkload
+// fails when a type has no line here.
+var legend = []legendEntry{
+	{typeEmail, "an email send", "succeeds after a short wait"},
+	{typeReport, "a report build", "delayed or scheduled a few seconds ahead, then succeeds"},
+	{typePayment, "a card charge", "fails once, then succeeds on retry; a few always fail"},
+	{typeInventory, "a stock sync", "snoozes once (no attempt spent), then succeeds"},
+	{typeWebhook, "a webhook call", "fails for good (410 Gone): no retry"},
+	{typeTranscode, "a video transcode", "runs until the demo cancels it; a duplicate enqueue is refused"},
+}
+
+// legendNotes follow the legend's table.
+var legendNotes = []string{
+	"The failures, the snooze and the cancel are simulated on purpose, to show retries,",
+	"failed and cancelled tasks; nothing is really sent, charged or called.",
+	"Code: cmd/demo/workload.go (task types and handlers), cmd/demo/run.go (enqueue,",
+	"cancel, progress, summary), cmd/demo/legend.go (this legend).",
+}
+
+// printLegend tells what the demo is about to do: a line per task type,
+// with how many of tasks have that type, then legendNotes.
+func printLegend(out io.Writer, tasks []*asynqpg.Task) error {
+	counts := countTypes(tasks)
+	fmt.Fprintf(out, "asynqpg demo: %d tasks of %d types, enqueued at once and processed by one consumer\n\n",
+		len(tasks), len(counts))
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  type\ttasks\tstands for\twhat its handler does")
+	for _, e := range legend {
+		fmt.Fprintf(tw, "  %s\t%5d\t%s\t%s\n", e.typ, counts[e.typ], e.standsFor, e.handling)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(out)
+	for _, line := range legendNotes {
+		fmt.Fprintln(out, line)
+	}
+	_, err := fmt.Fprintln(out)
+	return err
+}
+
+// countTypes counts tasks by type.
+func countTypes(tasks []*asynqpg.Task) map[string]int {
+	counts := make(map[string]int)
+	for _, t := range tasks {
+		counts[t.Type]++
+	}
+	return counts
+}
