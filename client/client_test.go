@@ -24,7 +24,7 @@ import (
 	"github.com/yakser/asynqpg/internal/testdb"
 )
 
-func TestMain(m *testing.M) { testdb.Main(m) }
+func TestMain(m *testing.M) { testdb.MainWithURL(m) }
 
 const (
 	pending   = asynqpg.TaskStatusPending

@@ -25,7 +25,7 @@ func TestMain(m *testing.M) {
 		runDoomedConsumer(url)
 		return
 	}
-	testdb.Main(m)
+	testdb.MainWithURL(m)
 }
 
 // bundle is a test's own database with a pgx pool on it.

@@ -5,24 +5,34 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"os"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 	"github.com/jmoiron/sqlx"
-	_ "github.com/lib/pq"
 
 	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/client"
 	"github.com/yakser/asynqpg/consumer"
+	"github.com/yakser/asynqpg/producer"
 )
 
+// Create a Consumer with an ErrorHandler, which hears of every task that
+// fails for good. A handler returning an error wrapping ErrSkipRetry fails
+// its task at once, whatever attempts are left.
 func ExampleNew() {
-	db, err := sqlx.Connect("postgres", "postgres://postgres:password@localhost:5432/asynqpg?sslmode=disable")
+	ctx := context.Background()
+	db, err := sqlx.Connect("pgx", os.Getenv("DATABASE_URL"))
 	if err != nil {
 		log.Fatal(err)
 	}
+	defer db.Close()
+
+	failed := make(chan string, 1)
 	c, err := consumer.New(consumer.Config{
 		Pool: db,
 		ErrorHandler: asynqpg.ErrorHandlerFunc(func(ctx context.Context, task *asynqpg.TaskInfo, err error) {
-			log.Printf("task %d (%s) failed for good: %v", task.ID, task.Type, err)
+			failed <- fmt.Sprintf("task %s failed for good: %v", task.Type, err)
 		}),
 	})
 	if err != nil {
@@ -49,7 +59,81 @@ func ExampleNew() {
 			log.Print(err)
 		}
 	}()
-	// ... run until the process is told to stop.
+
+	p, err := producer.New(producer.Config{Pool: db})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := p.Enqueue(ctx, asynqpg.NewTask("email:send", []byte{})); err != nil {
+		log.Fatal(err)
+	}
+	select {
+	case msg := <-failed:
+		fmt.Println(msg)
+	case <-time.After(time.Minute):
+		log.Fatal("the task did not fail")
+	}
+	// Output: task email:send failed for good: empty payload: skip retry for the task
+}
+
+// Start a Consumer, enqueue a task, wait for its handler to run, and stop:
+// Stop lets the running handlers finish and writes their outcomes.
+func ExampleConsumer_Start() {
+	ctx := context.Background()
+	db, err := sqlx.Connect("pgx", os.Getenv("DATABASE_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+
+	c, err := consumer.New(consumer.Config{Pool: db})
+	if err != nil {
+		log.Fatal(err)
+	}
+	handled := make(chan string, 1)
+	err = c.RegisterTaskHandler("report:generate", consumer.TaskHandlerFunc(
+		func(ctx context.Context, task *asynqpg.TaskInfo) error {
+			attempt, _ := asynqpg.GetRetryCount(ctx)
+			handled <- fmt.Sprintf("%s %s, attempt %d", task.Type, task.Payload, attempt+1)
+			return nil
+		}), consumer.WithWorkersCount(2))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := c.Start(); err != nil {
+		log.Fatal(err)
+	}
+
+	p, err := producer.New(producer.Config{Pool: db})
+	if err != nil {
+		log.Fatal(err)
+	}
+	id, err := p.Enqueue(ctx, asynqpg.NewTask("report:generate", []byte(`{"month":"2026-01"}`)))
+	if err != nil {
+		log.Fatal(err)
+	}
+	select {
+	case msg := <-handled:
+		fmt.Println("handled", msg)
+	case <-time.After(time.Minute):
+		log.Fatal("the task did not run")
+	}
+	if err := c.Stop(); err != nil {
+		log.Fatal(err)
+	}
+
+	cl, err := client.New(client.Config{Pool: db})
+	if err != nil {
+		log.Fatal(err)
+	}
+	task, err := cl.GetTask(ctx, id)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(task.Status)
+	// Output:
+	// handled report:generate {"month":"2026-01"}, attempt 1
+	// completed
 }
 
 func ExampleTaskHandlerFunc() {

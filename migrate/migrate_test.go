@@ -14,7 +14,7 @@ import (
 	"github.com/yakser/asynqpg/migrate"
 )
 
-func TestMain(m *testing.M) { testdb.Main(m) }
+func TestMain(m *testing.M) { testdb.MainWithURL(m) }
 
 // emptyDB returns a migrated test database rolled back to no schema at all.
 func emptyDB(t *testing.T) *sql.DB {

@@ -32,7 +32,7 @@ import (
 	"github.com/yakser/asynqpg/producer"
 )
 
-func TestMain(m *testing.M) { testdb.Main(m) }
+func TestMain(m *testing.M) { testdb.MainWithURL(m) }
 
 // maxTestConns caps each handle's connections: tests run in parallel on
 // one server.

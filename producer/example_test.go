@@ -5,123 +5,231 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"os"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 	"github.com/jmoiron/sqlx"
-	_ "github.com/lib/pq"
 
 	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/client"
 	"github.com/yakser/asynqpg/producer"
 )
 
+// Connect, create a Producer and enqueue a task. The examples connect with
+// pgx's database/sql driver; with lib/pq use sqlx.Connect("postgres", url),
+// and add ?sslmode=disable to the URL of a server without TLS.
 func ExampleNew() {
-	db, err := sqlx.Connect("postgres", "postgres://postgres:password@localhost:5432/asynqpg?sslmode=disable")
+	ctx := context.Background()
+	db, err := sqlx.Connect("pgx", os.Getenv("DATABASE_URL"))
 	if err != nil {
 		log.Fatal(err)
 	}
+	defer db.Close()
+
 	p, err := producer.New(producer.Config{Pool: db, DefaultMaxRetry: 5})
 	if err != nil {
 		log.Fatal(err)
 	}
-	_ = p
-}
-
-func ExampleProducer_Enqueue() {
-	db, err := sqlx.Connect("postgres", "postgres://postgres:password@localhost:5432/asynqpg?sslmode=disable")
+	id, err := p.Enqueue(ctx, asynqpg.NewTask("email:send", []byte(`{"to":"user@example.com"}`)))
 	if err != nil {
 		log.Fatal(err)
 	}
+
+	cl, err := client.New(client.Config{Pool: db})
+	if err != nil {
+		log.Fatal(err)
+	}
+	task, err := cl.GetTask(ctx, id)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(task.Type, task.Status, task.AttemptsLeft)
+	// Output: email:send pending 5
+}
+
+// A task with an idempotency token is enqueued once: enqueueing it again
+// returns the ID of the task already there, with ErrDuplicateTask.
+func ExampleProducer_Enqueue() {
+	ctx := context.Background()
+	db, err := sqlx.Connect("pgx", os.Getenv("DATABASE_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
 	p, err := producer.New(producer.Config{Pool: db})
 	if err != nil {
 		log.Fatal(err)
 	}
-	task := asynqpg.NewTask("email:send", []byte(`{"to":"user@example.com"}`),
+
+	task := asynqpg.NewTask("email:welcome", []byte(`{"to":"user@example.com"}`),
 		asynqpg.WithMaxRetry(5),
 		asynqpg.WithDelay(10*time.Second),
 		asynqpg.WithIdempotencyToken("welcome-user-42"),
 	)
-	id, err := p.Enqueue(context.Background(), task)
-	if errors.Is(err, producer.ErrDuplicateTask) {
-		log.Printf("already enqueued as task %d", id)
-		return
-	}
-	if err != nil {
+	first, err := p.Enqueue(ctx, task)
+	if err != nil && !errors.Is(err, producer.ErrDuplicateTask) {
 		log.Fatal(err)
 	}
-	log.Printf("enqueued task %d", id)
+	again, err := p.Enqueue(ctx, task)
+	if errors.Is(err, producer.ErrDuplicateTask) {
+		fmt.Println("already enqueued as the same task:", again == first)
+	} else if err != nil {
+		log.Fatal(err)
+	}
+	// Output: already enqueued as the same task: true
 }
 
+// Enqueue a task inside the application's own transaction: it exists if
+// and only if the transaction commits. A *sqlx.Tx is passed as it is.
 func ExampleProducer_EnqueueTx() {
 	ctx := context.Background()
-	db, err := sqlx.Connect("postgres", "postgres://postgres:password@localhost:5432/asynqpg?sslmode=disable")
+	db, err := sqlx.Connect("pgx", os.Getenv("DATABASE_URL"))
 	if err != nil {
 		log.Fatal(err)
 	}
+	defer db.Close()
 	p, err := producer.New(producer.Config{Pool: db})
 	if err != nil {
 		log.Fatal(err)
 	}
-	tx, err := db.BeginTxx(ctx, nil)
+	cl, err := client.New(client.Config{Pool: db})
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer func() { _ = tx.Rollback() }()
-	if _, err := tx.ExecContext(ctx, `UPDATE users SET verified = true WHERE id = $1`, 42); err != nil {
+	// The application's own table.
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS accounts (
+		id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL)`); err != nil {
 		log.Fatal(err)
 	}
-	// The task exists if and only if the update commits.
-	if _, err := p.EnqueueTx(ctx, tx, asynqpg.NewTask("email:welcome", []byte(`{"user":42}`))); err != nil {
+
+	// signUp creates an account and enqueues its welcome email in one
+	// transaction, which it commits or rolls back.
+	signUp := func(email string, commit bool) int64 {
+		tx, err := db.BeginTxx(ctx, nil)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer func() { _ = tx.Rollback() }()
+		var account int64
+		if err := tx.GetContext(ctx, &account, `INSERT INTO accounts (email) VALUES ($1) RETURNING id`, email); err != nil {
+			log.Fatal(err)
+		}
+		payload := fmt.Appendf(nil, `{"account":%d}`, account)
+		id, err := p.EnqueueTx(ctx, tx, asynqpg.NewTask("email:welcome", payload))
+		if err != nil {
+			log.Fatal(err)
+		}
+		if commit {
+			if err := tx.Commit(); err != nil {
+				log.Fatal(err)
+			}
+		}
+		return id
+	}
+
+	task, err := cl.GetTask(ctx, signUp("ada@example.com", true))
+	if err != nil {
 		log.Fatal(err)
 	}
-	if err := tx.Commit(); err != nil {
+	fmt.Println("committed:", task.Type, task.Status)
+
+	_, err = cl.GetTask(ctx, signUp("bob@example.com", false))
+	fmt.Println("rolled back:", errors.Is(err, client.ErrTaskNotFound))
+	// Output:
+	// committed: email:welcome pending
+	// rolled back: true
+}
+
+// A task without a payload takes an empty slice: a nil payload is refused
+// before anything is written.
+func ExampleProducer_Enqueue_noPayload() {
+	ctx := context.Background()
+	db, err := sqlx.Connect("pgx", os.Getenv("DATABASE_URL"))
+	if err != nil {
 		log.Fatal(err)
 	}
+	defer db.Close()
+	p, err := producer.New(producer.Config{Pool: db})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	_, err = p.Enqueue(ctx, asynqpg.NewTask("cache:flush", nil))
+	fmt.Println(err)
+	fmt.Println(errors.Is(err, producer.ErrInvalidTask))
+
+	_, err = p.Enqueue(ctx, asynqpg.NewTask("cache:flush", []byte{}))
+	fmt.Println(err)
+	// Output:
+	// task payload cannot be nil (nil payload: use []byte{} for a task without one)
+	// true
+	// <nil>
 }
 
 // Bad input is rejected before anything is written; in a batch the error
-// names the index of the bad task.
+// names the index of the bad task. A task without a payload takes an empty
+// slice, never nil.
 func ExampleProducer_EnqueueMany_invalidTask() {
-	// sqlx.Open connects lazily: nothing reaches a database here.
-	db, err := sqlx.Open("postgres", "postgres://postgres:password@localhost:5432/asynqpg?sslmode=disable")
+	// sqlx.Open connects lazily: nothing reaches the database here.
+	db, err := sqlx.Open("pgx", os.Getenv("DATABASE_URL"))
 	if err != nil {
 		log.Fatal(err)
 	}
+	defer db.Close()
 	p, err := producer.New(producer.Config{Pool: db})
 	if err != nil {
 		log.Fatal(err)
 	}
 	_, err = p.EnqueueMany(context.Background(), []*asynqpg.Task{
-		asynqpg.NewTask("email:send", []byte(`{}`)),
-		asynqpg.NewTask("email:send", nil),
+		asynqpg.NewTask("cache:flush", []byte{}),
+		asynqpg.NewTask("cache:flush", nil),
 	})
-	fmt.Println(err)
 	fmt.Println(errors.Is(err, producer.ErrInvalidTask))
 
 	var invalid *producer.InvalidTaskError
 	if errors.As(err, &invalid) {
-		fmt.Println(invalid.Index)
+		fmt.Println("bad task at index", invalid.Index)
 	}
 	// Output:
-	// producer: task 1: nil payload (use an empty slice for no payload)
 	// true
-	// 1
+	// bad task at index 1
 }
 
 // Options override fields of a task for one call; the task itself is not
 // changed, so it can serve as a template.
 func ExampleWithDelay() {
-	db, err := sqlx.Connect("postgres", "postgres://postgres:password@localhost:5432/asynqpg?sslmode=disable")
+	ctx := context.Background()
+	db, err := sqlx.Connect("pgx", os.Getenv("DATABASE_URL"))
 	if err != nil {
 		log.Fatal(err)
 	}
+	defer db.Close()
 	p, err := producer.New(producer.Config{Pool: db})
 	if err != nil {
 		log.Fatal(err)
 	}
+	cl, err := client.New(client.Config{Pool: db})
+	if err != nil {
+		log.Fatal(err)
+	}
+
 	reminder := asynqpg.NewTask("reminder:send", []byte(`{"user":42}`))
+	var due []time.Time
 	for _, after := range []time.Duration{time.Hour, 24 * time.Hour} {
-		if _, err := p.Enqueue(context.Background(), reminder, producer.WithDelay(after)); err != nil {
+		id, err := p.Enqueue(ctx, reminder, producer.WithDelay(after))
+		if err != nil {
 			log.Fatal(err)
 		}
+		task, err := cl.GetTask(ctx, id)
+		if err != nil {
+			log.Fatal(err)
+		}
+		due = append(due, task.BlockedTill)
 	}
+	fmt.Println("the second is due", due[1].Sub(due[0]).Round(time.Hour), "after the first")
+	fmt.Println("the template is unchanged:", reminder.Delay)
+	// Output:
+	// the second is due 23h0m0s after the first
+	// the template is unchanged: 0s
 }

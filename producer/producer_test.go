@@ -17,7 +17,7 @@ import (
 	"github.com/yakser/asynqpg/producer"
 )
 
-func TestMain(m *testing.M) { testdb.Main(m) }
+func TestMain(m *testing.M) { testdb.MainWithURL(m) }
 
 // bundle is a test's own database, a Producer on it whose statements are
 // counted, and a direct handle for checks.

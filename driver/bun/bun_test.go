@@ -18,7 +18,7 @@ import (
 	"github.com/yakser/asynqpg/internal/testdb"
 )
 
-func TestMain(m *testing.M) { testdb.Main(m) }
+func TestMain(m *testing.M) { testdb.MainWithURL(m) }
 
 // openBun opens a *bun.DB on the given database/sql driver, closed when the
 // test ends.

@@ -2,12 +2,15 @@ package pgxv5driver_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log"
 	"os"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/client"
 	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
 	"github.com/yakser/asynqpg/producer"
 )
@@ -21,17 +24,81 @@ func ExampleNew() {
 	}
 	defer pool.Close()
 
-	p, err := producer.New(producer.Config{Pool: pgxv5driver.New(pool)})
+	db := pgxv5driver.New(pool)
+	p, err := producer.New(producer.Config{Pool: db})
 	if err != nil {
 		log.Fatal(err)
 	}
-	if _, err := p.Enqueue(ctx, asynqpg.NewTask("email:welcome", []byte(`{"user_id":42}`))); err != nil {
+	id, err := p.Enqueue(ctx, asynqpg.NewTask("email:send", []byte(`{"to":"user@example.com"}`)))
+	if err != nil {
 		log.Fatal(err)
 	}
+
+	cl, err := client.New(client.Config{Pool: db})
+	if err != nil {
+		log.Fatal(err)
+	}
+	task, err := cl.GetTask(ctx, id)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(task.Type, task.Status)
+	// Output: email:send pending
 }
 
-// Enqueue a task inside the application's pgx transaction: it becomes
-// visible when the transaction commits, and never if it rolls back.
+// Enqueue a task inside the application's pgx transaction: the task exists
+// if and only if the transaction commits.
+func Example_enqueueTx() {
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pool.Close()
+	db := pgxv5driver.New(pool)
+	p, err := producer.New(producer.Config{Pool: db})
+	if err != nil {
+		log.Fatal(err)
+	}
+	// The application's own table.
+	if _, err := pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS accounts (
+		id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL)`); err != nil {
+		log.Fatal(err)
+	}
+
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	var account int64
+	if err := tx.QueryRow(ctx, `INSERT INTO accounts (email) VALUES ($1) RETURNING id`, "ada@example.com").Scan(&account); err != nil {
+		log.Fatal(err)
+	}
+	task := asynqpg.NewTask("email:welcome", fmt.Appendf(nil, `{"account":%d}`, account))
+	id, err := p.EnqueueTx(ctx, pgxv5driver.NewTx(tx), task)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		log.Fatal(err)
+	}
+
+	cl, err := client.New(client.Config{Pool: db})
+	if err != nil {
+		log.Fatal(err)
+	}
+	info, err := cl.GetTask(ctx, id)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(info.Type, info.Status)
+	// Output: email:welcome pending
+}
+
+// The Querier of NewTx runs asynqpg's statements and the application's
+// own queries inside the transaction: the task is visible there at once,
+// and gone for good when the transaction rolls back.
 func ExampleNewTx() {
 	ctx := context.Background()
 	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
@@ -39,7 +106,12 @@ func ExampleNewTx() {
 		log.Fatal(err)
 	}
 	defer pool.Close()
-	p, err := producer.New(producer.Config{Pool: pgxv5driver.New(pool)})
+	db := pgxv5driver.New(pool)
+	p, err := producer.New(producer.Config{Pool: db})
+	if err != nil {
+		log.Fatal(err)
+	}
+	cl, err := client.New(client.Config{Pool: db})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -48,14 +120,23 @@ func ExampleNewTx() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, `UPDATE users SET verified = true WHERE id = $1`, 42); err != nil {
+	q := pgxv5driver.NewTx(tx)
+	id, err := p.EnqueueTx(ctx, q, asynqpg.NewTask("email:verified", []byte(`{"user_id":42}`)))
+	if err != nil {
 		log.Fatal(err)
 	}
-	if _, err := p.EnqueueTx(ctx, pgxv5driver.NewTx(tx), asynqpg.NewTask("email:verified", []byte(`{"user_id":42}`))); err != nil {
+	var status string
+	if err := q.GetContext(ctx, &status, `SELECT status FROM asynqpg_tasks WHERE id = $1`, id); err != nil {
 		log.Fatal(err)
 	}
-	if err := tx.Commit(ctx); err != nil {
+	fmt.Println("inside the transaction:", status)
+	if err := tx.Rollback(ctx); err != nil {
 		log.Fatal(err)
 	}
+
+	_, err = cl.GetTask(ctx, id)
+	fmt.Println("after the rollback, not found:", errors.Is(err, client.ErrTaskNotFound))
+	// Output:
+	// inside the transaction: pending
+	// after the rollback, not found: true
 }

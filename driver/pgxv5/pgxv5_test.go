@@ -15,7 +15,7 @@ import (
 	"github.com/yakser/asynqpg/internal/testdb"
 )
 
-func TestMain(m *testing.M) { testdb.Main(m) }
+func TestMain(m *testing.M) { testdb.MainWithURL(m) }
 
 // openPool opens a pgx pool on url, closed when the test ends.
 func openPool(t testing.TB, url string) *pgxpool.Pool {

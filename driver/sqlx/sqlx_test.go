@@ -17,7 +17,7 @@ import (
 	"github.com/yakser/asynqpg/internal/testdb"
 )
 
-func TestMain(m *testing.M) { testdb.Main(m) }
+func TestMain(m *testing.M) { testdb.MainWithURL(m) }
 
 // openSqlx opens a *sqlx.DB with the given database/sql driver, closed when
 // the test ends.
