@@ -5,12 +5,18 @@
 // application's transaction:
 //
 //	sqldb, err := sql.Open("pgx", url)
+//	...
 //	db := bun.NewDB(sqldb, pgdialect.New())
-//	p := bundriver.New(db)
-//
+//	p, err := producer.New(producer.Config{Pool: bundriver.New(db)})
+//	...
 //	tx, err := db.BeginTx(ctx, nil)
-//	id, err := producer.EnqueueTx(ctx, bundriver.NewTx(tx), task)
+//	...
+//	id, err := p.EnqueueTx(ctx, bundriver.NewTx(tx), task)
+//	...
 //	err = tx.Commit()
+//
+// db.RunInTx works the same way, with bundriver.NewTx of the bun.Tx it
+// passes to its function.
 //
 // bun formats queries on the client and replaces only its own "?"
 // placeholders, so a statement with "$1" parameters loses its arguments

@@ -5,10 +5,13 @@
 // application's transaction:
 //
 //	pool, err := pgxpool.New(ctx, url)
-//	p := pgxv5driver.New(pool)
-//
+//	...
+//	p, err := producer.New(producer.Config{Pool: pgxv5driver.New(pool)})
+//	...
 //	tx, err := pool.Begin(ctx)
-//	id, err := producer.EnqueueTx(ctx, pgxv5driver.NewTx(tx), task)
+//	...
+//	id, err := p.EnqueueTx(ctx, pgxv5driver.NewTx(tx), task)
+//	...
 //	err = tx.Commit(ctx)
 //
 // The engine runs its statements natively on pgx (binary protocol, Go

@@ -4,11 +4,23 @@
 // Wrap a *sqlx.DB with [New]:
 //
 //	db, err := sqlx.Open("pgx", url) // or sqlx.Open("postgres", url) for lib/pq
-//	pool := sqlxdriver.New(db)
+//	...
+//	p, err := producer.New(producer.Config{Pool: sqlxdriver.New(db)})
+//	...
+//	tx, err := db.BeginTxx(ctx, nil)
+//	...
+//	id, err := p.EnqueueTx(ctx, tx, task)
+//	...
+//	err = tx.Commit()
 //
 // A *sqlx.DB, a *sqlx.Tx, or a value of [asynqpg.WrapStdDB] passed
 // unwrapped anywhere asynqpg takes an [asynqpg.Pool] or [asynqpg.Querier]
-// works the same way, so New is optional.
+// works the same way, so New is optional. A plain *sql.Tx is passed as
+// &sqlx.Tx{Tx: tx}.
+//
+// lib/pq defaults to sslmode=require: the URL of a server without TLS
+// needs ?sslmode=disable. pgx defaults to sslmode=prefer, which falls back
+// to a plain connection.
 //
 // The engine runs its statements through database/sql: array parameters
 // and results travel as PostgreSQL array literals (lib/pq's array types),
