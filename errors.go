@@ -122,3 +122,10 @@ func TaskSnoozeWithError(d time.Duration) error {
 	}
 	return &TaskSnoozeWithErrError{Duration: d}
 }
+
+// ErrSchemaNotMigrated is returned when the database lacks asynqpg's
+// tables (or has an older version of them): consumer.Start and the first
+// statement of a producer or client on such a database fail with an error
+// matching it. Run migrate.Up, or apply the files of package migrate with
+// goose.
+var ErrSchemaNotMigrated = errors.New("asynqpg schema not migrated: run migrate.Up")

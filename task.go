@@ -9,13 +9,16 @@ import "time"
 type Task struct {
 	// Type identifies the handler that processes the task.
 	Type string
-	// Payload is the opaque task body passed to the handler.
+	// Payload is the opaque task body passed to the handler. It must not
+	// be nil: use []byte{} for a task without a payload.
 	Payload []byte
 	// IdempotencyToken, when set, deduplicates enqueues of the same task.
 	IdempotencyToken *string
 	// Delay postpones the task's availability relative to enqueue time.
 	Delay time.Duration
-	// MaxRetry overrides the producer's default number of retries.
+	// MaxRetry overrides the producer's default number of retries. It
+	// counts attempts, the first run included: 1 runs the task once with
+	// no retry, and it must be at least 1.
 	MaxRetry *int
 	// ProcessAt, when non-zero, is the time the task becomes available.
 	ProcessAt time.Time
@@ -24,7 +27,9 @@ type Task struct {
 // TaskOption configures a Task.
 type TaskOption func(*Task)
 
-// NewTask creates a new task with the given type and payload.
+// NewTask creates a new task with the given type and payload. The
+// producer refuses a nil payload ("task payload cannot be nil"): pass
+// []byte{} for a task that carries none.
 func NewTask(taskType string, payload []byte, opts ...TaskOption) *Task {
 	t := &Task{
 		Type:    taskType,
@@ -52,7 +57,10 @@ func WithIdempotencyToken(token string) TaskOption {
 	}
 }
 
-// WithMaxRetry sets the maximum number of retries for the task.
+// WithMaxRetry sets the maximum number of retries for the task. n counts
+// attempts, the first run included (it is the task's attempts_left at
+// insert): WithMaxRetry(1) runs the task once and fails it on its first
+// error, WithMaxRetry(3) allows two retries. The producer refuses n < 1.
 func WithMaxRetry(n int) TaskOption {
 	return func(t *Task) {
 		t.MaxRetry = &n

@@ -20,44 +20,37 @@ import (
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/driver"
 	"github.com/yakser/asynqpg/engine"
+	"github.com/yakser/asynqpg/internal/validate"
 	"github.com/yakser/asynqpg/observability"
 )
 
+// Errors of the Client's methods, with the texts of the original asynqpg.
+// They are returned as they are, not wrapped, so comparing them with ==
+// works; an action refused for the task's state (cancel of a completed
+// task, retry of a pending or running one, delete of a running one)
+// returns the task's current TaskInfo together with its error.
 var (
 	// ErrTaskNotFound is returned when the requested task does not exist.
-	ErrTaskNotFound = errors.New("task not found")
+	ErrTaskNotFound = engine.ErrTaskNotFound
 	// ErrTaskRunning is returned when an operation cannot be performed
 	// because the task is currently being processed.
-	ErrTaskRunning = errors.New("task is currently running")
+	ErrTaskRunning = engine.ErrTaskRunning
 	// ErrTaskAlreadyFinalized is returned when an operation cannot be performed
 	// because the task is already in a terminal state (completed).
-	ErrTaskAlreadyFinalized = errors.New("task is already in a terminal state")
+	ErrTaskAlreadyFinalized = engine.ErrTaskAlreadyFinalized
 	// ErrTaskAlreadyAvailable is returned when trying to retry a task
 	// that is already in a pending state.
-	ErrTaskAlreadyAvailable = errors.New("task is already available for processing")
+	ErrTaskAlreadyAvailable = engine.ErrTaskAlreadyAvailable
 	// ErrInvalidListParams is returned by ListTasks for an order field,
 	// sort order or state that is not one of the package's constants.
 	ErrInvalidListParams = errors.New("invalid list parameters")
+
+	errNoPool      = errors.New("database pool is required")
+	errNilExecutor = errors.New("executor cannot be nil")
 )
 
-// engineErrors maps the engine's errors to the package's.
-var engineErrors = []struct{ engine, client error }{
-	{engine.ErrTaskNotFound, ErrTaskNotFound},
-	{engine.ErrTaskRunning, ErrTaskRunning},
-	{engine.ErrTaskAlreadyFinalized, ErrTaskAlreadyFinalized},
-	{engine.ErrTaskAlreadyAvailable, ErrTaskAlreadyAvailable},
-}
-
-// fromEngine returns the package's sentinel for one of the engine's, or
-// err itself.
-func fromEngine(err error) error {
-	for _, e := range engineErrors {
-		if errors.Is(err, e.engine) {
-			return e.client
-		}
-	}
-	return err
-}
+// refusals are the errors of an action refused for the task's state.
+var refusals = []error{ErrTaskRunning, ErrTaskAlreadyFinalized, ErrTaskAlreadyAvailable}
 
 // Config holds configuration for creating a new Client.
 type Config struct {
@@ -80,8 +73,8 @@ type Client struct {
 
 // New creates a new Client with the given configuration.
 func New(cfg Config) (*Client, error) {
-	if cfg.Pool == nil {
-		return nil, errors.New("client: Config.Pool is required")
+	if validate.IsNil(cfg.Pool) {
+		return nil, errNoPool
 	}
 	ex, err := driver.Resolve(cfg.Pool)
 	if err != nil {
@@ -173,6 +166,9 @@ func executor(ex driver.Executor, tx asynqpg.Querier) (driver.Executor, error) {
 	if ex != nil {
 		return ex, nil
 	}
+	if validate.IsNil(tx) {
+		return nil, errNilExecutor
+	}
 	ex, err := driver.Resolve(tx)
 	if err != nil {
 		return nil, fmt.Errorf("transaction: %w", err)
@@ -184,17 +180,32 @@ func (c *Client) getTask(ctx context.Context, ex driver.Executor, tx asynqpg.Que
 	ctx, span := observability.StartClient(ctx, c.tracer, asynqpg.SpanGetTask, observability.AttrTaskID.Int64(id))
 	defer func() { observability.EndSpan(span, err, "") }()
 	if ex, err = executor(ex, tx); err != nil {
-		return nil, fmt.Errorf("client: get task %d: %w", id, err)
+		return nil, actionError("get", err)
 	}
 	row, err := engine.GetTask(ctx, ex, id)
 	if err != nil {
-		return nil, fmt.Errorf("client: get task %d: %w", id, fromEngine(err))
+		return nil, actionError("get", err)
 	}
 	span.SetAttributes(asynqpg.AttrTaskType.String(row.Type))
 	return newTaskInfo(row), nil
 }
 
-// change runs one of the engine's state changes on task id.
+// actionError is the error of a failed action verb: a sentinel of the
+// package as it is, anything else wrapped with what was done.
+func actionError(verb string, err error) error {
+	if errors.Is(err, ErrTaskNotFound) || errors.Is(err, errNilExecutor) {
+		return err
+	}
+	for _, r := range refusals {
+		if errors.Is(err, r) {
+			return r
+		}
+	}
+	return fmt.Errorf("%s task: %w", verb, err)
+}
+
+// change runs one of the engine's state changes on task id. A refused
+// change returns the task as it is with its sentinel.
 func (c *Client) change(ctx context.Context, spanName, verb string,
 	op func(context.Context, driver.Executor, int64) (*engine.TaskRow, error),
 	ex driver.Executor, tx asynqpg.Querier, id int64,
@@ -202,14 +213,18 @@ func (c *Client) change(ctx context.Context, spanName, verb string,
 	ctx, span := observability.StartClient(ctx, c.tracer, spanName, observability.AttrTaskID.Int64(id))
 	defer func() { observability.EndSpan(span, err, "") }()
 	if ex, err = executor(ex, tx); err != nil {
-		return nil, fmt.Errorf("client: %s task %d: %w", verb, id, err)
+		return nil, actionError(verb, err)
 	}
 	row, err := op(ctx, ex, id)
-	if err != nil {
-		return nil, fmt.Errorf("client: %s task %d: %w", verb, id, fromEngine(err))
+	if row != nil {
+		info = newTaskInfo(row)
+		span.SetAttributes(asynqpg.AttrTaskType.String(row.Type))
 	}
-	span.SetAttributes(asynqpg.AttrTaskType.String(row.Type))
+	if err != nil {
+		c.logger.DebugContext(ctx, "asynqpg: "+verb+" task refused", slog.Int64("task_id", id), slog.Any("error", err))
+		return info, actionError(verb, err)
+	}
 	c.logger.DebugContext(ctx, "asynqpg: "+verb+" task", slog.Int64("task_id", id), slog.String("task_type", row.Type),
 		slog.String("status", string(row.Status)))
-	return newTaskInfo(row), nil
+	return info, nil
 }

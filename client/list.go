@@ -3,14 +3,13 @@ package client
 import (
 	"context"
 	"fmt"
-	"strings"
-	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/driver"
 	"github.com/yakser/asynqpg/engine"
+	"github.com/yakser/asynqpg/internal/validate"
 	"github.com/yakser/asynqpg/observability"
 )
 
@@ -135,16 +134,16 @@ func (c *Client) ListTasksTx(ctx context.Context, tx asynqpg.Querier, params *Li
 func (c *Client) listTasks(ctx context.Context, ex driver.Executor, tx asynqpg.Querier, params *ListParams) (res *ListResult, err error) {
 	ctx, span := observability.StartClient(ctx, c.tracer, asynqpg.SpanListTasks)
 	defer func() { observability.EndSpan(span, err, "") }()
+	if ex, err = executor(ex, tx); err != nil {
+		return nil, actionError("list", err)
+	}
 	q, err := params.query()
 	if err != nil {
-		return nil, fmt.Errorf("client: list tasks: %w", err)
-	}
-	if ex, err = executor(ex, tx); err != nil {
-		return nil, fmt.Errorf("client: list tasks: %w", err)
+		return nil, fmt.Errorf("list tasks: %w", err)
 	}
 	rows, total, err := engine.ListTasks(ctx, ex, q)
 	if err != nil {
-		return nil, fmt.Errorf("client: list tasks: %w", err)
+		return nil, fmt.Errorf("list tasks: %w", err)
 	}
 	res = &ListResult{Tasks: make([]*TaskInfo, len(rows)), Total: total}
 	for i, r := range rows {
@@ -190,7 +189,7 @@ func (p *ListParams) query() (engine.ListQuery, error) {
 		return q, fmt.Errorf("%w: unknown sort order %q", ErrInvalidListParams, string(p.order))
 	}
 	for _, typ := range p.types {
-		if !validText(typ) {
+		if !validate.IsText(typ) {
 			return q, fmt.Errorf("%w: task type %q is not valid UTF-8 text without NUL bytes", ErrInvalidListParams, typ)
 		}
 	}
@@ -207,10 +206,4 @@ func (p *ListParams) query() (engine.ListQuery, error) {
 		}
 	}
 	return q, nil
-}
-
-// validText reports whether s can be stored in a PostgreSQL text value:
-// valid UTF-8 without NUL bytes.
-func validText(s string) bool {
-	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }

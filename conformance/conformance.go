@@ -9,8 +9,6 @@ package conformance
 import (
 	"context"
 	"database/sql"
-	"sort"
-	"sync"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver, for checks
@@ -101,17 +99,15 @@ type chapter struct {
 	run  func(t *testing.T, d Driver)
 }
 
-var (
-	chaptersMu sync.Mutex
-	chapters   []chapter
-)
-
-// registerChapter adds a chapter to the suite; chapter files call it from
-// init. Chapters run in name order.
-func registerChapter(name string, run func(t *testing.T, d Driver)) {
-	chaptersMu.Lock()
-	defer chaptersMu.Unlock()
-	chapters = append(chapters, chapter{name: name, run: run})
+// chapters is the suite, in the order it runs: every chapter a driver
+// entry must pass.
+var chapters = []chapter{
+	{name: "client", run: runClientChapter},
+	{name: "compat", run: runCompatChapter},
+	{name: "consumer", run: runConsumerChapter},
+	{name: "driver", run: runDriverChapter},
+	{name: "maintenance", run: runMaintenanceChapter},
+	{name: "producer", run: runProducerChapter},
 }
 
 // Run runs every chapter of the suite against d.
@@ -120,11 +116,7 @@ func Run(t *testing.T, d Driver) {
 	require.NotEmpty(t, d.Name, "conformance: Driver.Name is required")
 	require.NotNil(t, d.Open, "conformance: Driver.Open is required")
 	require.NotNil(t, d.Begin, "conformance: Driver.Begin is required")
-	chaptersMu.Lock()
-	list := append([]chapter(nil), chapters...)
-	chaptersMu.Unlock()
-	sort.Slice(list, func(i, j int) bool { return list[i].name < list[j].name })
-	for _, c := range list {
+	for _, c := range chapters {
 		t.Run(c.name, func(t *testing.T) {
 			c.run(t, d)
 		})

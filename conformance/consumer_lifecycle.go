@@ -41,9 +41,9 @@ func testConsumerGracefulStop(t *testing.T, d Driver) {
 			t.Fatal("a task never started")
 		}
 	}
-	require.NoError(t, c.Shutdown(time.Second))
+	require.Equal(t, consumer.ErrShutdownTimeout, c.Shutdown(time.Second), "the slow handler outlived the timeout")
 	require.ErrorIs(t, <-slowErr, context.Canceled)
-	require.NoError(t, c.Stop(), "a second stop returns the first one's result")
+	require.Equal(t, consumer.ErrShutdownTimeout, c.Stop(), "a second stop returns the first one's result")
 
 	s := b.stored(t, quick)
 	require.Equal(t, asynqpg.TaskStatusCompleted, s.Status, "it finished within the timeout")
@@ -54,7 +54,15 @@ func testConsumerGracefulStop(t *testing.T, d Driver) {
 	require.Empty(t, s.Messages)
 	require.False(t, s.BlockedTill.After(b.dbNow(t)), "ready at once")
 	require.Empty(t, b.Errors.Calls())
-	require.Error(t, c.Start(), "a stopped consumer does not start again")
+
+	// A stopped consumer starts again, and runs what it gave back.
+	require.NoError(t, c.Start(), "a stopped consumer starts again")
+	select {
+	case <-slowStarted:
+	case <-time.After(consumerWait):
+		t.Fatal("the given-back task did not run after the restart")
+	}
+	require.Equal(t, consumer.ErrShutdownTimeout, c.Shutdown(100*time.Millisecond))
 }
 
 func testConsumerMiddleware(t *testing.T, d Driver) {
@@ -161,6 +169,7 @@ func testConsumerConfig(t *testing.T, d Driver) {
 		require.Error(t, c.Use(func(h consumer.TaskHandler) consumer.TaskHandler { return h }), "Use after Start")
 		require.NoError(t, c.Stop())
 		require.NoError(t, c.Stop(), "stopped twice")
-		require.Error(t, c.Start(), "started after Stop")
+		require.NoError(t, c.Start(), "started again after Stop")
+		require.NoError(t, c.Stop())
 	})
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/consumer"
+	"github.com/yakser/asynqpg/engine"
 )
 
 // Ownership: wake-ups, cancellation, stale attempts, exactly-once
@@ -193,4 +194,42 @@ func testConsumerExpiredLease(t *testing.T, d Driver) {
 	require.Equal(t, 1, got[0].Task.AttemptsElapsed)
 	require.Equal(t, 1, got[0].Meta.RetryCount)
 	require.Equal(t, 3, got[0].Meta.MaxRetry)
+}
+
+// testConsumerLostLastAttempt checks that a task whose last attempt was
+// lost does not stay running when no consumer takes part in maintenance:
+// a consumer with DisableMaintenance that serves its type fails it, as the
+// leader's rescuer would, and calls the ErrorHandler once. A task of a type
+// it does not serve is left alone.
+func testConsumerLostLastAttempt(t *testing.T, d Driver) {
+	t.Parallel()
+	b := setupConsumer(t, d)
+	insert := func(typ string) int64 {
+		var id int64
+		require.NoError(t, b.Check.QueryRowContext(context.Background(), `
+			INSERT INTO asynqpg_tasks (type, payload, status, attempts_left, attempts_elapsed, attempted_at, blocked_till)
+			VALUES ($1, '\x', 'running', 1, 2, now() - interval '1 minute', now() - interval '1 second')
+			RETURNING id`, typ).Scan(&id))
+		return id
+	}
+	lost, other := insert("lastlost"), insert("lastlost:other")
+	cfg := b.config() // DisableMaintenance
+	cfg.JanitorInterval = 100 * time.Millisecond
+	cfg.StuckThreshold = time.Millisecond
+	runs := newRunLog()
+	b.start(t, cfg, func(c *consumer.Consumer) {
+		handle(t, c, "lastlost", func(ctx context.Context, task *asynqpg.TaskInfo) error {
+			runs.add(ctx, task)
+			return nil
+		})
+	})
+	s := b.waitStatus(t, lost, asynqpg.TaskStatusFailed)
+	require.Zero(t, s.AttemptsLeft)
+	require.Equal(t, 3, s.AttemptsElapsed, "the lost attempt counts")
+	require.NotNil(t, s.FinalizedAt)
+	calls := b.Errors.waitCalls(t, 1)
+	require.Equal(t, lost, calls[0].Task.ID)
+	require.ErrorIs(t, calls[0].Err, engine.ErrAttemptStuck)
+	require.Empty(t, runs.of(lost), "a lost last attempt is not run again")
+	require.Equal(t, asynqpg.TaskStatusRunning, b.stored(t, other).Status, "not a type of this consumer")
 }

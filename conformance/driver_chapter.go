@@ -15,10 +15,6 @@ import (
 // cancelled, listens where it says it can, and that the adapter's values
 // serve the application's own queries.
 
-func init() {
-	registerChapter("driver", runDriverChapter)
-}
-
 // RunDriverChapter runs only the driver chapter against d: for an entry
 // that differs from a fully tested one only in the library underneath (bun
 // on lib/pq rather than on pgx's stdlib, say), where only value encoding,

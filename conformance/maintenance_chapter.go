@@ -22,15 +22,14 @@ import (
 // maintenance finishes in smaller batches. Transaction entries are left
 // out: maintenance runs on a Pool.
 
-func init() {
-	registerChapter("maintenance", func(t *testing.T, d Driver) {
-		if d.SkipConsumer {
-			return
-		}
-		t.Run("RunOnce", func(t *testing.T) { testMaintenanceRunOnce(t, d) })
-		t.Run("Election", func(t *testing.T) { testMaintenanceElection(t, d) })
-		t.Run("StatementTimeout", func(t *testing.T) { testMaintenanceStatementTimeout(t, d) })
-	})
+// runMaintenanceChapter runs the maintenance chapter against d.
+func runMaintenanceChapter(t *testing.T, d Driver) {
+	if d.SkipConsumer {
+		return
+	}
+	t.Run("RunOnce", func(t *testing.T) { testMaintenanceRunOnce(t, d) })
+	t.Run("Election", func(t *testing.T) { testMaintenanceElection(t, d) })
+	t.Run("StatementTimeout", func(t *testing.T) { testMaintenanceStatementTimeout(t, d) })
 }
 
 // maintenanceInsert inserts a task directly and returns its ID. A running

@@ -23,22 +23,21 @@ import (
 // ready tasks are announced, and tasks enqueued through a transaction
 // exist exactly when it commits.
 
-func init() {
-	registerChapter("producer", func(t *testing.T, d Driver) {
-		// One database for the tests that keep to task types of their
-		// own; Notify needs one of its own, as notifications are per
-		// database.
-		b := setupAPI(t, d, producer.Config{})
-		b.addPoison(t)
-		t.Run("Fields", func(t *testing.T) { testProducerFields(t, b) })
-		t.Run("Options", func(t *testing.T) { testProducerOptions(t, b) })
-		t.Run("Idempotency", func(t *testing.T) { testProducerIdempotency(t, b) })
-		t.Run("ConcurrentDuplicates", func(t *testing.T) { testProducerConcurrentDuplicates(t, b) })
-		t.Run("BadInput", func(t *testing.T) { testProducerBadInput(t, b) })
-		t.Run("Transactions", func(t *testing.T) { testProducerTransactions(t, b) })
-		t.Run("Batches", func(t *testing.T) { testProducerBatches(t, b) })
-		t.Run("Notify", func(t *testing.T) { testProducerNotify(t, d) })
-	})
+// runProducerChapter runs the producer chapter against d.
+func runProducerChapter(t *testing.T, d Driver) {
+	// One database for the tests that keep to task types of their
+	// own; Notify needs one of its own, as notifications are per
+	// database.
+	b := setupAPI(t, d, producer.Config{})
+	b.addPoison(t)
+	t.Run("Fields", func(t *testing.T) { testProducerFields(t, b) })
+	t.Run("Options", func(t *testing.T) { testProducerOptions(t, b) })
+	t.Run("Idempotency", func(t *testing.T) { testProducerIdempotency(t, b) })
+	t.Run("ConcurrentDuplicates", func(t *testing.T) { testProducerConcurrentDuplicates(t, b) })
+	t.Run("BadInput", func(t *testing.T) { testProducerBadInput(t, b) })
+	t.Run("Transactions", func(t *testing.T) { testProducerTransactions(t, b) })
+	t.Run("Batches", func(t *testing.T) { testProducerBatches(t, b) })
+	t.Run("Notify", func(t *testing.T) { testProducerNotify(t, d) })
 }
 
 // allBytes is a payload holding every byte value.
@@ -69,7 +68,7 @@ func fieldCases(prefix string) []fieldCase {
 		{name: "empty payload", task: asynqpg.NewTask(prefix+"empty", []byte{}), attempts: 5},
 		{name: "binary payload", task: asynqpg.NewTask(prefix+"binary", allBytes(), tok("bin")), attempts: 5},
 		{name: "max retry", task: asynqpg.NewTask(prefix+"retry", []byte{}, asynqpg.WithMaxRetry(9)), attempts: 9},
-		{name: "max retry zero", task: asynqpg.NewTask(prefix+"retry0", []byte{}, asynqpg.WithMaxRetry(0)), attempts: 0},
+		{name: "max retry one", task: asynqpg.NewTask(prefix+"retry1", []byte{}, asynqpg.WithMaxRetry(1)), attempts: 1},
 		{name: "delay", task: asynqpg.NewTask(prefix+"delay", []byte{}, asynqpg.WithDelay(36*time.Hour+time.Microsecond)),
 			attempts: 5, delay: 36*time.Hour + time.Microsecond},
 		{name: "process at", task: &asynqpg.Task{Type: prefix + "at", Payload: []byte{}, ProcessAt: at},
@@ -348,19 +347,19 @@ type badTask struct {
 
 func badTasks(typ string) []badTask {
 	return []badTask{
-		{name: "nil task", task: nil, reason: "nil task"},
-		{name: "empty type", task: asynqpg.NewTask("", []byte{}), reason: "empty type"},
-		{name: "nil payload", task: asynqpg.NewTask(typ, nil), reason: "nil payload (use an empty slice for no payload)"},
+		{name: "nil task", task: nil, reason: "task cannot be nil"},
+		{name: "empty type", task: asynqpg.NewTask("", []byte{}), reason: "task type cannot be empty (empty type: a task needs the type its handler is registered for)"},
+		{name: "nil payload", task: asynqpg.NewTask(typ, nil), reason: "task payload cannot be nil (nil payload: use []byte{} for a task without one)"},
 		{name: "negative delay", task: asynqpg.NewTask(typ, []byte{}, asynqpg.WithDelay(-time.Millisecond)),
-			reason: "negative delay -1ms"},
+			reason: "task delay cannot be negative, got -1ms"},
 		{name: "negative max retry", task: asynqpg.NewTask(typ, []byte{}, asynqpg.WithMaxRetry(-3)),
-			reason: "negative max retry -3"},
+			reason: "task max retry must be at least 1, got -3: it is the number of attempts, and 1 runs the task once"},
 		{name: "empty token", task: asynqpg.NewTask(typ, []byte{}, asynqpg.WithIdempotencyToken("")),
-			reason: "empty idempotency token (use nil for none)"},
+			reason: "task idempotency token cannot be empty (use nil for none)"},
 		{name: "type too long", task: asynqpg.NewTask(strings.Repeat("t", producer.MaxTypeLength+1), []byte{}),
-			reason: fmt.Sprintf("type of %d bytes exceeds MaxTypeLength (%d bytes)", producer.MaxTypeLength+1, producer.MaxTypeLength)},
+			reason: fmt.Sprintf("task type of %d bytes exceeds MaxTypeLength (%d bytes)", producer.MaxTypeLength+1, producer.MaxTypeLength)},
 		{name: "payload too large", task: asynqpg.NewTask(typ, make([]byte, producer.MaxPayloadSize+1)),
-			reason:   fmt.Sprintf("payload of %d bytes exceeds MaxPayloadSize (%d bytes)", producer.MaxPayloadSize+1, producer.MaxPayloadSize),
+			reason:   fmt.Sprintf("task payload of %d bytes exceeds MaxPayloadSize (%d bytes)", producer.MaxPayloadSize+1, producer.MaxPayloadSize),
 			tooLarge: true},
 	}
 }
@@ -370,9 +369,9 @@ func requireInvalidTask(t *testing.T, err error, index int, bt badTask) {
 	require.ErrorIs(t, err, producer.ErrInvalidTask)
 	require.Equal(t, bt.tooLarge, errors.Is(err, producer.ErrPayloadTooLarge))
 	if index < 0 {
-		require.EqualError(t, err, "producer: invalid task: "+bt.reason)
+		require.EqualError(t, err, bt.reason)
 	} else {
-		require.EqualError(t, err, fmt.Sprintf("producer: task %d: %s", index, bt.reason))
+		require.EqualError(t, err, fmt.Sprintf("validate task at index %d: %s", index, bt.reason))
 	}
 }
 

@@ -28,11 +28,6 @@ const (
 	DefaultCancelCheckInterval = engine.DefaultCancelCheckInterval
 	// DefaultWorkersCount is the number of workers of a task type.
 	DefaultWorkersCount = 10
-	// DefaultMaxAttempts is the number of attempts a task is given when
-	// it is enqueued without MaxRetry (the producer's default). The
-	// consumer does not cap attempts unless told to (Config.DefaultMaxAttempts,
-	// WithMaxAttempts).
-	DefaultMaxAttempts = 3
 	// DefaultTimeout bounds one attempt of a task type.
 	DefaultTimeout = 30 * time.Second
 	// DefaultCompletedRetention is how long completed tasks are kept.
@@ -85,16 +80,21 @@ type Config struct {
 	// registered without WithWorkersCount. Default 10.
 	DefaultWorkersCount int
 	// DefaultMaxAttempts, when positive, caps the attempts of tasks of
-	// types registered without WithMaxAttempts (see WithMaxAttempts). 0
-	// leaves every task the attempts it was enqueued with: its MaxRetry,
-	// which is 3 (DefaultMaxAttempts) unless the producer says otherwise.
+	// types registered without WithMaxAttempts (see WithMaxAttempts). 0,
+	// the default, sets no cap: every task keeps the attempts it was
+	// enqueued with, its MaxRetry (producer.DefaultMaxRetry, 3, unless
+	// the producer says otherwise).
 	DefaultMaxAttempts int
 	// DefaultTimeout bounds one attempt of a task type registered without
 	// WithTimeout. Default 30s.
 	DefaultTimeout time.Duration
 
 	// DisableMaintenance turns off leader election, the rescuer and the
-	// cleaner for this consumer.
+	// cleaner for this consumer. A running task of one of its types whose
+	// last attempt was lost (its consumer died) is then failed by this
+	// consumer itself, every JanitorInterval once StuckThreshold has passed
+	// since its lease ended, so it never stays running when no consumer
+	// leads.
 	DisableMaintenance bool
 	// DisableBatchCompleter writes every outcome with its own statement
 	// before the worker is freed, instead of in batches.

@@ -4,11 +4,13 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jmoiron/sqlx"
 	"github.com/stretchr/testify/require"
 
 	"github.com/yakser/asynqpg"
@@ -104,7 +106,8 @@ func TestNewConfigErrors(t *testing.T) {
 		cfg  consumer.Config
 		want string
 	}{
-		{"nil pool", consumer.Config{}, "Config.Pool is required"},
+		{"nil pool", consumer.Config{}, "database pool is required"},
+		{"nil pointer pool", consumer.Config{Pool: (*sqlx.DB)(nil)}, "database pool is required"},
 		{"negative FetchInterval", consumer.Config{Pool: fakePool{}, FetchInterval: -1}, "FetchInterval"},
 		{"negative JanitorInterval", consumer.Config{Pool: fakePool{}, JanitorInterval: -1}, "JanitorInterval"},
 		{"negative ShutdownTimeout", consumer.Config{Pool: fakePool{}, ShutdownTimeout: -1}, "ShutdownTimeout"},
@@ -138,7 +141,10 @@ func TestRegisterTaskHandlerErrors(t *testing.T) {
 		opts     []consumer.TaskTypeOption
 		want     string
 	}{
-		{"empty type", "", ok, nil, "empty task type"},
+		{"empty type", "", ok, nil, "task type cannot be empty"},
+		{"type with a NUL byte", "a\x00b", ok, nil, "is not valid UTF-8 text without NUL bytes"},
+		{"type not UTF-8", "a\xffb", ok, nil, "is not valid UTF-8 text without NUL bytes"},
+		{"type too long", strings.Repeat("t", producer.MaxTypeLength+1), ok, nil, "exceeds MaxTypeLength"},
 		{"nil handler", "t", nil, nil, "nil handler"},
 		{"nil handler func", "t", nilFunc, nil, "nil handler"},
 		{"zero workers", "t", ok, []consumer.TaskTypeOption{consumer.WithWorkersCount(0)}, "workers count is 0"},
@@ -159,7 +165,7 @@ func TestRegisterTaskHandlerErrors(t *testing.T) {
 		c, err := consumer.New(consumer.Config{Pool: fakePool{}, DisableMaintenance: true})
 		require.NoError(t, err)
 		require.NoError(t, c.RegisterTaskHandler("t", ok, nil, consumer.WithMaxAttempts(2)))
-		require.ErrorIs(t, c.RegisterTaskHandler("t", ok), consumer.ErrTaskHandlerAlreadyRegistered)
+		require.Equal(t, consumer.ErrTaskHandlerAlreadyRegistered, c.RegisterTaskHandler("t", ok), "the sentinel itself")
 	})
 }
 
@@ -175,9 +181,10 @@ func TestLifecycle(t *testing.T) {
 	require.ErrorContains(t, c.Start(), "no task handlers registered")
 	require.NoError(t, c.RegisterTaskHandler("t", ok))
 	require.NoError(t, c.Start())
-	require.ErrorContains(t, c.Start(), "already started")
-	require.ErrorContains(t, c.RegisterTaskHandler("u", ok), "after Start")
-	require.ErrorContains(t, c.Use(func(h consumer.TaskHandler) consumer.TaskHandler { return h }), "after Start")
+	require.EqualError(t, c.Start(), "consumer is already started")
+	require.EqualError(t, c.RegisterTaskHandler("u", ok), "cannot register handler after consumer is started")
+	require.EqualError(t, c.Use(func(h consumer.TaskHandler) consumer.TaskHandler { return h }),
+		"cannot add middleware after consumer is started")
 
 	ids := b.enqueueMany(t, "t", 3)
 	require.Eventually(t, func() bool { return b.countStatus(t, "t", asynqpg.TaskStatusCompleted) == len(ids) },
@@ -192,7 +199,16 @@ func TestLifecycle(t *testing.T) {
 	for _, err := range errs {
 		require.NoError(t, err)
 	}
-	require.ErrorContains(t, c.Start(), "already stopped")
+
+	// A stopped consumer starts again, with a handler registered since.
+	require.NoError(t, c.RegisterTaskHandler("u", ok))
+	require.NoError(t, c.Start())
+	more := append(b.enqueueMany(t, "t", 2), b.enqueueMany(t, "u", 2)...)
+	require.Eventually(t, func() bool {
+		return b.countStatus(t, "t", asynqpg.TaskStatusCompleted)+b.countStatus(t, "u", asynqpg.TaskStatusCompleted) ==
+			len(ids)+len(more)
+	}, 20*time.Second, 20*time.Millisecond)
+	require.NoError(t, c.Stop())
 }
 
 // fakePool is an asynqpg.Pool that is never used: configuration errors

@@ -32,7 +32,8 @@
 //
 // A running task whose lease has passed is presumed abandoned by a dead
 // consumer: it is claimed again, and the lost attempt counts as a failed
-// one (when it was the last attempt, the rescuer fails the task instead).
+// one (when it was the last attempt, the rescuer fails the task instead:
+// the leader's, or with Config.DisableMaintenance this consumer's own).
 //
 // # Outcomes
 //
@@ -60,12 +61,13 @@
 //
 // Every outcome is written guarded by the attempt that owns the task (its
 // ID and claim time): an attempt whose task was cancelled, deleted, or
-// claimed again after its lease passed changes nothing. Outcomes are
-// written in batches by default (one statement for up to 1,000 outcomes,
-// at most a few milliseconds after the first); Config.DisableBatchCompleter
-// writes each with its own statement before the worker is freed. A failed
-// write is retried with backoff; workers wait while too many outcomes are
-// waiting to be written.
+// claimed again after its lease passed changes nothing. By default the
+// outcomes of a task type are written in batches, by the same statement
+// that claims the type's next tasks: the workers they free are filled at
+// once, and a worker takes its next task only once its last outcome is
+// written, so a consumer never holds more unfinished tasks than it has
+// workers. Config.DisableBatchCompleter writes each outcome with its own
+// statement instead. A failed write is retried with backoff.
 //
 // # Cancellation
 //

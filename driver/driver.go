@@ -89,6 +89,8 @@ type Notification struct {
 type Listener interface {
 	// Listen subscribes to channel.
 	Listen(ctx context.Context, channel string) error
+	// Unlisten ends the subscription to channel.
+	Unlisten(ctx context.Context, channel string) error
 	// WaitForNotification blocks until a notification arrives, ctx is done,
 	// or the connection fails.
 	WaitForNotification(ctx context.Context) (*Notification, error)

@@ -10,6 +10,7 @@ const (
 	CodeDeadlockDetected     = "40P01"
 	CodeAdminShutdown        = "57P01"
 	CodeUndefinedTable       = "42P01"
+	CodeUndefinedColumn      = "42703"
 )
 
 // SQLState returns the SQLSTATE code carried by err (from pgconn, lib/pq,

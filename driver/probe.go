@@ -13,7 +13,8 @@ import (
 const ListenProbeTimeout = 3 * time.Second
 
 // ProbeListener checks that a notification sent by notify through another
-// connection reaches l. Through a connection pooler in transaction mode
+// connection reaches l, on a channel of its own that it unsubscribes from
+// once the notification arrived. Through a connection pooler in transaction mode
 // LISTEN succeeds but nothing ever arrives; ProbeListener then returns an
 // error matching [ErrUnsupported].
 func ProbeListener(ctx context.Context, l Listener, notify func(ctx context.Context, channel string) error) error {
@@ -38,6 +39,9 @@ func ProbeListener(ctx context.Context, l Listener, notify func(ctx context.Cont
 			return err
 		}
 		if n.Channel == channel {
+			if err := l.Unlisten(ctx, channel); err != nil {
+				return fmt.Errorf("driver: end the test subscription: %w", err)
+			}
 			return nil
 		}
 	}

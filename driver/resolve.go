@@ -3,6 +3,8 @@ package driver
 import (
 	"errors"
 	"fmt"
+
+	"github.com/yakser/asynqpg/internal/validate"
 )
 
 // ErrNilQuerier is returned by [Resolve] for a nil handle.
@@ -13,7 +15,7 @@ var ErrNilQuerier = errors.New("driver: nil Pool or Querier")
 // Executor for *sqlx.DB, *sqlx.Tx, values of asynqpg.WrapStdDB and any other
 // handle with database/sql's ExecContext, QueryContext and QueryRowContext.
 func Resolve(q any) (Executor, error) {
-	if q == nil || isNilPointer(q) {
+	if validate.IsNil(q) {
 		return nil, ErrNilQuerier
 	}
 	switch v := q.(type) {

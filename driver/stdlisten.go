@@ -125,7 +125,17 @@ func (l *stdListener) dequeue() *Notification {
 
 // Listen implements [Listener].
 func (l *stdListener) Listen(ctx context.Context, channel string) error {
-	stmt, err := listenStatement(channel)
+	return l.subscription(ctx, "LISTEN", channel)
+}
+
+// Unlisten implements [Listener].
+func (l *stdListener) Unlisten(ctx context.Context, channel string) error {
+	return l.subscription(ctx, "UNLISTEN", channel)
+}
+
+// subscription runs LISTEN or UNLISTEN (verb) for channel.
+func (l *stdListener) subscription(ctx context.Context, verb, channel string) error {
+	stmt, err := SubscriptionStatement(verb, channel)
 	if err != nil {
 		return err
 	}
@@ -144,7 +154,7 @@ func (l *stdListener) Listen(ctx context.Context, channel string) error {
 		_, err = l.conn.ExecContext(ctx, stmt)
 	}
 	if err != nil {
-		return fmt.Errorf("driver: listen on %q: %w", channel, err)
+		return fmt.Errorf("driver: %s %q: %w", strings.ToLower(verb), channel, err)
 	}
 	return nil
 }
@@ -236,15 +246,19 @@ func (l *stdListener) Close(context.Context) error {
 	})
 }
 
-// listenStatement returns the LISTEN statement for channel.
-func listenStatement(channel string) (string, error) {
+// SubscriptionStatement returns the statement verb ("LISTEN" or
+// "UNLISTEN") for channel, with the channel quoted so that it is used
+// exactly as given. An empty channel, or one holding a NUL byte, is an
+// error.
+func SubscriptionStatement(verb, channel string) (string, error) {
+	what := strings.ToLower(verb)
 	if channel == "" {
-		return "", errors.New("driver: listen: empty channel name")
+		return "", fmt.Errorf("driver: %s: empty channel name", what)
 	}
 	if strings.IndexByte(channel, 0) >= 0 {
-		return "", fmt.Errorf("driver: listen: channel name %q contains a NUL byte", channel)
+		return "", fmt.Errorf("driver: %s: channel name %q contains a NUL byte", what, channel)
 	}
-	return "LISTEN " + quoteIdentifier(channel), nil
+	return verb + " " + quoteIdentifier(channel), nil
 }
 
 // quoteIdentifier quotes name as a PostgreSQL identifier, so that it is

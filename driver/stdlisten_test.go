@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	sqldriver "database/sql/driver"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -102,4 +103,53 @@ func TestStdListenerUnknownDriver(t *testing.T) {
 	var one int
 	require.NoError(t, driver.NewStdExecutor(db).QueryRow(ctx, `SELECT $1::int`, 1).Scan(&one))
 	require.Equal(t, 1, one)
+}
+
+// subscriptions records the channels a Listener subscribed to and
+// unsubscribed from, passing every call on to the real Listener.
+type subscriptions struct {
+	driver.Listener
+	listened, unlistened []string
+}
+
+func (s *subscriptions) Listen(ctx context.Context, channel string) error {
+	s.listened = append(s.listened, channel)
+	return s.Listener.Listen(ctx, channel)
+}
+
+func (s *subscriptions) Unlisten(ctx context.Context, channel string) error {
+	s.unlistened = append(s.unlistened, channel)
+	return s.Listener.Unlisten(ctx, channel)
+}
+
+// TestProbeListenerUnsubscribes checks that the probe leaves no
+// subscription behind: a notification on its channel sent after it
+// returned does not reach the listener.
+func TestProbeListenerUnsubscribes(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"postgres", "pgx"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			db := openDB(t, name)
+			l, err := driver.NewStdExecutor(db).NewListener(ctx)
+			require.NoError(t, err)
+			defer func() { require.NoError(t, l.Close(ctx)) }()
+
+			rec := &subscriptions{Listener: l}
+			notify := func(ctx context.Context, channel string) error {
+				_, err := db.ExecContext(ctx, `SELECT pg_notify($1, 'probe')`, channel)
+				return err
+			}
+			require.NoError(t, driver.ProbeListener(ctx, rec, notify))
+			require.Len(t, rec.listened, 1)
+			require.Equal(t, rec.listened, rec.unlistened)
+
+			require.NoError(t, notify(ctx, rec.listened[0]))
+			wctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+			defer cancel()
+			n, err := l.WaitForNotification(wctx)
+			require.ErrorIs(t, err, context.DeadlineExceeded, "got notification %+v", n)
+		})
+	}
 }

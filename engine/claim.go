@@ -36,24 +36,64 @@ func ClaimTasks(ctx context.Context, ex driver.Executor, taskType string, limit 
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := ex.Query(ctx, sqlClaimTasks, taskType, int64(limit), lease.Microseconds())
+	claimed, _, err := RecordAndClaim(ctx, ex, taskType, nil, limit, lease)
+	return claimed, err
+}
+
+// RecordAndClaim writes the outcomes of attempts and claims up to limit
+// ready tasks of taskType (as ClaimTasks does) in one statement, so both
+// take effect at once: the workers the outcomes free are never counted
+// twice, and a consumer that dies holds no more unfinished tasks than it
+// has workers. An outcome whose attempt no longer owns its task changes
+// nothing, and the tasks of the outcomes are not claimed again. It returns
+// the tasks claimed and the set of outcomes written.
+func RecordAndClaim(ctx context.Context, ex driver.Executor, taskType string, outcomes []OutcomeRecord,
+	limit int, lease time.Duration,
+) ([]ClaimedTask, map[AttemptKey]bool, error) {
+	if len(outcomes) == 0 && limit <= 0 {
+		return nil, map[AttemptKey]bool{}, nil
+	}
+	var (
+		rows driver.Rows
+		err  error
+	)
+	args := []any{taskType, int64(max(limit, 0)), lease.Microseconds()}
+	switch {
+	case len(outcomes) == 0:
+		rows, err = ex.Query(ctx, sqlClaimTasks, args...)
+	case completedOnly(outcomes):
+		ids, keys := outcomeKeys(outcomes)
+		rows, err = ex.Query(ctx, sqlCompleteAndClaim, append(args, ids, keys)...)
+	default:
+		rows, err = ex.Query(ctx, sqlRecordAndClaim, append(args, outcomeArrays(outcomes)...)...)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("claim tasks of type %q: %w", taskType, err)
+		return nil, nil, fmt.Errorf("claim tasks of type %q: %w", taskType, schemaError(err))
 	}
 	defer rows.Close()
 	out := make([]ClaimedTask, 0, limit)
+	written := make(map[AttemptKey]bool, len(outcomes))
 	for rows.Next() {
 		var (
 			t           asynqpg.TaskInfo
 			attemptedAt time.Time
 			key         int64
 			traceCtx    string
+			isOutcome   bool
 		)
-		t.Type = taskType
-		if err := rows.Scan(&t.ID, &t.Payload, &t.IdempotencyToken, &t.Messages,
-			&t.AttemptsLeft, &t.AttemptsElapsed, &t.CreatedAt, &attemptedAt, &key, &traceCtx); err != nil {
-			return nil, fmt.Errorf("claim tasks of type %q: scan: %w", taskType, err)
+		dest := []any{&t.ID, &t.Payload, &t.IdempotencyToken, &t.Messages,
+			&t.AttemptsLeft, &t.AttemptsElapsed, &t.CreatedAt, &attemptedAt, &key, &traceCtx}
+		if len(outcomes) > 0 {
+			dest = append([]any{&isOutcome}, dest...)
 		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, nil, fmt.Errorf("claim tasks of type %q: scan: %w", taskType, err)
+		}
+		if isOutcome {
+			written[AttemptKey{ID: t.ID, Key: key}] = true
+			continue
+		}
+		t.Type = taskType
 		t.AttemptedAt = &attemptedAt
 		if t.Messages == nil {
 			t.Messages = []string{}
@@ -64,9 +104,9 @@ func ClaimTasks(ctx context.Context, ex driver.Executor, taskType string, limit 
 		out = append(out, ClaimedTask{Task: &t, Attempt: AttemptKey{ID: t.ID, Key: key}, TraceContext: traceCtx})
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("claim tasks of type %q: %w", taskType, err)
+		return nil, nil, fmt.Errorf("claim tasks of type %q: %w", taskType, schemaError(err))
 	}
-	return out, nil
+	return out, written, nil
 }
 
 // LostAttempts returns those of attempts that no longer own their task:
@@ -126,31 +166,15 @@ func RecordOutcomes(ctx context.Context, ex driver.Executor, outcomes []OutcomeR
 	if len(outcomes) == 0 {
 		return map[AttemptKey]bool{}, nil
 	}
-	ids := make([]int64, len(outcomes))
-	keys := make([]int64, len(outcomes))
-	completedOnly := true
-	for i, o := range outcomes {
-		ids[i], keys[i] = o.Attempt.ID, o.Attempt.Key
-		completedOnly = completedOnly && o.Status == outcomeCompleted
-	}
 	var (
 		rows driver.Rows
 		err  error
 	)
-	if completedOnly {
+	if completedOnly(outcomes) {
+		ids, keys := outcomeKeys(outcomes)
 		rows, err = ex.Query(ctx, sqlCompleteAttempts, ids, keys)
 	} else {
-		statuses := make([]string, len(outcomes))
-		spent := make([]int64, len(outcomes))
-		messages := make([]string, len(outcomes))
-		delays := make([]int64, len(outcomes))
-		for i, o := range outcomes {
-			statuses[i] = o.Status
-			spent[i] = o.Spent
-			messages[i] = sanitizeMessage(o.Message)
-			delays[i] = o.Delay.Microseconds()
-		}
-		rows, err = ex.Query(ctx, sqlRecordOutcomes, ids, keys, statuses, spent, messages, delays)
+		rows, err = ex.Query(ctx, sqlRecordOutcomes, outcomeArrays(outcomes)...)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("record outcomes: %w", err)
@@ -168,6 +192,43 @@ func RecordOutcomes(ctx context.Context, ex driver.Executor, outcomes []OutcomeR
 		return nil, fmt.Errorf("record outcomes: %w", err)
 	}
 	return written, nil
+}
+
+// completedOnly reports whether every outcome is a success.
+func completedOnly(outcomes []OutcomeRecord) bool {
+	for _, o := range outcomes {
+		if o.Status != outcomeCompleted {
+			return false
+		}
+	}
+	return true
+}
+
+// outcomeKeys returns the IDs and attempt keys of outcomes as two arrays.
+func outcomeKeys(outcomes []OutcomeRecord) (ids, keys []int64) {
+	ids = make([]int64, len(outcomes))
+	keys = make([]int64, len(outcomes))
+	for i, o := range outcomes {
+		ids[i], keys[i] = o.Attempt.ID, o.Attempt.Key
+	}
+	return ids, keys
+}
+
+// outcomeArrays returns the six arrays of sqlRecordOutcomes: IDs,
+// attempt keys, statuses, attempts spent, messages and delays.
+func outcomeArrays(outcomes []OutcomeRecord) []any {
+	ids, keys := outcomeKeys(outcomes)
+	statuses := make([]string, len(outcomes))
+	spent := make([]int64, len(outcomes))
+	messages := make([]string, len(outcomes))
+	delays := make([]int64, len(outcomes))
+	for i, o := range outcomes {
+		statuses[i] = o.Status
+		spent[i] = o.Spent
+		messages[i] = sanitizeMessage(o.Message)
+		delays[i] = o.Delay.Microseconds()
+	}
+	return []any{ids, keys, statuses, spent, messages, delays}
 }
 
 // splitAttempts returns the IDs and keys of attempts as two arrays.

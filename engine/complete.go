@@ -38,6 +38,20 @@ type outcome struct {
 	a *attempt
 	// err is what the attempt failed with (nil for a success).
 	err error
+	// settled, when not nil, receives one value once the outcome's fate
+	// is known: written, found stale, or given up. The worker that ran
+	// the attempt waits for it before it takes another task, so that a
+	// consumer never holds more unfinished tasks than it has workers.
+	settled chan<- struct{}
+}
+
+// settle reports the fate of every outcome of batch to its worker.
+func settle(batch []*outcome) {
+	for _, o := range batch {
+		if o.settled != nil {
+			o.settled <- struct{}{}
+		}
+	}
 }
 
 // completerHooks are called by a completer once the fate of an outcome is
@@ -62,6 +76,9 @@ type completer interface {
 	// stop writes every outcome handed over, retrying failed writes
 	// until ctx is done, then gives the rest up.
 	stop(ctx context.Context)
+	// handlersIdle says that no handler runs: waiting outcomes should be
+	// written now.
+	handlersIdle()
 }
 
 // outcomeWriter writes batches of outcomes with bounded retries.
@@ -95,6 +112,7 @@ func (w *outcomeWriter) write(batch []*outcome) {
 			for _, o := range batch {
 				w.hooks.written(o, written[o.rec.Attempt])
 			}
+			settle(batch)
 			return
 		}
 		w.hooks.failed(err)
@@ -102,6 +120,7 @@ func (w *outcomeWriter) write(batch []*outcome) {
 			w.logger.Error("asynqpg: giving up writing task outcomes; their tasks stay running until their leases pass",
 				"outcomes", len(batch), "tries", try, "error", err)
 			w.hooks.abandoned(batch)
+			settle(batch)
 			return
 		}
 		w.logger.Warn("asynqpg: writing task outcomes failed; trying again",
@@ -126,6 +145,7 @@ type batchCompleter struct {
 	stopped  bool
 
 	wake   chan struct{} // the queue got work (capacity 1)
+	idle   chan struct{} // no handler runs: nothing more comes soon (capacity 1)
 	stopCh chan struct{} // closed by stop
 	done   chan struct{} // closed when the loop returns
 }
@@ -134,6 +154,7 @@ func newBatchCompleter(ex driver.Executor, logger *slog.Logger, hooks completerH
 	c := &batchCompleter{
 		w:      newOutcomeWriter(ex, logger, hooks),
 		wake:   make(chan struct{}, 1),
+		idle:   make(chan struct{}, 1),
 		stopCh: make(chan struct{}),
 		done:   make(chan struct{}),
 	}
@@ -161,6 +182,16 @@ func (c *batchCompleter) submit(o *outcome) bool {
 		}
 	}
 	return true
+}
+
+// handlersIdle tells the completer that no handler runs: the outcomes
+// waiting are all there will be until more tasks are claimed, and those
+// claims wait for the workers they hold.
+func (c *batchCompleter) handlersIdle() {
+	select {
+	case c.idle <- struct{}{}:
+	default:
+	}
 }
 
 func (c *batchCompleter) stop(ctx context.Context) {
@@ -214,13 +245,15 @@ func (c *batchCompleter) run() {
 }
 
 // gather waits until completerFlushDelay passed, completerFlushSize
-// outcomes wait, or the completer stops.
+// outcomes wait, no handler runs any more, or the completer stops.
 func (c *batchCompleter) gather(timer *time.Timer) {
 	timer.Reset(completerFlushDelay)
 	defer timer.Stop()
 	for {
 		select {
 		case <-timer.C:
+			return
+		case <-c.idle:
 			return
 		case <-c.stopCh:
 			return
@@ -261,6 +294,8 @@ func (c *syncCompleter) submit(o *outcome) bool {
 	c.w.write([]*outcome{o})
 	return true
 }
+
+func (c *syncCompleter) handlersIdle() {}
 
 func (c *syncCompleter) stop(ctx context.Context) {
 	c.mu.Lock()

@@ -30,23 +30,33 @@ type typeRunner struct {
 	obs   *observability.TaskType
 
 	mu       sync.Mutex
-	active   int // workers busy
+	active   int // workers busy (running a handler, or waiting for its outcome to be written)
 	reserved int // workers promised to claims in flight
 
-	attempts  chan *attempt // claimed attempts waiting for a worker (capacity Workers)
+	// outbox holds the outcomes of this type's attempts waiting to be
+	// written by the next claim (see RecordAndClaim); once the fetch loop
+	// has stopped (outboxClosed), outcomes go to the processor's
+	// completer instead.
+	outMu        sync.Mutex
+	outbox       []*outcome
+	outboxClosed bool
+	outboxReady  chan struct{} // the outbox got an outcome (capacity 1)
+
+	attempts  chan *attempt // claimed attempts waiting for a worker (capacity 2*Workers)
 	slotFreed chan struct{} // a worker became free (capacity 1)
 	wake      chan struct{} // a task of this type may be ready (capacity 1)
 }
 
 func newTypeRunner(p *Processor, cfg TypeConfig) *typeRunner {
 	return &typeRunner{
-		p:         p,
-		cfg:       cfg,
-		lease:     cfg.Timeout + p.cfg.LeaseMargin,
-		obs:       p.obs.Type(cfg.Type),
-		attempts:  make(chan *attempt, cfg.Workers),
-		slotFreed: make(chan struct{}, 1),
-		wake:      make(chan struct{}, 1),
+		p:           p,
+		cfg:         cfg,
+		lease:       cfg.Timeout + p.cfg.LeaseMargin,
+		obs:         p.obs.Type(cfg.Type),
+		attempts:    make(chan *attempt, 2*cfg.Workers),
+		slotFreed:   make(chan struct{}, 1),
+		outboxReady: make(chan struct{}, 1),
+		wake:        make(chan struct{}, 1),
 	}
 }
 
@@ -62,23 +72,85 @@ func (r *typeRunner) wakeUp() {
 func (r *typeRunner) free() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.cfg.Workers - r.active - r.reserved
+	return max(r.cfg.Workers-r.active-r.reserved, 0)
 }
 
 // reserve promises every free worker to a claim and returns how many.
 func (r *typeRunner) reserve() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	n := r.cfg.Workers - r.active - r.reserved
+	n := max(r.cfg.Workers-r.active-r.reserved, 0)
 	r.reserved += n
 	return n
 }
 
-// settle turns a claim's reservation of limit workers into claimed busy
-// workers; the rest are free again.
-func (r *typeRunner) settle(limit, claimed int) {
+// submit hands the outcome of an attempt of this type over to be written:
+// to the next claim while the fetch loop runs (the batch completer's
+// mode), to the processor's completer otherwise. It reports whether it
+// was taken; o.settled is signalled once its fate is known.
+func (r *typeRunner) submit(o *outcome) bool {
+	if !r.p.cfg.DisableBatchCompleter {
+		r.outMu.Lock()
+		if !r.outboxClosed {
+			r.outbox = append(r.outbox, o)
+			r.outMu.Unlock()
+			select {
+			case r.outboxReady <- struct{}{}:
+			default:
+			}
+			return true
+		}
+		r.outMu.Unlock()
+	}
+	return r.p.comp.submit(o)
+}
+
+// outboxLen returns the number of outcomes waiting for a claim.
+func (r *typeRunner) outboxLen() int {
+	r.outMu.Lock()
+	defer r.outMu.Unlock()
+	return len(r.outbox)
+}
+
+// takeOutbox returns the outcomes waiting for a claim, and empties the
+// outbox.
+func (r *typeRunner) takeOutbox() []*outcome {
+	r.outMu.Lock()
+	defer r.outMu.Unlock()
+	out := r.outbox
+	r.outbox = nil
+	return out
+}
+
+// closeOutbox makes later outcomes go to the processor's completer, and
+// hands it those still waiting.
+func (r *typeRunner) closeOutbox() {
+	r.outMu.Lock()
+	r.outboxClosed = true
+	left := r.outbox
+	r.outbox = nil
+	r.outMu.Unlock()
+	r.handOver(left)
+}
+
+// handOver gives outcomes that no claim will write to the processor's
+// completer, which writes them with retries (or gives them up, settling
+// them, when it has stopped).
+func (r *typeRunner) handOver(os []*outcome) {
+	for _, o := range os {
+		if !r.p.comp.submit(o) {
+			r.p.outcomesAbandoned([]*outcome{o})
+			settle([]*outcome{o})
+		}
+	}
+}
+
+// settle turns a claim's reservation of reserved workers into claimed
+// busy workers; the rest are free again. (A claim may claim more than it
+// reserved: for the workers its outcomes free, which release themselves.)
+func (r *typeRunner) settle(reserved, claimed int) {
 	r.mu.Lock()
-	r.reserved -= limit
+	r.reserved -= reserved
 	r.active += claimed
 	r.mu.Unlock()
 }
@@ -96,21 +168,40 @@ func (r *typeRunner) release() {
 
 // startWorkers starts the type's worker goroutines. They run the attempts
 // handed to them until the fetch loop closes r.attempts; Stop waits for
-// the attempts, not the goroutines (see Processor.running).
+// the attempts, not the goroutines (see Processor.running). A worker is
+// freed for another claim only once the outcome of its attempt is settled
+// (written, or given up), so the tasks a consumer holds running in the
+// database never outnumber its workers: a consumer killed at any moment
+// leaves at most its worker count of tasks to run again.
 func (r *typeRunner) startWorkers() {
 	for range r.cfg.Workers {
 		go func() {
+			settled := make(chan struct{}, 1)
 			for a := range r.attempts {
-				r.run(a)
+				if r.run(a, settled) {
+					<-settled
+				}
+				r.release()
 			}
 		}()
 	}
 }
 
+// claimJob is a claim for the fetch loop's claimer goroutines: the
+// outcomes it writes, and the number of tasks it claims, for the workers
+// reserved and those the outcomes free.
+type claimJob struct {
+	outs     []*outcome
+	reserved int
+}
+
+// limit is the number of tasks the job claims.
+func (j claimJob) limit() int { return j.reserved + len(j.outs) }
+
 // claimResult is what a claim in flight reports to the fetch loop.
 type claimResult struct {
-	limit, claimed int
-	err            error
+	limit, claimed, outcomes int
+	err                      error
 }
 
 // fetchLoop claims ready tasks and hands their attempts to the workers
@@ -130,13 +221,13 @@ func (r *typeRunner) fetchLoop() {
 	// Claims run on maxClaimsInFlight goroutines of their own, kept for
 	// the loop's life (a goroutine per claim would grow a new stack for
 	// every claim).
-	limits := make(chan int, maxClaimsInFlight)
+	jobs := make(chan claimJob, maxClaimsInFlight)
 	results := make(chan claimResult, maxClaimsInFlight)
 	for range maxClaimsInFlight {
 		go func() {
-			for limit := range limits {
-				n, err := r.claim(limit)
-				results <- claimResult{limit: limit, claimed: n, err: err}
+			for job := range jobs {
+				n, err := r.claim(job)
+				results <- claimResult{limit: job.limit(), claimed: n, outcomes: len(job.outs), err: err}
 			}
 		}()
 	}
@@ -145,7 +236,8 @@ func (r *typeRunner) fetchLoop() {
 		for ; inFlight > 0; inFlight-- {
 			<-results
 		}
-		close(limits)
+		close(jobs)
+		r.closeOutbox()
 		close(r.attempts)
 	}()
 
@@ -162,8 +254,11 @@ func (r *typeRunner) fetchLoop() {
 		failures int
 	)
 	for {
-		if (wanted || backlog) && inFlight < maxClaimsInFlight {
-			free := r.free()
+		waiting := r.outboxLen()
+		if (wanted || backlog || waiting > 0) && inFlight < maxClaimsInFlight {
+			// Workers whose outcome waits are freed by the claim that
+			// writes it, so they count as free.
+			free := r.free() + waiting
 			switch {
 			case free == 0:
 			case !backlog || free*2 >= r.cfg.Workers || cooled:
@@ -172,7 +267,8 @@ func (r *typeRunner) fetchLoop() {
 				}
 				wanted, cooling, cooled = false, false, false
 				inFlight++
-				limits <- r.reserve()
+				outs := r.takeOutbox()
+				jobs <- claimJob{outs: outs, reserved: r.reserve()}
 				continue
 			case !cooling:
 				cooling = true
@@ -187,6 +283,7 @@ func (r *typeRunner) fetchLoop() {
 		case <-r.wake:
 			wanted = true
 		case <-r.slotFreed:
+		case <-r.outboxReady:
 		case <-cooldown.C:
 			cooling, cooled = false, true
 		case res := <-results:
@@ -200,7 +297,11 @@ func (r *typeRunner) fetchLoop() {
 				backlog = false
 				delay := min(p.cfg.FetchInterval<<min(failures, 10), max(fetchErrorMaxDelay, p.cfg.FetchInterval))
 				p.log.Warn("asynqpg: claiming tasks failed", "task_type", r.cfg.Type, "retry_in", delay, "error", res.err)
-				r.obs.Error(context.Background(), asynqpg.ErrorTypeDB)
+				if res.outcomes > 0 {
+					p.dbError(res.err) // it wrote outcomes too, counted like the completer's writes
+				} else {
+					r.obs.Error(context.Background(), asynqpg.ErrorTypeDB)
+				}
 				resetTimer(poll, delay)
 				continue
 			}
@@ -210,20 +311,43 @@ func (r *typeRunner) fetchLoop() {
 	}
 }
 
-// claim claims up to limit tasks, for workers reserved by the fetch loop,
-// and hands an attempt for each to the workers. A claim that returns
-// after the processor stopped fetching gives its tasks back.
-func (r *typeRunner) claim(limit int) (int, error) {
+// claim writes the outcomes of job and claims tasks for its workers in
+// one statement (see RecordAndClaim), then hands an attempt for each task
+// to the workers. The workers of the outcomes are freed once the
+// statement is done. A claim that returns after the processor stopped
+// fetching gives its tasks back. When the statement fails, the outcomes
+// go to the processor's completer, which retries them.
+func (r *typeRunner) claim(job claimJob) (int, error) {
 	p := r.p
 	ctx, cancel := context.WithTimeout(p.runCtx, claimTimeout)
 	defer cancel()
-	claimed, err := ClaimTasks(ctx, p.cfg.Executor, r.cfg.Type, limit, r.lease)
-	if err != nil || len(claimed) == 0 {
-		r.settle(limit, 0)
+	recs := make([]OutcomeRecord, len(job.outs))
+	for i, o := range job.outs {
+		recs[i] = o.rec
+	}
+	limit := job.limit()
+	claimed, written, err := RecordAndClaim(ctx, p.cfg.Executor, r.cfg.Type, recs, limit, r.lease)
+	if err != nil {
+		r.settle(job.reserved, 0)
+		r.handOver(job.outs)
 		return 0, err
 	}
-	if p.fetchCtx.Err() != nil {
-		r.settle(limit, 0)
+	// The claimed tasks take their workers before the workers of the
+	// outcomes are freed, so that no other claim counts those twice.
+	stopping := p.fetchCtx.Err() != nil
+	if stopping {
+		r.settle(job.reserved, 0)
+	} else {
+		r.settle(job.reserved, len(claimed))
+	}
+	for _, o := range job.outs {
+		p.outcomeWritten(o, written[o.rec.Attempt])
+	}
+	settle(job.outs)
+	if len(claimed) == 0 {
+		return 0, nil
+	}
+	if stopping {
 		keys := make([]AttemptKey, len(claimed))
 		for i, c := range claimed {
 			keys[i] = c.Attempt
@@ -234,8 +358,8 @@ func (r *typeRunner) claim(limit int) (int, error) {
 		}
 		return len(claimed), nil
 	}
-	p.log.Debug("asynqpg: claimed tasks", "task_type", r.cfg.Type, "tasks", len(claimed), "limit", limit)
-	r.settle(limit, len(claimed))
+	p.log.Debug("asynqpg: claimed tasks", "task_type", r.cfg.Type, "tasks", len(claimed), "limit", limit,
+		"outcomes", len(job.outs))
 	for _, c := range claimed {
 		a := &attempt{task: c.Task, key: c.Attempt, runner: r, traceContext: c.TraceContext}
 		a.ctx, a.cancel = context.WithTimeoutCause(p.runCtx, r.cfg.Timeout, ErrHandlerTimeout)

@@ -79,7 +79,7 @@ func InsertTask(ctx context.Context, ex driver.Executor, t NewTask) (id int64, i
 		// this statement took its snapshot: the next statement sees it.
 	}
 	if err != nil {
-		return 0, false, fmt.Errorf("insert task: %w", err)
+		return 0, false, fmt.Errorf("insert task: %w", schemaError(err))
 	}
 	return id, inserted, nil
 }
@@ -171,7 +171,7 @@ func insertChunk(ctx context.Context, ex driver.Executor, tasks []NewTask) ([]In
 		rows, err = ex.Query(ctx, sqlInsertTasksUntokened, types, payloads, attempts, processAt, delays, traces)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("insert tasks: %w", err)
+		return nil, fmt.Errorf("insert tasks: %w", schemaError(err))
 	}
 	defer rows.Close()
 	out := make([]InsertedTask, 0, len(tasks))
@@ -183,7 +183,7 @@ func insertChunk(ctx context.Context, ex driver.Executor, tasks []NewTask) ([]In
 		out = append(out, it)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("insert tasks: %w", err)
+		return nil, fmt.Errorf("insert tasks: %w", schemaError(err))
 	}
 	return out, nil
 }

@@ -9,8 +9,9 @@ import (
 	"github.com/yakser/asynqpg/driver"
 )
 
-// Errors of the task management operations; package client exports
-// errors of its own with the same texts.
+// Errors of the task management operations, returned by package client
+// as they are. An operation refused for the task's state returns the task
+// with the error.
 var (
 	// ErrTaskNotFound is returned when the requested task does not exist.
 	ErrTaskNotFound = errors.New("task not found")
@@ -32,7 +33,7 @@ func GetTask(ctx context.Context, ex driver.Executor, id int64) (*TaskRow, error
 		return nil, ErrTaskNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("get task: %w", err)
+		return nil, fmt.Errorf("get task: %w", schemaError(err))
 	}
 	return row, nil
 }
@@ -50,7 +51,7 @@ func CancelTask(ctx context.Context, ex driver.Executor, id int64) (*TaskRow, er
 		case asynqpg.TaskStatusCancelled:
 			return cur, nil
 		case asynqpg.TaskStatusCompleted:
-			return nil, ErrTaskAlreadyFinalized
+			return cur, ErrTaskAlreadyFinalized
 		case asynqpg.TaskStatusPending, asynqpg.TaskStatusFailed, asynqpg.TaskStatusRunning:
 			var notified *string
 			row, err := scanTask(tx.QueryRow(ctx, sqlCancelTask, id, cur.Status == asynqpg.TaskStatusRunning), &notified)
@@ -74,11 +75,11 @@ func RetryTask(ctx context.Context, ex driver.Executor, id int64) (*TaskRow, err
 	return changeTask(ctx, ex, id, func(tx driver.Tx, cur *TaskRow) (*TaskRow, error) {
 		switch cur.Status {
 		case asynqpg.TaskStatusPending:
-			return nil, ErrTaskAlreadyAvailable
+			return cur, ErrTaskAlreadyAvailable
 		case asynqpg.TaskStatusRunning:
-			return nil, ErrTaskRunning
+			return cur, ErrTaskRunning
 		case asynqpg.TaskStatusCompleted:
-			return nil, ErrTaskAlreadyFinalized
+			return cur, ErrTaskAlreadyFinalized
 		case asynqpg.TaskStatusFailed, asynqpg.TaskStatusCancelled:
 			var notified *string
 			row, err := scanTask(tx.QueryRow(ctx, sqlRetryTask, id), &notified)
@@ -98,7 +99,7 @@ func DeleteTask(ctx context.Context, ex driver.Executor, id int64) (*TaskRow, er
 	return changeTask(ctx, ex, id, func(tx driver.Tx, cur *TaskRow) (*TaskRow, error) {
 		switch cur.Status {
 		case asynqpg.TaskStatusRunning:
-			return nil, ErrTaskRunning
+			return cur, ErrTaskRunning
 		case asynqpg.TaskStatusPending, asynqpg.TaskStatusCompleted,
 			asynqpg.TaskStatusFailed, asynqpg.TaskStatusCancelled:
 			row, err := scanTask(tx.QueryRow(ctx, sqlDeleteTask, id))
@@ -115,7 +116,9 @@ func DeleteTask(ctx context.Context, ex driver.Executor, id int64) (*TaskRow, er
 // changeTask locks task id in a transaction (a savepoint when ex is one),
 // lets change decide from the locked row, and commits what it did. Two
 // concurrent changes of one task are thus serialized: the second sees the
-// row as the first left it. On an error nothing is changed.
+// row as the first left it. On an error nothing is changed; when change
+// refuses the task for its state, it returns the locked row with its
+// sentinel, and so does changeTask.
 func changeTask(ctx context.Context, ex driver.Executor, id int64,
 	change func(tx driver.Tx, cur *TaskRow) (*TaskRow, error),
 ) (*TaskRow, error) {
@@ -129,11 +132,12 @@ func changeTask(ctx context.Context, ex driver.Executor, id int64,
 		return nil, ErrTaskNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("lock task: %w", err)
+		return nil, fmt.Errorf("lock task: %w", schemaError(err))
 	}
 	row, err := change(tx, cur)
 	if err != nil {
-		return nil, err
+		// A refusal returns the task as it is (rolled back: unchanged).
+		return row, err
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, fmt.Errorf("commit: %w", err)
@@ -191,7 +195,7 @@ func ListTasks(ctx context.Context, ex driver.Executor, q ListQuery) ([]*TaskRow
 	rows, err := ex.Query(ctx, sqlListTasksPrefix+order+` LIMIT $4 OFFSET $5`,
 		ids, statuses, types, int64(q.Limit), int64(q.Offset))
 	if err != nil {
-		return nil, 0, fmt.Errorf("list tasks: %w", err)
+		return nil, 0, fmt.Errorf("list tasks: %w", schemaError(err))
 	}
 	defer rows.Close()
 	var (
@@ -206,7 +210,7 @@ func ListTasks(ctx context.Context, ex driver.Executor, q ListQuery) ([]*TaskRow
 		tasks = append(tasks, row)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("list tasks: %w", err)
+		return nil, 0, fmt.Errorf("list tasks: %w", schemaError(err))
 	}
 	rows.Close()
 	if len(tasks) == 0 && q.Offset > 0 {

@@ -81,7 +81,8 @@ func TestManageTask(t *testing.T) {
 			after := b.get(t, id)
 			if tt.wantErr != nil {
 				require.ErrorIs(t, err, tt.wantErr)
-				require.Nil(t, got)
+				// A refusal returns the task as it is; a missing task, none.
+				require.Equal(t, before, got, "a refused task is returned as it is")
 				require.Equal(t, before, after, "changed despite the error")
 				return
 			}

@@ -154,6 +154,13 @@ func (p *Processor) Start() error {
 		defer p.services.Done()
 		p.checkCancellations()
 	}()
+	if p.cfg.RescueLostAttempts {
+		p.services.Add(1)
+		go func() {
+			defer p.services.Done()
+			p.rescueOwnTypes()
+		}()
+	}
 	if f, ok := p.cfg.Executor.(driver.ListenerFactory); ok {
 		p.services.Add(1)
 		go func() {
@@ -188,15 +195,19 @@ func (p *Processor) forget(a *attempt) {
 	p.mu.Unlock()
 }
 
-// workerDone counts a worker out.
+// workerDone counts a worker's handler out.
 func (p *Processor) workerDone() {
 	p.mu.Lock()
 	p.running--
-	if p.running == 0 && p.idle != nil {
+	none := p.running == 0
+	if none && p.idle != nil {
 		close(p.idle)
 		p.idle = nil
 	}
 	p.mu.Unlock()
+	if none {
+		p.comp.handlersIdle()
+	}
 }
 
 // outcomeWritten is called by the completer once an outcome's write ran.

@@ -88,6 +88,18 @@ type ProcessorConfig struct {
 	// DisableBatchCompleter writes every outcome with its own statement
 	// before the worker is freed, instead of batching them.
 	DisableBatchCompleter bool
+	// RescueLostAttempts makes the processor rescue the stuck tasks of its
+	// own types, as the leader's rescuer would (see [Maintainer]), every
+	// RescueInterval: for consumers that take no part in leader election,
+	// whose lost last attempts would otherwise stay running.
+	RescueLostAttempts bool
+	// RescueInterval is how often RescueLostAttempts rescues. Default
+	// DefaultJanitorInterval.
+	RescueInterval time.Duration
+	// StuckThreshold is how long past its lease a running task is left
+	// alone before RescueLostAttempts rescues it. Default
+	// DefaultStuckThreshold.
+	StuckThreshold time.Duration
 	// Metrics receives the processing metrics; nil records none.
 	Metrics *asynqpg.Metrics
 	// Tracer starts the asynqpg.process span of each attempt; nil records
@@ -131,6 +143,8 @@ func (c ProcessorConfig) withDefaults() (ProcessorConfig, error) {
 		{"LeaseMargin", &c.LeaseMargin, DefaultLeaseMargin},
 		{"HandlerExitGrace", &c.HandlerExitGrace, DefaultHandlerExitGrace},
 		{"StopFlushTimeout", &c.StopFlushTimeout, DefaultStopFlushTimeout},
+		{"RescueInterval", &c.RescueInterval, DefaultJanitorInterval},
+		{"StuckThreshold", &c.StuckThreshold, DefaultStuckThreshold},
 	} {
 		if *d.v < 0 {
 			return c, fmt.Errorf("invalid processor config: %s must not be negative (got %v)", d.name, *d.v)

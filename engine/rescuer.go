@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/driver"
 )
 
 // ErrAttemptStuck is the error the rescuer reports to the ErrorHandler for
@@ -42,12 +44,22 @@ func (m *Maintainer) rescue(ctx context.Context, guard func() bool, fenced bool,
 	return nil
 }
 
-// rescueBatch runs one rescue statement. It returns how many tasks went
-// back to pending and the rows of those that failed. Rows are reported only
-// once the statement has completed, so a failed statement reports nothing.
+// rescueBatch runs one rescue statement, fenced by this maintainer's term
+// when fenced is set.
 func (m *Maintainer) rescueBatch(ctx context.Context, thresholdMicros int64, limit int, fenced bool) (int, []*TaskRow, error) {
 	name, id := m.fence(fenced)
-	rows, err := m.cfg.Executor.Query(ctx, sqlRescueStuck, thresholdMicros, int64(limit), name, id)
+	return rescueStuck(ctx, m.cfg.Executor, nil, thresholdMicros, limit, name, id)
+}
+
+// rescueStuck runs one rescue statement over the tasks of types (every
+// type when empty), fenced by the term of leader id of name when they are
+// not nil. It returns how many tasks went back to pending and the rows of
+// those that failed. Rows are reported only once the statement has
+// completed, so a failed statement reports nothing.
+func rescueStuck(ctx context.Context, ex driver.Executor, types []string, thresholdMicros int64, limit int,
+	name, id *string,
+) (int, []*TaskRow, error) {
+	rows, err := ex.Query(ctx, sqlRescueStuck, thresholdMicros, int64(limit), name, id, types)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -73,20 +85,26 @@ func (m *Maintainer) rescueBatch(ctx context.Context, thresholdMicros int64, lim
 	return requeued, failed, nil
 }
 
-// reportFailure hands a task the rescuer failed to the ErrorHandler. A
-// panicking handler is logged and does not stop maintenance.
+// reportFailure hands a task the rescuer failed to the ErrorHandler.
 func (m *Maintainer) reportFailure(ctx context.Context, r *TaskRow) {
-	m.log.Warn("failed a stuck task with no attempts left",
+	reportRescuedFailure(ctx, m.log, m.cfg.ErrorHandler, r)
+}
+
+// reportRescuedFailure logs a task the rescuer failed and hands it to h,
+// when not nil. A panicking handler is logged and does not stop the
+// rescue.
+func reportRescuedFailure(ctx context.Context, log *slog.Logger, h asynqpg.ErrorHandler, r *TaskRow) {
+	log.Warn("failed a stuck task with no attempts left",
 		"task_id", r.ID, "task_type", r.Type, "attempts_elapsed", r.AttemptsElapsed)
-	if m.cfg.ErrorHandler == nil {
+	if h == nil {
 		return
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			m.log.Error("ErrorHandler panicked", "task_id", r.ID, "task_type", r.Type, "panic", fmt.Sprint(p))
+			log.Error("ErrorHandler panicked", "task_id", r.ID, "task_type", r.Type, "panic", fmt.Sprint(p))
 		}
 	}()
-	m.cfg.ErrorHandler.HandleError(ctx, rescuedTaskInfo(r), ErrAttemptStuck)
+	h.HandleError(ctx, rescuedTaskInfo(r), ErrAttemptStuck)
 }
 
 // rescuedTaskInfo is the TaskInfo of a rescued row.

@@ -7,6 +7,11 @@ import (
 	"time"
 )
 
+// ErrShutdownTimeout is reported by [Processor.Stop] when handlers were
+// still running when its timeout passed (their contexts were then
+// cancelled, and their tasks given back).
+var ErrShutdownTimeout = errors.New("shutdown timeout exceeded")
+
 // Stop stops the processor: it stops claiming, lets running handlers
 // finish for up to timeout, then cancels their contexts and waits up to
 // HandlerExitGrace for them to return. It then writes the outcomes still
@@ -18,7 +23,8 @@ import (
 // than once and concurrently: every call waits for the one stop and
 // returns its result. A non-nil error reports handlers that did not
 // return, or outcomes and tasks that could not be written back (those
-// tasks come back when their leases pass).
+// tasks come back when their leases pass); it matches
+// [ErrShutdownTimeout] when handlers were still running at the timeout.
 func (p *Processor) Stop(timeout time.Duration) error {
 	p.mu.Lock()
 	switch p.state {
@@ -51,11 +57,13 @@ func (p *Processor) shutdown(timeout time.Duration) error {
 		p.fetchers.Wait()
 		close(fetchersDone)
 	}()
-	timedOut := false
+	// busyAtDeadline: handlers were still running when the timeout
+	// passed (reported as ErrShutdownTimeout).
+	timedOut, busyAtDeadline := false, false
 	select {
 	case <-fetchersDone:
 	case <-deadline.C:
-		timedOut = true
+		timedOut, busyAtDeadline = true, p.runningCount() > 0
 		p.cancelRun(errShutdown)
 		<-fetchersDone
 	}
@@ -66,8 +74,11 @@ func (p *Processor) shutdown(timeout time.Duration) error {
 		select {
 		case <-idle:
 		case <-deadline.C:
-			timedOut = true
+			timedOut, busyAtDeadline = true, p.runningCount() > 0
 		}
+	}
+	if busyAtDeadline {
+		errs = append(errs, ErrShutdownTimeout)
 	}
 	if timedOut {
 		// 3. Cancel them, and give them a grace period to return.

@@ -1,6 +1,7 @@
 package engine
 
-// Every SQL statement asynqpg runs is in this file.
+// Every SQL statement asynqpg runs is in this file and in sql_claim.go
+// (claiming tasks and recording the outcomes of attempts).
 //
 // Conventions (see package driver): parameters are int64, string, []byte,
 // bool, pointers for NULL and the arrays []int64, []string, [][]byte;
@@ -22,10 +23,6 @@ const (
 // taskColumns are the columns of a full task row, in scanTask order.
 const taskColumns = `id, type, payload, status, idempotency_token, messages, blocked_till,
 	attempts_left, attempts_elapsed, created_at, updated_at, finalized_at, attempted_at`
-
-// ownedByAttempt holds when row t is still owned by attempt o: running,
-// with the attempted_at of attempt key o.attempt_key (Unix microseconds).
-const ownedByAttempt = `t.status = 'running' AND t.attempted_at = 'epoch'::timestamptz + o.attempt_key * interval '1 microsecond'`
 
 const (
 	// sqlInsertTask inserts one task, or finds the existing one with the
@@ -107,106 +104,6 @@ WITH ins AS (
 )
 SELECT id, type FROM ins WHERE (SELECT count(*) FROM notified) >= 0 ORDER BY id`
 
-	// sqlClaimTasks claims up to $2 ready tasks of type $1 for an attempt
-	// whose lease lasts $3 microseconds, in blocked_till order. Ready means
-	// pending with blocked_till passed, or running with its lease passed
-	// (its consumer is presumed dead) and an attempt left after counting
-	// the lost one; a lost attempt counts as a failed one. Returns the
-	// claimed rows (all of type $1, which is not returned) with their
-	// attempt key and the trace context stored with the task ('' for none).
-	//
-	// The shape is chosen for speed. Both kinds of ready rows come from
-	// ordered range scans of the claim index, (status, type, blocked_till);
-	// running rows with a passed lease are rare, so the extra rows their
-	// scan may lock are few, and they are unlocked when the statement ends.
-	// The rows are then updated through their ctid, without a second
-	// lookup in the primary key; a row whose locked version is newer than
-	// the statement's snapshot (it changed concurrently) is not updated,
-	// and so not claimed. The limit is a sub-select, so that the planner
-	// estimates it the same whatever its value: a plan made for one limit
-	// suits every limit, and PostgreSQL's plan cache keeps one generic plan
-	// instead of planning every claim anew.
-	sqlClaimTasks = `
-WITH expired AS (
-	SELECT ctid, blocked_till FROM asynqpg_tasks
-	WHERE status = 'running' AND type = $1 AND blocked_till <= now() AND attempts_left > 1
-	ORDER BY blocked_till
-	LIMIT (SELECT $2::bigint)
-	FOR NO KEY UPDATE SKIP LOCKED
-), pending AS (
-	SELECT ctid, blocked_till FROM asynqpg_tasks
-	WHERE status = 'pending' AND type = $1 AND blocked_till <= now()
-	ORDER BY blocked_till
-	LIMIT (SELECT $2::bigint)
-	FOR NO KEY UPDATE SKIP LOCKED
-)
-UPDATE asynqpg_tasks t SET
-	status = 'running',
-	attempted_at = now(),
-	blocked_till = now() + $3::bigint * interval '1 microsecond',
-	updated_at = now(),
-	attempts_left = CASE WHEN t.status = 'running' THEN t.attempts_left - 1 ELSE t.attempts_left END,
-	attempts_elapsed = CASE WHEN t.status = 'running' THEN t.attempts_elapsed + 1 ELSE t.attempts_elapsed END,
-	messages = CASE WHEN t.status = 'running'
-		THEN array_append(t.messages, 'lease expired: the consumer running the attempt is presumed dead')
-		ELSE t.messages END
-WHERE t.ctid = ANY (ARRAY(
-	SELECT r.ctid FROM (SELECT * FROM expired UNION ALL SELECT * FROM pending) r
-	ORDER BY r.blocked_till
-	LIMIT (SELECT $2::bigint)))
-RETURNING t.id, t.payload, t.idempotency_token, t.messages, t.attempts_left,
-	t.attempts_elapsed, t.created_at, t.attempted_at, (extract(epoch FROM t.attempted_at) * 1000000)::bigint,
-	COALESCE(t.trace_context::text, '')`
-
-	// sqlRecordOutcomes records the outcomes of many attempts in one
-	// statement. Each outcome: $1 id, $2 attempt key, $3 new status
-	// ('completed', 'pending' or 'failed'), $4 attempts spent (0 or 1: one
-	// for a failed attempt, whose message $5 is appended), $6 delay in
-	// microseconds before a pending task is ready again. Rows whose attempt
-	// no longer owns the task are left alone. Returns the attempts written
-	// (id, attempt key).
-	sqlRecordOutcomes = `
-UPDATE asynqpg_tasks t SET
-	status = o.status,
-	attempts_left = greatest(t.attempts_left - o.spent, 0),
-	attempts_elapsed = t.attempts_elapsed + o.spent,
-	messages = CASE WHEN o.spent > 0 THEN array_append(t.messages, o.message) ELSE t.messages END,
-	blocked_till = CASE WHEN o.status = 'pending' THEN now() + o.delay_us * interval '1 microsecond' ELSE t.blocked_till END,
-	finalized_at = CASE WHEN o.status IN ('completed', 'failed') THEN now() ELSE NULL END,
-	updated_at = now()
-FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::bigint[])
-	AS o(id, attempt_key, status, spent, message, delay_us)
-WHERE t.id = o.id AND ` + ownedByAttempt + `
-RETURNING t.id, o.attempt_key`
-
-	// sqlCompleteAttempts records the success of many attempts in one
-	// statement: their tasks become completed. It is sqlRecordOutcomes for
-	// a batch of successes only, with two arrays to send instead of six:
-	// $1 ids, $2 attempt keys. Rows whose attempt no longer owns the task
-	// are left alone. Returns the attempts written (id, attempt key).
-	sqlCompleteAttempts = `
-UPDATE asynqpg_tasks t SET status = 'completed', finalized_at = now(), updated_at = now()
-FROM unnest($1::bigint[], $2::bigint[]) AS o(id, attempt_key)
-WHERE t.id = o.id AND ` + ownedByAttempt + `
-RETURNING t.id, o.attempt_key`
-
-	// sqlLostAttempts returns, among the given attempts ($1 ids, $2 attempt
-	// keys), those that no longer own their task: cancelled, deleted,
-	// finished or reclaimed by another consumer. Returns (id, attempt key).
-	sqlLostAttempts = `
-SELECT o.id, o.attempt_key FROM unnest($1::bigint[], $2::bigint[]) AS o(id, attempt_key)
-WHERE NOT EXISTS (
-	SELECT 1 FROM asynqpg_tasks t
-	WHERE t.id = o.id AND ` + ownedByAttempt + `)`
-
-	// sqlRequeueAttempts gives back attempts a stopping consumer could not
-	// finish: they become pending and ready at once, with no attempt
-	// counted. $1 ids, $2 attempt keys.
-	sqlRequeueAttempts = `
-UPDATE asynqpg_tasks t SET status = 'pending', blocked_till = now(), updated_at = now()
-FROM unnest($1::bigint[], $2::bigint[]) AS o(id, attempt_key)
-WHERE t.id = o.id AND ` + ownedByAttempt
-
 	// sqlRescueStuck returns up to $2 running tasks whose lease passed more
 	// than $1 microseconds ago to pending, counting the lost attempt, or
 	// fails them when it was the last. Locks and re-checks each row in the
@@ -214,10 +111,12 @@ WHERE t.id = o.id AND ` + ownedByAttempt
 	// Fenced: when $3 (leader name) is not NULL, it changes nothing unless
 	// $4 holds an unexpired term of $3 by the database clock, so a leader
 	// that was frozen past its term does no maintenance when it resumes.
+	// $5 limits it to tasks of those types (an empty array: every type).
 	sqlRescueStuck = `
 WITH stuck AS (
 	SELECT id FROM asynqpg_tasks
 	WHERE status = 'running' AND blocked_till < now() - $1::bigint * interval '1 microsecond'
+		AND (cardinality($5::text[]) = 0 OR type = ANY($5::text[]))
 		AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM asynqpg_leader l
 			WHERE l.name = $3 AND l.leader_id = $4::text AND l.expires_at > now()))
 	ORDER BY blocked_till
@@ -309,6 +208,23 @@ WHERE (cardinality($1::bigint[]) = 0 OR id = ANY($1::bigint[]))
 	// sqlCountTasks counts the tasks matching the list filters, for a page
 	// past the end.
 	sqlCountTasks = `SELECT count(*) FROM asynqpg_tasks` + sqlListTasksWhere
+)
+
+// Schema.
+const (
+	// sqlCheckSchema names, comma-separated, the relations and columns of
+	// the newest migration that the database lacks; '' when it has them
+	// all. Relations are looked up on the search_path, as every other
+	// statement does.
+	sqlCheckSchema = `
+SELECT concat_ws(', ',
+	CASE WHEN to_regclass('asynqpg_tasks') IS NULL THEN 'table asynqpg_tasks' END,
+	CASE WHEN to_regclass('asynqpg_leader') IS NULL THEN 'table asynqpg_leader' END,
+	CASE WHEN to_regclass('asynqpg_tasks') IS NOT NULL AND NOT EXISTS (
+		SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('asynqpg_tasks')
+			AND attname = 'trace_context' AND NOT attisdropped)
+		THEN 'column asynqpg_tasks.trace_context' END,
+	CASE WHEN to_regclass('asynqpg_tasks_claim_idx') IS NULL THEN 'index asynqpg_tasks_claim_idx' END)`
 )
 
 // Queue health (package observability reads it for its gauges).

@@ -17,15 +17,14 @@ import (
 // its [PanicError] (and so in the task's messages).
 const maxPanicStack = 2048
 
-// run runs one attempt on a worker and hands its outcome to the completer.
-// The worker is freed once the outcome is handed over. The attempt's
-// metrics are recorded and its span ended before the outcome is handed
-// over, so they are in place by the time the outcome is visible in the
-// database.
-func (r *typeRunner) run(a *attempt) {
+// run runs one attempt on a worker and hands its outcome to the
+// completer, which signals settled once the outcome's fate is known; it
+// reports whether it handed one over. The attempt's metrics are recorded
+// and its span ended before the outcome is handed over, so they are in
+// place by the time the outcome is visible in the database.
+func (r *typeRunner) run(a *attempt, settled chan<- struct{}) bool {
 	p := r.p
 	defer p.workerDone()
-	defer r.release()
 	defer a.cancel()
 
 	ctx := asynqpg.WithTaskMetadata(a.ctx, taskMetadata(a.task))
@@ -45,14 +44,14 @@ func (r *typeRunner) run(a *attempt) {
 		span.SetStatus(codes.Error, "attempt lost: task cancelled, deleted or claimed again")
 		span.End()
 		p.forget(a)
-		return
+		return false
 	case errors.Is(cause, errShutdown) && err != nil:
 		// Interrupted by Stop: no outcome; Stop gives the task back.
 		p.log.InfoContext(ctx, "asynqpg: handler interrupted by shutdown; the task will be given back",
 			"task_id", a.key.ID, "task_type", a.task.Type, "handler_error", err)
 		span.SetStatus(codes.Error, "interrupted by shutdown")
 		span.End()
-		return
+		return false
 	case errors.Is(cause, ErrHandlerTimeout):
 		err = &TimeoutError{Timeout: r.cfg.Timeout, Err: err}
 	}
@@ -63,10 +62,12 @@ func (r *typeRunner) run(a *attempt) {
 		p.log.DebugContext(ctx, "asynqpg: attempt failed", "task_id", a.key.ID, "task_type", a.task.Type,
 			"outcome", d.Kind, "delay", d.Delay, "error", err)
 	}
-	o := &outcome{rec: OutcomeRecord{Attempt: a.key, Decision: d}, a: a, err: err}
-	if p.comp.submit(o) {
-		p.forget(a)
+	o := &outcome{rec: OutcomeRecord{Attempt: a.key, Decision: d}, a: a, err: err, settled: settled}
+	if !r.submit(o) {
+		return false
 	}
+	p.forget(a)
+	return true
 }
 
 // record records the metrics of a finished attempt and ends its span: the

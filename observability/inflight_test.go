@@ -100,7 +100,7 @@ func TestInFlight(t *testing.T) {
 			require.Eventually(t, func() bool { return b.status(t, okID) == asynqpg.TaskStatusCompleted }, waitFor, tick)
 			require.Equal(t, map[string]int64{"task_type=" + typeOK: 0, "task_type=" + typeBlock: 1}, inFlight())
 
-			require.NoError(t, c.Shutdown(0))
+			require.Equal(t, consumer.ErrShutdownTimeout, c.Shutdown(0), "the blocked handler outlived the timeout")
 			require.Equal(t, map[string]int64{"task_type=" + typeOK: 0, "task_type=" + typeBlock: 0}, inFlight())
 			require.Equal(t, asynqpg.TaskStatusPending, b.status(t, blockID), "given back")
 			require.Equal(t, map[string]int64{"status=completed,task_type=" + typeOK: 1},

@@ -13,6 +13,7 @@ import (
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/driver"
 	"github.com/yakser/asynqpg/engine"
+	"github.com/yakser/asynqpg/internal/validate"
 	"github.com/yakser/asynqpg/observability"
 )
 
@@ -26,6 +27,9 @@ func (p *Producer) Enqueue(ctx context.Context, task *asynqpg.Task, opts ...Enqu
 // EnqueueTx inserts task through tx, the caller's transaction: the task
 // exists exactly when tx commits. Results and errors are those of Enqueue.
 func (p *Producer) EnqueueTx(ctx context.Context, tx asynqpg.Querier, task *asynqpg.Task, opts ...EnqueueOption) (int64, error) {
+	if validate.IsNil(tx) {
+		return 0, errNilExecutor
+	}
 	return p.enqueue(ctx, &txHandle{q: tx}, task, opts)
 }
 
@@ -33,19 +37,28 @@ func (p *Producer) EnqueueTx(ctx context.Context, tx asynqpg.Querier, task *asyn
 // returns the IDs of the tasks it created in ascending order. Tasks whose
 // type and idempotency token exist already, or repeat an earlier task of
 // the batch, are skipped. A bad task rejects the whole batch, naming its
-// index, before anything is written.
+// index, before anything is written. An empty batch returns nil, nil.
 func (p *Producer) EnqueueMany(ctx context.Context, tasks []*asynqpg.Task) ([]int64, error) {
+	if len(tasks) == 0 {
+		return nil, nil
+	}
 	return p.enqueueMany(ctx, nil, tasks)
 }
 
 // EnqueueManyTx is EnqueueMany through tx, the caller's transaction: the
 // tasks exist exactly when tx commits.
 func (p *Producer) EnqueueManyTx(ctx context.Context, tx asynqpg.Querier, tasks []*asynqpg.Task) ([]int64, error) {
+	if validate.IsNil(tx) {
+		return nil, errNilExecutor
+	}
+	if len(tasks) == 0 {
+		return nil, nil
+	}
 	return p.enqueueMany(ctx, &txHandle{q: tx}, tasks)
 }
 
 // txHandle is the caller's transaction given to a *Tx method; a nil
-// *txHandle means the Producer's Pool. (A nil Querier inside is an error.)
+// *txHandle means the Producer's Pool.
 type txHandle struct{ q asynqpg.Querier }
 
 // executor resolves the handle, or returns the Pool's Executor.
@@ -55,7 +68,7 @@ func (p *Producer) executor(tx *txHandle) (driver.Executor, error) {
 	}
 	ex, err := driver.Resolve(tx.q)
 	if err != nil {
-		return nil, fmt.Errorf("producer: transaction: %w", err)
+		return nil, fmt.Errorf("transaction: %w", err)
 	}
 	return ex, nil
 }
@@ -79,15 +92,15 @@ func (p *Producer) enqueue(ctx context.Context, tx *txHandle, task *asynqpg.Task
 	if err != nil {
 		m.Error(ctx, asynqpg.ErrorTypeDB)
 		errorType = asynqpg.ErrorTypeDB
-		return 0, fmt.Errorf("producer: enqueue %q: %w", nt.Type, err)
+		return 0, fmt.Errorf("enqueue task: %w", err)
 	}
 	m.EnqueueDuration(ctx, time.Since(start))
 	observability.Enqueued(span, id)
 	if !inserted {
 		p.logger.DebugContext(ctx, "asynqpg: duplicate task not enqueued",
 			slog.Int64("task_id", id), slog.String("task_type", nt.Type))
-		return id, fmt.Errorf("producer: enqueue %q with idempotency token %q: existing task %d: %w",
-			nt.Type, *nt.IdempotencyToken, id, ErrDuplicateTask)
+		return id, fmt.Errorf("enqueue task: %w: type %q, idempotency token %q, existing task %d",
+			ErrDuplicateTask, nt.Type, *nt.IdempotencyToken, id)
 	}
 	m.Enqueued(ctx, 1)
 	if p.logger.Enabled(ctx, slog.LevelDebug) {
@@ -124,7 +137,7 @@ func (p *Producer) enqueueMany(ctx context.Context, tx *txHandle, tasks []*asynq
 	if err != nil {
 		m.Error(ctx, asynqpg.ErrorTypeDB)
 		errorType = asynqpg.ErrorTypeDB
-		return nil, fmt.Errorf("producer: enqueue %d tasks: %w", len(tasks), err)
+		return nil, fmt.Errorf("batch insert tasks: %w", err)
 	}
 	m.EnqueueDuration(ctx, time.Since(start))
 	ids = make([]int64, len(inserted))

@@ -15,9 +15,11 @@
 //
 // Task fields:
 //
-//   - MaxRetry is the number of attempts (attempts_left at insert); nil
-//     uses Config.DefaultMaxRetry. 0 is stored as is: the task runs once
-//     and is not retried.
+//   - MaxRetry is, despite its name, the number of attempts
+//     (attempts_left at insert): 1 runs the task once with no retry, 3
+//     runs it at most three times. nil uses Config.DefaultMaxRetry (3
+//     unless set); 0 or less is refused, since a task always runs at
+//     least once.
 //   - Delay and ProcessAt set when the task becomes ready (blocked_till);
 //     ProcessAt wins when both are set. Both are kept at microsecond
 //     precision, truncated; Delay counts from the database's clock.
@@ -27,12 +29,16 @@
 //     (the first of them is inserted).
 //
 // Bad input is rejected before anything is written, with an
-// [*InvalidTaskError] matching [ErrInvalidTask]: a nil task, an empty type
-// or one longer than [MaxTypeLength], a nil payload (an empty slice is the
-// way to send none) or one larger than [MaxPayloadSize], a negative delay
-// or max retry, an empty idempotency token (nil means none). For a batch
-// the error names the index of the first bad task, and nothing of the
-// batch is written.
+// [*InvalidTaskError] matching [ErrInvalidTask] whose text names the
+// problem: a nil task ("task cannot be nil"), an empty type ("task type
+// cannot be empty") or one longer than [MaxTypeLength], a nil payload
+// ("task payload cannot be nil": an empty slice is the way to send none)
+// or one larger than [MaxPayloadSize], a negative delay, a max retry below
+// 1, an empty idempotency token (nil means none) or one longer than
+// [MaxIdempotencyTokenLength]. For a batch the error names the index of
+// the first bad task ("validate task at index 3: ..."), and nothing of the
+// batch is written. A nil transaction given to a Tx method is refused
+// first, with "executor cannot be nil".
 //
 // A batch is one statement with array parameters, up to 10,000 tasks and
 // 64 MiB of payload per statement; a larger batch runs as several
@@ -49,12 +55,16 @@ import (
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/driver"
+	"github.com/yakser/asynqpg/internal/validate"
 	"github.com/yakser/asynqpg/observability"
 )
 
 // DefaultMaxRetry is the number of attempts of a task whose MaxRetry is
 // nil, when Config.DefaultMaxRetry is 0.
 const DefaultMaxRetry = 3
+
+// errNoPool is returned by New without a Pool (the original's text).
+var errNoPool = errors.New("database pool is required")
 
 // Config holds configuration for creating a new Producer.
 type Config struct {
@@ -83,8 +93,8 @@ type Producer struct {
 
 // New creates a new Producer with the given configuration.
 func New(cfg Config) (*Producer, error) {
-	if cfg.Pool == nil {
-		return nil, errors.New("producer: Config.Pool is required")
+	if validate.IsNil(cfg.Pool) {
+		return nil, errNoPool
 	}
 	ex, err := driver.Resolve(cfg.Pool)
 	if err != nil {
@@ -93,8 +103,8 @@ func New(cfg Config) (*Producer, error) {
 	if cfg.DefaultMaxRetry < 0 {
 		return nil, fmt.Errorf("producer: Config.DefaultMaxRetry is %d: must not be negative", cfg.DefaultMaxRetry)
 	}
-	if cfg.DefaultMaxRetry > maxAttempts {
-		return nil, fmt.Errorf("producer: Config.DefaultMaxRetry is %d: must be at most %d", cfg.DefaultMaxRetry, maxAttempts)
+	if cfg.DefaultMaxRetry > validate.MaxAttempts {
+		return nil, fmt.Errorf("producer: Config.DefaultMaxRetry is %d: must be at most %d", cfg.DefaultMaxRetry, validate.MaxAttempts)
 	}
 	p := &Producer{
 		ex:              ex,

@@ -129,8 +129,8 @@ func TestNew(t *testing.T) {
 		cfg     producer.Config
 		wantErr string
 	}{
-		{name: "nil pool", cfg: producer.Config{}, wantErr: "producer: Config.Pool is required"},
-		{name: "nil pointer pool", cfg: producer.Config{Pool: (*sqlx.DB)(nil)}, wantErr: "nil Pool or Querier"},
+		{name: "nil pool", cfg: producer.Config{}, wantErr: "database pool is required"},
+		{name: "nil pointer pool", cfg: producer.Config{Pool: (*sqlx.DB)(nil)}, wantErr: "database pool is required"},
 		{name: "negative default max retry", cfg: producer.Config{Pool: db, DefaultMaxRetry: -1},
 			wantErr: "producer: Config.DefaultMaxRetry is -1: must not be negative"},
 		{name: "ok", cfg: producer.Config{Pool: db}},
@@ -170,7 +170,7 @@ func TestEnqueueStoresFields(t *testing.T) {
 		{name: "defaults", b: b, task: asynqpg.NewTask("f:a", []byte("x")), wantAttempts: 3},
 		{name: "config default", b: b7, task: asynqpg.NewTask("f:a", []byte("x")), wantAttempts: 7},
 		{name: "max retry", b: b7, task: asynqpg.NewTask("f:a", []byte("x"), asynqpg.WithMaxRetry(5)), wantAttempts: 5},
-		{name: "max retry zero", b: b, task: asynqpg.NewTask("f:a", []byte("x"), asynqpg.WithMaxRetry(0)), wantAttempts: 0},
+		{name: "max retry one", b: b, task: asynqpg.NewTask("f:a", []byte("x"), asynqpg.WithMaxRetry(1)), wantAttempts: 1},
 		{name: "delay", b: b, task: asynqpg.NewTask("f:a", []byte{}, asynqpg.WithDelay(90*time.Second)),
 			wantAttempts: 3, wantReady: 90 * time.Second},
 		{name: "delay below a microsecond is truncated", b: b,
@@ -314,8 +314,9 @@ func TestEnqueueTx(t *testing.T) {
 		}
 	}
 
-	_, err := b.producer.EnqueueTx(ctx, nil, asynqpg.NewTask("tx", []byte{}))
-	require.ErrorIs(t, err, driver.ErrNilQuerier)
-	_, err = b.producer.EnqueueManyTx(ctx, (*sqlx.Tx)(nil), []*asynqpg.Task{asynqpg.NewTask("tx", []byte{})})
-	require.ErrorIs(t, err, driver.ErrNilQuerier)
+	// A nil transaction is refused before the task is looked at.
+	_, err := b.producer.EnqueueTx(ctx, nil, nil)
+	require.EqualError(t, err, "executor cannot be nil")
+	_, err = b.producer.EnqueueManyTx(ctx, (*sqlx.Tx)(nil), []*asynqpg.Task{nil})
+	require.EqualError(t, err, "executor cannot be nil")
 }

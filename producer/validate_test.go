@@ -21,23 +21,34 @@ var badTasks = []struct {
 	wantReason string
 	tooLarge   bool
 }{
-	{name: "nil task", task: nil, wantReason: "nil task"},
-	{name: "empty type", task: asynqpg.NewTask("", []byte{}), wantReason: "empty type"},
+	{name: "nil task", task: nil, wantReason: "task cannot be nil"},
+	{name: "empty type", task: asynqpg.NewTask("", []byte{}), wantReason: "task type cannot be empty (empty type: a task needs the type its handler is registered for)"},
 	{name: "type too long", task: asynqpg.NewTask(strings.Repeat("x", producer.MaxTypeLength+1), []byte{}),
-		wantReason: "type of 1025 bytes exceeds MaxTypeLength (1024 bytes)"},
-	{name: "nil payload", task: asynqpg.NewTask("t", nil), wantReason: "nil payload (use an empty slice for no payload)"},
-	{name: "negative delay", task: asynqpg.NewTask("t", []byte{}, asynqpg.WithDelay(-time.Second)), wantReason: "negative delay -1s"},
+		wantReason: "task type of 1025 bytes exceeds MaxTypeLength (1024 bytes)"},
+	{name: "type with a NUL byte", task: asynqpg.NewTask("a\x00b", []byte{}),
+		wantReason: `task type "a\x00b" is not valid UTF-8 text without NUL bytes`},
+	{name: "type not UTF-8", task: asynqpg.NewTask("a\xffb", []byte{}),
+		wantReason: `task type "a\xffb" is not valid UTF-8 text without NUL bytes`},
+	{name: "nil payload", task: asynqpg.NewTask("t", nil), wantReason: "task payload cannot be nil (nil payload: use []byte{} for a task without one)"},
+	{name: "negative delay", task: asynqpg.NewTask("t", []byte{}, asynqpg.WithDelay(-time.Second)),
+		wantReason: "task delay cannot be negative, got -1s"},
 	{name: "negative delay with process at", task: &asynqpg.Task{Type: "t", Payload: []byte{}, Delay: -1, ProcessAt: time.Now()},
-		wantReason: "negative delay -1ns"},
-	{name: "negative max retry", task: asynqpg.NewTask("t", []byte{}, asynqpg.WithMaxRetry(-1)), wantReason: "negative max retry -1"},
+		wantReason: "task delay cannot be negative, got -1ns"},
+	{name: "negative max retry", task: asynqpg.NewTask("t", []byte{}, asynqpg.WithMaxRetry(-1)),
+		wantReason: "task max retry must be at least 1, got -1: it is the number of attempts, and 1 runs the task once"},
+	{name: "max retry zero", task: asynqpg.NewTask("t", []byte{}, asynqpg.WithMaxRetry(0)),
+		wantReason: "task max retry must be at least 1, got 0: it is the number of attempts, and 1 runs the task once"},
 	{name: "max retry too large", task: asynqpg.NewTask("t", []byte{}, asynqpg.WithMaxRetry(1<<31)),
-		wantReason: "max retry 2147483648 exceeds 2147483647"},
+		wantReason: "task max retry 2147483648 exceeds 2147483647"},
 	{name: "empty idempotency token", task: asynqpg.NewTask("t", []byte{}, asynqpg.WithIdempotencyToken("")),
-		wantReason: "empty idempotency token (use nil for none)"},
+		wantReason: "task idempotency token cannot be empty (use nil for none)"},
+	{name: "idempotency token too long", task: asynqpg.NewTask("t", []byte{},
+		asynqpg.WithIdempotencyToken(strings.Repeat("k", producer.MaxIdempotencyTokenLength+1))),
+		wantReason: "task idempotency token of 1025 bytes exceeds MaxIdempotencyTokenLength (1024 bytes)"},
 	{name: "payload too large", task: asynqpg.NewTask("t", make([]byte, producer.MaxPayloadSize+1)),
-		wantReason: "payload of 16777217 bytes exceeds MaxPayloadSize (16777216 bytes)", tooLarge: true},
+		wantReason: "task payload of 16777217 bytes exceeds MaxPayloadSize (16777216 bytes)", tooLarge: true},
 	{name: "option makes it bad", task: asynqpg.NewTask("t", []byte{}), opts: []producer.EnqueueOption{producer.WithMaxRetry(-2)},
-		wantReason: "negative max retry -2"},
+		wantReason: "task max retry must be at least 1, got -2: it is the number of attempts, and 1 runs the task once"},
 }
 
 func TestEnqueueRejectsBadInput(t *testing.T) {
@@ -50,7 +61,7 @@ func TestEnqueueRejectsBadInput(t *testing.T) {
 			id, err := b.producer.Enqueue(ctx, tt.task, tt.opts...)
 			require.Zero(t, id)
 			requireInvalid(t, err, -1, tt.wantReason, tt.tooLarge)
-			require.EqualError(t, err, "producer: invalid task: "+tt.wantReason)
+			require.EqualError(t, err, tt.wantReason)
 
 			tx, txErr := b.db.BeginTxx(ctx, nil)
 			require.NoError(t, txErr)
@@ -83,7 +94,7 @@ func TestEnqueueManyRejectsBadInput(t *testing.T) {
 			ids, err := b.producer.EnqueueMany(ctx, batch)
 			require.Nil(t, ids)
 			requireInvalid(t, err, 3, tt.wantReason, tt.tooLarge)
-			require.EqualError(t, err, "producer: task 3: "+tt.wantReason)
+			require.EqualError(t, err, "validate task at index 3: "+tt.wantReason)
 
 			tx, txErr := b.db.BeginTxx(ctx, nil)
 			require.NoError(t, txErr)

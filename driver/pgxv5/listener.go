@@ -2,12 +2,8 @@ package pgxv5driver
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -24,49 +20,23 @@ type poolExecutor struct {
 
 // NewListener implements [driver.ListenerFactory]. The Listener owns a
 // connection taken out of the pool (acquired, then hijacked, so the pool's
-// connection hooks ran on it); Close closes it.
+// connection hooks ran on it); Close closes it. It is probed with
+// [driver.ProbeListener] before it is returned.
 func (e *poolExecutor) NewListener(ctx context.Context) (driver.Listener, error) {
 	c, err := e.pool.Acquire(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("pgxv5driver: acquire listener connection: %w", err)
 	}
-	conn := c.Hijack()
-	if err := e.probe(ctx, conn); err != nil {
-		_ = conn.Close(context.Background())
+	l := &listener{ListenerGuard: driver.NewListenerGuard(), conn: c.Hijack()}
+	err = driver.ProbeListener(ctx, l, func(ctx context.Context, channel string) error {
+		_, err := e.pool.Exec(ctx, "SELECT pg_notify($1, 'probe')", channel)
+		return err
+	})
+	if err != nil {
+		_ = l.Close(context.Background())
 		return nil, err
 	}
-	return &listener{ListenerGuard: driver.NewListenerGuard(), conn: conn}, nil
-}
-
-// probeTimeout bounds the wait for the test notification of a new listener.
-const probeTimeout = 3 * time.Second
-
-// probe checks that a notification sent through another connection of the
-// pool reaches conn: through a pooler in transaction mode LISTEN succeeds
-// but nothing ever arrives.
-func (e *poolExecutor) probe(ctx context.Context, conn *pgx.Conn) error {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	channel := "asynqpg_probe_" + hex.EncodeToString(b)
-	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
-		return fmt.Errorf("pgxv5driver: listen: %w", err)
-	}
-	if _, err := e.pool.Exec(ctx, "SELECT pg_notify($1, 'probe')", channel); err != nil {
-		return fmt.Errorf("pgxv5driver: probe notification: %w", err)
-	}
-	wctx, cancel := context.WithTimeout(ctx, probeTimeout)
-	defer cancel()
-	if _, err := conn.WaitForNotification(wctx); err != nil {
-		if ctx.Err() == nil && wctx.Err() != nil {
-			return fmt.Errorf("%w: a test notification did not arrive within %v: the connection cannot LISTEN (a pooler in transaction mode?)",
-				driver.ErrUnsupported, probeTimeout)
-		}
-		return fmt.Errorf("pgxv5driver: probe notification: %w", err)
-	}
-	if _, err := conn.Exec(ctx, "UNLISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
-		return fmt.Errorf("pgxv5driver: unlisten: %w", err)
-	}
-	return nil
+	return l, nil
 }
 
 // listener is a [driver.Listener] on a dedicated *pgx.Conn.
@@ -77,19 +47,27 @@ type listener struct {
 
 // Listen implements [driver.Listener].
 func (l *listener) Listen(ctx context.Context, channel string) error {
-	if channel == "" {
-		return errors.New("pgxv5driver: listen: empty channel name")
-	}
-	if strings.IndexByte(channel, 0) >= 0 {
-		return fmt.Errorf("pgxv5driver: listen: channel name %q contains a NUL byte", channel)
+	return l.subscription(ctx, "LISTEN", channel)
+}
+
+// Unlisten implements [driver.Listener].
+func (l *listener) Unlisten(ctx context.Context, channel string) error {
+	return l.subscription(ctx, "UNLISTEN", channel)
+}
+
+// subscription runs LISTEN or UNLISTEN (verb) for channel.
+func (l *listener) subscription(ctx context.Context, verb, channel string) error {
+	stmt, err := driver.SubscriptionStatement(verb, channel)
+	if err != nil {
+		return err
 	}
 	ctx, end, err := l.Begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer end()
-	if _, err := l.conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
-		return fmt.Errorf("pgxv5driver: listen on %q: %w", channel, err)
+	if _, err := l.conn.Exec(ctx, stmt); err != nil {
+		return fmt.Errorf("pgxv5driver: %s %q: %w", strings.ToLower(verb), channel, err)
 	}
 	return nil
 }

@@ -1,0 +1,203 @@
+package consumer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/engine"
+	"github.com/yakser/asynqpg/observability"
+)
+
+// StartTimeout bounds the checks Start makes of the database: that it can
+// be reached and holds asynqpg's schema.
+const StartTimeout = 15 * time.Second
+
+// running holds the services of one Start.
+type running struct {
+	proc       *engine.Processor
+	maintainer *engine.Maintainer // nil with DisableMaintenance
+	health     *observability.QueueHealth
+}
+
+// active reports whether the consumer is started or stopping; c.mu must
+// be held.
+func (c *Consumer) active() bool {
+	return c.state == stateStarted || c.state == stateStopping
+}
+
+// Start starts processing in the background: a fetch loop and worker pool
+// per registered task type, the cancellation watch and, unless
+// DisableMaintenance is set, leader election and maintenance.
+//
+// Before it starts anything it checks the database: an unreachable one
+// fails Start with the driver's error (a wrong password, say), and one
+// without asynqpg's schema with an error matching
+// asynqpg.ErrSchemaNotMigrated. It also returns an error when no handler
+// is registered, or when the Consumer is started already. A Start that
+// failed leaves nothing running, and may be called again; so may Start
+// after Stop.
+func (c *Consumer) Start() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch c.state {
+	case stateStarted:
+		return errAlreadyStarted
+	case stateStopping:
+		return errStopping
+	}
+	if len(c.handlers) == 0 {
+		return errNoHandlers
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), StartTimeout)
+	defer cancel()
+	if err := engine.CheckSchema(ctx, c.ex); err != nil {
+		return fmt.Errorf("consumer: Start: %w", err)
+	}
+	run, err := c.startServices()
+	if err != nil {
+		return fmt.Errorf("consumer: Start: %w", err)
+	}
+	c.run = run
+	c.state = stateStarted
+	c.log.Info("asynqpg: consumer started", "task_types", c.typeNames(),
+		"maintenance", run.maintainer != nil, "batch_completer", !c.cfg.DisableBatchCompleter)
+	return nil
+}
+
+// startServices starts the processor and, unless maintenance is disabled,
+// the maintainer and the queue-health gauges. On an error it stops what
+// it started.
+func (c *Consumer) startServices() (*running, error) {
+	pcfg := c.base
+	for _, t := range c.typeNames() {
+		reg := c.handlers[t]
+		h := buildChain(reg.handler, c.global, reg.opts.Middleware)
+		pcfg.Types = append(pcfg.Types, engine.TypeConfig{
+			Type:        t,
+			Handler:     h.Handle,
+			Workers:     reg.opts.WorkersCount,
+			Timeout:     reg.opts.Timeout,
+			MaxAttempts: reg.opts.MaxAttempts,
+		})
+	}
+	proc, err := engine.NewProcessor(pcfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := proc.Start(); err != nil {
+		return nil, err
+	}
+	run := &running{proc: proc}
+	if c.mcfg == nil {
+		return run, nil
+	}
+	if run.maintainer, err = engine.NewMaintainer(*c.mcfg); err == nil {
+		err = run.maintainer.Start(context.Background())
+	}
+	if err != nil {
+		_ = proc.Stop(0)
+		return nil, fmt.Errorf("maintenance: %w", err)
+	}
+	if !c.cfg.DisableQueueHealth {
+		if run.health, err = c.newQueueHealth(run.maintainer); err != nil {
+			run.maintainer.Stop()
+			_ = proc.Stop(0)
+			return nil, err
+		}
+	}
+	return run, nil
+}
+
+// typeNames returns the registered task types in order; c.mu must be held.
+func (c *Consumer) typeNames() []string {
+	types := make([]string, 0, len(c.handlers))
+	for t := range c.handlers {
+		types = append(types, t)
+	}
+	sort.Strings(types)
+	return types
+}
+
+// Stop stops the consumer gracefully, giving running handlers up to
+// Config.ShutdownTimeout to finish; see Shutdown.
+func (c *Consumer) Stop() error {
+	return c.Shutdown(c.cfg.ShutdownTimeout)
+}
+
+// Shutdown stops the consumer: it stops claiming tasks, lets running
+// handlers finish for up to timeout, then cancels their contexts and waits
+// a few seconds more for them to return. It writes the outcomes still
+// waiting, gives back the tasks whose handlers did not finish (pending and
+// ready at once, with no attempt counted), and stops maintenance.
+//
+// It returns ErrShutdownTimeout when handlers were still running when the
+// timeout passed (their tasks were given back: nothing is lost), and
+// another error when outcomes or tasks could not be written back (those
+// tasks run again when their leases pass).
+//
+// Shutdown before Start does nothing and returns nil. It may be called
+// more than once and concurrently; every call waits for the one shutdown
+// and returns its result.
+func (c *Consumer) Shutdown(timeout time.Duration) error {
+	c.mu.Lock()
+	if c.run == nil {
+		c.mu.Unlock()
+		return nil
+	}
+	first := c.state == stateStarted
+	if first {
+		c.state = stateStopping
+	}
+	run := c.run
+	c.mu.Unlock()
+	if first {
+		c.log.Info("asynqpg: consumer stopping", "timeout", timeout)
+	}
+	err := run.proc.Stop(max(timeout, 0))
+	if first {
+		if run.health != nil {
+			if herr := run.health.Close(); herr != nil {
+				c.log.Warn("asynqpg: unregistering the queue health gauges failed", "error", herr)
+			}
+		}
+		if run.maintainer != nil {
+			run.maintainer.Stop()
+		}
+		c.mu.Lock()
+		c.state = stateStopped
+		c.mu.Unlock()
+		c.log.Info("asynqpg: consumer stopped")
+	}
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, engine.ErrShutdownTimeout):
+		if first {
+			c.log.Warn("asynqpg: consumer stopped past its shutdown timeout", "timeout", timeout, "error", err)
+		}
+		return ErrShutdownTimeout
+	default:
+		return fmt.Errorf("consumer: %w", err)
+	}
+}
+
+// newQueueHealth registers the queue-health gauges, reported while this
+// consumer is the leader.
+func (c *Consumer) newQueueHealth(m *engine.Maintainer) (*observability.QueueHealth, error) {
+	return observability.NewQueueHealth(observability.QueueHealthConfig{
+		MeterProvider: c.cfg.MeterProvider,
+		Read: func(ctx context.Context) ([]observability.QueueStat, error) {
+			return engine.QueueStats(ctx, c.ex)
+		},
+		Interval: c.cfg.QueueHealthInterval,
+		Active:   m.IsLeader,
+		Logger:   c.log,
+		OnError: func(error) {
+			c.obs.Type("").Error(context.Background(), asynqpg.ErrorTypeDB)
+		},
+	})
+}

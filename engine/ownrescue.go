@@ -1,0 +1,54 @@
+package engine
+
+import (
+	"context"
+	"time"
+)
+
+// rescueOwnTypes rescues the stuck tasks of the processor's own types
+// every RescueInterval, until the processor's services stop. It serves
+// processors that take no part in leader election (see
+// ProcessorConfig.RescueLostAttempts): without it a task whose last
+// attempt was lost would stay running when no leader's rescuer runs.
+func (p *Processor) rescueOwnTypes() {
+	types := make([]string, 0, len(p.runners))
+	for t := range p.runners {
+		types = append(types, t)
+	}
+	tick := time.NewTicker(p.cfg.RescueInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-p.svcCtx.Done():
+			return
+		case <-tick.C:
+			p.rescueOnce(types)
+		}
+	}
+}
+
+// rescueOnce runs the rescue statement over types in batches until one
+// comes back short, and reports the tasks it failed to the ErrorHandler.
+func (p *Processor) rescueOnce(types []string) {
+	threshold := p.cfg.StuckThreshold.Microseconds()
+	for p.svcCtx.Err() == nil {
+		ctx, cancel := context.WithTimeout(p.svcCtx, claimTimeout)
+		requeued, failed, err := rescueStuck(ctx, p.cfg.Executor, types, threshold, DefaultMaintenanceBatchSize, nil, nil)
+		cancel()
+		if err != nil {
+			if p.svcCtx.Err() == nil {
+				p.log.Warn("asynqpg: rescuing stuck tasks failed", "error", err)
+			}
+			return
+		}
+		if n := requeued + len(failed); n > 0 {
+			p.log.Info("asynqpg: rescued stuck tasks", "requeued", requeued, "failed", len(failed))
+		}
+		for _, r := range failed {
+			reportRescuedFailure(p.svcCtx, p.log, p.cfg.ErrorHandler, r)
+		}
+		if requeued+len(failed) < DefaultMaintenanceBatchSize {
+			return
+		}
+	}
+}

@@ -1,0 +1,163 @@
+package engine
+
+// The statements of the hot path: claiming tasks and recording the
+// outcomes of attempts (conventions: see sql.go).
+
+// ownedByAttempt holds when row t is still owned by attempt o: running,
+// with the attempted_at of attempt key o.attempt_key (Unix microseconds).
+const ownedByAttempt = `t.status = 'running' AND t.attempted_at = 'epoch'::timestamptz + o.attempt_key * interval '1 microsecond'`
+
+// Pieces of the claim statements. $1 type, $2 limit, $3 lease in
+// microseconds.
+const (
+	// claimExpired finds running rows of type $1 whose lease passed and
+	// that have an attempt left after counting the lost one.
+	claimExpired = `expired AS (
+	SELECT ctid, blocked_till FROM asynqpg_tasks
+	WHERE status = 'running' AND type = $1 AND blocked_till <= now() AND attempts_left > 1`
+	// claimExpiredEnd ends claimExpired; a statement that also records
+	// outcomes puts between them a condition that leaves those rows out.
+	claimExpiredEnd = `
+	ORDER BY blocked_till
+	LIMIT (SELECT $2::bigint)
+	FOR NO KEY UPDATE SKIP LOCKED
+), pending AS (
+	SELECT ctid, blocked_till FROM asynqpg_tasks
+	WHERE status = 'pending' AND type = $1 AND blocked_till <= now()
+	ORDER BY blocked_till
+	LIMIT (SELECT $2::bigint)
+	FOR NO KEY UPDATE SKIP LOCKED
+)`
+	// claimUpdate claims the rows found.
+	claimUpdate = `
+UPDATE asynqpg_tasks t SET
+	status = 'running',
+	attempted_at = now(),
+	blocked_till = now() + $3::bigint * interval '1 microsecond',
+	updated_at = now(),
+	attempts_left = CASE WHEN t.status = 'running' THEN t.attempts_left - 1 ELSE t.attempts_left END,
+	attempts_elapsed = CASE WHEN t.status = 'running' THEN t.attempts_elapsed + 1 ELSE t.attempts_elapsed END,
+	messages = CASE WHEN t.status = 'running'
+		THEN array_append(t.messages, 'lease expired: the consumer running the attempt is presumed dead')
+		ELSE t.messages END
+WHERE t.ctid = ANY (ARRAY(
+	SELECT r.ctid FROM (SELECT * FROM expired UNION ALL SELECT * FROM pending) r
+	ORDER BY r.blocked_till
+	LIMIT (SELECT $2::bigint)))
+RETURNING t.id, t.payload, t.idempotency_token, t.messages, t.attempts_left,
+	t.attempts_elapsed, t.created_at, t.attempted_at, (extract(epoch FROM t.attempted_at) * 1000000)::bigint,
+	COALESCE(t.trace_context::text, '')`
+
+	// recordSet is what an outcome o does to its row t: its status, the
+	// attempt it spent with its message, when a pending task is ready
+	// again, when a finished one finished.
+	recordSet = `
+	status = o.status,
+	attempts_left = greatest(t.attempts_left - o.spent, 0),
+	attempts_elapsed = t.attempts_elapsed + o.spent,
+	messages = CASE WHEN o.spent > 0 THEN array_append(t.messages, o.message) ELSE t.messages END,
+	blocked_till = CASE WHEN o.status = 'pending' THEN now() + o.delay_us * interval '1 microsecond' ELSE t.blocked_till END,
+	finalized_at = CASE WHEN o.status IN ('completed', 'failed') THEN now() ELSE NULL END,
+	updated_at = now()`
+
+	// completeSet is recordSet for a success.
+	completeSet = ` status = 'completed', finalized_at = now(), updated_at = now()`
+
+	// claimAndOutcomes is the result of a statement that records
+	// outcomes (CTE done) and claims (CTE claimed): a flag telling the
+	// two kinds of rows apart, then the columns of a claimed row; an
+	// outcome's row has its ID and attempt key, and placeholders.
+	claimAndOutcomes = `
+SELECT false, c.* FROM claimed c
+UNION ALL
+SELECT true, d.id, ''::bytea, NULL::text, '{}'::text[], 0, 0, now(), now(), d.attempt_key, '' FROM done d`
+)
+
+const (
+	// sqlClaimTasks claims up to $2 ready tasks of type $1 for an attempt
+	// whose lease lasts $3 microseconds, in blocked_till order. Ready means
+	// pending with blocked_till passed, or running with its lease passed
+	// (its consumer is presumed dead) and an attempt left after counting
+	// the lost one; a lost attempt counts as a failed one. Returns the
+	// claimed rows (all of type $1, which is not returned) with their
+	// attempt key and the trace context stored with the task ('' for none).
+	//
+	// The shape is chosen for speed. Both kinds of ready rows come from
+	// ordered range scans of the claim index, (status, type, blocked_till);
+	// running rows with a passed lease are rare, so the extra rows their
+	// scan may lock are few, and they are unlocked when the statement ends.
+	// The rows are then updated through their ctid, without a second
+	// lookup in the primary key; a row whose locked version is newer than
+	// the statement's snapshot (it changed concurrently) is not updated,
+	// and so not claimed. The limit is a sub-select, so that the planner
+	// estimates it the same whatever its value: a plan made for one limit
+	// suits every limit, and PostgreSQL's plan cache keeps one generic plan
+	// instead of planning every claim anew.
+	sqlClaimTasks = `WITH ` + claimExpired + claimExpiredEnd + claimUpdate
+
+	// sqlCompleteAndClaim records the success of attempts ($4 ids, $5
+	// attempt keys) and claims like sqlClaimTasks, in one statement: the
+	// workers freed by the outcomes are filled by the claim, and both take
+	// effect at once. Rows whose attempt no longer owns the task are left
+	// alone, and the tasks of the outcomes are not claimed. Returns
+	// claimAndOutcomes.
+	sqlCompleteAndClaim = `WITH done AS (
+	UPDATE asynqpg_tasks t SET` + completeSet + `
+	FROM unnest($4::bigint[], $5::bigint[]) AS o(id, attempt_key)
+	WHERE t.id = o.id AND ` + ownedByAttempt + `
+	RETURNING t.id, o.attempt_key
+), ` + claimExpired + ` AND id <> ALL($4::bigint[])` + claimExpiredEnd + `, claimed AS (` + claimUpdate + `)` + claimAndOutcomes
+
+	// sqlRecordAndClaim is sqlCompleteAndClaim for outcomes of any kind:
+	// $4 ids, $5 attempt keys, $6 statuses, $7 attempts spent, $8
+	// messages, $9 delays in microseconds (see sqlRecordOutcomes).
+	sqlRecordAndClaim = `WITH done AS (
+	UPDATE asynqpg_tasks t SET` + recordSet + `
+	FROM unnest($4::bigint[], $5::bigint[], $6::text[], $7::bigint[], $8::text[], $9::bigint[])
+		AS o(id, attempt_key, status, spent, message, delay_us)
+	WHERE t.id = o.id AND ` + ownedByAttempt + `
+	RETURNING t.id, o.attempt_key
+), ` + claimExpired + ` AND id <> ALL($4::bigint[])` + claimExpiredEnd + `, claimed AS (` + claimUpdate + `)` + claimAndOutcomes
+
+	// sqlRecordOutcomes records the outcomes of many attempts in one
+	// statement. Each outcome: $1 id, $2 attempt key, $3 new status
+	// ('completed', 'pending' or 'failed'), $4 attempts spent (0 or 1: one
+	// for a failed attempt, whose message $5 is appended), $6 delay in
+	// microseconds before a pending task is ready again. Rows whose attempt
+	// no longer owns the task are left alone. Returns the attempts written
+	// (id, attempt key).
+	sqlRecordOutcomes = `
+UPDATE asynqpg_tasks t SET` + recordSet + `
+FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::bigint[])
+	AS o(id, attempt_key, status, spent, message, delay_us)
+WHERE t.id = o.id AND ` + ownedByAttempt + `
+RETURNING t.id, o.attempt_key`
+
+	// sqlCompleteAttempts records the success of many attempts in one
+	// statement: their tasks become completed. It is sqlRecordOutcomes for
+	// a batch of successes only, with two arrays to send instead of six:
+	// $1 ids, $2 attempt keys. Rows whose attempt no longer owns the task
+	// are left alone. Returns the attempts written (id, attempt key).
+	sqlCompleteAttempts = `
+UPDATE asynqpg_tasks t SET` + completeSet + `
+FROM unnest($1::bigint[], $2::bigint[]) AS o(id, attempt_key)
+WHERE t.id = o.id AND ` + ownedByAttempt + `
+RETURNING t.id, o.attempt_key`
+
+	// sqlLostAttempts returns, among the given attempts ($1 ids, $2 attempt
+	// keys), those that no longer own their task: cancelled, deleted,
+	// finished or reclaimed by another consumer. Returns (id, attempt key).
+	sqlLostAttempts = `
+SELECT o.id, o.attempt_key FROM unnest($1::bigint[], $2::bigint[]) AS o(id, attempt_key)
+WHERE NOT EXISTS (
+	SELECT 1 FROM asynqpg_tasks t
+	WHERE t.id = o.id AND ` + ownedByAttempt + `)`
+
+	// sqlRequeueAttempts gives back attempts a stopping consumer could not
+	// finish: they become pending and ready at once, with no attempt
+	// counted. $1 ids, $2 attempt keys.
+	sqlRequeueAttempts = `
+UPDATE asynqpg_tasks t SET status = 'pending', blocked_till = now(), updated_at = now()
+FROM unnest($1::bigint[], $2::bigint[]) AS o(id, attempt_key)
+WHERE t.id = o.id AND ` + ownedByAttempt
+)
