@@ -46,7 +46,9 @@ func ClaimTasks(ctx context.Context, ex driver.Executor, taskType string, limit 
 // twice, and a consumer that dies holds no more unfinished tasks than it
 // has workers. An outcome whose attempt no longer owns its task changes
 // nothing, and the tasks of the outcomes are not claimed again. It returns
-// the tasks claimed and the set of outcomes written.
+// the tasks claimed and the set of outcomes written; when every outcome is
+// a success, all of them are reported written (a stale success changed
+// nothing, and needs nothing more).
 func RecordAndClaim(ctx context.Context, ex driver.Executor, taskType string, outcomes []OutcomeRecord,
 	limit int, lease time.Duration,
 ) ([]ClaimedTask, map[AttemptKey]bool, error) {
@@ -58,12 +60,17 @@ func RecordAndClaim(ctx context.Context, ex driver.Executor, taskType string, ou
 		err  error
 	)
 	args := []any{taskType, int64(max(limit, 0)), lease.Microseconds()}
+	written := make(map[AttemptKey]bool, len(outcomes))
+	flagged := len(outcomes) > 0 // the rows say which are outcomes
+	counted := false             // the rows count the outcomes written
+	var doneCount int64
 	switch {
 	case len(outcomes) == 0:
 		rows, err = ex.Query(ctx, sqlClaimTasks, args...)
 	case completedOnly(outcomes):
 		ids, keys := outcomeKeys(outcomes)
 		rows, err = ex.Query(ctx, sqlCompleteAndClaim, append(args, ids, keys)...)
+		flagged, counted = false, true
 	default:
 		rows, err = ex.Query(ctx, sqlRecordAndClaim, append(args, outcomeArrays(outcomes)...)...)
 	}
@@ -72,7 +79,6 @@ func RecordAndClaim(ctx context.Context, ex driver.Executor, taskType string, ou
 	}
 	defer rows.Close()
 	out := make([]ClaimedTask, 0, limit)
-	written := make(map[AttemptKey]bool, len(outcomes))
 	for rows.Next() {
 		var (
 			t           asynqpg.TaskInfo
@@ -83,8 +89,11 @@ func RecordAndClaim(ctx context.Context, ex driver.Executor, taskType string, ou
 		)
 		dest := []any{&t.ID, &t.Payload, &t.IdempotencyToken, &t.Messages,
 			&t.AttemptsLeft, &t.AttemptsElapsed, &t.CreatedAt, &attemptedAt, &key, &traceCtx}
-		if len(outcomes) > 0 {
+		if flagged {
 			dest = append([]any{&isOutcome}, dest...)
+		}
+		if counted {
+			dest = append(dest, &doneCount)
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, nil, fmt.Errorf("claim tasks of type %q: scan: %w", taskType, err)
@@ -106,7 +115,46 @@ func RecordAndClaim(ctx context.Context, ex driver.Executor, taskType string, ou
 	if err := rows.Err(); err != nil {
 		return nil, nil, fmt.Errorf("claim tasks of type %q: %w", taskType, schemaError(err))
 	}
+	rows.Close()
+	if counted {
+		if len(out) > 0 && doneCount == int64(len(outcomes)) {
+			for _, o := range outcomes {
+				written[o.Attempt] = true
+			}
+		} else if w, err := completedAttempts(ctx, ex, outcomes); err == nil {
+			written = w
+		} else {
+			// The statement committed; only the report of what it wrote
+			// is missing. Count every outcome as written.
+			for _, o := range outcomes {
+				written[o.Attempt] = true
+			}
+		}
+	}
 	return out, written, nil
+}
+
+// completedAttempts returns the set of outcomes (successes) whose task is
+// completed by their attempt.
+func completedAttempts(ctx context.Context, ex driver.Executor, outcomes []OutcomeRecord) (map[AttemptKey]bool, error) {
+	ids, keys := outcomeKeys(outcomes)
+	rows, err := ex.Query(ctx, sqlCompletedAttempts, ids, keys)
+	if err != nil {
+		return nil, fmt.Errorf("read written outcomes: %w", err)
+	}
+	defer rows.Close()
+	written := make(map[AttemptKey]bool, len(outcomes))
+	for rows.Next() {
+		var a AttemptKey
+		if err := rows.Scan(&a.ID, &a.Key); err != nil {
+			return nil, fmt.Errorf("read written outcomes: scan: %w", err)
+		}
+		written[a] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read written outcomes: %w", err)
+	}
+	return written, nil
 }
 
 // LostAttempts returns those of attempts that no longer own their task:

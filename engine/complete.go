@@ -41,15 +41,19 @@ type outcome struct {
 	// settled, when not nil, receives one value once the outcome's fate
 	// is known: written, found stale, or given up. The worker that ran
 	// the attempt waits for it before it takes another task, so that a
-	// consumer never holds more unfinished tasks than it has workers.
-	settled chan<- struct{}
+	// consumer never holds more unfinished tasks than it has workers. The
+	// value says whether the worker was released already (by the claim
+	// that wrote the outcome, for its whole batch at once); if not, the
+	// worker releases itself.
+	settled chan<- bool
 }
 
-// settle reports the fate of every outcome of batch to its worker.
-func settle(batch []*outcome) {
+// settle reports the fate of every outcome of batch to its worker;
+// released says whether their workers were released already.
+func settle(batch []*outcome, released bool) {
 	for _, o := range batch {
 		if o.settled != nil {
-			o.settled <- struct{}{}
+			o.settled <- released
 		}
 	}
 }
@@ -112,7 +116,7 @@ func (w *outcomeWriter) write(batch []*outcome) {
 			for _, o := range batch {
 				w.hooks.written(o, written[o.rec.Attempt])
 			}
-			settle(batch)
+			settle(batch, false)
 			return
 		}
 		w.hooks.failed(err)
@@ -120,7 +124,7 @@ func (w *outcomeWriter) write(batch []*outcome) {
 			w.logger.Error("asynqpg: giving up writing task outcomes; their tasks stay running until their leases pass",
 				"outcomes", len(batch), "tries", try, "error", err)
 			w.hooks.abandoned(batch)
-			settle(batch)
+			settle(batch, false)
 			return
 		}
 		w.logger.Warn("asynqpg: writing task outcomes failed; trying again",

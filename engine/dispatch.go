@@ -93,10 +93,16 @@ func (r *typeRunner) submit(o *outcome) bool {
 		r.outMu.Lock()
 		if !r.outboxClosed {
 			r.outbox = append(r.outbox, o)
+			n := len(r.outbox)
 			r.outMu.Unlock()
-			select {
-			case r.outboxReady <- struct{}{}:
-			default:
+			// Wake the fetch loop when its decision may change: the first
+			// outcome (an idle type claims at once), and from half the
+			// workers on (a type with a backlog claims then).
+			if n == 1 || n*2 >= r.cfg.Workers {
+				select {
+				case r.outboxReady <- struct{}{}:
+				default:
+				}
 			}
 			return true
 		}
@@ -140,18 +146,18 @@ func (r *typeRunner) handOver(os []*outcome) {
 	for _, o := range os {
 		if !r.p.comp.submit(o) {
 			r.p.outcomesAbandoned([]*outcome{o})
-			settle([]*outcome{o})
+			settle([]*outcome{o}, false)
 		}
 	}
 }
 
-// settle turns a claim's reservation of reserved workers into claimed
-// busy workers; the rest are free again. (A claim may claim more than it
-// reserved: for the workers its outcomes free, which release themselves.)
-func (r *typeRunner) settle(reserved, claimed int) {
+// settle turns a claim's reservation of reserved workers into busy ones:
+// busy more are busy (fewer when negative: the workers of the outcomes a
+// claim wrote are freed by it); the rest are free again.
+func (r *typeRunner) settle(reserved, busy int) {
 	r.mu.Lock()
 	r.reserved -= reserved
-	r.active += claimed
+	r.active += busy
 	r.mu.Unlock()
 }
 
@@ -160,6 +166,11 @@ func (r *typeRunner) release() {
 	r.mu.Lock()
 	r.active--
 	r.mu.Unlock()
+	r.signalFreed()
+}
+
+// signalFreed tells the fetch loop that workers were freed.
+func (r *typeRunner) signalFreed() {
 	select {
 	case r.slotFreed <- struct{}{}:
 	default:
@@ -176,12 +187,11 @@ func (r *typeRunner) release() {
 func (r *typeRunner) startWorkers() {
 	for range r.cfg.Workers {
 		go func() {
-			settled := make(chan struct{}, 1)
+			settled := make(chan bool, 1)
 			for a := range r.attempts {
-				if r.run(a, settled) {
-					<-settled
+				if !r.run(a, settled) || !<-settled {
+					r.release()
 				}
-				r.release()
 			}
 		}()
 	}
@@ -332,18 +342,22 @@ func (r *typeRunner) claim(job claimJob) (int, error) {
 		r.handOver(job.outs)
 		return 0, err
 	}
-	// The claimed tasks take their workers before the workers of the
-	// outcomes are freed, so that no other claim counts those twice.
+	// The claimed tasks take their workers, and the workers of the
+	// outcomes are released, at once, so that no other claim counts a
+	// worker twice.
 	stopping := p.fetchCtx.Err() != nil
 	if stopping {
-		r.settle(job.reserved, 0)
+		r.settle(job.reserved, -len(job.outs))
 	} else {
-		r.settle(job.reserved, len(claimed))
+		r.settle(job.reserved, len(claimed)-len(job.outs))
+	}
+	if len(job.outs) > 0 {
+		r.signalFreed()
 	}
 	for _, o := range job.outs {
 		p.outcomeWritten(o, written[o.rec.Attempt])
 	}
-	settle(job.outs)
+	settle(job.outs, true)
 	if len(claimed) == 0 {
 		return 0, nil
 	}

@@ -22,7 +22,7 @@ const maxPanicStack = 2048
 // reports whether it handed one over. The attempt's metrics are recorded
 // and its span ended before the outcome is handed over, so they are in
 // place by the time the outcome is visible in the database.
-func (r *typeRunner) run(a *attempt, settled chan<- struct{}) bool {
+func (r *typeRunner) run(a *attempt, settled chan<- bool) bool {
 	p := r.p
 	defer p.workerDone()
 	defer a.cancel()
