@@ -116,7 +116,9 @@ func TestNew(t *testing.T) {
 	require.EqualError(t, err, "database pool is required")
 	_, err = client.New(client.Config{Pool: (*sqlx.DB)(nil)})
 	require.EqualError(t, err, "database pool is required")
-	cl, err := client.New(client.Config{Pool: sqlx.NewDb(&sql.DB{}, "pgx")})
+	unused, err := sql.Open("pgx", "postgres://127.0.0.1:1/never") // opened lazily: never connected
+	require.NoError(t, err)
+	cl, err := client.New(client.Config{Pool: sqlx.NewDb(unused, "pgx")})
 	require.NoError(t, err)
 	require.NotNil(t, cl)
 }

@@ -106,6 +106,7 @@ var chapters = []chapter{
 	{name: "compat", run: runCompatChapter},
 	{name: "consumer", run: runConsumerChapter},
 	{name: "driver", run: runDriverChapter},
+	{name: "hostile", run: runHostileChapter},
 	{name: "maintenance", run: runMaintenanceChapter},
 	{name: "producer", run: runProducerChapter},
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/engine"
+	"github.com/yakser/asynqpg/internal/validate"
 )
 
 // Defaults of Config.
@@ -30,6 +31,10 @@ const (
 	DefaultWorkersCount = 10
 	// DefaultTimeout bounds one attempt of a task type.
 	DefaultTimeout = 30 * time.Second
+	// MaxTimeout is the longest timeout of a task type (7 days).
+	MaxTimeout = validate.MaxTimeout
+	// MaxWorkersCount is the most workers of a task type.
+	MaxWorkersCount = validate.MaxWorkers
 	// DefaultCompletedRetention is how long completed tasks are kept.
 	DefaultCompletedRetention = engine.DefaultCompletedRetention
 	// DefaultFailedRetention is how long failed tasks are kept.

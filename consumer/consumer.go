@@ -133,8 +133,11 @@ func checkConfig(cfg *Config) error {
 			return fmt.Errorf("Config.%s is %v: must not be negative", d.name, d.v)
 		}
 	}
-	if cfg.DefaultWorkersCount < 0 {
-		return fmt.Errorf("Config.DefaultWorkersCount is %d: must not be negative", cfg.DefaultWorkersCount)
+	if cfg.DefaultWorkersCount < 0 || cfg.DefaultWorkersCount > MaxWorkersCount {
+		return fmt.Errorf("Config.DefaultWorkersCount is %d: must be from 0 to %d", cfg.DefaultWorkersCount, MaxWorkersCount)
+	}
+	if cfg.DefaultTimeout > MaxTimeout {
+		return fmt.Errorf("Config.DefaultTimeout is %v: must be at most %v", cfg.DefaultTimeout, MaxTimeout)
 	}
 	if cfg.DefaultMaxAttempts < 0 {
 		return fmt.Errorf("Config.DefaultMaxAttempts is %d: must not be negative", cfg.DefaultMaxAttempts)

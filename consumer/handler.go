@@ -2,8 +2,10 @@ package consumer
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/internal/validate"
 )
 
 // TaskHandler processes tasks of one type.
@@ -31,14 +33,30 @@ type MiddlewareFunc func(TaskHandler) TaskHandler
 
 // buildChain wraps handler with per-type middleware, then global
 // middleware, so that the execution order is global[0], global[1], …,
-// perType[0], perType[1], …, handler.
-func buildChain(handler TaskHandler, global, perType []MiddlewareFunc) TaskHandler {
+// perType[0], perType[1], …, handler. A middleware that returns a nil
+// handler, or panics, is an error naming it.
+func buildChain(handler TaskHandler, global, perType []MiddlewareFunc) (chain TaskHandler, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			chain, err = nil, fmt.Errorf("a middleware panicked: %s", validate.ErrorText(fmt.Errorf("%v", v)))
+		}
+	}()
 	wrapped := handler
+	wrap := func(kind string, i int, mw MiddlewareFunc) error {
+		if wrapped = mw(wrapped); validate.IsNil(wrapped) {
+			return fmt.Errorf("%s middleware %d returned a nil handler", kind, i)
+		}
+		return nil
+	}
 	for i := len(perType) - 1; i >= 0; i-- {
-		wrapped = perType[i](wrapped)
+		if err := wrap("per-type", i, perType[i]); err != nil {
+			return nil, err
+		}
 	}
 	for i := len(global) - 1; i >= 0; i-- {
-		wrapped = global[i](wrapped)
+		if err := wrap("global", i, global[i]); err != nil {
+			return nil, err
+		}
 	}
-	return wrapped
+	return wrapped, nil
 }

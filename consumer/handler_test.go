@@ -40,7 +40,32 @@ func TestBuildChain(t *testing.T) {
 	}
 	for _, tt := range tests {
 		calls = nil
-		require.NoError(t, buildChain(h, tt.global, tt.perType).Handle(context.Background(), &asynqpg.TaskInfo{}), tt.name)
+		chain, err := buildChain(h, tt.global, tt.perType)
+		require.NoError(t, err, tt.name)
+		require.NoError(t, chain.Handle(context.Background(), &asynqpg.TaskInfo{}), tt.name)
 		require.Equal(t, tt.want, calls, tt.name)
+	}
+}
+
+func TestBuildChainRefusesBadMiddleware(t *testing.T) {
+	t.Parallel()
+	h := TaskHandlerFunc(func(context.Context, *asynqpg.TaskInfo) error { return nil })
+	keep := func(next TaskHandler) TaskHandler { return next }
+	tests := []struct {
+		name            string
+		global, perType []MiddlewareFunc
+		want            string
+	}{
+		{name: "nil handler", global: []MiddlewareFunc{keep, func(TaskHandler) TaskHandler { return nil }},
+			want: "global middleware 1 returned a nil handler"},
+		{name: "nil func handler", perType: []MiddlewareFunc{func(TaskHandler) TaskHandler { return TaskHandlerFunc(nil) }},
+			want: "per-type middleware 0 returned a nil handler"},
+		{name: "panic", perType: []MiddlewareFunc{func(TaskHandler) TaskHandler { panic("no") }},
+			want: "a middleware panicked: no"},
+	}
+	for _, tt := range tests {
+		chain, err := buildChain(h, tt.global, tt.perType)
+		require.EqualError(t, err, tt.want, tt.name)
+		require.Nil(t, chain, tt.name)
 	}
 }

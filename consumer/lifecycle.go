@@ -75,7 +75,10 @@ func (c *Consumer) startServices() (*running, error) {
 	pcfg := c.base
 	for _, t := range c.typeNames() {
 		reg := c.handlers[t]
-		h := buildChain(reg.handler, c.global, reg.opts.Middleware)
+		h, err := buildChain(reg.handler, c.global, reg.opts.Middleware)
+		if err != nil {
+			return nil, fmt.Errorf("task type %q: %w", t, err)
+		}
 		pcfg.Types = append(pcfg.Types, engine.TypeConfig{
 			Type:        t,
 			Handler:     h.Handle,

@@ -53,10 +53,13 @@ func (c *Consumer) typeOptions(taskType string, h TaskHandler, opts []TaskTypeOp
 	switch {
 	case o.WorkersCount <= 0:
 		return o, fmt.Errorf("workers count is %d: must be positive", o.WorkersCount)
-	case o.Timeout <= 0:
-		return o, fmt.Errorf("timeout is %v: must be positive", o.Timeout)
+	case o.WorkersCount > MaxWorkersCount:
+		return o, fmt.Errorf("workers count is %d: must be at most %d", o.WorkersCount, MaxWorkersCount)
 	case o.maxAttemptsSet && o.MaxAttempts <= 0:
 		return o, fmt.Errorf("max attempts is %d: must be positive", o.MaxAttempts)
+	}
+	if err := validate.Positive("timeout", o.Timeout, MaxTimeout); err != nil {
+		return o, err
 	}
 	o.Middleware = nonNilMiddleware(o.Middleware)
 	return o, nil

@@ -75,7 +75,7 @@ func (p *Processor) checkAttempts(ctx context.Context, only map[int64]bool) {
 		p.mu.Unlock()
 		if a != nil {
 			p.log.Info("asynqpg: cancelling the handler of a task that was cancelled, deleted or claimed again",
-				"task_id", k.ID, "task_type", a.task.Type)
+				"task_id", k.ID, "task_type", a.runner.cfg.Type)
 			a.cancel()
 		}
 	}

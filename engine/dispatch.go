@@ -375,7 +375,8 @@ func (r *typeRunner) claim(job claimJob) (int, error) {
 	p.log.Debug("asynqpg: claimed tasks", "task_type", r.cfg.Type, "tasks", len(claimed), "limit", limit,
 		"outcomes", len(job.outs))
 	for _, c := range claimed {
-		a := &attempt{task: c.Task, key: c.Attempt, runner: r, traceContext: c.TraceContext}
+		a := &attempt{task: c.Task, key: c.Attempt, runner: r, traceContext: c.TraceContext,
+			attemptsLeft: c.Task.AttemptsLeft, attemptsElapsed: c.Task.AttemptsElapsed}
 		a.ctx, a.cancel = context.WithTimeoutCause(p.runCtx, r.cfg.Timeout, ErrHandlerTimeout)
 		p.register(a)
 		r.attempts <- a

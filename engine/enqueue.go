@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/yakser/asynqpg/driver"
@@ -59,9 +58,9 @@ type InsertedTask struct {
 // created it. A task that is ready at once is announced on
 // [ChannelNewTask] when the insert commits.
 func InsertTask(ctx context.Context, ex driver.Executor, t NewTask) (id int64, inserted bool, err error) {
-	var processAt *time.Time
+	var processAt *string
 	if !t.ProcessAt.IsZero() {
-		pa := t.ProcessAt.UTC().Truncate(time.Microsecond)
+		pa := timestampText(t.ProcessAt)
 		processAt = &pa
 	}
 	var traceContext *string
@@ -134,6 +133,13 @@ func splitBatch(tasks []NewTask) [][]NewTask {
 	return append(chunks, tasks[start:])
 }
 
+// timestampText formats t for a timestamptz parameter sent as text: in
+// UTC, truncated to microseconds, so the stored instant is exactly the one
+// given.
+func timestampText(t time.Time) string {
+	return t.UTC().Format("2006-01-02 15:04:05.999999+00")
+}
+
 // insertChunk inserts tasks with one statement.
 func insertChunk(ctx context.Context, ex driver.Executor, tasks []NewTask) ([]InsertedTask, error) {
 	var (
@@ -141,7 +147,7 @@ func insertChunk(ctx context.Context, ex driver.Executor, tasks []NewTask) ([]In
 		payloads  = make([][]byte, len(tasks))
 		tokens    = make([]string, len(tasks))
 		attempts  = make([]int64, len(tasks))
-		processAt = make([]int64, len(tasks))
+		processAt = make([]string, len(tasks))
 		delays    = make([]int64, len(tasks))
 		traces    = make([]string, len(tasks))
 	)
@@ -154,9 +160,8 @@ func insertChunk(ctx context.Context, ex driver.Executor, tasks []NewTask) ([]In
 			tokened = true
 		}
 		attempts[i] = int64(t.Attempts)
-		processAt[i] = math.MinInt64
 		if !t.ProcessAt.IsZero() {
-			processAt[i] = t.ProcessAt.UnixMicro()
+			processAt[i] = timestampText(t.ProcessAt)
 		}
 		delays[i] = t.Delay.Microseconds()
 		traces[i] = t.TraceContext

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/internal/validate"
 )
 
 // Task statuses an outcome writes.
@@ -100,7 +101,18 @@ type Decision struct {
 //   - any other error: a failed attempt; pending after
 //     policy.NextRetry(n) if attempts remain, where n counts the retries
 //     (1 for the first retry, that is attemptsElapsed+1), else failed.
-func Decide(err error, attemptsLeft, attemptsElapsed, maxAttempts int, policy asynqpg.RetryPolicy) Decision {
+//
+// Delays are clamped to 0..[MaxDelay]. Decide never panics: when the
+// error's methods or the policy panic, the attempt has failed and the
+// task fails with a message that says what panicked.
+func Decide(err error, attemptsLeft, attemptsElapsed, maxAttempts int, policy asynqpg.RetryPolicy) (d Decision) {
+	defer func() {
+		if v := recover(); v != nil {
+			d = Decision{Status: outcomeFailed, Spent: 1, Kind: asynqpg.StatusFailed,
+				Message: sanitizeMessage(fmt.Sprintf("deciding the outcome panicked: %s; the attempt failed with: %s",
+					validate.ErrorText(fmt.Errorf("%v", v)), validate.ErrorText(err)))}
+		}
+	}()
 	if err == nil {
 		return Decision{Status: outcomeCompleted, Kind: asynqpg.StatusCompleted}
 	}
@@ -131,7 +143,7 @@ func Decide(err error, attemptsLeft, attemptsElapsed, maxAttempts int, policy as
 
 // attemptMessage is the message recorded for a failed attempt.
 func attemptMessage(err error) string {
-	msg := err.Error()
+	msg := validate.ErrorText(err)
 	var panicErr *PanicError
 	if errors.As(err, &panicErr) && len(panicErr.Stack) > 0 {
 		msg += "\n" + string(panicErr.Stack)
@@ -159,10 +171,12 @@ func sanitizeMessage(msg string) string {
 	return msg[:cut] + marker
 }
 
-// nonNegative returns d, or 0 when d is negative.
+// MaxDelay is the longest a task waits before it is ready again after a
+// retry or a snooze (about 100 years); longer delays, from a RetryPolicy or
+// TaskSnooze, are cut to it.
+const MaxDelay = validate.MaxDelay
+
+// nonNegative returns d clamped to 0..MaxDelay.
 func nonNegative(d time.Duration) time.Duration {
-	if d < 0 {
-		return 0
-	}
-	return d
+	return min(max(d, 0), MaxDelay)
 }

@@ -98,6 +98,10 @@ type attempt struct {
 	// lost is set (under Processor.mu), before cancel is called, once the
 	// attempt is known not to own its task any more.
 	lost bool
+	// attemptsLeft and attemptsElapsed are the task's counters as claimed:
+	// the attempt's own record, which the handler cannot change (it gets
+	// task, which it may).
+	attemptsLeft, attemptsElapsed int
 }
 
 // NewProcessor validates cfg and returns a Processor; Start runs it.
@@ -215,13 +219,13 @@ func (p *Processor) outcomeWritten(o *outcome, applied bool) {
 	a := o.a
 	if !applied {
 		p.log.Info("asynqpg: outcome not recorded: the attempt no longer owns its task (cancelled, deleted or claimed again)",
-			"task_id", a.key.ID, "task_type", a.task.Type, "outcome", o.rec.Status)
+			"task_id", a.key.ID, "task_type", a.runner.cfg.Type, "outcome", o.rec.Status)
 		return
 	}
 	switch o.rec.Status {
 	case outcomeFailed:
-		p.log.Warn("asynqpg: task failed", "task_id", a.key.ID, "task_type", a.task.Type,
-			"attempts_elapsed", a.task.AttemptsElapsed+int(o.rec.Spent), "error", o.err)
+		p.log.Warn("asynqpg: task failed", "task_id", a.key.ID, "task_type", a.runner.cfg.Type,
+			"attempts_elapsed", a.attemptsElapsed+int(o.rec.Spent), "error", o.rec.Message)
 		if p.cfg.ErrorHandler != nil {
 			p.callErrorHandler(o)
 		}
@@ -236,7 +240,7 @@ func (p *Processor) outcomeWritten(o *outcome, applied bool) {
 func (p *Processor) outcomesAbandoned(os []*outcome) {
 	for _, o := range os {
 		p.log.Error("asynqpg: outcome lost; the task runs again when its lease passes",
-			"task_id", o.a.key.ID, "task_type", o.a.task.Type, "outcome", o.rec.Status)
+			"task_id", o.a.key.ID, "task_type", o.a.runner.cfg.Type, "outcome", o.rec.Status)
 	}
 }
 
@@ -254,14 +258,24 @@ func (p *Processor) callErrorHandler(o *outcome) {
 		defer p.hooks.Done()
 		defer func() {
 			if v := recover(); v != nil {
-				p.log.Error("asynqpg: ErrorHandler panicked", "task_id", o.a.key.ID, "task_type", o.a.task.Type,
+				p.log.Error("asynqpg: ErrorHandler panicked", "task_id", o.a.key.ID, "task_type", o.a.runner.cfg.Type,
 					"panic", fmt.Sprint(v))
 			}
 		}()
-		ctx := asynqpg.WithTaskMetadata(context.Background(), taskMetadata(o.a.task))
-		info := *o.a.task
+		info := o.a.record()
+		ctx := asynqpg.WithTaskMetadata(context.Background(), taskMetadata(&info))
 		p.cfg.ErrorHandler.HandleError(ctx, &info, o.err)
 	}()
+}
+
+// record returns the TaskInfo the handler got, with the fields the
+// attempt keeps its own record of as claimed (a handler may have changed
+// them in its copy).
+func (a *attempt) record() asynqpg.TaskInfo {
+	info := *a.task
+	info.ID, info.Type = a.key.ID, a.runner.cfg.Type
+	info.AttemptsLeft, info.AttemptsElapsed = a.attemptsLeft, a.attemptsElapsed
+	return info
 }
 
 // taskMetadata is the metadata of a claimed task.

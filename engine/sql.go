@@ -28,14 +28,14 @@ const (
 	// sqlInsertTask inserts one task, or finds the existing one with the
 	// same (type, idempotency_token).
 	// $1 type, $2 payload, $3 idempotency token (NULL for none),
-	// $4 attempts, $5 process_at (NULL for none), $6 delay in microseconds,
+	// $4 attempts, $5 process_at as text (NULL for none), $6 delay in microseconds,
 	// $7 trace context (JSON text, NULL for none).
 	// Returns (id, inserted). No row means a concurrent duplicate that this
 	// statement's snapshot cannot see yet: run it again.
 	sqlInsertTask = `
 WITH ins AS (
 	INSERT INTO asynqpg_tasks (type, payload, idempotency_token, attempts_left, blocked_till, trace_context)
-	VALUES ($1, $2, $3, $4, COALESCE($5::timestamptz, now() + $6::bigint * interval '1 microsecond'), $7::text::jsonb)
+	VALUES ($1, $2, $3, $4, COALESCE($5::text::timestamptz, now() + $6::bigint * interval '1 microsecond'), $7::text::jsonb)
 	ON CONFLICT (type, idempotency_token) WHERE idempotency_token IS NOT NULL DO NOTHING
 	RETURNING id, blocked_till <= now() AS ready
 ), notified AS (
@@ -51,18 +51,19 @@ WHERE $3::text IS NOT NULL AND t.type = $1 AND t.idempotency_token = $3
 	// (type, idempotency_token) exists already, or repeats an earlier
 	// task of the same batch, are skipped. One notification per ready type.
 	// $1 types, $2 payloads, $3 tokens ('' for none), $4 attempts,
-	// $5 process_at in Unix microseconds (math.MinInt64 for none),
-	// $6 delays in microseconds, $7 trace contexts (JSON text, '' for
-	// none). Returns the new IDs, with their types, in
+	// $5 process_at as text ('' for none; text is exact for every
+	// instant, where microseconds in an interval lose precision past
+	// 2255), $6 delays in microseconds, $7 trace contexts (JSON text, ''
+	// for none). Returns the new IDs, with their types, in
 	// ascending order. Of several tasks of the batch with the same type and
 	// token, the first is inserted (the parentheses keep ORDER BY with
 	// DISTINCT ON, not with the UNION).
 	sqlInsertTasks = `
 WITH input AS (
-	SELECT i.type, i.payload, NULLIF(i.token, '') AS token, i.attempts, i.process_at_us, i.delay_us,
+	SELECT i.type, i.payload, NULLIF(i.token, '') AS token, i.attempts, i.process_at, i.delay_us,
 		NULLIF(i.trace_context, '')::jsonb AS trace_context, i.ord
-	FROM unnest($1::text[], $2::bytea[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[])
-		WITH ORDINALITY AS i(type, payload, token, attempts, process_at_us, delay_us, trace_context, ord)
+	FROM unnest($1::text[], $2::bytea[], $3::text[], $4::bigint[], $5::text[], $6::bigint[], $7::text[])
+		WITH ORDINALITY AS i(type, payload, token, attempts, process_at, delay_us, trace_context, ord)
 ), dedup AS (
 	SELECT * FROM input WHERE token IS NULL
 	UNION ALL
@@ -70,9 +71,7 @@ WITH input AS (
 ), ins AS (
 	INSERT INTO asynqpg_tasks (type, payload, idempotency_token, attempts_left, blocked_till, trace_context)
 	SELECT d.type, d.payload, d.token, d.attempts,
-		CASE WHEN d.process_at_us = -9223372036854775808
-			THEN now() + d.delay_us * interval '1 microsecond'
-			ELSE 'epoch'::timestamptz + d.process_at_us * interval '1 microsecond' END,
+		COALESCE(NULLIF(d.process_at, '')::timestamptz, now() + d.delay_us * interval '1 microsecond'),
 		d.trace_context
 	FROM dedup d ORDER BY d.ord
 	ON CONFLICT (type, idempotency_token) WHERE idempotency_token IS NOT NULL DO NOTHING
@@ -84,20 +83,18 @@ SELECT id, type FROM ins WHERE (SELECT count(*) FROM notified) >= 0 ORDER BY id`
 
 	// sqlInsertTasksUntokened is sqlInsertTasks for a batch in which no
 	// task has an idempotency token: nothing to deduplicate, no conflict
-	// to check. $1 types, $2 payloads, $3 attempts, $4 process_at in Unix
-	// microseconds (math.MinInt64 for none), $5 delays in microseconds,
-	// $6 trace contexts ('' for none). Returns the new IDs in ascending
+	// to check. $1 types, $2 payloads, $3 attempts, $4 process_at as text
+	// ('' for none), $5 delays in microseconds, $6 trace contexts ('' for
+	// none). Returns the new IDs in ascending
 	// order.
 	sqlInsertTasksUntokened = `
 WITH ins AS (
 	INSERT INTO asynqpg_tasks (type, payload, attempts_left, blocked_till, trace_context)
 	SELECT i.type, i.payload, i.attempts,
-		CASE WHEN i.process_at_us = -9223372036854775808
-			THEN now() + i.delay_us * interval '1 microsecond'
-			ELSE 'epoch'::timestamptz + i.process_at_us * interval '1 microsecond' END,
+		COALESCE(NULLIF(i.process_at, '')::timestamptz, now() + i.delay_us * interval '1 microsecond'),
 		NULLIF(i.trace_context, '')::jsonb
-	FROM unnest($1::text[], $2::bytea[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[])
-		AS i(type, payload, attempts, process_at_us, delay_us, trace_context)
+	FROM unnest($1::text[], $2::bytea[], $3::bigint[], $4::text[], $5::bigint[], $6::text[])
+		AS i(type, payload, attempts, process_at, delay_us, trace_context)
 	RETURNING id, type, blocked_till <= now() AS ready
 ), notified AS (
 	SELECT pg_notify('` + ChannelNewTask + `', r.type) FROM (SELECT DISTINCT type FROM ins WHERE ready) r

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime/debug"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/internal/validate"
 	"github.com/yakser/asynqpg/observability"
 )
 
@@ -32,7 +34,7 @@ func (r *typeRunner) run(a *attempt, settled chan<- bool) bool {
 
 	r.obs.InFlight(ctx, 1)
 	started := time.Now()
-	err := callHandler(ctx, r.cfg.Handler, a.task)
+	err := examine(callHandler(ctx, r.cfg.Handler, a.task))
 	cause := context.Cause(ctx)
 	elapsed := time.Since(started)
 	r.obs.InFlight(ctx, -1)
@@ -40,7 +42,7 @@ func (r *typeRunner) run(a *attempt, settled chan<- bool) bool {
 	switch {
 	case p.isLost(a):
 		p.log.InfoContext(ctx, "asynqpg: task cancelled, deleted or claimed again while running; the attempt's result is discarded",
-			"task_id", a.key.ID, "task_type", a.task.Type, "handler_error", err)
+			"task_id", a.key.ID, "task_type", r.cfg.Type, "handler_error", validate.ErrorText(err))
 		span.SetStatus(codes.Error, "attempt lost: task cancelled, deleted or claimed again")
 		span.End()
 		p.forget(a)
@@ -48,7 +50,7 @@ func (r *typeRunner) run(a *attempt, settled chan<- bool) bool {
 	case errors.Is(cause, errShutdown) && err != nil:
 		// Interrupted by Stop: no outcome; Stop gives the task back.
 		p.log.InfoContext(ctx, "asynqpg: handler interrupted by shutdown; the task will be given back",
-			"task_id", a.key.ID, "task_type", a.task.Type, "handler_error", err)
+			"task_id", a.key.ID, "task_type", r.cfg.Type, "handler_error", validate.ErrorText(err))
 		span.SetStatus(codes.Error, "interrupted by shutdown")
 		span.End()
 		return false
@@ -56,11 +58,13 @@ func (r *typeRunner) run(a *attempt, settled chan<- bool) bool {
 		err = &TimeoutError{Timeout: r.cfg.Timeout, Err: err}
 	}
 
-	d := Decide(err, a.task.AttemptsLeft, a.task.AttemptsElapsed, r.cfg.MaxAttempts, p.cfg.RetryPolicy)
+	// The decision is made from the attempt's own record of the task, not
+	// from the TaskInfo the handler may have changed.
+	d := Decide(err, a.attemptsLeft, a.attemptsElapsed, r.cfg.MaxAttempts, p.cfg.RetryPolicy)
 	r.record(ctx, span, d, err, elapsed)
 	if err != nil {
-		p.log.DebugContext(ctx, "asynqpg: attempt failed", "task_id", a.key.ID, "task_type", a.task.Type,
-			"outcome", d.Kind, "delay", d.Delay, "error", err)
+		p.log.DebugContext(ctx, "asynqpg: attempt failed", "task_id", a.key.ID, "task_type", r.cfg.Type,
+			"outcome", d.Kind, "delay", d.Delay, "error", d.Message)
 	}
 	o := &outcome{rec: OutcomeRecord{Attempt: a.key, Decision: d}, a: a, err: err, settled: settled}
 	if !r.submit(o) {
@@ -86,6 +90,32 @@ func (r *typeRunner) record(ctx context.Context, span trace.Span, d Decision, er
 	}
 	r.obs.Error(ctx, asynqpg.ErrorTypeHandler)
 	observability.EndSpan(span, err, asynqpg.ErrorTypeHandler)
+}
+
+// examine returns what a handler returned if its methods behave: Error,
+// and the Is and As the decision and the logs use. When one of them
+// panics (a typed nil pointer whose Error dereferences it, say), it
+// returns a [*PanicError] that says so instead, which fails the task: its
+// result cannot be read.
+func examine(err error) (out error) {
+	if err == nil {
+		return nil
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			out = &PanicError{Value: fmt.Sprintf("the %T the handler returned panicked when read: %s", err,
+				validate.ErrorText(fmt.Errorf("%v", v)))}
+		}
+	}()
+	_ = err.Error()
+	var (
+		snooze    *asynqpg.TaskSnoozeError
+		snoozeErr *asynqpg.TaskSnoozeWithErrError
+		panicErr  *PanicError
+	)
+	_ = errors.As(err, &snooze) || errors.As(err, &snoozeErr) || errors.As(err, &panicErr)
+	_ = errors.Is(err, asynqpg.ErrSkipRetry)
+	return err
 }
 
 // callHandler runs h, turning a panic into a [*PanicError].

@@ -2,6 +2,7 @@ package observability
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -9,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/internal/validate"
 )
 
 // Span attributes are given at the start where they are the same for every
@@ -78,8 +80,13 @@ func StartClient(ctx context.Context, tracer trace.Tracer, name string, attrs ..
 // (asynqpg.ErrorTypeHandler or asynqpg.ErrorTypeDB).
 func EndSpan(span trace.Span, err error, errorType string) {
 	if err != nil {
-		span.RecordError(err)
-		span.SetStatus(codes.Error, err.Error())
+		// As span.RecordError does, but with a text that cannot panic:
+		// the error may come from a handler.
+		msg := validate.ErrorText(err)
+		span.AddEvent("exception", trace.WithAttributes(
+			attribute.String("exception.type", fmt.Sprintf("%T", err)),
+			attribute.String("exception.message", msg)))
+		span.SetStatus(codes.Error, msg)
 		if errorType != "" {
 			span.SetAttributes(keySemconvError.String(errorType))
 		}

@@ -33,8 +33,9 @@
 // problem: a nil task ("task cannot be nil"), an empty type ("task type
 // cannot be empty") or one longer than [MaxTypeLength], a nil payload
 // ("task payload cannot be nil": an empty slice is the way to send none)
-// or one larger than [MaxPayloadSize], a negative delay, a max retry below
-// 1, an empty idempotency token (nil means none) or one longer than
+// or one larger than [MaxPayloadSize], a negative delay or one over
+// [MaxDelay], a ProcessAt outside the years 1 to 9999, a max retry below 1,
+// an empty idempotency token (nil means none) or one longer than
 // [MaxIdempotencyTokenLength]. For a batch the error names the index of
 // the first bad task ("validate task at index 3: ..."), and nothing of the
 // batch is written. A nil transaction given to a Tx method is refused

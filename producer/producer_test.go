@@ -123,7 +123,9 @@ func (t *countingTx) Rollback(ctx context.Context) error { return t.tx.Rollback(
 
 func TestNew(t *testing.T) {
 	t.Parallel()
-	db := sqlx.NewDb(&sql.DB{}, "pgx") // never used
+	unused, err := sql.Open("pgx", "postgres://127.0.0.1:1/never") // opened lazily: never connected
+	require.NoError(t, err)
+	db := sqlx.NewDb(unused, "pgx")
 	tests := []struct {
 		name    string
 		cfg     producer.Config

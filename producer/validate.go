@@ -19,6 +19,9 @@ const MaxPayloadSize = validate.MaxPayloadSize
 // travels in notifications, which PostgreSQL limits to 8000 bytes.
 const MaxTypeLength = validate.MaxTypeLength
 
+// MaxDelay is the longest Delay the producer accepts (100 years).
+const MaxDelay = validate.MaxDelay
+
 // MaxIdempotencyTokenLength is the longest idempotency token, in bytes,
 // that the producer accepts: with the type, a token must fit in one entry
 // of the unique (type, idempotency_token) index.
@@ -49,6 +52,11 @@ func (p *Producer) toNewTask(task *asynqpg.Task, index int) (engine.NewTask, err
 		}
 	case task.Delay < 0:
 		return engine.NewTask{}, invalid(fmt.Errorf("task delay cannot be negative, got %s", task.Delay))
+	case task.Delay > validate.MaxDelay:
+		return engine.NewTask{}, invalid(fmt.Errorf("task delay %s exceeds the longest delay, %s", task.Delay, validate.MaxDelay))
+	}
+	if err := validate.ProcessAt(task.ProcessAt); err != nil {
+		return engine.NewTask{}, invalid(err)
 	}
 	if task.IdempotencyToken != nil {
 		if err := validate.IdempotencyToken(*task.IdempotencyToken); err != nil {

@@ -13,6 +13,7 @@ import (
 	"math"
 	"reflect"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -32,6 +33,23 @@ const (
 	// MaxAttempts is the largest number of attempts (MaxRetry) the
 	// attempts_left column holds.
 	MaxAttempts = math.MaxInt32
+)
+
+// Limits of durations and counts. Each keeps the arithmetic done with it
+// (in Go and in SQL, where intervals are built from microseconds) exact
+// and far from overflowing.
+const (
+	// MaxDelay is the longest delay before a task is ready: a Delay, a
+	// retry or a snooze (100 years).
+	MaxDelay = 100 * 365 * 24 * time.Hour
+	// MaxTimeout is the longest timeout of one attempt (7 days).
+	MaxTimeout = 7 * 24 * time.Hour
+	// MaxWorkers is the most workers of one task type.
+	MaxWorkers = 10_000
+	// MinProcessAtYear and MaxProcessAtYear bound the year of a task's
+	// ProcessAt: the instants PostgreSQL stores and Unix microseconds
+	// count exactly.
+	MinProcessAtYear, MaxProcessAtYear = 1, 9999
 )
 
 // ErrEmptyType is the error for an empty task type. It begins with the
@@ -100,4 +118,54 @@ func IsNil(v any) bool {
 		return rv.IsNil()
 	}
 	return false
+}
+
+// ErrorText returns err.Error(), or, when that panics (a typed nil
+// pointer whose method dereferences it, say), a text naming the error's
+// type and the panic. It never panics itself.
+func ErrorText(err error) (text string) {
+	if err == nil {
+		return ""
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			text = fmt.Sprintf("(%T).Error panicked: %s", err, panicText(v))
+		}
+	}()
+	return err.Error()
+}
+
+// panicText formats a recovered panic value without panicking again.
+func panicText(v any) (text string) {
+	defer func() {
+		if recover() != nil {
+			text = fmt.Sprintf("a %T that cannot be printed", v)
+		}
+	}()
+	return fmt.Sprint(v)
+}
+
+// ProcessAt checks a task's ProcessAt: the zero time (none), or an instant
+// of a year from MinProcessAtYear to MaxProcessAtYear.
+func ProcessAt(t time.Time) error {
+	if t.IsZero() {
+		return nil
+	}
+	if y := t.UTC().Year(); y < MinProcessAtYear || y > MaxProcessAtYear {
+		return fmt.Errorf("task process at %s is outside the years %d to %d", t.UTC().Format(time.RFC3339Nano),
+			MinProcessAtYear, MaxProcessAtYear)
+	}
+	return nil
+}
+
+// Positive checks a duration that must be positive and at most max; what
+// names it (e.g. "timeout").
+func Positive(what string, d, max time.Duration) error {
+	switch {
+	case d <= 0:
+		return fmt.Errorf("%s is %v: must be positive", what, d)
+	case d > max:
+		return fmt.Errorf("%s is %v: must be at most %v", what, d, max)
+	}
+	return nil
 }
