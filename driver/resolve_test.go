@@ -9,7 +9,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/client"
+	"github.com/yakser/asynqpg/consumer"
 	"github.com/yakser/asynqpg/driver"
+	"github.com/yakser/asynqpg/internal/validate"
+	"github.com/yakser/asynqpg/producer"
 )
 
 // source is an ExecutorSource handing out ex.
@@ -111,5 +115,87 @@ func TestResolveTransactions(t *testing.T) {
 		require.Equal(t, 0, n)
 		require.NoError(t, sp.Rollback(ctx), "second rollback")
 		require.Error(t, sp.Commit(ctx), "commit after rollback")
+	}
+}
+
+// TestResolveRefusesNilInside checks that handles with nothing behind them
+// (a nil or zero database/sql handle inside a non-nil one) are refused
+// where they are configured, by Resolve and by what calls it, instead of
+// panicking on the first statement.
+func TestResolveRefusesNilInside(t *testing.T) {
+	t.Parallel()
+	sqlDB, err := sql.Open("pgx", "postgres://127.0.0.1:1/unused")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sqlDB.Close() })
+	p, err := producer.New(producer.Config{Pool: sqlx.NewDb(sqlDB, "pgx")})
+	require.NoError(t, err)
+
+	cases := []struct {
+		name    string
+		handle  any
+		errText string
+	}{
+		{"nil *sqlx.Tx", (*sqlx.Tx)(nil), "driver: nil Pool or Querier"},
+		{"WrapStdDB(nil)", asynqpg.WrapStdDB(nil, "pgx"), "driver: nil Pool or Querier: *sqlx.DB has no *sql.DB"},
+		{"zero *sqlx.DB", &sqlx.DB{}, "*sqlx.DB has no *sql.DB"},
+		{"*sqlx.DB over a zero *sql.DB", sqlx.NewDb(&sql.DB{}, "pgx"), "*sqlx.DB holds a zero *sql.DB"},
+		{"zero *sqlx.Tx", &sqlx.Tx{}, "*sqlx.Tx has no *sql.Tx"},
+		{"*sqlx.Tx over a zero *sql.Tx", &sqlx.Tx{Tx: &sql.Tx{}}, "*sqlx.Tx holds a zero *sql.Tx"},
+		{"zero *sqlx.Conn", &sqlx.Conn{}, "*sqlx.Conn has no *sql.Conn"},
+		{"zero *sql.DB", &sql.DB{}, "*sql.DB is a zero value"},
+		{"zero *sql.Tx", &sql.Tx{}, "*sql.Tx is a zero value"},
+		{"zero *sql.Conn", &sql.Conn{}, "*sql.Conn is a zero value"},
+		{"zero StdExecutor", &driver.StdExecutor{}, "*driver.StdExecutor has no database/sql handle"},
+		{"StdExecutor over a zero *sqlx.DB", driver.NewStdExecutor(&sqlx.DB{}), "*driver.StdExecutor has no *sql.DB"},
+		{"source of a nil StdExecutor", source{ex: (*driver.StdExecutor)(nil)}, "driver_test.source has no executor"},
+		{"source of a zero StdExecutor", source{ex: &driver.StdExecutor{}}, "driver_test.source has no database/sql handle"},
+		{"source over WrapStdDB(nil)", source{ex: driver.NewStdExecutor(asynqpg.WrapStdDB(nil, "pgx"))}, "driver_test.source has no *sql.DB"},
+		{"source over a zero *sql.Tx", source{ex: driver.NewStdExecutor(&sql.Tx{})}, "driver_test.source holds a zero *sql.Tx"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			requireRefused(t, p, tc.handle, tc.errText)
+		})
+	}
+}
+
+// requireRefused checks that Resolve refuses h with ErrNilQuerier and an
+// error containing errText; that producer.New, consumer.New and client.New
+// return an error for it as their Pool when it is one; and that p's
+// EnqueueTx returns one for it as a transaction when it is a Querier.
+func requireRefused(t *testing.T, p *producer.Producer, h any, errText string) {
+	t.Helper()
+	ex, err := driver.Resolve(h)
+	require.ErrorIs(t, err, driver.ErrNilQuerier)
+	require.Nil(t, ex)
+	require.Contains(t, err.Error(), errText)
+
+	if pool, ok := h.(asynqpg.Pool); ok {
+		constructors := map[string]func() error{
+			"producer": func() error { _, err := producer.New(producer.Config{Pool: pool}); return err },
+			"consumer": func() error { _, err := consumer.New(consumer.Config{Pool: pool}); return err },
+			"client":   func() error { _, err := client.New(client.Config{Pool: pool}); return err },
+		}
+		for name, construct := range constructors {
+			var err error
+			require.NotPanics(t, func() { err = construct() }, name)
+			if validate.IsNil(pool) {
+				require.EqualError(t, err, "database pool is required", name)
+			} else {
+				require.ErrorIs(t, err, driver.ErrNilQuerier, name)
+				require.Contains(t, err.Error(), errText, name)
+			}
+		}
+	}
+	if q, ok := h.(asynqpg.Querier); ok {
+		var err error
+		require.NotPanics(t, func() {
+			_, err = p.EnqueueTx(context.Background(), q, asynqpg.NewTask("refused", []byte{}))
+		})
+		require.Error(t, err)
+		if !validate.IsNil(q) {
+			require.ErrorIs(t, err, driver.ErrNilQuerier)
+		}
 	}
 }

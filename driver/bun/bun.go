@@ -55,21 +55,45 @@ type DB struct {
 	ex  *driver.StdExecutor
 }
 
-// New returns db as an [asynqpg.Pool], a *[DB]. For a nil db it returns
+// New returns db as an [asynqpg.Pool], a *[DB]. For a nil db, a zero
+// bun.DB (not made by bun.NewDB) or one without its *sql.DB, it returns
 // nil, which asynqpg reports as [driver.ErrNilQuerier] where it is used.
 func New(db *bun.DB) asynqpg.Pool {
-	if db == nil || db.DB == nil {
+	sqldb := sqlDB(db)
+	if sqldb == nil {
 		return nil
 	}
-	return &DB{bun: db, db: sqlx.NewDb(db.DB, sqlxDriverName), ex: driver.NewStdExecutor(db.DB)}
+	return &DB{bun: db, db: sqlx.NewDb(sqldb, sqlxDriverName), ex: driver.NewStdExecutor(sqldb)}
+}
+
+// sqlDB returns the *sql.DB inside db, or nil when there is none: for a
+// nil db, and for a zero bun.DB, whose embedded state is a nil pointer so
+// that reading db.DB panics.
+func sqlDB(db *bun.DB) (sqldb *sql.DB) {
+	if db == nil {
+		return nil
+	}
+	defer func() {
+		if recover() != nil {
+			sqldb = nil
+		}
+	}()
+	return db.DB
 }
 
 // BunDB returns the *bun.DB behind d.
 func (d *DB) BunDB() *bun.DB { return d.bun }
 
 // Executor returns the Executor the asynqpg engine runs statements
-// through. It also implements [driver.ListenerFactory].
-func (d *DB) Executor() driver.Executor { return d.ex }
+// through. It also implements [driver.ListenerFactory]. It returns nil for
+// a DB not made by [New] (a zero DB), which has no *bun.DB: asynqpg then
+// reports [driver.ErrNilQuerier].
+func (d *DB) Executor() driver.Executor {
+	if d == nil || d.bun == nil || d.ex == nil {
+		return nil
+	}
+	return d.ex
+}
 
 // ExecContext runs a statement that returns no rows.
 func (d *DB) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -125,8 +149,15 @@ func NewTx(tx bun.Tx) asynqpg.Querier {
 func (t *Tx) BunTx() bun.Tx { return t.bun }
 
 // Executor returns the Executor the asynqpg engine runs statements
-// through; its Begin makes a savepoint.
-func (t *Tx) Executor() driver.Executor { return t.ex }
+// through; its Begin makes a savepoint. It returns nil for a Tx not made
+// by [NewTx] (a zero Tx), which has no bun.Tx: asynqpg then reports
+// [driver.ErrNilQuerier].
+func (t *Tx) Executor() driver.Executor {
+	if t == nil || t.bun.Tx == nil || t.ex == nil {
+		return nil
+	}
+	return t.ex
+}
 
 // ExecContext runs a statement that returns no rows in the transaction.
 func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"os"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
@@ -14,8 +15,11 @@ import (
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/conformance"
+	"github.com/yakser/asynqpg/driver"
 	bundriver "github.com/yakser/asynqpg/driver/bun"
 	"github.com/yakser/asynqpg/internal/testdb"
+	"github.com/yakser/asynqpg/internal/validate"
+	"github.com/yakser/asynqpg/producer"
 )
 
 func TestMain(m *testing.M) { testdb.MainWithURL(m) }
@@ -84,5 +88,91 @@ func TestConformanceLibPQ(t *testing.T) {
 			t.Parallel()
 			conformance.RunDriverChapter(t, d)
 		})
+	}
+}
+
+// TestResolveNilHandles checks that nil and zero values of the adapter's
+// types, and adapter values around a zero database/sql handle, are refused
+// with driver.ErrNilQuerier, by driver.Resolve and by the producer, while
+// the values of New and NewTx resolve.
+func TestResolveNilHandles(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openBun(t, "pgx", os.Getenv("DATABASE_URL"))
+	pool := bundriver.New(db)
+	p, err := producer.New(producer.Config{Pool: pool})
+	require.NoError(t, err)
+
+	cases := []struct {
+		name    string
+		handle  any
+		errText string
+	}{
+		{"New(nil)", bundriver.New(nil), "driver: nil Pool or Querier"},
+		{"New of a zero *bun.DB", bundriver.New(&bun.DB{}), "driver: nil Pool or Querier"},
+		{"New over a zero *sql.DB", bundriver.New(bun.NewDB(&sql.DB{}, pgdialect.New())), "*bundriver.DB holds a zero *sql.DB"},
+		{"nil *DB", (*bundriver.DB)(nil), "driver: nil Pool or Querier"},
+		{"zero DB", &bundriver.DB{}, "driver: nil Pool or Querier: *bundriver.DB has no executor"},
+		{"NewTx of a zero bun.Tx", bundriver.NewTx(bun.Tx{}), "driver: nil Pool or Querier"},
+		{"NewTx over a zero *sql.Tx", bundriver.NewTx(bun.Tx{Tx: &sql.Tx{}}), "*bundriver.Tx holds a zero *sql.Tx"},
+		{"nil *Tx", (*bundriver.Tx)(nil), "driver: nil Pool or Querier"},
+		{"zero Tx", &bundriver.Tx{}, "driver: nil Pool or Querier: *bundriver.Tx has no executor"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			requireRefused(t, p, tc.handle, tc.errText)
+		})
+	}
+
+	t.Run("valid", func(t *testing.T) {
+		t.Parallel()
+		ex, err := driver.Resolve(pool)
+		require.NoError(t, err)
+		_, ok := ex.(driver.ListenerFactory)
+		require.True(t, ok, "pool executor %T cannot listen", ex)
+
+		tx, err := db.BeginTx(ctx, nil)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = tx.Rollback() })
+		ex, err = driver.Resolve(bundriver.NewTx(tx))
+		require.NoError(t, err)
+		var one int64
+		require.NoError(t, ex.QueryRow(ctx, "SELECT 1").Scan(&one))
+		require.Equal(t, int64(1), one)
+	})
+}
+
+// requireRefused checks that driver.Resolve refuses h with ErrNilQuerier
+// and an error containing errText, and that the producer refuses it with
+// an error, not a panic: producer.New as its Pool (with exactly "database
+// pool is required" when h is nil or a nil pointer) and p.EnqueueTx as its
+// transaction.
+func requireRefused(t *testing.T, p *producer.Producer, h any, errText string) {
+	t.Helper()
+	ex, err := driver.Resolve(h)
+	require.ErrorIs(t, err, driver.ErrNilQuerier)
+	require.Nil(t, ex)
+	require.Contains(t, err.Error(), errText)
+
+	if pool, ok := h.(asynqpg.Pool); ok || h == nil {
+		var err error
+		require.NotPanics(t, func() { _, err = producer.New(producer.Config{Pool: pool}) })
+		if validate.IsNil(pool) {
+			require.EqualError(t, err, "database pool is required")
+		} else {
+			require.ErrorIs(t, err, driver.ErrNilQuerier)
+			require.Contains(t, err.Error(), errText)
+		}
+	}
+	if q, ok := h.(asynqpg.Querier); ok || h == nil {
+		var err error
+		require.NotPanics(t, func() {
+			_, err = p.EnqueueTx(context.Background(), q, asynqpg.NewTask("refused", []byte{}))
+		})
+		require.Error(t, err)
+		if !validate.IsNil(q) {
+			require.ErrorIs(t, err, driver.ErrNilQuerier)
+		}
 	}
 }

@@ -71,8 +71,15 @@ func New(pool *pgxpool.Pool) asynqpg.Pool {
 func (p *Pool) PgxPool() *pgxpool.Pool { return p.pool }
 
 // Executor returns the native Executor the asynqpg engine runs statements
-// through. It also implements [driver.ListenerFactory].
-func (p *Pool) Executor() driver.Executor { return p.ex }
+// through. It also implements [driver.ListenerFactory]. It returns nil for
+// a Pool not made by [New] (a zero Pool), which has no *pgxpool.Pool:
+// asynqpg then reports [driver.ErrNilQuerier].
+func (p *Pool) Executor() driver.Executor {
+	if p == nil || p.pool == nil || p.ex == nil {
+		return nil
+	}
+	return p.ex
+}
 
 // openDB returns a database/sql handle on the pool, for one call; the
 // caller closes it.

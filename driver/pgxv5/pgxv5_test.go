@@ -3,6 +3,7 @@ package pgxv5driver_test
 import (
 	"context"
 	"errors"
+	"os"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -11,8 +12,11 @@ import (
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/conformance"
+	"github.com/yakser/asynqpg/driver"
 	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
 	"github.com/yakser/asynqpg/internal/testdb"
+	"github.com/yakser/asynqpg/internal/validate"
+	"github.com/yakser/asynqpg/producer"
 )
 
 func TestMain(m *testing.M) { testdb.MainWithURL(m) }
@@ -74,5 +78,87 @@ func TestConformance(t *testing.T) {
 			t.Parallel()
 			conformance.Run(t, d)
 		})
+	}
+}
+
+// TestResolveNilHandles checks that nil and zero values of the adapter's
+// types are refused with driver.ErrNilQuerier, by driver.Resolve and by
+// the producer, while the values of New and NewTx resolve.
+func TestResolveNilHandles(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := pgxv5driver.New(openPool(t, os.Getenv("DATABASE_URL")))
+	p, err := producer.New(producer.Config{Pool: pool})
+	require.NoError(t, err)
+
+	cases := []struct {
+		name    string
+		handle  any
+		errText string
+	}{
+		{"New(nil)", pgxv5driver.New(nil), "driver: nil Pool or Querier"},
+		{"nil *Pool", (*pgxv5driver.Pool)(nil), "driver: nil Pool or Querier"},
+		{"zero Pool", &pgxv5driver.Pool{}, "driver: nil Pool or Querier: *pgxv5driver.Pool has no executor"},
+		{"NewTx(nil)", pgxv5driver.NewTx(nil), "driver: nil Pool or Querier"},
+		{"NewTx of a nil *pgxpool.Tx", pgxv5driver.NewTx((*pgxpool.Tx)(nil)), "driver: nil Pool or Querier"},
+		{"nil *Tx", (*pgxv5driver.Tx)(nil), "driver: nil Pool or Querier"},
+		{"zero Tx", &pgxv5driver.Tx{}, "driver: nil Pool or Querier: *pgxv5driver.Tx has no executor"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			requireRefused(t, p, tc.handle, tc.errText)
+		})
+	}
+
+	t.Run("valid", func(t *testing.T) {
+		t.Parallel()
+		ex, err := driver.Resolve(pool)
+		require.NoError(t, err)
+		_, ok := ex.(driver.ListenerFactory)
+		require.True(t, ok, "pool executor %T cannot listen", ex)
+
+		tx, err := pool.(*pgxv5driver.Pool).PgxPool().Begin(ctx)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = tx.Rollback(ctx) })
+		ex, err = driver.Resolve(pgxv5driver.NewTx(tx))
+		require.NoError(t, err)
+		var one int64
+		require.NoError(t, ex.QueryRow(ctx, "SELECT 1").Scan(&one))
+		require.Equal(t, int64(1), one)
+	})
+}
+
+// requireRefused checks that driver.Resolve refuses h with ErrNilQuerier
+// and an error containing errText, and that the producer refuses it with
+// an error, not a panic: producer.New as its Pool (with exactly "database
+// pool is required" when h is nil or a nil pointer) and p.EnqueueTx as its
+// transaction.
+func requireRefused(t *testing.T, p *producer.Producer, h any, errText string) {
+	t.Helper()
+	ex, err := driver.Resolve(h)
+	require.ErrorIs(t, err, driver.ErrNilQuerier)
+	require.Nil(t, ex)
+	require.Contains(t, err.Error(), errText)
+
+	if pool, ok := h.(asynqpg.Pool); ok || h == nil {
+		var err error
+		require.NotPanics(t, func() { _, err = producer.New(producer.Config{Pool: pool}) })
+		if validate.IsNil(pool) {
+			require.EqualError(t, err, "database pool is required")
+		} else {
+			require.ErrorIs(t, err, driver.ErrNilQuerier)
+			require.Contains(t, err.Error(), errText)
+		}
+	}
+	if q, ok := h.(asynqpg.Querier); ok || h == nil {
+		var err error
+		require.NotPanics(t, func() {
+			_, err = p.EnqueueTx(context.Background(), q, asynqpg.NewTask("refused", []byte{}))
+		})
+		require.Error(t, err)
+		if !validate.IsNil(q) {
+			require.ErrorIs(t, err, driver.ErrNilQuerier)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/driver"
+	"github.com/yakser/asynqpg/internal/validate"
 )
 
 // Tx is a pgx.Tx as an [asynqpg.Querier]: every statement, the engine's
@@ -19,11 +20,11 @@ type Tx struct {
 	ex *executor
 }
 
-// NewTx returns tx as an [asynqpg.Querier], a *[Tx]. For a nil tx it
-// returns nil, which asynqpg reports as [driver.ErrNilQuerier] where it is
-// used.
+// NewTx returns tx as an [asynqpg.Querier], a *[Tx]. For a nil tx, or one
+// holding a nil pointer such as (*pgxpool.Tx)(nil), it returns nil, which
+// asynqpg reports as [driver.ErrNilQuerier] where it is used.
 func NewTx(tx pgx.Tx) asynqpg.Querier {
-	if tx == nil {
+	if validate.IsNil(tx) {
 		return nil
 	}
 	return &Tx{tx: tx, ex: &executor{q: tx}}
@@ -33,8 +34,15 @@ func NewTx(tx pgx.Tx) asynqpg.Querier {
 func (t *Tx) PgxTx() pgx.Tx { return t.tx }
 
 // Executor returns the native Executor the asynqpg engine runs statements
-// through; its Begin makes a savepoint.
-func (t *Tx) Executor() driver.Executor { return t.ex }
+// through; its Begin makes a savepoint. It returns nil for a Tx not made
+// by [NewTx] (a zero Tx), which has no pgx.Tx: asynqpg then reports
+// [driver.ErrNilQuerier].
+func (t *Tx) Executor() driver.Executor {
+	if t == nil || validate.IsNil(t.tx) || t.ex == nil {
+		return nil
+	}
+	return t.ex
+}
 
 // openDB returns a database/sql handle whose one connection is the
 // transaction, for one call; the caller closes it.

@@ -49,18 +49,30 @@ type DB struct {
 	ex *driver.StdExecutor
 }
 
-// New returns db as an [asynqpg.Pool], a *[DB]. For a nil db it returns
-// nil, which asynqpg reports as [driver.ErrNilQuerier] where it is used.
+// New returns db as an [asynqpg.Pool], a *[DB]. For a nil db, or one
+// without its *sql.DB (sqlx.NewDb(nil, ...)), it returns nil, which
+// asynqpg reports as [driver.ErrNilQuerier] where it is used.
 func New(db *sqlx.DB) asynqpg.Pool {
-	if db == nil {
+	if db == nil || db.DB == nil {
 		return nil
 	}
 	return &DB{DB: db, ex: driver.NewStdExecutor(db)}
 }
 
 // Executor returns the Executor the asynqpg engine runs statements
-// through. It also implements [driver.ListenerFactory].
-func (db *DB) Executor() driver.Executor { return db.ex }
+// through. It also implements [driver.ListenerFactory]. It returns nil
+// when db has no *sqlx.DB or that has no *sql.DB (a zero DB): asynqpg then
+// reports [driver.ErrNilQuerier]. A DB made without New, as &DB{DB: x},
+// runs its statements on x.
+func (db *DB) Executor() driver.Executor {
+	if db == nil || db.DB == nil || db.DB.DB == nil {
+		return nil
+	}
+	if db.ex == nil || db.ex.Querier() != driver.StdQuerier(db.DB) {
+		return driver.NewStdExecutor(db.DB)
+	}
+	return db.ex
+}
 
 // Compile-time checks.
 var (

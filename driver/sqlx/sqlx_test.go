@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"os"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
@@ -13,8 +14,11 @@ import (
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/conformance"
+	"github.com/yakser/asynqpg/driver"
 	sqlxdriver "github.com/yakser/asynqpg/driver/sqlx"
 	"github.com/yakser/asynqpg/internal/testdb"
+	"github.com/yakser/asynqpg/internal/validate"
+	"github.com/yakser/asynqpg/producer"
 )
 
 func TestMain(m *testing.M) { testdb.MainWithURL(m) }
@@ -108,5 +112,100 @@ func TestConformance(t *testing.T) {
 			t.Parallel()
 			conformance.Run(t, d)
 		})
+	}
+}
+
+// TestResolveNilHandles checks that nil and zero values of the adapter's
+// type and of sqlx's, and handles around a nil or zero *sql.DB or *sql.Tx,
+// are refused with driver.ErrNilQuerier, by driver.Resolve and by the
+// producer, while valid handles resolve.
+func TestResolveNilHandles(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openSqlx(t, "pgx", os.Getenv("DATABASE_URL"))
+	pool := sqlxdriver.New(db)
+	p, err := producer.New(producer.Config{Pool: pool})
+	require.NoError(t, err)
+
+	cases := []struct {
+		name    string
+		handle  any
+		errText string
+	}{
+		{"New(nil)", sqlxdriver.New(nil), "driver: nil Pool or Querier"},
+		{"New without *sql.DB", sqlxdriver.New(sqlx.NewDb(nil, "pgx")), "driver: nil Pool or Querier"},
+		{"New over a zero *sql.DB", sqlxdriver.New(sqlx.NewDb(&sql.DB{}, "pgx")), "*sqlxdriver.DB holds a zero *sql.DB"},
+		{"nil *DB", (*sqlxdriver.DB)(nil), "driver: nil Pool or Querier"},
+		{"zero DB", &sqlxdriver.DB{}, "driver: nil Pool or Querier: *sqlxdriver.DB has no executor"},
+		{"DB of a zero *sqlx.DB", &sqlxdriver.DB{DB: &sqlx.DB{}}, "*sqlxdriver.DB has no executor"},
+		{"WrapStdDB(nil)", asynqpg.WrapStdDB(nil, "pgx"), "driver: nil Pool or Querier: *sqlx.DB has no *sql.DB"},
+		{"zero *sqlx.DB", &sqlx.DB{}, "*sqlx.DB has no *sql.DB"},
+		{"nil *sqlx.Tx", (*sqlx.Tx)(nil), "driver: nil Pool or Querier"},
+		{"*sqlx.Tx without *sql.Tx", &sqlx.Tx{Tx: nil}, "*sqlx.Tx has no *sql.Tx"},
+		{"*sqlx.Tx over a zero *sql.Tx", &sqlx.Tx{Tx: &sql.Tx{}}, "*sqlx.Tx holds a zero *sql.Tx"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			requireRefused(t, p, tc.handle, tc.errText)
+		})
+	}
+
+	t.Run("valid", func(t *testing.T) {
+		t.Parallel()
+		for _, h := range []asynqpg.Pool{pool, &sqlxdriver.DB{DB: db}, db, asynqpg.WrapStdDB(db.DB, "pgx")} {
+			ex, err := driver.Resolve(h)
+			require.NoError(t, err, "%T", h)
+			std, ok := ex.(*driver.StdExecutor)
+			require.True(t, ok, "%T resolves to %T", h, ex)
+			_, ok = std.Querier().(*sqlx.DB)
+			require.True(t, ok, "%T runs on %T", h, std.Querier())
+		}
+		ex, err := driver.Resolve(&sqlxdriver.DB{DB: db})
+		require.NoError(t, err)
+		require.Same(t, db, ex.(*driver.StdExecutor).Querier())
+
+		tx, err := db.BeginTxx(ctx, nil)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = tx.Rollback() })
+		ex, err = driver.Resolve(tx)
+		require.NoError(t, err)
+		var one int64
+		require.NoError(t, ex.QueryRow(ctx, "SELECT 1").Scan(&one))
+		require.Equal(t, int64(1), one)
+	})
+}
+
+// requireRefused checks that driver.Resolve refuses h with ErrNilQuerier
+// and an error containing errText, and that the producer refuses it with
+// an error, not a panic: producer.New as its Pool (with exactly "database
+// pool is required" when h is nil or a nil pointer) and p.EnqueueTx as its
+// transaction.
+func requireRefused(t *testing.T, p *producer.Producer, h any, errText string) {
+	t.Helper()
+	ex, err := driver.Resolve(h)
+	require.ErrorIs(t, err, driver.ErrNilQuerier)
+	require.Nil(t, ex)
+	require.Contains(t, err.Error(), errText)
+
+	if pool, ok := h.(asynqpg.Pool); ok || h == nil {
+		var err error
+		require.NotPanics(t, func() { _, err = producer.New(producer.Config{Pool: pool}) })
+		if validate.IsNil(pool) {
+			require.EqualError(t, err, "database pool is required")
+		} else {
+			require.ErrorIs(t, err, driver.ErrNilQuerier)
+			require.Contains(t, err.Error(), errText)
+		}
+	}
+	if q, ok := h.(asynqpg.Querier); ok || h == nil {
+		var err error
+		require.NotPanics(t, func() {
+			_, err = p.EnqueueTx(context.Background(), q, asynqpg.NewTask("refused", []byte{}))
+		})
+		require.Error(t, err)
+		if !validate.IsNil(q) {
+			require.ErrorIs(t, err, driver.ErrNilQuerier)
+		}
 	}
 }
