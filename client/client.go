@@ -177,6 +177,9 @@ func executor(ex driver.Executor, tx asynqpg.Querier) (driver.Executor, error) {
 }
 
 func (c *Client) getTask(ctx context.Context, ex driver.Executor, tx asynqpg.Querier, id int64) (info *TaskInfo, err error) {
+	if err := validate.Context(ctx); err != nil {
+		return nil, err
+	}
 	ctx, span := observability.StartClient(ctx, c.tracer, asynqpg.SpanGetTask, observability.AttrTaskID.Int64(id))
 	defer func() { observability.EndSpan(span, err, "") }()
 	if ex, err = executor(ex, tx); err != nil {
@@ -210,6 +213,9 @@ func (c *Client) change(ctx context.Context, spanName, verb string,
 	op func(context.Context, driver.Executor, int64) (*engine.TaskRow, error),
 	ex driver.Executor, tx asynqpg.Querier, id int64,
 ) (info *TaskInfo, err error) {
+	if err := validate.Context(ctx); err != nil {
+		return nil, err
+	}
 	ctx, span := observability.StartClient(ctx, c.tracer, spanName, observability.AttrTaskID.Int64(id))
 	defer func() { observability.EndSpan(span, err, "") }()
 	if ex, err = executor(ex, tx); err != nil {

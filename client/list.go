@@ -64,9 +64,19 @@ func NewListParams() *ListParams {
 	return &ListParams{limit: DefaultListLimit, orderBy: OrderByID, order: SortAsc}
 }
 
+// orNew returns p, or new default parameters when p is nil: every
+// builder method may be called on a nil *ListParams.
+func (p *ListParams) orNew() *ListParams {
+	if p == nil {
+		return NewListParams()
+	}
+	return p
+}
+
 // IDs filters tasks by specific IDs. It replaces an earlier IDs filter;
 // with no arguments it removes it.
 func (p *ListParams) IDs(ids ...int64) *ListParams {
+	p = p.orNew()
 	p.ids = append([]int64(nil), ids...)
 	return p
 }
@@ -76,6 +86,7 @@ func (p *ListParams) IDs(ids ...int64) *ListParams {
 // asynqpg.TaskStatus constants makes ListTasks fail with
 // ErrInvalidListParams.
 func (p *ListParams) States(states ...asynqpg.TaskStatus) *ListParams {
+	p = p.orNew()
 	p.states = append([]asynqpg.TaskStatus(nil), states...)
 	return p
 }
@@ -83,6 +94,7 @@ func (p *ListParams) States(states ...asynqpg.TaskStatus) *ListParams {
 // Types filters tasks by task type. It replaces an earlier Types filter;
 // with no arguments it removes it.
 func (p *ListParams) Types(types ...string) *ListParams {
+	p = p.orNew()
 	p.types = append([]string(nil), types...)
 	return p
 }
@@ -90,6 +102,7 @@ func (p *ListParams) Types(types ...string) *ListParams {
 // Limit sets the maximum number of tasks to return. Must be between 1 and
 // 10000. Values outside this range are clamped.
 func (p *ListParams) Limit(n int) *ListParams {
+	p = p.orNew()
 	p.limit = min(max(n, 1), MaxListLimit)
 	return p
 }
@@ -97,6 +110,7 @@ func (p *ListParams) Limit(n int) *ListParams {
 // Offset sets the number of tasks to skip (for pagination). A negative
 // offset counts as 0.
 func (p *ListParams) Offset(n int) *ListParams {
+	p = p.orNew()
 	p.offset = max(n, 0)
 	return p
 }
@@ -105,6 +119,7 @@ func (p *ListParams) Offset(n int) *ListParams {
 // not one of the package's constants makes ListTasks fail with
 // ErrInvalidListParams; it never reaches the database.
 func (p *ListParams) OrderBy(field ListOrderField, order SortOrder) *ListParams {
+	p = p.orNew()
 	p.orderBy = field
 	p.order = order
 	return p
@@ -132,6 +147,9 @@ func (c *Client) ListTasksTx(ctx context.Context, tx asynqpg.Querier, params *Li
 }
 
 func (c *Client) listTasks(ctx context.Context, ex driver.Executor, tx asynqpg.Querier, params *ListParams) (res *ListResult, err error) {
+	if err := validate.Context(ctx); err != nil {
+		return nil, err
+	}
 	ctx, span := observability.StartClient(ctx, c.tracer, asynqpg.SpanListTasks)
 	defer func() { observability.EndSpan(span, err, "") }()
 	if ex, err = executor(ex, tx); err != nil {

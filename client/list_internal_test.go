@@ -80,3 +80,22 @@ func TestListParamsCopiesArguments(t *testing.T) {
 	require.Equal(t, []int64{1, 2}, q.IDs)
 	require.Equal(t, []string{"a"}, q.Types)
 }
+
+func TestNilListParamsBuild(t *testing.T) {
+	t.Parallel()
+	var p *ListParams
+	got := p.Types("a").Limit(5)
+	require.NotNil(t, got)
+	q, err := got.query()
+	require.NoError(t, err)
+	require.Equal(t, []string{"a"}, q.Types)
+	require.Equal(t, 5, q.Limit)
+	for name, build := range map[string]func(*ListParams) *ListParams{
+		"IDs":     func(p *ListParams) *ListParams { return p.IDs(1) },
+		"States":  func(p *ListParams) *ListParams { return p.States() },
+		"Offset":  func(p *ListParams) *ListParams { return p.Offset(3) },
+		"OrderBy": func(p *ListParams) *ListParams { return p.OrderBy(OrderByCreatedAt, SortDesc) },
+	} {
+		require.NotNil(t, build(nil), name)
+	}
+}

@@ -85,6 +85,17 @@ func testHostileProducer(t *testing.T, d Driver) {
 		require.ErrorIs(t, err, producer.ErrInvalidTask, tt.name)
 		require.ErrorContains(t, err, "index 1", tt.name)
 	}
+	var noContext context.Context // a caller's nil context is refused, not dereferenced
+	for name, call := range map[string]func() error{
+		"Enqueue":     func() error { _, err := b.Producer.Enqueue(noContext, good); return err },
+		"EnqueueTx":   func() error { _, err := b.Producer.EnqueueTx(noContext, tx.Querier, good); return err },
+		"EnqueueMany": func() error { _, err := b.Producer.EnqueueMany(noContext, []*asynqpg.Task{good}); return err },
+		"GetTask":     func() error { _, err := b.Client.GetTask(noContext, 1); return err },
+		"CancelTask":  func() error { _, err := b.Client.CancelTask(noContext, 1); return err },
+		"ListTasks":   func() error { _, err := b.Client.ListTasks(noContext, nil); return err },
+	} {
+		require.EqualError(t, call(), "context cannot be nil", name)
+	}
 	// The caller's transaction is still usable: nothing reached it.
 	_, err := b.Producer.EnqueueTx(ctx, tx.Querier, good)
 	require.NoError(t, err, "the transaction is not aborted")

@@ -35,6 +35,10 @@ const (
 	MaxTimeout = validate.MaxTimeout
 	// MaxWorkersCount is the most workers of a task type.
 	MaxWorkersCount = validate.MaxWorkers
+	// MaxInterval is the longest FetchInterval, JanitorInterval,
+	// CancelCheckInterval, QueueHealthInterval and ShutdownTimeout (7
+	// days).
+	MaxInterval = validate.MaxTimeout
 	// DefaultCompletedRetention is how long completed tasks are kept.
 	DefaultCompletedRetention = engine.DefaultCompletedRetention
 	// DefaultFailedRetention is how long failed tasks are kept.

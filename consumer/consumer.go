@@ -133,6 +133,20 @@ func checkConfig(cfg *Config) error {
 			return fmt.Errorf("Config.%s is %v: must not be negative", d.name, d.v)
 		}
 	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"FetchInterval", cfg.FetchInterval},
+		{"JanitorInterval", cfg.JanitorInterval},
+		{"CancelCheckInterval", cfg.CancelCheckInterval},
+		{"QueueHealthInterval", cfg.QueueHealthInterval},
+		{"ShutdownTimeout", cfg.ShutdownTimeout},
+	} {
+		if d.v > MaxInterval {
+			return fmt.Errorf("Config.%s is %v: must be at most %v", d.name, d.v, MaxInterval)
+		}
+	}
 	if cfg.DefaultWorkersCount < 0 || cfg.DefaultWorkersCount > MaxWorkersCount {
 		return fmt.Errorf("Config.DefaultWorkersCount is %d: must be from 0 to %d", cfg.DefaultWorkersCount, MaxWorkersCount)
 	}

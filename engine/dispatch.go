@@ -84,73 +84,6 @@ func (r *typeRunner) reserve() int {
 	return n
 }
 
-// submit hands the outcome of an attempt of this type over to be written:
-// to the next claim while the fetch loop runs (the batch completer's
-// mode), to the processor's completer otherwise. It reports whether it
-// was taken; o.settled is signalled once its fate is known.
-func (r *typeRunner) submit(o *outcome) bool {
-	if !r.p.cfg.DisableBatchCompleter {
-		r.outMu.Lock()
-		if !r.outboxClosed {
-			r.outbox = append(r.outbox, o)
-			n := len(r.outbox)
-			r.outMu.Unlock()
-			// Wake the fetch loop when its decision may change: the first
-			// outcome (an idle type claims at once), and from half the
-			// workers on (a type with a backlog claims then).
-			if n == 1 || n*2 >= r.cfg.Workers {
-				select {
-				case r.outboxReady <- struct{}{}:
-				default:
-				}
-			}
-			return true
-		}
-		r.outMu.Unlock()
-	}
-	return r.p.comp.submit(o)
-}
-
-// outboxLen returns the number of outcomes waiting for a claim.
-func (r *typeRunner) outboxLen() int {
-	r.outMu.Lock()
-	defer r.outMu.Unlock()
-	return len(r.outbox)
-}
-
-// takeOutbox returns the outcomes waiting for a claim, and empties the
-// outbox.
-func (r *typeRunner) takeOutbox() []*outcome {
-	r.outMu.Lock()
-	defer r.outMu.Unlock()
-	out := r.outbox
-	r.outbox = nil
-	return out
-}
-
-// closeOutbox makes later outcomes go to the processor's completer, and
-// hands it those still waiting.
-func (r *typeRunner) closeOutbox() {
-	r.outMu.Lock()
-	r.outboxClosed = true
-	left := r.outbox
-	r.outbox = nil
-	r.outMu.Unlock()
-	r.handOver(left)
-}
-
-// handOver gives outcomes that no claim will write to the processor's
-// completer, which writes them with retries (or gives them up, settling
-// them, when it has stopped).
-func (r *typeRunner) handOver(os []*outcome) {
-	for _, o := range os {
-		if !r.p.comp.submit(o) {
-			r.p.outcomesAbandoned([]*outcome{o})
-			settle([]*outcome{o}, false)
-		}
-	}
-}
-
 // settle turns a claim's reservation of reserved workers into busy ones:
 // busy more are busy (fewer when negative: the workers of the outcomes a
 // claim wrote are freed by it); the rest are free again.
@@ -305,7 +238,7 @@ func (r *typeRunner) fetchLoop() {
 			if res.err != nil {
 				failures++
 				backlog = false
-				delay := min(p.cfg.FetchInterval<<min(failures, 10), max(fetchErrorMaxDelay, p.cfg.FetchInterval))
+				delay := backoff(p.cfg.FetchInterval, failures, max(fetchErrorMaxDelay, p.cfg.FetchInterval))
 				p.log.Warn("asynqpg: claiming tasks failed", "task_type", r.cfg.Type, "retry_in", delay, "error", res.err)
 				if res.outcomes > 0 {
 					p.dbError(res.err) // it wrote outcomes too, counted like the completer's writes
@@ -382,6 +315,19 @@ func (r *typeRunner) claim(job claimJob) (int, error) {
 		r.attempts <- a
 	}
 	return len(claimed), nil
+}
+
+// backoff is base doubled for every failure, at most limit; it does not
+// overflow whatever its arguments.
+func backoff(base time.Duration, failures int, limit time.Duration) time.Duration {
+	d := max(base, 1)
+	for range min(failures, 62) {
+		if d >= limit/2 {
+			return limit
+		}
+		d *= 2
+	}
+	return min(d, limit)
 }
 
 // resetTimer makes t fire after d.

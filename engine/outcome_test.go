@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -161,4 +162,24 @@ func TestSanitizeMessage(t *testing.T) {
 		require.True(t, utf8.ValidString(got))
 		require.True(t, strings.HasSuffix(got, "(truncated)"))
 	})
+}
+
+func TestBackoffDoesNotOverflow(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		base     time.Duration
+		failures int
+		limit    time.Duration
+		want     time.Duration
+	}{
+		{base: time.Second, failures: 0, limit: 5 * time.Second, want: time.Second},
+		{base: time.Second, failures: 2, limit: 5 * time.Second, want: 4 * time.Second},
+		{base: time.Second, failures: 3, limit: 5 * time.Second, want: 5 * time.Second},
+		{base: time.Duration(math.MaxInt64), failures: 10, limit: time.Duration(math.MaxInt64), want: time.Duration(math.MaxInt64)},
+		{base: time.Hour * 24 * 365 * 100, failures: 1000, limit: time.Duration(math.MaxInt64), want: time.Duration(math.MaxInt64)},
+		{base: 0, failures: 5, limit: time.Second, want: 32},
+	}
+	for _, tt := range tests {
+		require.Equal(t, tt.want, backoff(tt.base, tt.failures, tt.limit), "%v << %d up to %v", tt.base, tt.failures, tt.limit)
+	}
 }

@@ -74,6 +74,9 @@ func (p *Producer) executor(tx *txHandle) (driver.Executor, error) {
 }
 
 func (p *Producer) enqueue(ctx context.Context, tx *txHandle, task *asynqpg.Task, opts []EnqueueOption) (id int64, err error) {
+	if err := validate.Context(ctx); err != nil {
+		return 0, err
+	}
 	nt, err := p.toNewTask(applyOptions(task, opts), -1)
 	m := p.obs.Type(nt.Type) // no type when invalid
 	ctx, span := m.StartEnqueue(ctx)
@@ -110,6 +113,9 @@ func (p *Producer) enqueue(ctx context.Context, tx *txHandle, task *asynqpg.Task
 }
 
 func (p *Producer) enqueueMany(ctx context.Context, tx *txHandle, tasks []*asynqpg.Task) (ids []int64, err error) {
+	if err := validate.Context(ctx); err != nil {
+		return nil, err
+	}
 	batch := make([]engine.NewTask, len(tasks))
 	for i, task := range tasks {
 		if batch[i], err = p.toNewTask(task, i); err != nil {

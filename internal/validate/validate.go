@@ -8,6 +8,7 @@
 package validate
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -166,6 +167,17 @@ func Positive(what string, d, max time.Duration) error {
 		return fmt.Errorf("%s is %v: must be positive", what, d)
 	case d > max:
 		return fmt.Errorf("%s is %v: must be at most %v", what, d, max)
+	}
+	return nil
+}
+
+// ErrNilContext is returned for a nil context.Context.
+var ErrNilContext = errors.New("context cannot be nil")
+
+// Context returns ErrNilContext for a nil ctx.
+func Context(ctx context.Context) error {
+	if ctx == nil {
+		return ErrNilContext
 	}
 	return nil
 }
