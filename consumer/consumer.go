@@ -59,7 +59,7 @@ func New(cfg Config) (*Consumer, error) {
 		return nil, fmt.Errorf("consumer: Config.Pool: %w", err)
 	}
 	if err := checkConfig(&cfg); err != nil {
-		return nil, fmt.Errorf("consumer: %w", err)
+		return nil, err
 	}
 	obs, err := observability.New(cfg.MeterProvider, cfg.TracerProvider)
 	if err != nil {
@@ -130,7 +130,7 @@ func checkConfig(cfg *Config) error {
 		{"QueueHealthInterval", cfg.QueueHealthInterval},
 	} {
 		if d.v < 0 {
-			return fmt.Errorf("Config.%s is %v: must not be negative", d.name, d.v)
+			return fmt.Errorf("consumer: Config.%s is %v: must not be negative", d.name, d.v)
 		}
 	}
 	for _, d := range []struct {
@@ -144,20 +144,20 @@ func checkConfig(cfg *Config) error {
 		{"ShutdownTimeout", cfg.ShutdownTimeout},
 	} {
 		if d.v > MaxInterval {
-			return fmt.Errorf("Config.%s is %v: must be at most %v", d.name, d.v, MaxInterval)
+			return fmt.Errorf("consumer: Config.%s is %v: must be at most %v", d.name, d.v, MaxInterval)
 		}
 	}
 	if cfg.DefaultWorkersCount < 0 || cfg.DefaultWorkersCount > MaxWorkersCount {
-		return fmt.Errorf("Config.DefaultWorkersCount is %d: must be from 0 to %d", cfg.DefaultWorkersCount, MaxWorkersCount)
+		return fmt.Errorf("consumer: Config.DefaultWorkersCount is %d: must be from 0 to %d", cfg.DefaultWorkersCount, MaxWorkersCount)
 	}
 	if cfg.DefaultTimeout > MaxTimeout {
-		return fmt.Errorf("Config.DefaultTimeout is %v: must be at most %v", cfg.DefaultTimeout, MaxTimeout)
+		return fmt.Errorf("consumer: Config.DefaultTimeout is %v: must be at most %v", cfg.DefaultTimeout, MaxTimeout)
 	}
 	if cfg.DefaultMaxAttempts < 0 {
-		return fmt.Errorf("Config.DefaultMaxAttempts is %d: must not be negative", cfg.DefaultMaxAttempts)
+		return fmt.Errorf("consumer: Config.DefaultMaxAttempts is %d: must not be negative", cfg.DefaultMaxAttempts)
 	}
 	if cfg.ClientID != "" {
-		if err := validate.Name("Config.ClientID", cfg.ClientID, maxClientIDLength); err != nil {
+		if err := validate.Name("consumer: Config.ClientID", cfg.ClientID, maxClientIDLength); err != nil {
 			return err
 		}
 	}

@@ -40,8 +40,12 @@ const (
 // free, with up to maxClaimsInFlight claims at once, otherwise it waits
 // for a notification of a new task of its type (where the Executor can
 // LISTEN) or FetchInterval.
-// Outcomes go to a completer that writes them in batches (or one by one),
-// each guarded by its attempt key, so a stale attempt changes nothing.
+// Outcomes wait in their type's outbox for the next claim, which writes
+// them and claims in one statement (RecordAndClaim); with
+// DisableBatchCompleter, and once fetching stopped, a completer writes
+// them instead. Each is guarded by its attempt key, so a stale attempt
+// changes nothing; a worker takes its next task only once its outcome is
+// written.
 // Running attempts are checked for cancellation at every
 // CancelCheckInterval and at once on a cancel notification.
 type Processor struct {

@@ -235,11 +235,13 @@ func FuzzDurations(f *testing.F) {
 		for _, err := range []error{&asynqpg.TaskSnoozeError{Duration: d}, &asynqpg.TaskSnoozeWithErrError{Duration: d}, errors.New("failed")} {
 			dec := engine.Decide(err, 3, 1, 0, asynqpg.DefaultRetryPolicy{MaxRetryDelay: d})
 			require.GreaterOrEqual(t, dec.Delay, time.Duration(0))
+			require.LessOrEqual(t, dec.Delay, engine.MaxDelay)
 		}
-		// Configuration: negative durations are rejected, others taken.
+		// Configuration: negative durations are rejected, and so are
+		// intervals and timeouts over their limits (7 days); others taken.
 		_, err := consumer.New(consumer.Config{Pool: db.pool, FetchInterval: d, JanitorInterval: d, StuckThreshold: d,
 			CancelCheckInterval: d, ShutdownTimeout: d, DefaultTimeout: d, CompletedRetention: d})
-		if d < 0 {
+		if d < 0 || d > consumer.MaxInterval || d > consumer.MaxTimeout {
 			require.Error(t, err)
 		} else {
 			require.NoError(t, err)
@@ -248,7 +250,7 @@ func FuzzDurations(f *testing.F) {
 		require.NoError(t, err)
 		err = c.RegisterTaskHandler("fuzz", consumer.TaskHandlerFunc(func(context.Context, *asynqpg.TaskInfo) error { return nil }),
 			consumer.WithTimeout(d))
-		if d <= 0 {
+		if d <= 0 || d > consumer.MaxTimeout {
 			require.Error(t, err)
 		} else {
 			require.NoError(t, err)
