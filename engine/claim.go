@@ -36,7 +36,7 @@ func ClaimTasks(ctx context.Context, ex driver.Executor, taskType string, limit 
 	if limit <= 0 {
 		return nil, nil
 	}
-	claimed, _, err := RecordAndClaim(ctx, ex, taskType, nil, limit, lease)
+	claimed, _, err := RecordAndClaim(ctx, ex, taskType, nil, limit, lease, true)
 	return claimed, err
 }
 
@@ -46,11 +46,15 @@ func ClaimTasks(ctx context.Context, ex driver.Executor, taskType string, limit 
 // twice, and a consumer that dies holds no more unfinished tasks than it
 // has workers. An outcome whose attempt no longer owns its task changes
 // nothing, and the tasks of the outcomes are not claimed again. It returns
-// the tasks claimed and the set of outcomes written; when every outcome is
-// a success, all of them are reported written (a stale success changed
-// nothing, and needs nothing more).
+// the tasks claimed and the set of outcomes written.
+//
+// expectClaims says whether tasks are probably ready (a backlog): when
+// every outcome is a success, a lighter statement then reports the
+// successes written by a count on the claimed rows, and only when that
+// count is short, or nothing was claimed after all, does a second
+// statement tell which were written.
 func RecordAndClaim(ctx context.Context, ex driver.Executor, taskType string, outcomes []OutcomeRecord,
-	limit int, lease time.Duration,
+	limit int, lease time.Duration, expectClaims bool,
 ) ([]ClaimedTask, map[AttemptKey]bool, error) {
 	if len(outcomes) == 0 && limit <= 0 {
 		return nil, map[AttemptKey]bool{}, nil
@@ -67,7 +71,7 @@ func RecordAndClaim(ctx context.Context, ex driver.Executor, taskType string, ou
 	switch {
 	case len(outcomes) == 0:
 		rows, err = ex.Query(ctx, sqlClaimTasks, args...)
-	case completedOnly(outcomes):
+	case expectClaims && completedOnly(outcomes):
 		ids, keys := outcomeKeys(outcomes)
 		rows, err = ex.Query(ctx, sqlCompleteAndClaim, append(args, ids, keys)...)
 		flagged, counted = false, true

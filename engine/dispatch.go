@@ -136,6 +136,9 @@ func (r *typeRunner) startWorkers() {
 type claimJob struct {
 	outs     []*outcome
 	reserved int
+	// backlog: the type's last claim was full, so tasks are probably
+	// ready (see RecordAndClaim).
+	backlog bool
 }
 
 // limit is the number of tasks the job claims.
@@ -211,7 +214,7 @@ func (r *typeRunner) fetchLoop() {
 				wanted, cooling, cooled = false, false, false
 				inFlight++
 				outs := r.takeOutbox()
-				jobs <- claimJob{outs: outs, reserved: r.reserve()}
+				jobs <- claimJob{outs: outs, reserved: r.reserve(), backlog: backlog}
 				continue
 			case !cooling:
 				cooling = true
@@ -269,7 +272,7 @@ func (r *typeRunner) claim(job claimJob) (int, error) {
 		recs[i] = o.rec
 	}
 	limit := job.limit()
-	claimed, written, err := RecordAndClaim(ctx, p.cfg.Executor, r.cfg.Type, recs, limit, r.lease)
+	claimed, written, err := RecordAndClaim(ctx, p.cfg.Executor, r.cfg.Type, recs, limit, r.lease, job.backlog)
 	if err != nil {
 		r.settle(job.reserved, 0)
 		r.handOver(job.outs)
