@@ -55,3 +55,7 @@ fuzz-short: ensure-postgres
 	$(GO) test -run='^$$' -fuzz='^FuzzListParams$$' -fuzztime=$(FUZZTIME) ./reliability
 	$(GO) test -run='^$$' -fuzz='^FuzzDurations$$' -fuzztime=$(FUZZTIME) ./reliability
 	$(GO) test -run='^$$' -fuzz='^FuzzPayloadRoundTrip$$' -fuzztime=$(FUZZTIME) ./reliability
+	$(GO) test -run='^$$' -fuzz='^FuzzHandlerResult$$' -fuzztime=$(FUZZTIME) ./engine
+	$(GO) test -run='^$$' -fuzz='^FuzzTaskType$$' -fuzztime=$(FUZZTIME) ./internal/validate
+	$(GO) test -run='^$$' -fuzz='^FuzzIdempotencyToken$$' -fuzztime=$(FUZZTIME) ./internal/validate
+	$(GO) test -run='^$$' -fuzz='^FuzzProcessAt$$' -fuzztime=$(FUZZTIME) ./internal/validate
