@@ -39,7 +39,7 @@ type PanicError struct {
 
 // Error implements the error interface.
 func (e *PanicError) Error() string {
-	return fmt.Sprintf("task handler panic: %v", e.Value)
+	return "task handler panic: " + validate.PanicText(e.Value)
 }
 
 // TimeoutError is the error of an attempt whose handler ran past its
@@ -58,7 +58,7 @@ func (e *TimeoutError) Error() string {
 	if e.Err == nil {
 		return fmt.Sprintf("task handler timeout (%s) exceeded", e.Timeout)
 	}
-	return fmt.Sprintf("task handler timeout (%s) exceeded: %v", e.Timeout, e.Err)
+	return fmt.Sprintf("task handler timeout (%s) exceeded: %s", e.Timeout, validate.ErrorText(e.Err))
 }
 
 // Is makes a TimeoutError match [ErrHandlerTimeout].
@@ -110,7 +110,7 @@ func Decide(err error, attemptsLeft, attemptsElapsed, maxAttempts int, policy as
 		if v := recover(); v != nil {
 			d = Decision{Status: outcomeFailed, Spent: 1, Kind: asynqpg.StatusFailed,
 				Message: sanitizeMessage(fmt.Sprintf("deciding the outcome panicked: %s; the attempt failed with: %s",
-					validate.ErrorText(fmt.Errorf("%v", v)), validate.ErrorText(err)))}
+					validate.PanicText(v), validate.ErrorText(err)))}
 		}
 	}()
 	if err == nil {

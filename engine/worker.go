@@ -104,7 +104,7 @@ func examine(err error) (out error) {
 	defer func() {
 		if v := recover(); v != nil {
 			out = &PanicError{Value: fmt.Sprintf("the %T the handler returned panicked when read: %s", err,
-				validate.ErrorText(fmt.Errorf("%v", v)))}
+				validate.PanicText(v))}
 		}
 	}()
 	_ = err.Error()

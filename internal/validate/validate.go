@@ -130,14 +130,15 @@ func ErrorText(err error) (text string) {
 	}
 	defer func() {
 		if v := recover(); v != nil {
-			text = fmt.Sprintf("(%T).Error panicked: %s", err, panicText(v))
+			text = fmt.Sprintf("(%T).Error panicked: %s", err, PanicText(v))
 		}
 	}()
 	return err.Error()
 }
 
-// panicText formats a recovered panic value without panicking again.
-func panicText(v any) (text string) {
+// PanicText formats a recovered panic value (or any value) without
+// panicking itself, whatever the value's String or Error methods do.
+func PanicText(v any) (text string) {
 	defer func() {
 		if recover() != nil {
 			text = fmt.Sprintf("a %T that cannot be printed", v)
