@@ -40,6 +40,10 @@ func ClaimTasks(ctx context.Context, ex driver.Executor, taskType string, limit 
 	return claimed, err
 }
 
+// lightOutcomes is the fewest successes written by the light statement
+// (see RecordAndClaim); for fewer, the report of each costs little.
+const lightOutcomes = 16
+
 // RecordAndClaim writes the outcomes of attempts and claims up to limit
 // ready tasks of taskType (as ClaimTasks does) in one statement, so both
 // take effect at once: the workers the outcomes free are never counted
@@ -49,10 +53,11 @@ func ClaimTasks(ctx context.Context, ex driver.Executor, taskType string, limit 
 // the tasks claimed and the set of outcomes written.
 //
 // expectClaims says whether tasks are probably ready (a backlog): when
-// every outcome is a success, a lighter statement then reports the
-// successes written by a count on the claimed rows, and only when that
-// count is short, or nothing was claimed after all, does a second
-// statement tell which were written.
+// every outcome of a batch of at least lightOutcomes is a success, a
+// lighter statement is used then, which does not report which successes
+// were written; all of them are reported written (one that was not
+// changed nothing: its attempt had lost the task, and there is nothing
+// more to do about it).
 func RecordAndClaim(ctx context.Context, ex driver.Executor, taskType string, outcomes []OutcomeRecord,
 	limit int, lease time.Duration, expectClaims bool,
 ) ([]ClaimedTask, map[AttemptKey]bool, error) {
@@ -66,15 +71,16 @@ func RecordAndClaim(ctx context.Context, ex driver.Executor, taskType string, ou
 	args := []any{taskType, int64(max(limit, 0)), lease.Microseconds()}
 	written := make(map[AttemptKey]bool, len(outcomes))
 	flagged := len(outcomes) > 0 // the rows say which are outcomes
-	counted := false             // the rows count the outcomes written
-	var doneCount int64
 	switch {
 	case len(outcomes) == 0:
 		rows, err = ex.Query(ctx, sqlClaimTasks, args...)
-	case expectClaims && completedOnly(outcomes):
+	case expectClaims && len(outcomes) >= lightOutcomes && completedOnly(outcomes):
 		ids, keys := outcomeKeys(outcomes)
 		rows, err = ex.Query(ctx, sqlCompleteAndClaim, append(args, ids, keys)...)
-		flagged, counted = false, true
+		flagged = false
+		for _, o := range outcomes {
+			written[o.Attempt] = true
+		}
 	default:
 		rows, err = ex.Query(ctx, sqlRecordAndClaim, append(args, outcomeArrays(outcomes)...)...)
 	}
@@ -96,9 +102,6 @@ func RecordAndClaim(ctx context.Context, ex driver.Executor, taskType string, ou
 		if flagged {
 			dest = append([]any{&isOutcome}, dest...)
 		}
-		if counted {
-			dest = append(dest, &doneCount)
-		}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, nil, fmt.Errorf("claim tasks of type %q: scan: %w", taskType, err)
 		}
@@ -119,46 +122,7 @@ func RecordAndClaim(ctx context.Context, ex driver.Executor, taskType string, ou
 	if err := rows.Err(); err != nil {
 		return nil, nil, fmt.Errorf("claim tasks of type %q: %w", taskType, schemaError(err))
 	}
-	rows.Close()
-	if counted {
-		if len(out) > 0 && doneCount == int64(len(outcomes)) {
-			for _, o := range outcomes {
-				written[o.Attempt] = true
-			}
-		} else if w, err := completedAttempts(ctx, ex, outcomes); err == nil {
-			written = w
-		} else {
-			// The statement committed; only the report of what it wrote
-			// is missing. Count every outcome as written.
-			for _, o := range outcomes {
-				written[o.Attempt] = true
-			}
-		}
-	}
 	return out, written, nil
-}
-
-// completedAttempts returns the set of outcomes (successes) whose task is
-// completed by their attempt.
-func completedAttempts(ctx context.Context, ex driver.Executor, outcomes []OutcomeRecord) (map[AttemptKey]bool, error) {
-	ids, keys := outcomeKeys(outcomes)
-	rows, err := ex.Query(ctx, sqlCompletedAttempts, ids, keys)
-	if err != nil {
-		return nil, fmt.Errorf("read written outcomes: %w", err)
-	}
-	defer rows.Close()
-	written := make(map[AttemptKey]bool, len(outcomes))
-	for rows.Next() {
-		var a AttemptKey
-		if err := rows.Scan(&a.ID, &a.Key); err != nil {
-			return nil, fmt.Errorf("read written outcomes: scan: %w", err)
-		}
-		written[a] = true
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read written outcomes: %w", err)
-	}
-	return written, nil
 }
 
 // LostAttempts returns those of attempts that no longer own their task:

@@ -100,26 +100,16 @@ const (
 	// workers freed by the outcomes are filled by the claim, and both take
 	// effect at once. Rows whose attempt no longer owns the task are left
 	// alone, and the tasks of the outcomes are not claimed. Returns the
-	// claimed rows as sqlClaimTasks does, each followed by the number of
-	// successes written; when it is short, or no row was claimed,
-	// sqlCompletedAttempts tells which were. (Returning the written
-	// attempts as rows of their own would cost the claim a materialized
-	// result.)
+	// claimed rows as sqlClaimTasks does. Which successes were written is
+	// not reported: a report costs the claim a materialized result, and a
+	// success that was not written (its attempt had lost the task) changed
+	// nothing and needs nothing more. It serves a type with a backlog;
+	// sqlRecordAndClaim, which reports every outcome, serves the others.
 	sqlCompleteAndClaim = `WITH done AS (
 	UPDATE asynqpg_tasks t SET` + completeSet + `
 	FROM unnest($4::bigint[], $5::bigint[]) AS o(id, attempt_key)
 	WHERE t.id = o.id AND ` + ownedByAttempt + `
-	RETURNING 1
-), ` + claimExpired + ` AND id <> ALL($4::bigint[])` + claimExpiredEnd + claimUpdate + `,
-	(SELECT count(*) FROM done)`
-
-	// sqlCompletedAttempts returns, among the given attempts ($1 ids, $2
-	// attempt keys), those whose task is completed with their attempt
-	// key: the successes written by sqlCompleteAndClaim.
-	sqlCompletedAttempts = `
-SELECT o.id, o.attempt_key FROM unnest($1::bigint[], $2::bigint[]) AS o(id, attempt_key)
-JOIN asynqpg_tasks t ON t.id = o.id
-WHERE t.status = 'completed' AND t.attempted_at = 'epoch'::timestamptz + o.attempt_key * interval '1 microsecond'`
+), ` + claimExpired + ` AND id <> ALL($4::bigint[])` + claimExpiredEnd + claimUpdate
 
 	// sqlRecordAndClaim is sqlCompleteAndClaim for outcomes of any kind:
 	// $4 ids, $5 attempt keys, $6 statuses, $7 attempts spent, $8
