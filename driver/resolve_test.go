@@ -9,10 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/client"
-	"github.com/yakser/asynqpg/consumer"
+	"github.com/yakser/asynqpg/conformance"
 	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/validate"
 	"github.com/yakser/asynqpg/producer"
 )
 
@@ -155,47 +153,7 @@ func TestResolveRefusesNilInside(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			requireRefused(t, p, tc.handle, tc.errText)
+			conformance.RequireRefused(t, p, tc.handle, tc.errText)
 		})
-	}
-}
-
-// requireRefused checks that Resolve refuses h with ErrNilQuerier and an
-// error containing errText; that producer.New, consumer.New and client.New
-// return an error for it as their Pool when it is one; and that p's
-// EnqueueTx returns one for it as a transaction when it is a Querier.
-func requireRefused(t *testing.T, p *producer.Producer, h any, errText string) {
-	t.Helper()
-	ex, err := driver.Resolve(h)
-	require.ErrorIs(t, err, driver.ErrNilQuerier)
-	require.Nil(t, ex)
-	require.Contains(t, err.Error(), errText)
-
-	if pool, ok := h.(asynqpg.Pool); ok {
-		constructors := map[string]func() error{
-			"producer": func() error { _, err := producer.New(producer.Config{Pool: pool}); return err },
-			"consumer": func() error { _, err := consumer.New(consumer.Config{Pool: pool}); return err },
-			"client":   func() error { _, err := client.New(client.Config{Pool: pool}); return err },
-		}
-		for name, construct := range constructors {
-			var err error
-			require.NotPanics(t, func() { err = construct() }, name)
-			if validate.IsNil(pool) {
-				require.EqualError(t, err, "database pool is required", name)
-			} else {
-				require.ErrorIs(t, err, driver.ErrNilQuerier, name)
-				require.Contains(t, err.Error(), errText, name)
-			}
-		}
-	}
-	if q, ok := h.(asynqpg.Querier); ok {
-		var err error
-		require.NotPanics(t, func() {
-			_, err = p.EnqueueTx(context.Background(), q, asynqpg.NewTask("refused", []byte{}))
-		})
-		require.Error(t, err)
-		if !validate.IsNil(q) {
-			require.ErrorIs(t, err, driver.ErrNilQuerier)
-		}
 	}
 }

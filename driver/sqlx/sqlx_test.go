@@ -17,7 +17,6 @@ import (
 	"github.com/yakser/asynqpg/driver"
 	sqlxdriver "github.com/yakser/asynqpg/driver/sqlx"
 	"github.com/yakser/asynqpg/internal/testdb"
-	"github.com/yakser/asynqpg/internal/validate"
 	"github.com/yakser/asynqpg/producer"
 )
 
@@ -147,7 +146,7 @@ func TestResolveNilHandles(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			requireRefused(t, p, tc.handle, tc.errText)
+			conformance.RequireRefused(t, p, tc.handle, tc.errText)
 		})
 	}
 
@@ -174,38 +173,4 @@ func TestResolveNilHandles(t *testing.T) {
 		require.NoError(t, ex.QueryRow(ctx, "SELECT 1").Scan(&one))
 		require.Equal(t, int64(1), one)
 	})
-}
-
-// requireRefused checks that driver.Resolve refuses h with ErrNilQuerier
-// and an error containing errText, and that the producer refuses it with
-// an error, not a panic: producer.New as its Pool (with exactly "database
-// pool is required" when h is nil or a nil pointer) and p.EnqueueTx as its
-// transaction.
-func requireRefused(t *testing.T, p *producer.Producer, h any, errText string) {
-	t.Helper()
-	ex, err := driver.Resolve(h)
-	require.ErrorIs(t, err, driver.ErrNilQuerier)
-	require.Nil(t, ex)
-	require.Contains(t, err.Error(), errText)
-
-	if pool, ok := h.(asynqpg.Pool); ok || h == nil {
-		var err error
-		require.NotPanics(t, func() { _, err = producer.New(producer.Config{Pool: pool}) })
-		if validate.IsNil(pool) {
-			require.EqualError(t, err, "database pool is required")
-		} else {
-			require.ErrorIs(t, err, driver.ErrNilQuerier)
-			require.Contains(t, err.Error(), errText)
-		}
-	}
-	if q, ok := h.(asynqpg.Querier); ok || h == nil {
-		var err error
-		require.NotPanics(t, func() {
-			_, err = p.EnqueueTx(context.Background(), q, asynqpg.NewTask("refused", []byte{}))
-		})
-		require.Error(t, err)
-		if !validate.IsNil(q) {
-			require.ErrorIs(t, err, driver.ErrNilQuerier)
-		}
-	}
 }
