@@ -114,44 +114,33 @@ const maxClientIDLength = 255
 
 // checkConfig validates cfg and fills in its defaults.
 func checkConfig(cfg *Config) error {
+	// Durations: none negative; intervals and timeouts at most their
+	// limits (0: no limit beyond the type's).
 	for _, d := range []struct {
 		name string
 		v    time.Duration
+		max  time.Duration
 	}{
-		{"FetchInterval", cfg.FetchInterval},
-		{"JanitorInterval", cfg.JanitorInterval},
-		{"ShutdownTimeout", cfg.ShutdownTimeout},
-		{"StuckThreshold", cfg.StuckThreshold},
-		{"CancelCheckInterval", cfg.CancelCheckInterval},
-		{"DefaultTimeout", cfg.DefaultTimeout},
-		{"CompletedRetention", cfg.CompletedRetention},
-		{"FailedRetention", cfg.FailedRetention},
-		{"CancelledRetention", cfg.CancelledRetention},
-		{"QueueHealthInterval", cfg.QueueHealthInterval},
+		{"FetchInterval", cfg.FetchInterval, MaxInterval},
+		{"JanitorInterval", cfg.JanitorInterval, MaxInterval},
+		{"ShutdownTimeout", cfg.ShutdownTimeout, MaxInterval},
+		{"StuckThreshold", cfg.StuckThreshold, 0},
+		{"CancelCheckInterval", cfg.CancelCheckInterval, MaxInterval},
+		{"DefaultTimeout", cfg.DefaultTimeout, MaxTimeout},
+		{"CompletedRetention", cfg.CompletedRetention, 0},
+		{"FailedRetention", cfg.FailedRetention, 0},
+		{"CancelledRetention", cfg.CancelledRetention, 0},
+		{"QueueHealthInterval", cfg.QueueHealthInterval, MaxInterval},
 	} {
-		if d.v < 0 {
+		switch {
+		case d.v < 0:
 			return fmt.Errorf("consumer: Config.%s is %v: must not be negative", d.name, d.v)
-		}
-	}
-	for _, d := range []struct {
-		name string
-		v    time.Duration
-	}{
-		{"FetchInterval", cfg.FetchInterval},
-		{"JanitorInterval", cfg.JanitorInterval},
-		{"CancelCheckInterval", cfg.CancelCheckInterval},
-		{"QueueHealthInterval", cfg.QueueHealthInterval},
-		{"ShutdownTimeout", cfg.ShutdownTimeout},
-	} {
-		if d.v > MaxInterval {
-			return fmt.Errorf("consumer: Config.%s is %v: must be at most %v", d.name, d.v, MaxInterval)
+		case d.max > 0 && d.v > d.max:
+			return fmt.Errorf("consumer: Config.%s is %v: must be at most %v", d.name, d.v, d.max)
 		}
 	}
 	if cfg.DefaultWorkersCount < 0 || cfg.DefaultWorkersCount > MaxWorkersCount {
 		return fmt.Errorf("consumer: Config.DefaultWorkersCount is %d: must be from 0 to %d", cfg.DefaultWorkersCount, MaxWorkersCount)
-	}
-	if cfg.DefaultTimeout > MaxTimeout {
-		return fmt.Errorf("consumer: Config.DefaultTimeout is %v: must be at most %v", cfg.DefaultTimeout, MaxTimeout)
 	}
 	if cfg.DefaultMaxAttempts < 0 {
 		return fmt.Errorf("consumer: Config.DefaultMaxAttempts is %d: must not be negative", cfg.DefaultMaxAttempts)
