@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/driver"
 	"github.com/yakser/asynqpg/engine"
 	"github.com/yakser/asynqpg/observability"
 )
@@ -33,10 +34,12 @@ func (c *Consumer) active() bool {
 // per registered task type, the cancellation watch and, unless
 // DisableMaintenance is set, leader election and maintenance.
 //
-// Before it starts anything it checks the database: an unreachable one
-// fails Start with the driver's error (a wrong password, say), and one
+// Before it starts anything it checks the database: one that refuses the
+// login fails Start with the driver's error (a wrong password, say), one
 // without asynqpg's schema with an error matching
-// asynqpg.ErrSchemaNotMigrated. It also returns an error when no handler
+// asynqpg.ErrSchemaNotMigrated, and one that cannot be reached with the
+// driver's error once StartTimeout has passed (a failure that may pass is
+// tried again until then). It also returns an error when no handler
 // is registered, or when the Consumer is started already. A Start that
 // failed leaves nothing running, and may be called again; so may Start
 // after Stop.
@@ -52,9 +55,7 @@ func (c *Consumer) Start() error {
 	if len(c.handlers) == 0 {
 		return errNoHandlers
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), StartTimeout)
-	defer cancel()
-	if err := engine.CheckSchema(ctx, c.ex); err != nil {
+	if err := c.checkDatabase(); err != nil {
 		return fmt.Errorf("consumer: Start: %w", err)
 	}
 	run, err := c.startServices()
@@ -66,6 +67,46 @@ func (c *Consumer) Start() error {
 	c.log.Info("asynqpg: consumer started", "task_types", c.typeNames(),
 		"maintenance", run.maintainer != nil, "batch_completer", !c.cfg.DisableBatchCompleter)
 	return nil
+}
+
+// checkDatabase checks that the database can be reached and holds the
+// schema. A failure that may pass (a connection refused or cut, a pooler
+// that is busy) is tried again until StartTimeout; one that will not — the
+// schema is missing, or the server refused the login or the database by
+// name (SQLSTATE classes 28 and 3D) — is returned at once.
+func (c *Consumer) checkDatabase() error {
+	ctx, cancel := context.WithTimeout(context.Background(), StartTimeout)
+	defer cancel()
+	delay := 50 * time.Millisecond
+	for {
+		err := engine.CheckSchema(ctx, c.ex)
+		if err == nil || errors.Is(err, asynqpg.ErrSchemaNotMigrated) || lasting(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(delay):
+		}
+		c.log.Warn("asynqpg: the database did not answer the start-up check; trying again", "error", err)
+		delay = min(2*delay, time.Second)
+	}
+}
+
+// lasting reports whether err is one that trying again does not mend: the
+// server refused the login (SQLSTATE class 28) or the database (3D), or
+// it named a statement error (any other SQLSTATE but connection failures,
+// class 08, and an administrator's shutdown, class 57).
+func lasting(err error) bool {
+	code := driver.SQLState(err)
+	if len(code) < 2 {
+		return false
+	}
+	switch code[:2] {
+	case "08", "57", "53": // connection, operator intervention, insufficient resources
+		return false
+	}
+	return true
 }
 
 // startServices starts the processor and, unless maintenance is disabled,

@@ -21,11 +21,19 @@ func ProbeListener(ctx context.Context, l Listener, notify func(ctx context.Cont
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
 	channel := "asynqpg_probe_" + hex.EncodeToString(b)
-	if err := l.Listen(ctx, channel); err != nil {
-		return err
+	// Every step is bounded, so that a connection that does not answer
+	// (a pooler waiting for a free server connection, say) fails the
+	// probe rather than holding it.
+	step, cancelStep := context.WithTimeout(ctx, ListenProbeTimeout)
+	err := l.Listen(step, channel)
+	if err == nil {
+		if err = notify(step, channel); err != nil {
+			err = fmt.Errorf("driver: send the test notification: %w", err)
+		}
 	}
-	if err := notify(ctx, channel); err != nil {
-		return fmt.Errorf("driver: send the test notification: %w", err)
+	cancelStep()
+	if err != nil {
+		return err
 	}
 	wctx, cancel := context.WithTimeout(ctx, ListenProbeTimeout)
 	defer cancel()
