@@ -48,14 +48,17 @@ bench: ensure-postgres
 test-reliability: ensure-postgres
 	ASYNQPG_RELIABILITY=full $(GO) test -race -count=1 -v -timeout 60m ./reliability
 
-# fuzz-short fuzzes each target of the reliability suite for FUZZTIME.
-FUZZTIME ?= 10s
+# fuzz-short fuzzes each target for a number of inputs (about ten seconds
+# each on a 2-core machine). Counts, not a duration: a duration ends the
+# run with "context deadline exceeded" when it passes while a worker waits
+# on the database. FUZZ=N multiplies every count.
+FUZZ ?= 1
 fuzz-short: ensure-postgres
-	$(GO) test -run='^$$' -fuzz='^FuzzTaskValidation$$' -fuzztime=$(FUZZTIME) ./reliability
-	$(GO) test -run='^$$' -fuzz='^FuzzListParams$$' -fuzztime=$(FUZZTIME) ./reliability
-	$(GO) test -run='^$$' -fuzz='^FuzzDurations$$' -fuzztime=$(FUZZTIME) ./reliability
-	$(GO) test -run='^$$' -fuzz='^FuzzPayloadRoundTrip$$' -fuzztime=$(FUZZTIME) ./reliability
-	$(GO) test -run='^$$' -fuzz='^FuzzHandlerResult$$' -fuzztime=$(FUZZTIME) ./engine
-	$(GO) test -run='^$$' -fuzz='^FuzzTaskType$$' -fuzztime=$(FUZZTIME) ./internal/validate
-	$(GO) test -run='^$$' -fuzz='^FuzzIdempotencyToken$$' -fuzztime=$(FUZZTIME) ./internal/validate
-	$(GO) test -run='^$$' -fuzz='^FuzzProcessAt$$' -fuzztime=$(FUZZTIME) ./internal/validate
+	$(GO) test -run='^$$' -fuzz='^FuzzTaskValidation$$' -fuzztime=$$((20000*$(FUZZ)))x ./reliability
+	$(GO) test -run='^$$' -fuzz='^FuzzListParams$$' -fuzztime=$$((20000*$(FUZZ)))x ./reliability
+	$(GO) test -run='^$$' -fuzz='^FuzzDurations$$' -fuzztime=$$((10000*$(FUZZ)))x ./reliability
+	$(GO) test -run='^$$' -fuzz='^FuzzPayloadRoundTrip$$' -fuzztime=$$((400*$(FUZZ)))x ./reliability
+	$(GO) test -run='^$$' -fuzz='^FuzzHandlerResult$$' -fuzztime=$$((20000*$(FUZZ)))x ./engine
+	$(GO) test -run='^$$' -fuzz='^FuzzTaskType$$' -fuzztime=$$((100000*$(FUZZ)))x ./internal/validate
+	$(GO) test -run='^$$' -fuzz='^FuzzIdempotencyToken$$' -fuzztime=$$((100000*$(FUZZ)))x ./internal/validate
+	$(GO) test -run='^$$' -fuzz='^FuzzProcessAt$$' -fuzztime=$$((100000*$(FUZZ)))x ./internal/validate
