@@ -1,15 +1,16 @@
-# Developer entry points. `make test` also makes sure PostgreSQL is available
-# (see scripts/ensure-postgres.sh); plain `go test ./...` works too, starting
-# a throw-away cluster when no server runs on 127.0.0.1:5432.
+# Developer entry points. `make test` also makes sure PostgreSQL and a
+# headless Chromium are available (scripts/ensure-postgres.sh,
+# scripts/ensure-chromium.sh); plain `go test ./...` works too, starting a
+# throw-away cluster when no server runs on 127.0.0.1:5432.
 
 GO ?= go
 STATICCHECK_VERSION ?= v0.8.2
 GOBIN_DIR := $(shell $(GO) env GOPATH)/bin
 STATICCHECK := $(GOBIN_DIR)/staticcheck
 
-.PHONY: test demo lint ensure-postgres
+.PHONY: test demo lint ensure-postgres ensure-chromium
 
-test: ensure-postgres
+test: ensure-postgres ensure-chromium
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 	$(MAKE) --no-print-directory fuzz-short
@@ -28,6 +29,11 @@ lint:
 
 ensure-postgres:
 	bash scripts/ensure-postgres.sh
+
+# ensure-chromium finds or installs (apt-get, as root) the headless Chromium
+# the dashboard's browser tests drive.
+ensure-chromium:
+	bash scripts/ensure-chromium.sh
 
 # bench runs asynqpg and River side by side on the same PostgreSQL and
 # prints the table of docs/PERFORMANCE.md; the full run writes it into
