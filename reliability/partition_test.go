@@ -30,7 +30,7 @@ func TestNetworkPartition(t *testing.T) {
 	b := setup(t)
 	b.exec(t, claimsAudit)
 	b.exec(t, writesAudit)
-	proxy, err := faultproxy.NewProxy(hostOf(t, b.url))
+	proxy, err := faultproxy.New(hostOf(t, b.url))
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, proxy.Close()) })
 
