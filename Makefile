@@ -64,7 +64,7 @@ fuzz-short: ensure-postgres
 	$(GO) test -run='^$$' -fuzz='^FuzzListParams$$' -fuzztime=$$((20000*$(FUZZ)))x ./reliability
 	$(GO) test -run='^$$' -fuzz='^FuzzDurations$$' -fuzztime=$$((10000*$(FUZZ)))x ./reliability
 	$(GO) test -run='^$$' -fuzz='^FuzzPayloadRoundTrip$$' -fuzztime=$$((400*$(FUZZ)))x ./reliability
-	$(GO) test -run='^$$' -fuzz='^FuzzHandlerResult$$' -fuzztime=$$((20000*$(FUZZ)))x ./engine
+	$(GO) test -run='^$$' -fuzz='^FuzzHandlerResult$$' -fuzztime=$$((20000*$(FUZZ)))x ./internal/engine
 	$(GO) test -run='^$$' -fuzz='^FuzzTaskType$$' -fuzztime=$$((100000*$(FUZZ)))x ./internal/validate
 	$(GO) test -run='^$$' -fuzz='^FuzzIdempotencyToken$$' -fuzztime=$$((100000*$(FUZZ)))x ./internal/validate
 	$(GO) test -run='^$$' -fuzz='^FuzzProcessAt$$' -fuzztime=$$((100000*$(FUZZ)))x ./internal/validate

@@ -19,9 +19,9 @@ import (
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/engine"
+	"github.com/yakser/asynqpg/internal/engine"
+	"github.com/yakser/asynqpg/internal/observability"
 	"github.com/yakser/asynqpg/internal/validate"
-	"github.com/yakser/asynqpg/observability"
 )
 
 // Errors of the Client's methods, with the texts of the original asynqpg.

@@ -4,7 +4,7 @@ import (
 	"time"
 
 	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/engine"
+	"github.com/yakser/asynqpg/internal/engine"
 )
 
 // TaskInfo represents the full state of a task as stored in the database.

@@ -13,7 +13,7 @@ import (
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/client"
-	"github.com/yakser/asynqpg/engine"
+	"github.com/yakser/asynqpg/internal/engine"
 	"github.com/yakser/asynqpg/producer"
 )
 

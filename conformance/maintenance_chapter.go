@@ -12,7 +12,7 @@ import (
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/engine"
+	"github.com/yakser/asynqpg/internal/engine"
 )
 
 // The maintenance chapter proves that through the entry's Pool the rescuer

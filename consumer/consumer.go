@@ -11,9 +11,9 @@ import (
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/engine"
+	"github.com/yakser/asynqpg/internal/engine"
+	"github.com/yakser/asynqpg/internal/observability"
 	"github.com/yakser/asynqpg/internal/validate"
-	"github.com/yakser/asynqpg/observability"
 )
 
 // Consumer states.

@@ -3,7 +3,7 @@ package consumer
 import (
 	"errors"
 
-	"github.com/yakser/asynqpg/engine"
+	"github.com/yakser/asynqpg/internal/engine"
 )
 
 // Errors of the Consumer's methods. Their texts are those of the original

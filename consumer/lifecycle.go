@@ -9,8 +9,8 @@ import (
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/engine"
-	"github.com/yakser/asynqpg/observability"
+	"github.com/yakser/asynqpg/internal/engine"
+	"github.com/yakser/asynqpg/internal/observability"
 )
 
 // StartTimeout bounds the checks Start makes of the database: that it can

@@ -12,9 +12,9 @@ import (
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/engine"
+	"github.com/yakser/asynqpg/internal/engine"
+	"github.com/yakser/asynqpg/internal/observability"
 	"github.com/yakser/asynqpg/internal/validate"
-	"github.com/yakser/asynqpg/observability"
 )
 
 // Enqueue inserts task on the Producer's Pool and returns its ID. When a

@@ -56,8 +56,8 @@ import (
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/driver"
+	"github.com/yakser/asynqpg/internal/observability"
 	"github.com/yakser/asynqpg/internal/validate"
-	"github.com/yakser/asynqpg/observability"
 )
 
 // DefaultMaxRetry is the number of attempts of a task whose MaxRetry is

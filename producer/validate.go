@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/engine"
+	"github.com/yakser/asynqpg/internal/engine"
 	"github.com/yakser/asynqpg/internal/validate"
 )
 

@@ -19,10 +19,10 @@
 // The scenarios are the tests of this package: a fault-free run at scale, a
 // consumer killed with SIGKILL, a handler outliving its lease, a completion
 // racing the rescuer, a PostgreSQL restart, terminated connections, a
-// network partition (through [Proxy]), leader failover and clock skew, a
-// 50 ms statement_timeout, PgBouncer in transaction pooling mode, payloads
-// at the size limit, fuzz targets, concurrent migrations, and start/stop
-// stress. `go test ./reliability` runs them in a shortened form;
+// network partition (through internal/faultproxy), leader failover and
+// clock skew, a 50 ms statement_timeout, PgBouncer in transaction pooling
+// mode, payloads at the size limit, fuzz targets, concurrent migrations,
+// and start/stop stress. `go test ./reliability` runs them in a shortened form;
 // ASYNQPG_RELIABILITY=full (make test-reliability) runs the full sizes.
 // docs/GUARANTEES.md states the guarantees they prove.
 package reliability

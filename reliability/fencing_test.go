@@ -12,7 +12,7 @@ import (
 
 	"github.com/yakser/asynqpg/driver"
 	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
-	"github.com/yakser/asynqpg/engine"
+	"github.com/yakser/asynqpg/internal/engine"
 )
 
 // TestFrozenLeaderFencing is the deterministic form of the frozen leader

@@ -18,7 +18,7 @@ import (
 	"github.com/yakser/asynqpg/consumer"
 	"github.com/yakser/asynqpg/driver"
 	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
-	"github.com/yakser/asynqpg/engine"
+	"github.com/yakser/asynqpg/internal/engine"
 	"github.com/yakser/asynqpg/internal/testdb"
 	"github.com/yakser/asynqpg/producer"
 )

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/yakser/asynqpg/internal/faultproxy"
 )
 
 // TestNetworkPartition is scenario 7: a consumer process reaches the
@@ -28,7 +30,7 @@ func TestNetworkPartition(t *testing.T) {
 	b := setup(t)
 	b.exec(t, claimsAudit)
 	b.exec(t, writesAudit)
-	proxy, err := NewProxy(hostOf(t, b.url))
+	proxy, err := faultproxy.New(hostOf(t, b.url))
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, proxy.Close()) })
 

@@ -10,7 +10,7 @@ import (
 
 	"github.com/yakser/asynqpg/benchmarks/internal/harness"
 	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/engine"
+	"github.com/yakser/asynqpg/internal/engine"
 )
 
 // claimBatch is the batch size of the claim and outcome benchmarks: what

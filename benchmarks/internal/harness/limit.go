@@ -7,7 +7,7 @@ import (
 
 	"github.com/yakser/asynqpg/driver"
 	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
-	"github.com/yakser/asynqpg/engine"
+	"github.com/yakser/asynqpg/internal/engine"
 )
 
 // limitLease is the lease the SQL-only loop claims with: the consumer's

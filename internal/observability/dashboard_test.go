@@ -15,13 +15,13 @@ import (
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/consumer"
-	"github.com/yakser/asynqpg/observability"
+	"github.com/yakser/asynqpg/internal/observability"
 )
 
 // Files under docs/observability whose PromQL the tests check.
 const (
-	dashboardFile = "../docs/observability/grafana-dashboard.json"
-	alertsFile    = "../docs/observability/asynqpg-alerts.yml"
+	dashboardFile = "../../docs/observability/grafana-dashboard.json"
+	alertsFile    = "../../docs/observability/asynqpg-alerts.yml"
 )
 
 // promUnits are the Prometheus suffixes of the units asynqpg uses; units

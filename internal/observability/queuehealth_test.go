@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/observability"
+	"github.com/yakser/asynqpg/internal/observability"
 )
 
 // fakeStats is a reading function whose result the test sets, counting

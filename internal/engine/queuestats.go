@@ -7,7 +7,7 @@ import (
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/observability"
+	"github.com/yakser/asynqpg/internal/observability"
 )
 
 // QueueStats reads the queue-health figures of every task type with one

@@ -10,7 +10,7 @@ import (
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/observability"
+	"github.com/yakser/asynqpg/internal/observability"
 )
 
 // claimTimeout bounds one claim statement.

@@ -11,8 +11,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/internal/observability"
 	"github.com/yakser/asynqpg/internal/validate"
-	"github.com/yakser/asynqpg/observability"
 )
 
 // maxPanicStack is the most bytes of a panicking handler's stack kept in

@@ -11,7 +11,7 @@ import (
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/client"
 	"github.com/yakser/asynqpg/consumer"
-	"github.com/yakser/asynqpg/observability"
+	"github.com/yakser/asynqpg/internal/observability"
 )
 
 // TestQueueHealthGauges checks the queue-health gauges reported by the

@@ -11,7 +11,7 @@ import (
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/observability"
+	"github.com/yakser/asynqpg/internal/observability"
 )
 
 // Defaults of [ProcessorConfig].

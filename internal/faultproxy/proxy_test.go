@@ -1,4 +1,4 @@
-package reliability
+package faultproxy
 
 import (
 	"bufio"
@@ -38,7 +38,7 @@ func TestProxy(t *testing.T) {
 			}()
 		}
 	}()
-	p, err := NewProxy(ln.Addr().String())
+	p, err := New(ln.Addr().String())
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, p.Close()) })
 

@@ -1,4 +1,4 @@
-package reliability
+package faultproxy
 
 import (
 	"errors"
@@ -28,9 +28,9 @@ type Proxy struct {
 	wg     sync.WaitGroup
 }
 
-// NewProxy listens on a free port of 127.0.0.1 and forwards every
+// New listens on a free port of 127.0.0.1 and forwards every
 // connection to target (host:port).
-func NewProxy(target string) (*Proxy, error) {
+func New(target string) (*Proxy, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("proxy: listen: %w", err)
