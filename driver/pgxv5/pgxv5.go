@@ -24,11 +24,11 @@
 // application's own queries, with database/sql semantics (*sql.Rows,
 // *sql.Row, sql.ErrNoRows, sqlx struct scanning with `db` tags):
 //
-//   - on the pool, each call opens a database/sql handle on the pool
-//     (stdlib.OpenDBFromPool), runs the statement and closes the handle
-//     again (the rows stay readable), so nothing outlives the call;
+//   - on the pool, each call runs on a connection of the pool, made as
+//     pgx's stdlib driver makes it, and gives it back when the call (or the
+//     rows it returned) is done;
 //   - on a transaction, statements run inside the pgx.Tx, through a small
-//     database/sql driver whose only connection is the transaction. As
+//     database/sql connection that is the transaction. As
 //     with pgx's stdlib driver, values come back as int64 (for smallint,
 //     integer and bigint), float64, bool, string, []byte (bytea, json,
 //     jsonb), time.Time, or nil; every other type (numeric, uuid, arrays,
@@ -37,6 +37,12 @@
 //     passed to pgx untouched. As with pgx itself, only one statement runs
 //     at a time on a transaction: read or close the rows of one query
 //     before starting the next.
+//
+// Only a *sql.DB can make *sql.Rows and *sql.Row, so every Pool and Tx of
+// a process shares one, opened at the first of these calls and kept open:
+// it holds no idle connection, and its one goroutine (database/sql's
+// connection opener) lives as long as the process. Each call tells it, in
+// its context, which pool or transaction to run on.
 package pgxv5driver
 
 import (
@@ -44,8 +50,6 @@ import (
 	"database/sql"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/jmoiron/sqlx"
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/driver"
@@ -81,48 +85,32 @@ func (p *Pool) Executor() driver.Executor {
 	return p.ex
 }
 
-// openDB returns a database/sql handle on the pool, for one call; the
-// caller closes it.
-func (p *Pool) openDB() *sqlx.DB {
-	return sqlx.NewDb(stdlib.OpenDBFromPool(p.pool), "pgx")
-}
-
 // ExecContext runs a statement that returns no rows.
 func (p *Pool) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	db := p.openDB()
-	defer func() { _ = db.Close() }()
-	return db.ExecContext(ctx, query, args...)
+	return sharedDB().ExecContext(onPool(ctx, p.pool), query, args...)
 }
 
 // SelectContext runs a query and scans every row into dest, a pointer to a
 // slice (of structs with `db` tags, or of scannable values).
 func (p *Pool) SelectContext(ctx context.Context, dest any, query string, args ...any) error {
-	db := p.openDB()
-	defer func() { _ = db.Close() }()
-	return db.SelectContext(ctx, dest, query, args...)
+	return sharedDB().SelectContext(onPool(ctx, p.pool), dest, query, args...)
 }
 
 // GetContext runs a query and scans its single row into dest; it returns
 // sql.ErrNoRows when there is none.
 func (p *Pool) GetContext(ctx context.Context, dest any, query string, args ...any) error {
-	db := p.openDB()
-	defer func() { _ = db.Close() }()
-	return db.GetContext(ctx, dest, query, args...)
+	return sharedDB().GetContext(onPool(ctx, p.pool), dest, query, args...)
 }
 
 // QueryContext runs a query that returns rows. The caller must close them;
 // until then they hold a pool connection.
 func (p *Pool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	db := p.openDB()
-	defer func() { _ = db.Close() }()
-	return db.QueryContext(ctx, query, args...)
+	return sharedDB().QueryContext(onPool(ctx, p.pool), query, args...)
 }
 
 // QueryRowContext runs a query that returns at most one row.
 func (p *Pool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	db := p.openDB()
-	defer func() { _ = db.Close() }()
-	return db.QueryRowContext(ctx, query, args...)
+	return sharedDB().QueryRowContext(onPool(ctx, p.pool), query, args...)
 }
 
 // PingContext checks that a pool connection can reach the database.

@@ -6,7 +6,6 @@ import (
 	"errors"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jmoiron/sqlx"
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/driver"
@@ -44,12 +43,6 @@ func (t *Tx) Executor() driver.Executor {
 	return t.ex
 }
 
-// openDB returns a database/sql handle whose one connection is the
-// transaction, for one call; the caller closes it.
-func (t *Tx) openDB() *sqlx.DB {
-	return sqlx.NewDb(sql.OpenDB(txConnector{tx: t.tx}), "pgx")
-}
-
 // ExecContext runs a statement that returns no rows in the transaction.
 func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	tag, err := t.tx.Exec(ctx, query, args...)
@@ -63,33 +56,25 @@ func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Re
 // dest, a pointer to a slice (of structs with `db` tags, or of scannable
 // values).
 func (t *Tx) SelectContext(ctx context.Context, dest any, query string, args ...any) error {
-	db := t.openDB()
-	defer func() { _ = db.Close() }()
-	return db.SelectContext(ctx, dest, query, args...)
+	return sharedDB().SelectContext(onTx(ctx, t.tx), dest, query, args...)
 }
 
 // GetContext runs a query in the transaction and scans its single row into
 // dest; it returns sql.ErrNoRows when there is none.
 func (t *Tx) GetContext(ctx context.Context, dest any, query string, args ...any) error {
-	db := t.openDB()
-	defer func() { _ = db.Close() }()
-	return db.GetContext(ctx, dest, query, args...)
+	return sharedDB().GetContext(onTx(ctx, t.tx), dest, query, args...)
 }
 
 // QueryContext runs a query in the transaction. The caller must close the
 // rows before running another statement in the transaction.
 func (t *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	db := t.openDB()
-	defer func() { _ = db.Close() }()
-	return db.QueryContext(ctx, query, args...)
+	return sharedDB().QueryContext(onTx(ctx, t.tx), query, args...)
 }
 
 // QueryRowContext runs a query in the transaction that returns at most one
 // row. Scan the row before running another statement in the transaction.
 func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	db := t.openDB()
-	defer func() { _ = db.Close() }()
-	return db.QueryRowContext(ctx, query, args...)
+	return sharedDB().QueryRowContext(onTx(ctx, t.tx), query, args...)
 }
 
 // result is the sql.Result of a statement run on a pgx.Tx.

@@ -13,25 +13,15 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-// A minimal database/sql driver whose only connection is a pgx.Tx. It lets
-// a transaction's Querier return *sql.Rows and *sql.Row for statements
-// that run inside the transaction.
+// A database/sql connection that is a pgx.Tx: the shared handle
+// (sqlhandle.go) connects to it so that a transaction's Querier returns
+// *sql.Rows and *sql.Row for statements that run inside the transaction.
+// pgx's stdlib driver has no connection over a transaction, so this file
+// does what its connections do: run the statement on pgx and turn each
+// column into the database/sql value stdlib would give.
 
 // errTxConnOnly is returned for what the transaction connection does not do.
 var errTxConnOnly = errors.New("pgxv5driver: a transaction's Querier runs statements only; begin, commit and roll back on the pgx.Tx")
-
-// txConnector hands out connections backed by one pgx.Tx.
-type txConnector struct {
-	tx pgx.Tx
-}
-
-func (c txConnector) Connect(context.Context) (driver.Conn, error) { return &txConn{tx: c.tx}, nil }
-func (c txConnector) Driver() driver.Driver                        { return txDriver{} }
-
-// txDriver is the driver.Driver of txConnector; it cannot open by name.
-type txDriver struct{}
-
-func (txDriver) Open(string) (driver.Conn, error) { return nil, errTxConnOnly }
 
 // txConn is a database/sql connection that runs statements in a pgx.Tx.
 // Closing it leaves the transaction alone.

@@ -184,15 +184,21 @@ func TestNil(t *testing.T) {
 	require.Nil(t, pgxv5driver.NewTx(nil))
 }
 
-// TestQuerierNoGoroutineLeak checks that the database/sql handles the Pool
-// and Tx Queriers open per call leave nothing running behind them. It is
-// not parallel, so that no other test's goroutines come and go meanwhile.
+// TestQuerierNoGoroutineLeak checks that the Pool and Tx Queriers leave
+// nothing running behind their calls but the one shared database/sql
+// handle, and hold no pool connection once their calls and rows are done.
+// It is not parallel, so that no other test's goroutines come and go
+// meanwhile.
 func TestQuerierNoGoroutineLeak(t *testing.T) {
 	ctx := context.Background()
 	pool, err := pgxpool.New(ctx, testdb.URL(t))
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
 	require.NoError(t, pool.Ping(ctx)) // the pool's own goroutines start now
+	// The shared handle's connection opener starts at its first use and
+	// stays.
+	_, err = pgxv5driver.New(pool).ExecContext(ctx, `SELECT 1`)
+	require.NoError(t, err)
 	before := goleak.IgnoreCurrent()
 
 	tx := beginTx(t, pool)
@@ -226,5 +232,6 @@ func TestQuerierNoGoroutineLeak(t *testing.T) {
 		require.NoError(t, rows.Close())
 	}
 	require.NoError(t, tx.Commit(ctx))
+	require.Zero(t, pool.Stat().AcquiredConns(), "a call kept its pool connection")
 	goleak.VerifyNone(t, before)
 }

@@ -275,7 +275,7 @@ func TestMaintainerOneLeaderAtATime(t *testing.T) {
 
 	// The leader dies: its context ends, it neither renews nor resigns.
 	g.cancels[second]()
-	<-g.ms[second].done
+	<-g.ms[second].election.Stopped()
 	require.False(t, g.ms[second].IsLeader())
 	id, _, expiredAt, _ := g.dbTerm(t)
 	require.Equal(t, g.ids[second], id, "a dead leader does not resign")

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/yakser/asynqpg/internal/startstop"
 )
 
 // resignTimeout bounds the statement that resigns leadership on Stop.
@@ -27,12 +29,13 @@ type Maintainer struct {
 	log     *slog.Logger
 	elector elector
 
+	election startstop.Base // the election loop, run
+	janitor  startstop.Base // maintenance while leading, runJanitor
+	stopOnce sync.Once      // Stop's work, done once; later calls wait for it
+
 	mu          sync.Mutex
 	started     bool
 	stopping    bool
-	cancel      context.CancelFunc
-	done        chan struct{} // closed when the election loop has returned
-	stopped     chan struct{} // closed when Stop has finished
 	leading     bool
 	deadline    time.Time // local clock: the term is trusted before it
 	mayHoldTerm bool      // the database may still hold a term of ours
@@ -55,8 +58,6 @@ func NewMaintainer(cfg MaintainerConfig) (*Maintainer, error) {
 			margin: leaderMargin(cfg.LeaderTTL),
 			now:    cfg.now,
 		},
-		done:    make(chan struct{}),
-		stopped: make(chan struct{}),
 	}, nil
 }
 
@@ -75,10 +76,9 @@ func (m *Maintainer) Start(ctx context.Context) error {
 		return errors.New("maintainer: already started")
 	}
 	m.started = true
-	ctx, m.cancel = context.WithCancel(ctx)
 	m.log.Debug("maintainer started", "leader_name", m.cfg.LeaderName, "leader_ttl", m.cfg.LeaderTTL,
 		"elect_interval", m.cfg.ElectInterval, "janitor_interval", m.cfg.JanitorInterval)
-	go m.run(ctx)
+	m.election.Start(ctx, m.run)
 	return nil
 }
 
@@ -88,20 +88,14 @@ func (m *Maintainer) Start(ctx context.Context) error {
 // before Start.
 func (m *Maintainer) Stop() {
 	m.mu.Lock()
-	if m.stopping {
-		m.mu.Unlock()
-		<-m.stopped
-		return
-	}
 	m.stopping = true
-	started, cancel := m.started, m.cancel
 	m.mu.Unlock()
-	defer close(m.stopped)
-	if !started {
-		return
-	}
-	cancel()
-	<-m.done
+	m.stopOnce.Do(m.stop)
+}
+
+// stop is the work of the first Stop.
+func (m *Maintainer) stop() {
+	m.election.Stop()
 
 	m.mu.Lock()
 	resign := m.mayHoldTerm

@@ -9,13 +9,8 @@ import (
 // run is the election loop: a follower tries to become leader, the leader
 // renews its term, every ElectInterval.
 func (m *Maintainer) run(ctx context.Context) {
-	defer close(m.done)
-	var stopJanitor func()
 	stepDown := func() {
-		if stopJanitor != nil {
-			stopJanitor()
-			stopJanitor = nil
-		}
+		m.janitor.Stop()
 		m.mu.Lock()
 		was := m.leading
 		m.leading, m.deadline = false, time.Time{}
@@ -78,7 +73,7 @@ func (m *Maintainer) run(ctx context.Context) {
 				m.leading, m.deadline, m.mayHoldTerm = true, next, true
 				m.mu.Unlock()
 				m.log.Info("became leader")
-				stopJanitor = m.startJanitor(ctx)
+				m.janitor.Start(ctx, m.runJanitor)
 				m.notify(true)
 			}
 		}

@@ -80,37 +80,27 @@ func (m *Maintainer) batches(ctx context.Context, what string, guard func() bool
 	}
 }
 
-// startJanitor runs maintenance at once and then every JanitorInterval
-// until the returned function is called; that function cancels a run in
-// progress and waits for it to return.
-func (m *Maintainer) startJanitor(parent context.Context) (stop func()) {
-	ctx, cancel := context.WithCancel(parent)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		timer := time.NewTimer(0)
-		defer timer.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-timer.C:
-			}
-			res, err := m.maintain(ctx, m.IsLeader)
-			switch {
-			case err == nil:
-				m.log.Debug("maintenance done", res.logAttrs()...)
-			case ctx.Err() != nil || errors.Is(err, errNotLeader):
-				m.log.Debug("maintenance interrupted: leadership ended", "error", err)
-			default:
-				m.log.Error("maintenance failed", "error", err)
-			}
-			timer.Reset(m.cfg.JanitorInterval)
+// runJanitor runs maintenance at once and then every JanitorInterval
+// until ctx ends, which also cancels a run in progress.
+func (m *Maintainer) runJanitor(ctx context.Context) {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
 		}
-	}()
-	return func() {
-		cancel()
-		<-done
+		res, err := m.maintain(ctx, m.IsLeader)
+		switch {
+		case err == nil:
+			m.log.Debug("maintenance done", res.logAttrs()...)
+		case ctx.Err() != nil || errors.Is(err, errNotLeader):
+			m.log.Debug("maintenance interrupted: leadership ended", "error", err)
+		default:
+			m.log.Error("maintenance failed", "error", err)
+		}
+		timer.Reset(m.cfg.JanitorInterval)
 	}
 }
 
