@@ -13,19 +13,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
 const (
@@ -49,12 +42,6 @@ const (
 
 // dirPrefix starts the name of every managed data directory.
 const dirPrefix = "asynqpg-pg-"
-
-// probePort is the port of the conventional local server; tests change it.
-var probePort = localPort
-
-// errNoBinaries reports that neither initdb nor pg_ctl could be found.
-var errNoBinaries = errors.New("no initdb found (looked on PATH and in /usr/lib/postgresql/*/bin)")
 
 // Server is a PostgreSQL server found or started by Find or Start.
 type Server struct {
@@ -290,208 +277,4 @@ func reapStale(bin binaries, usr *osUser) {
 			_ = os.RemoveAll(dir)
 		}
 	}
-}
-
-// serverOptions builds the -o argument for pg_ctl; pg_ctl hands it to
-// /bin/sh, hence the quoted socket directory.
-func (s *Server) serverOptions() string {
-	return fmt.Sprintf("-p %d -k '%s' -c listen_addresses=%s -c fsync=off -c synchronous_commit=off"+
-		" -c full_page_writes=off -c max_connections=300", s.port, s.dataDir, localHost)
-}
-
-func (s *Server) logFile() string { return filepath.Join(s.dataDir, "log") }
-
-func (s *Server) readLog() string {
-	b, err := os.ReadFile(s.logFile())
-	if err != nil {
-		return ""
-	}
-	return string(b)
-}
-
-// logTail returns the end of the server log, formatted for an error message.
-func (s *Server) logTail() string {
-	l := strings.TrimSpace(s.readLog())
-	if l == "" {
-		return ""
-	}
-	return "\nserver log " + s.logFile() + ":\n" + tail(l, 2000)
-}
-
-// run executes a PostgreSQL binary, as the postgres user when needed, and
-// returns its combined output; on failure the error carries that output.
-func (s *Server) run(ctx context.Context, name string, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Dir = s.dataDir
-	cmd.Env = childEnv(s.user)
-	cmd.WaitDelay = 5 * time.Second
-	if s.user != nil {
-		setCredential(cmd, s.user)
-	}
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return out, fmt.Errorf("%s %s: %w\n%s", filepath.Base(name), strings.Join(args, " "), err, tail(strings.TrimSpace(string(out)), 2000))
-	}
-	return out, nil
-}
-
-// childEnv is the current environment without PG* variables (which would
-// redirect initdb and pg_ctl), with HOME and USER of the user that runs them.
-func childEnv(u *osUser) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "PG") {
-			continue
-		}
-		if u != nil && (strings.HasPrefix(kv, "HOME=") || strings.HasPrefix(kv, "USER=") || strings.HasPrefix(kv, "LOGNAME=")) {
-			continue
-		}
-		env = append(env, kv)
-	}
-	if u != nil {
-		env = append(env, "HOME="+u.home, "USER="+u.name, "LOGNAME="+u.name)
-	}
-	return env
-}
-
-func tail(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return "..." + s[len(s)-n:]
-}
-
-// probe reports whether url accepts a connection and a trivial query within
-// timeout.
-func probe(ctx context.Context, url string, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = conn.Close(context.Background()) }()
-	var one int
-	return conn.QueryRow(ctx, "select 1").Scan(&one)
-}
-
-// adminURL is the URL of database postgres as user postgres, no password.
-func adminURL(host string, port int) string {
-	u := url.URL{
-		Scheme:   "postgres",
-		User:     url.User("postgres"),
-		Host:     net.JoinHostPort(host, strconv.Itoa(port)),
-		Path:     "/postgres",
-		RawQuery: "sslmode=disable",
-	}
-	return u.String()
-}
-
-// portOf extracts the port from a postgres URL, 5432 when the URL has a host
-// but no port, and 0 when it is not a URL.
-func portOf(raw string) int {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		return 0
-	}
-	if p := u.Port(); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil {
-			return 0
-		}
-		return n
-	}
-	return localPort
-}
-
-// DatabaseURL returns baseURL with its database name replaced by dbName.
-// baseURL must be a postgres:// or postgresql:// URL.
-func DatabaseURL(baseURL, dbName string) (string, error) {
-	if dbName == "" {
-		return "", errors.New("embeddedpg: empty database name")
-	}
-	u, err := url.Parse(baseURL)
-	if err != nil {
-		return "", fmt.Errorf("embeddedpg: parse database URL: %w", err)
-	}
-	if u.Scheme != "postgres" && u.Scheme != "postgresql" {
-		return "", fmt.Errorf("embeddedpg: database URL must start with postgres:// or postgresql://, got scheme %q", u.Scheme)
-	}
-	u.Path = "/" + dbName
-	u.RawPath = ""
-	return u.String(), nil
-}
-
-// freePort asks the kernel for a free TCP port on 127.0.0.1.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", net.JoinHostPort(localHost, "0"))
-	if err != nil {
-		return 0, err
-	}
-	defer func() { _ = l.Close() }()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// binaries are the PostgreSQL programs a managed cluster needs.
-type binaries struct {
-	initdb string
-	pgCtl  string
-}
-
-// versionDirs are glob patterns of versioned installation directories; the
-// highest version found wins.
-var versionDirs = []string{
-	"/usr/lib/postgresql/*/bin",          // Debian, Ubuntu
-	"/usr/pgsql-*/bin",                   // PGDG RPMs
-	"/opt/homebrew/opt/postgresql@*/bin", // Homebrew, Apple silicon
-	"/usr/local/opt/postgresql@*/bin",    // Homebrew, Intel
-	"/Applications/Postgres.app/Contents/Versions/*/bin",
-}
-
-var versionRE = regexp.MustCompile(`\d+(\.\d+)?`)
-
-// findBinaries locates initdb and pg_ctl: on PATH first, then in the
-// versioned installation directories, highest version first.
-func findBinaries() (binaries, error) {
-	if initdb, err := exec.LookPath("initdb"); err == nil {
-		dir := filepath.Dir(initdb)
-		if real, err := filepath.EvalSymlinks(initdb); err == nil {
-			dir = filepath.Dir(real)
-		}
-		if isExecutable(filepath.Join(dir, "pg_ctl")) {
-			return binaries{initdb: initdb, pgCtl: filepath.Join(dir, "pg_ctl")}, nil
-		}
-		if pgCtl, err := exec.LookPath("pg_ctl"); err == nil {
-			return binaries{initdb: initdb, pgCtl: pgCtl}, nil
-		}
-	}
-	type candidate struct {
-		dir     string
-		version float64
-	}
-	var cands []candidate
-	for _, pattern := range versionDirs {
-		matches, _ := filepath.Glob(pattern)
-		prefix := pattern[:strings.Index(pattern, "*")]
-		for _, dir := range matches {
-			if !isExecutable(filepath.Join(dir, "initdb")) || !isExecutable(filepath.Join(dir, "pg_ctl")) {
-				continue
-			}
-			v, _ := strconv.ParseFloat(versionRE.FindString(strings.TrimPrefix(dir, prefix)), 64)
-			cands = append(cands, candidate{dir: dir, version: v})
-		}
-	}
-	if len(cands) == 0 {
-		return binaries{}, errNoBinaries
-	}
-	sort.SliceStable(cands, func(i, j int) bool { return cands[i].version > cands[j].version })
-	return binaries{
-		initdb: filepath.Join(cands[0].dir, "initdb"),
-		pgCtl:  filepath.Join(cands[0].dir, "pg_ctl"),
-	}, nil
-}
-
-func isExecutable(path string) bool {
-	fi, err := os.Stat(path)
-	return err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0
 }

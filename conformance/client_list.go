@@ -1,0 +1,126 @@
+package conformance
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/client"
+	"github.com/yakser/asynqpg/producer"
+)
+
+func testClientListTasks(t *testing.T, d Driver) {
+	t.Parallel()
+	b := setupAPI(t, d, producer.Config{})
+	ctx := context.Background()
+
+	statuses := []asynqpg.TaskStatus{statusPending, statusFailed, statusCompleted, statusPending, statusCancelled, statusRunning, statusFailed}
+	types := []string{"list:a", "list:b", "list:a", "list:c", "list:a", "list:b", "list:c"}
+	ids := make([]int64, len(statuses))
+	for i := range statuses {
+		ids[i] = b.taskIn(t, types[i], statuses[i])
+	}
+	// Orders by the time columns that differ from the ID order, with ties.
+	_, err := b.Check.ExecContext(ctx, `
+		UPDATE asynqpg_tasks SET
+			created_at = now() - (id % 3) * interval '1 minute',
+			updated_at = now() - (id % 4) * interval '1 minute',
+			blocked_till = now() + (id % 5) * interval '1 minute'`)
+	require.NoError(t, err)
+	all := make([]*client.TaskInfo, len(ids))
+	for i, id := range ids {
+		all[i] = b.stored(t, id).info()
+	}
+	orderBy := func(key func(*client.TaskInfo) int64, desc bool) []int64 {
+		s := slices.Clone(all)
+		slices.SortFunc(s, func(x, y *client.TaskInfo) int {
+			c := int(key(x) - key(y))
+			if c == 0 {
+				c = int(x.ID - y.ID)
+			}
+			if desc {
+				return -c
+			}
+			return c
+		})
+		out := make([]int64, len(s))
+		for i, ti := range s {
+			out[i] = ti.ID
+		}
+		return out
+	}
+	byID := func(ti *client.TaskInfo) int64 { return ti.ID }
+	byCreated := func(ti *client.TaskInfo) int64 { return ti.CreatedAt.UnixMicro() }
+	byUpdated := func(ti *client.TaskInfo) int64 { return ti.UpdatedAt.UnixMicro() }
+	byBlocked := func(ti *client.TaskInfo) int64 { return ti.BlockedTill.UnixMicro() }
+	n := len(ids)
+
+	tests := []struct {
+		name      string
+		params    *client.ListParams
+		want      []int64
+		wantTotal int
+	}{
+		{name: "defaults", params: client.NewListParams(), want: ids, wantTotal: n},
+		{name: "nil", params: nil, want: ids, wantTotal: n},
+		{name: "id desc", params: client.NewListParams().OrderBy(client.OrderByID, client.SortDesc), want: orderBy(byID, true), wantTotal: n},
+		{name: "created_at asc", params: client.NewListParams().OrderBy(client.OrderByCreatedAt, client.SortAsc), want: orderBy(byCreated, false), wantTotal: n},
+		{name: "created_at desc", params: client.NewListParams().OrderBy(client.OrderByCreatedAt, client.SortDesc), want: orderBy(byCreated, true), wantTotal: n},
+		{name: "updated_at asc", params: client.NewListParams().OrderBy(client.OrderByUpdatedAt, client.SortAsc), want: orderBy(byUpdated, false), wantTotal: n},
+		{name: "updated_at desc", params: client.NewListParams().OrderBy(client.OrderByUpdatedAt, client.SortDesc), want: orderBy(byUpdated, true), wantTotal: n},
+		{name: "blocked_till asc", params: client.NewListParams().OrderBy(client.OrderByBlockedTill, client.SortAsc), want: orderBy(byBlocked, false), wantTotal: n},
+		{name: "blocked_till desc", params: client.NewListParams().OrderBy(client.OrderByBlockedTill, client.SortDesc), want: orderBy(byBlocked, true), wantTotal: n},
+		{name: "states", params: client.NewListParams().States(statusFailed, statusRunning), want: []int64{ids[1], ids[5], ids[6]}, wantTotal: 3},
+		{name: "every state", params: client.NewListParams().States(statusPending, statusRunning, statusCompleted, statusFailed, statusCancelled), want: ids, wantTotal: n},
+		{name: "types", params: client.NewListParams().Types("list:b", "list:c"), want: []int64{ids[1], ids[3], ids[5], ids[6]}, wantTotal: 4},
+		{name: "ids", params: client.NewListParams().IDs(ids[6], ids[2], missingTaskID), want: []int64{ids[2], ids[6]}, wantTotal: 2},
+		{name: "filters combined", params: client.NewListParams().Types("list:a", "list:c").States(statusPending).IDs(ids[0], ids[1], ids[3], ids[4]),
+			want: []int64{ids[0], ids[3]}, wantTotal: 2},
+		{name: "filter replaced", params: client.NewListParams().Types("list:zzz").Types("list:a"), want: []int64{ids[0], ids[2], ids[4]}, wantTotal: 3},
+		{name: "limit", params: client.NewListParams().Limit(3), want: ids[:3], wantTotal: n},
+		{name: "limit clamped up to 1", params: client.NewListParams().Limit(-10), want: ids[:1], wantTotal: n},
+		{name: "limit clamped down to 10000", params: client.NewListParams().Limit(1 << 30), want: ids, wantTotal: n},
+		{name: "offset", params: client.NewListParams().Limit(2).Offset(2), want: ids[2:4], wantTotal: n},
+		{name: "negative offset", params: client.NewListParams().Limit(2).Offset(-2), want: ids[:2], wantTotal: n},
+		{name: "offset with order and filter", params: client.NewListParams().Types("list:a").OrderBy(client.OrderByID, client.SortDesc).Offset(1),
+			want: []int64{ids[2], ids[0]}, wantTotal: 3},
+		{name: "last partial page", params: client.NewListParams().Limit(5).Offset(5), want: ids[5:], wantTotal: n},
+		{name: "past the end", params: client.NewListParams().Offset(n), want: []int64{}, wantTotal: n},
+		{name: "past the end filtered", params: client.NewListParams().States(statusFailed).Offset(50), want: []int64{}, wantTotal: 2},
+		{name: "no match", params: client.NewListParams().Types("list:none"), want: []int64{}, wantTotal: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			res, err := b.listTasks(t, tt.params)
+			require.NoError(t, err)
+			require.NotNil(t, res.Tasks)
+			got := make([]int64, len(res.Tasks))
+			for i, ti := range res.Tasks {
+				got[i] = ti.ID
+				require.Equal(t, b.stored(t, ti.ID).info(), ti)
+			}
+			require.Equal(t, tt.want, got)
+			require.Equal(t, tt.wantTotal, res.Total, "total ignores limit and offset")
+		})
+	}
+
+	t.Run("invalid params", func(t *testing.T) {
+		t.Parallel()
+		for _, p := range []*client.ListParams{
+			client.NewListParams().OrderBy("type", client.SortAsc),
+			client.NewListParams().OrderBy("id; DROP TABLE asynqpg_tasks", client.SortAsc),
+			client.NewListParams().OrderBy(client.OrderByID, "asc"),
+			client.NewListParams().OrderBy(client.OrderByID, "DESC, id"),
+			client.NewListParams().States("done"),
+		} {
+			res, err := b.listTasks(t, p)
+			require.ErrorIs(t, err, client.ErrInvalidListParams)
+			require.Nil(t, res)
+		}
+		require.Equal(t, n, b.countType(t, "list:a", "list:b", "list:c"))
+	})
+}
