@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/observability"
+	"github.com/yakser/asynqpg/internal/observability"
 )
 
 // fetchErrorMaxDelay caps the wait after failed claims.
