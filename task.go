@@ -22,6 +22,12 @@ type Task struct {
 	MaxRetry *int
 	// ProcessAt, when non-zero, is the time the task becomes available.
 	ProcessAt time.Time
+	// Priority orders the ready tasks of one type: a higher priority is
+	// claimed first. From MinPriority to MaxPriority; 0 by default.
+	Priority int
+	// UniqueFor, when positive, makes the task unique per window of this
+	// length (see WithUniqueFor).
+	UniqueFor time.Duration
 }
 
 // TaskOption configures a Task.

@@ -25,6 +25,9 @@ type TaskInfo struct {
 	AttemptedAt *time.Time
 	// Messages holds the error messages recorded by failed attempts.
 	Messages []string
+	// Priority is the priority the task was enqueued with (see
+	// Task.Priority).
+	Priority int
 }
 
 // TaskStatus represents the current status of a task in the database.

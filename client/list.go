@@ -31,6 +31,7 @@ const (
 	OrderByCreatedAt   ListOrderField = "created_at"
 	OrderByUpdatedAt   ListOrderField = "updated_at"
 	OrderByBlockedTill ListOrderField = "blocked_till"
+	OrderByPriority    ListOrderField = "priority"
 )
 
 // SortOrder is a sort direction.
@@ -196,6 +197,8 @@ func (p *ListParams) query() (engine.ListQuery, error) {
 		q.OrderBy = engine.ListOrderUpdatedAt
 	case OrderByBlockedTill:
 		q.OrderBy = engine.ListOrderBlockedTill
+	case OrderByPriority:
+		q.OrderBy = engine.ListOrderPriority
 	default:
 		return q, fmt.Errorf("%w: unknown order field %q", ErrInvalidListParams, string(p.orderBy))
 	}

@@ -37,6 +37,8 @@ type TaskInfo struct {
 	FinalizedAt *time.Time
 	// AttemptedAt is when the task was last claimed, if ever.
 	AttemptedAt *time.Time
+	// Priority is the task's priority (see asynqpg.Task.Priority).
+	Priority int
 }
 
 func newTaskInfo(r *engine.TaskRow) *TaskInfo {
@@ -54,5 +56,6 @@ func newTaskInfo(r *engine.TaskRow) *TaskInfo {
 		UpdatedAt:        r.UpdatedAt,
 		FinalizedAt:      r.FinalizedAt,
 		AttemptedAt:      r.AttemptedAt,
+		Priority:         r.Priority,
 	}
 }

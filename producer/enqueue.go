@@ -102,8 +102,7 @@ func (p *Producer) enqueue(ctx context.Context, tx *txHandle, task *asynqpg.Task
 	if !inserted {
 		p.logger.DebugContext(ctx, "asynqpg: duplicate task not enqueued",
 			slog.Int64("task_id", id), slog.String("task_type", nt.Type))
-		return id, fmt.Errorf("enqueue task: %w: type %q, idempotency token %q, existing task %d",
-			ErrDuplicateTask, nt.Type, *nt.IdempotencyToken, id)
+		return id, duplicateError(nt, id)
 	}
 	m.Enqueued(ctx, 1)
 	if p.logger.Enabled(ctx, slog.LevelDebug) {

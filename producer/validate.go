@@ -63,6 +63,12 @@ func (p *Producer) toNewTask(task *asynqpg.Task, index int) (engine.NewTask, err
 			return engine.NewTask{}, invalid(err)
 		}
 	}
+	if err := validate.Priority(task.Priority); err != nil {
+		return engine.NewTask{}, invalid(err)
+	}
+	if task.UniqueFor < 0 {
+		return engine.NewTask{}, invalid(fmt.Errorf("task unique period is %v: must be positive", task.UniqueFor))
+	}
 	attempts := p.defaultMaxRetry
 	if task.MaxRetry != nil {
 		attempts = *task.MaxRetry
@@ -77,6 +83,8 @@ func (p *Producer) toNewTask(task *asynqpg.Task, index int) (engine.NewTask, err
 		Attempts:         attempts,
 		ProcessAt:        task.ProcessAt,
 		Delay:            task.Delay,
+		Priority:         task.Priority,
+		UniqueFor:        task.UniqueFor,
 	}, nil
 }
 

@@ -98,7 +98,7 @@ func RecordAndClaim(ctx context.Context, ex driver.Executor, taskType string, ou
 			isOutcome   bool
 		)
 		dest := []any{&t.ID, &t.Payload, &t.IdempotencyToken, &t.Messages,
-			&t.AttemptsLeft, &t.AttemptsElapsed, &t.CreatedAt, &attemptedAt, &key, &traceCtx}
+			&t.AttemptsLeft, &t.AttemptsElapsed, &t.CreatedAt, &attemptedAt, &key, &traceCtx, &t.Priority}
 		if flagged {
 			dest = append([]any{&isOutcome}, dest...)
 		}

@@ -43,6 +43,12 @@ type NewTask struct {
 	// TraceContext is the trace context of the enqueue, as encoded by
 	// observability.InjectTraceContext; "" for none.
 	TraceContext string
+	// Priority is from asynqpg.MinPriority to asynqpg.MaxPriority.
+	Priority int
+	// UniqueFor, when positive, makes the task unique per window of this
+	// length for its type and payload; microsecond precision (truncated,
+	// at least one microsecond).
+	UniqueFor time.Duration
 }
 
 // InsertedTask is a task a batch insert created.
@@ -54,7 +60,7 @@ type InsertedTask struct {
 }
 
 // InsertTask inserts t, or finds the task with the same type and
-// idempotency token. It returns the task's ID and whether this call
+// idempotency token, or the live task of its unique window. It returns the task's ID and whether this call
 // created it. A task that is ready at once is announced on
 // [ChannelNewTask] when the insert commits.
 func InsertTask(ctx context.Context, ex driver.Executor, t NewTask) (id int64, inserted bool, err error) {
@@ -70,6 +76,7 @@ func InsertTask(ctx context.Context, ex driver.Executor, t NewTask) (id int64, i
 	for range insertRetries {
 		err = ex.QueryRow(ctx, sqlInsertTask,
 			t.Type, t.Payload, t.IdempotencyToken, int64(t.Attempts), processAt, t.Delay.Microseconds(), traceContext,
+			int64(t.Priority), uniqueMicros(t.UniqueFor),
 		).Scan(&id, &inserted)
 		if !errors.Is(err, driver.ErrNoRows) {
 			break
@@ -150,6 +157,8 @@ func insertChunk(ctx context.Context, ex driver.Executor, tasks []NewTask) ([]In
 		processAt = make([]string, len(tasks))
 		delays    = make([]int64, len(tasks))
 		traces    = make([]string, len(tasks))
+		prios     = make([]int64, len(tasks))
+		uniques   = make([]int64, len(tasks))
 	)
 	tokened := false
 	for i, t := range tasks {
@@ -165,15 +174,20 @@ func insertChunk(ctx context.Context, ex driver.Executor, tasks []NewTask) ([]In
 		}
 		delays[i] = t.Delay.Microseconds()
 		traces[i] = t.TraceContext
+		prios[i] = int64(t.Priority)
+		if uniques[i] = uniqueMicros(t.UniqueFor); uniques[i] > 0 {
+			tokened = true // deduplicated by the tokened statement
+		}
 	}
 	var (
 		rows driver.Rows
 		err  error
 	)
 	if tokened {
-		rows, err = ex.Query(ctx, sqlInsertTasks, types, payloads, tokens, attempts, processAt, delays, traces)
+		rows, err = ex.Query(ctx, sqlInsertTasks, types, payloads, tokens, attempts, processAt, delays, traces,
+			prios, uniques)
 	} else {
-		rows, err = ex.Query(ctx, sqlInsertTasksUntokened, types, payloads, attempts, processAt, delays, traces)
+		rows, err = ex.Query(ctx, sqlInsertTasksUntokened, types, payloads, attempts, processAt, delays, traces, prios)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("insert tasks: %w", schemaError(err))
@@ -191,4 +205,13 @@ func insertChunk(ctx context.Context, ex driver.Executor, tasks []NewTask) ([]In
 		return nil, fmt.Errorf("insert tasks: %w", schemaError(err))
 	}
 	return out, nil
+}
+
+// uniqueMicros is a unique period in microseconds for the insert
+// statements: 0 for none, at least 1 otherwise.
+func uniqueMicros(d time.Duration) int64 {
+	if d <= 0 {
+		return 0
+	}
+	return max(d.Microseconds(), 1)
 }

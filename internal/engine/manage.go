@@ -158,6 +158,7 @@ const (
 	ListOrderCreatedAt
 	ListOrderUpdatedAt
 	ListOrderBlockedTill
+	ListOrderPriority
 )
 
 // ListQuery selects a page of tasks. Empty filters do not filter.
@@ -239,6 +240,8 @@ func orderClause(by ListOrder, desc bool) (string, error) {
 		col = "updated_at"
 	case ListOrderBlockedTill:
 		col = "blocked_till"
+	case ListOrderPriority:
+		col = "priority"
 	default:
 		return "", fmt.Errorf("list tasks: unknown order column %d", by)
 	}

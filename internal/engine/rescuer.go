@@ -119,5 +119,6 @@ func rescuedTaskInfo(r *TaskRow) *asynqpg.TaskInfo {
 		CreatedAt:        r.CreatedAt,
 		AttemptedAt:      r.AttemptedAt,
 		Messages:         r.Messages,
+		Priority:         r.Priority,
 	}
 }

@@ -1,7 +1,9 @@
 package engine
 
-// Every SQL statement asynqpg runs is in this file and in sql_claim.go
-// (claiming tasks and recording the outcomes of attempts).
+// Every SQL statement asynqpg runs is in this file, in sql_claim.go
+// (claiming tasks and recording the outcomes of attempts) and in
+// sql_schedule.go (unique tasks, paused types, periodic tasks, global
+// concurrency limits).
 //
 // Conventions (see package driver): parameters are int64, string, []byte,
 // bool, pointers for NULL and the arrays []int64, []string, [][]byte;
@@ -22,21 +24,25 @@ const (
 
 // taskColumns are the columns of a full task row, in scanTask order.
 const taskColumns = `id, type, payload, status, idempotency_token, messages, blocked_till,
-	attempts_left, attempts_elapsed, created_at, updated_at, finalized_at, attempted_at`
+	attempts_left, attempts_elapsed, created_at, updated_at, finalized_at, attempted_at, priority`
 
 const (
 	// sqlInsertTask inserts one task, or finds the existing one with the
 	// same (type, idempotency_token).
 	// $1 type, $2 payload, $3 idempotency token (NULL for none),
 	// $4 attempts, $5 process_at as text (NULL for none), $6 delay in microseconds,
-	// $7 trace context (JSON text, NULL for none).
+	// $7 trace context (JSON text, NULL for none), $8 priority, $9 unique
+	// period in microseconds (0 for none; see uniqueKey).
 	// Returns (id, inserted). No row means a concurrent duplicate that this
-	// statement's snapshot cannot see yet: run it again.
+	// statement's snapshot cannot see yet: run it again. A task that is
+	// both tokened and unique may find two; the first is the answer.
 	sqlInsertTask = `
 WITH ins AS (
-	INSERT INTO asynqpg_tasks (type, payload, idempotency_token, attempts_left, blocked_till, trace_context)
-	VALUES ($1, $2, $3, $4, COALESCE($5::text::timestamptz, now() + $6::bigint * interval '1 microsecond'), $7::text::jsonb)
-	ON CONFLICT (type, idempotency_token) WHERE idempotency_token IS NOT NULL DO NOTHING
+	INSERT INTO asynqpg_tasks (type, payload, idempotency_token, attempts_left, blocked_till, trace_context,
+		priority, unique_key)
+	VALUES ($1, $2, $3, $4, COALESCE($5::text::timestamptz, now() + $6::bigint * interval '1 microsecond'), $7::text::jsonb,
+		$8, ` + uniqueKeyOfParams + `)
+	ON CONFLICT DO NOTHING
 	RETURNING id, blocked_till <= now() AS ready
 ), notified AS (
 	SELECT pg_notify('` + ChannelNewTask + `', $1) FROM ins WHERE ins.ready
@@ -45,6 +51,10 @@ SELECT ins.id, true FROM ins WHERE (SELECT count(*) FROM notified) >= 0
 UNION ALL
 SELECT t.id, false FROM asynqpg_tasks t
 WHERE $3::text IS NOT NULL AND t.type = $1 AND t.idempotency_token = $3
+	AND NOT EXISTS (SELECT 1 FROM ins)
+UNION ALL
+SELECT t.id, false FROM asynqpg_tasks t
+WHERE $9::bigint > 0 AND t.type = $1 AND t.unique_key = ` + uniqueKeyOfParams + ` AND ` + uniqueLive + `
 	AND NOT EXISTS (SELECT 1 FROM ins)`
 
 	// sqlInsertTasks inserts a batch in one statement. Tasks whose
@@ -54,27 +64,31 @@ WHERE $3::text IS NOT NULL AND t.type = $1 AND t.idempotency_token = $3
 	// $5 process_at as text ('' for none; text is exact for every
 	// instant, where microseconds in an interval lose precision past
 	// 2255), $6 delays in microseconds, $7 trace contexts (JSON text, ''
-	// for none). Returns the new IDs, with their types, in
-	// ascending order. Of several tasks of the batch with the same type and
-	// token, the first is inserted (the parentheses keep ORDER BY with
-	// DISTINCT ON, not with the UNION).
+	// for none), $8 priorities, $9 unique periods in microseconds (0 for
+	// none). Returns the new IDs, with their types, in ascending order. Of
+	// several tasks of the batch with the same type and token, or unique
+	// key, the first is inserted (the parentheses keep ORDER BY with
+	// DISTINCT ON, not with the UNION; the insert runs in batch order).
 	sqlInsertTasks = `
 WITH input AS (
 	SELECT i.type, i.payload, NULLIF(i.token, '') AS token, i.attempts, i.process_at, i.delay_us,
-		NULLIF(i.trace_context, '')::jsonb AS trace_context, i.ord
-	FROM unnest($1::text[], $2::bytea[], $3::text[], $4::bigint[], $5::text[], $6::bigint[], $7::text[])
-		WITH ORDINALITY AS i(type, payload, token, attempts, process_at, delay_us, trace_context, ord)
+		NULLIF(i.trace_context, '')::jsonb AS trace_context, i.ord, i.priority,
+		` + uniqueKeyOfBatch + ` AS unique_key
+	FROM unnest($1::text[], $2::bytea[], $3::text[], $4::bigint[], $5::text[], $6::bigint[], $7::text[],
+		$8::bigint[], $9::bigint[])
+		WITH ORDINALITY AS i(type, payload, token, attempts, process_at, delay_us, trace_context, priority, unique_us, ord)
 ), dedup AS (
 	SELECT * FROM input WHERE token IS NULL
 	UNION ALL
 	(SELECT DISTINCT ON (type, token) * FROM input WHERE token IS NOT NULL ORDER BY type, token, ord)
 ), ins AS (
-	INSERT INTO asynqpg_tasks (type, payload, idempotency_token, attempts_left, blocked_till, trace_context)
+	INSERT INTO asynqpg_tasks (type, payload, idempotency_token, attempts_left, blocked_till, trace_context,
+		priority, unique_key)
 	SELECT d.type, d.payload, d.token, d.attempts,
 		COALESCE(NULLIF(d.process_at, '')::timestamptz, now() + d.delay_us * interval '1 microsecond'),
-		d.trace_context
+		d.trace_context, d.priority, d.unique_key
 	FROM dedup d ORDER BY d.ord
-	ON CONFLICT (type, idempotency_token) WHERE idempotency_token IS NOT NULL DO NOTHING
+	ON CONFLICT DO NOTHING
 	RETURNING id, type, blocked_till <= now() AS ready
 ), notified AS (
 	SELECT pg_notify('` + ChannelNewTask + `', r.type) FROM (SELECT DISTINCT type FROM ins WHERE ready) r
@@ -83,18 +97,18 @@ SELECT id, type FROM ins WHERE (SELECT count(*) FROM notified) >= 0 ORDER BY id`
 
 	// sqlInsertTasksUntokened is sqlInsertTasks for a batch in which no
 	// task has an idempotency token: nothing to deduplicate, no conflict
-	// to check. $1 types, $2 payloads, $3 attempts, $4 process_at as text
-	// ('' for none), $5 delays in microseconds, $6 trace contexts ('' for
-	// none). Returns the new IDs in ascending
-	// order.
+	// to check (nor a unique one). $1 types, $2 payloads, $3 attempts, $4
+	// process_at as text ('' for none), $5 delays in microseconds, $6 trace
+	// contexts ('' for none), $7 priorities. Returns the new IDs in
+	// ascending order.
 	sqlInsertTasksUntokened = `
 WITH ins AS (
-	INSERT INTO asynqpg_tasks (type, payload, attempts_left, blocked_till, trace_context)
+	INSERT INTO asynqpg_tasks (type, payload, attempts_left, blocked_till, trace_context, priority)
 	SELECT i.type, i.payload, i.attempts,
 		COALESCE(NULLIF(i.process_at, '')::timestamptz, now() + i.delay_us * interval '1 microsecond'),
-		NULLIF(i.trace_context, '')::jsonb
-	FROM unnest($1::text[], $2::bytea[], $3::bigint[], $4::text[], $5::bigint[], $6::text[])
-		AS i(type, payload, attempts, process_at, delay_us, trace_context)
+		NULLIF(i.trace_context, '')::jsonb, i.priority
+	FROM unnest($1::text[], $2::bytea[], $3::bigint[], $4::text[], $5::bigint[], $6::text[], $7::bigint[])
+		AS i(type, payload, attempts, process_at, delay_us, trace_context, priority)
 	RETURNING id, type, blocked_till <= now() AS ready
 ), notified AS (
 	SELECT pg_notify('` + ChannelNewTask + `', r.type) FROM (SELECT DISTINCT type FROM ins WHERE ready) r
@@ -131,7 +145,7 @@ UPDATE asynqpg_tasks t SET
 FROM stuck
 WHERE t.id = stuck.id AND t.status = 'running'
 RETURNING ` + `t.id, t.type, t.payload, t.status, t.idempotency_token, t.messages, t.blocked_till,
-	t.attempts_left, t.attempts_elapsed, t.created_at, t.updated_at, t.finalized_at, t.attempted_at`
+	t.attempts_left, t.attempts_elapsed, t.created_at, t.updated_at, t.finalized_at, t.attempted_at, t.priority`
 
 	// sqlCleanFinalized deletes up to $3 tasks in status $1 finalized more
 	// than $2 microseconds ago. Returns the number deleted. Fenced like
@@ -180,10 +194,12 @@ WHERE id = $1
 RETURNING ` + taskColumns + `, CASE WHEN $2::bool THEN pg_notify('` + ChannelCancel + `', id::text)::text END`
 
 	// sqlRetryTask makes failed or cancelled task $1 pending and ready now,
-	// with at least one attempt left; the caller checked its status.
+	// with at least one attempt left; the caller checked its status. The
+	// task gives up its unique key: another task may hold its window by
+	// now.
 	sqlRetryTask = `
 UPDATE asynqpg_tasks SET status = 'pending', finalized_at = NULL, blocked_till = now(),
-	attempts_left = greatest(attempts_left, 1), updated_at = now()
+	attempts_left = greatest(attempts_left, 1), unique_key = NULL, updated_at = now()
 WHERE id = $1
 RETURNING ` + taskColumns + `, pg_notify('` + ChannelNewTask + `', type)::text`
 
@@ -221,7 +237,13 @@ SELECT concat_ws(', ',
 		SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('asynqpg_tasks')
 			AND attname = 'trace_context' AND NOT attisdropped)
 		THEN 'column asynqpg_tasks.trace_context' END,
-	CASE WHEN to_regclass('asynqpg_tasks_claim_idx') IS NULL THEN 'index asynqpg_tasks_claim_idx' END)`
+	CASE WHEN to_regclass('asynqpg_tasks_claim_idx') IS NULL THEN 'index asynqpg_tasks_claim_idx' END,
+	CASE WHEN to_regclass('asynqpg_tasks') IS NOT NULL AND NOT EXISTS (
+		SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('asynqpg_tasks')
+			AND attname = 'unique_key' AND NOT attisdropped)
+		THEN 'column asynqpg_tasks.unique_key' END,
+	CASE WHEN to_regclass('asynqpg_paused_types') IS NULL THEN 'table asynqpg_paused_types' END,
+	CASE WHEN to_regclass('asynqpg_periodic') IS NULL THEN 'table asynqpg_periodic' END)`
 )
 
 // Queue health (package observability reads it for its gauges).

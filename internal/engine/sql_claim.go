@@ -10,21 +10,28 @@ const ownedByAttempt = `t.status = 'running' AND t.attempted_at = 'epoch'::times
 // Pieces of the claim statements. $1 type, $2 limit, $3 lease in
 // microseconds.
 const (
+	// claimRank is the third column of the claim index
+	// asynqpg_tasks_claim_idx (migration 5): the priority of a pending
+	// row, 0 for a running one. Pending rows are scanned by rank
+	// descending, then blocked_till, then id; running rows, all of rank 0,
+	// by blocked_till, so that the scan for passed leases is a range.
+	claimRank = `(CASE WHEN status = 'pending' THEN priority ELSE 0 END)`
+
 	// claimExpired finds running rows of type $1 whose lease passed and
 	// that have an attempt left after counting the lost one.
 	claimExpired = `expired AS (
-	SELECT ctid, blocked_till FROM asynqpg_tasks
-	WHERE status = 'running' AND type = $1 AND blocked_till <= now() AND attempts_left > 1`
+	SELECT ctid, priority, blocked_till, id FROM asynqpg_tasks
+	WHERE status = 'running' AND type = $1 AND ` + claimRank + ` = 0 AND blocked_till <= now() AND attempts_left > 1`
 	// claimExpiredEnd ends claimExpired; a statement that also records
 	// outcomes puts between them a condition that leaves those rows out.
 	claimExpiredEnd = `
-	ORDER BY blocked_till
+	ORDER BY blocked_till, id
 	LIMIT (SELECT $2::bigint)
 	FOR NO KEY UPDATE SKIP LOCKED
 ), pending AS (
-	SELECT ctid, blocked_till FROM asynqpg_tasks
+	SELECT ctid, priority, blocked_till, id FROM asynqpg_tasks
 	WHERE status = 'pending' AND type = $1 AND blocked_till <= now()
-	ORDER BY blocked_till
+	ORDER BY ` + claimRank + ` DESC, blocked_till, id
 	LIMIT (SELECT $2::bigint)
 	FOR NO KEY UPDATE SKIP LOCKED
 )`
@@ -42,11 +49,11 @@ UPDATE asynqpg_tasks t SET
 		ELSE t.messages END
 WHERE t.ctid = ANY (ARRAY(
 	SELECT r.ctid FROM (SELECT * FROM expired UNION ALL SELECT * FROM pending) r
-	ORDER BY r.blocked_till
+	ORDER BY r.priority DESC, r.blocked_till, r.id
 	LIMIT (SELECT $2::bigint)))
 RETURNING t.id, t.payload, t.idempotency_token, t.messages, t.attempts_left,
 	t.attempts_elapsed, t.created_at, t.attempted_at, (extract(epoch FROM t.attempted_at) * 1000000)::bigint,
-	COALESCE(t.trace_context::text, '')`
+	COALESCE(t.trace_context::text, ''), t.priority`
 
 	// recordSet is what an outcome o does to its row t: its status, the
 	// attempt it spent with its message, when a pending task is ready
@@ -70,7 +77,7 @@ RETURNING t.id, t.payload, t.idempotency_token, t.messages, t.attempts_left,
 	claimAndOutcomes = `
 SELECT false, c.* FROM claimed c
 UNION ALL
-SELECT true, d.id, ''::bytea, NULL::text, '{}'::text[], 0, 0, now(), now(), d.attempt_key, '' FROM done d`
+SELECT true, d.id, ''::bytea, NULL::text, '{}'::text[], 0, 0, now(), now(), d.attempt_key, '', 0 FROM done d`
 )
 
 const (

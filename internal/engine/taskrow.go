@@ -21,6 +21,7 @@ type TaskRow struct {
 	UpdatedAt        time.Time
 	FinalizedAt      *time.Time
 	AttemptedAt      *time.Time
+	Priority         int
 }
 
 // scanner is a driver.Row or driver.Rows.
@@ -32,7 +33,7 @@ type scanner interface {
 func taskDest(r *TaskRow, status *string, extra ...any) []any {
 	return append([]any{
 		&r.ID, &r.Type, &r.Payload, status, &r.IdempotencyToken, &r.Messages, &r.BlockedTill,
-		&r.AttemptsLeft, &r.AttemptsElapsed, &r.CreatedAt, &r.UpdatedAt, &r.FinalizedAt, &r.AttemptedAt,
+		&r.AttemptsLeft, &r.AttemptsElapsed, &r.CreatedAt, &r.UpdatedAt, &r.FinalizedAt, &r.AttemptedAt, &r.Priority,
 	}, extra...)
 }
 

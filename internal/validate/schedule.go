@@ -1,0 +1,28 @@
+package validate
+
+import (
+	"fmt"
+
+	"github.com/yakser/asynqpg"
+)
+
+// Priority checks a task's priority: from asynqpg.MinPriority to
+// asynqpg.MaxPriority.
+func Priority(p int) error {
+	if p < asynqpg.MinPriority || p > asynqpg.MaxPriority {
+		return fmt.Errorf("task priority %d is outside the range %d to %d", p, asynqpg.MinPriority, asynqpg.MaxPriority)
+	}
+	return nil
+}
+
+// Count checks a count that must be positive and at most max; what names
+// it (e.g. "global concurrency").
+func Count(what string, n, max int) error {
+	switch {
+	case n <= 0:
+		return fmt.Errorf("%s is %d: must be positive", what, n)
+	case n > max:
+		return fmt.Errorf("%s is %d: must be at most %d", what, n, max)
+	}
+	return nil
+}
