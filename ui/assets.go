@@ -106,7 +106,7 @@ func (h *assetHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	name := h.fileName(r.URL.Path)
-	if strings.HasPrefix(name, "assets/") {
+	if name == "assets" || strings.HasPrefix(name, "assets/") {
 		if !h.isFile(name) {
 			http.Error(w, "asset not found", http.StatusNotFound)
 			return
