@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 
@@ -56,6 +57,10 @@ type ListParams struct {
 	offset  int
 	orderBy ListOrderField
 	order   SortOrder
+
+	// createdAfter, createdBefore and hasToken are optional filters.
+	createdAfter, createdBefore *time.Time
+	hasToken                    *bool
 }
 
 // NewListParams creates a new ListParams with default values: no filters,
@@ -97,6 +102,37 @@ func (p *ListParams) Types(types ...string) *ListParams {
 	p = p.orNew()
 	p.types = append([]string(nil), types...)
 	return p
+}
+
+// CreatedAfter keeps the tasks created at or after t. A zero t removes
+// the filter.
+func (p *ListParams) CreatedAfter(t time.Time) *ListParams {
+	p = p.orNew()
+	p.createdAfter = timeFilter(t)
+	return p
+}
+
+// CreatedBefore keeps the tasks created at or before t. A zero t removes
+// the filter.
+func (p *ListParams) CreatedBefore(t time.Time) *ListParams {
+	p = p.orNew()
+	p.createdBefore = timeFilter(t)
+	return p
+}
+
+// HasIdempotencyToken keeps only the tasks enqueued with (true) or
+// without (false) an idempotency token.
+func (p *ListParams) HasIdempotencyToken(has bool) *ListParams {
+	p = p.orNew()
+	p.hasToken = &has
+	return p
+}
+
+func timeFilter(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }
 
 // Limit sets the maximum number of tasks to return. Must be between 1 and
@@ -178,10 +214,13 @@ func (p *ListParams) query() (engine.ListQuery, error) {
 		p = NewListParams()
 	}
 	q := engine.ListQuery{
-		IDs:    p.ids,
-		Types:  p.types,
-		Limit:  p.limit,
-		Offset: max(p.offset, 0),
+		IDs:           p.ids,
+		Types:         p.types,
+		CreatedAfter:  p.createdAfter,
+		CreatedBefore: p.createdBefore,
+		HasToken:      p.hasToken,
+		Limit:         p.limit,
+		Offset:        max(p.offset, 0),
 	}
 	if q.Limit == 0 {
 		q.Limit = DefaultListLimit

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/driver"
@@ -167,6 +168,12 @@ type ListQuery struct {
 	IDs      []int64
 	Statuses []string
 	Types    []string
+	// CreatedAfter and CreatedBefore, when set, bound created_at
+	// (inclusive).
+	CreatedAfter, CreatedBefore *time.Time
+	// HasToken, when set, keeps only the tasks that have (true) or lack
+	// (false) an idempotency token.
+	HasToken *bool
 	// OrderBy is the sort column, ties broken by ID in the same direction.
 	OrderBy ListOrder
 	// Descending sorts from the largest value down.
@@ -192,8 +199,9 @@ func ListTasks(ctx context.Context, ex driver.Executor, q ListQuery) ([]*TaskRow
 	}
 	// NULL arrays would filter out everything: send empty ones.
 	ids, statuses, types := nonNil(q.IDs), nonNil(q.Statuses), nonNil(q.Types)
-	rows, err := ex.Query(ctx, sqlListTasksPrefix+order+` LIMIT $4 OFFSET $5`,
-		ids, statuses, types, int64(q.Limit), int64(q.Offset))
+	filters := []any{ids, statuses, types, q.CreatedAfter, q.CreatedBefore, q.HasToken}
+	rows, err := ex.Query(ctx, sqlListTasksPrefix+order+` LIMIT $7 OFFSET $8`,
+		append(filters, int64(q.Limit), int64(q.Offset))...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list tasks: %w", schemaError(err))
 	}
@@ -215,7 +223,7 @@ func ListTasks(ctx context.Context, ex driver.Executor, q ListQuery) ([]*TaskRow
 	rows.Close()
 	if len(tasks) == 0 && q.Offset > 0 {
 		// A page past the end carries no count: ask for it.
-		if err := ex.QueryRow(ctx, sqlCountTasks, ids, statuses, types).Scan(&total); err != nil {
+		if err := ex.QueryRow(ctx, sqlCountTasks, filters...).Scan(&total); err != nil {
 			return nil, 0, fmt.Errorf("count tasks: %w", err)
 		}
 	}

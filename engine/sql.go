@@ -190,15 +190,20 @@ RETURNING ` + taskColumns + `, pg_notify('` + ChannelNewTask + `', type)::text`
 	// sqlDeleteTask deletes task $1; the caller checked its status.
 	sqlDeleteTask = `DELETE FROM asynqpg_tasks WHERE id = $1 RETURNING ` + taskColumns
 
-	// sqlListTasksWhere filters a list: $1 ids, $2 statuses, $3 types; an
-	// empty array does not filter.
+	// sqlListTasksWhere filters a list: $1 ids, $2 statuses, $3 types (an
+	// empty array does not filter), $4 and $5 the first and last
+	// created_at (NULL: unbounded), $6 whether the task has an idempotency
+	// token (NULL: either).
 	sqlListTasksWhere = `
 WHERE (cardinality($1::bigint[]) = 0 OR id = ANY($1::bigint[]))
 	AND (cardinality($2::text[]) = 0 OR status = ANY($2::text[]))
-	AND (cardinality($3::text[]) = 0 OR type = ANY($3::text[]))`
+	AND (cardinality($3::text[]) = 0 OR type = ANY($3::text[]))
+	AND ($4::timestamptz IS NULL OR created_at >= $4::timestamptz)
+	AND ($5::timestamptz IS NULL OR created_at <= $5::timestamptz)
+	AND ($6::bool IS NULL OR (idempotency_token IS NOT NULL) = $6::bool)`
 
 	// sqlListTasksPrefix and the ORDER BY built from a fixed set of
-	// columns and directions, then LIMIT $4 OFFSET $5, list tasks. The
+	// columns and directions, then LIMIT $7 OFFSET $8, list tasks. The
 	// last column is the total count of matching rows.
 	sqlListTasksPrefix = `SELECT ` + taskColumns + `, count(*) OVER () FROM asynqpg_tasks` + sqlListTasksWhere
 

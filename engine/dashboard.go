@@ -1,0 +1,164 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/driver"
+)
+
+// TypeStatusCount is the number of tasks of one type in one status.
+type TypeStatusCount struct {
+	Type   string
+	Status string
+	Count  int64
+}
+
+// CountByTypeStatus counts every task by type and status, exactly. It
+// reads the whole table: on a large one, call it in the background.
+func CountByTypeStatus(ctx context.Context, ex driver.Executor) ([]TypeStatusCount, error) {
+	rows, err := ex.Query(ctx, sqlCountByTypeStatus)
+	if err != nil {
+		return nil, fmt.Errorf("count tasks: %w", schemaError(err))
+	}
+	defer rows.Close()
+	out := []TypeStatusCount{}
+	for rows.Next() {
+		var c TypeStatusCount
+		if err := rows.Scan(&c.Type, &c.Status, &c.Count); err != nil {
+			return nil, fmt.Errorf("count tasks: scan: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count tasks: %w", schemaError(err))
+	}
+	return out, nil
+}
+
+// TableSize is what the database knows of the size of asynqpg_tasks
+// without reading it.
+type TableSize struct {
+	// Rows is the planner's estimate of the number of rows, negative when
+	// the table was never analyzed.
+	Rows float64
+	// Bytes is the size of the table's main data on disk.
+	Bytes int64
+}
+
+// ReadTableSize reads the planner's row estimate and the size on disk of
+// asynqpg_tasks. A missing table is [asynqpg.ErrSchemaNotMigrated].
+func ReadTableSize(ctx context.Context, ex driver.Executor) (TableSize, error) {
+	var s TableSize
+	err := ex.QueryRow(ctx, sqlTableSize).Scan(&s.Rows, &s.Bytes)
+	if errors.Is(err, driver.ErrNoRows) {
+		return s, fmt.Errorf("read table size: %w (missing: table asynqpg_tasks)", asynqpg.ErrSchemaNotMigrated)
+	}
+	if err != nil {
+		return s, fmt.Errorf("read table size: %w", err)
+	}
+	return s, nil
+}
+
+// ColumnFrequency is the fraction of the rows of asynqpg_tasks whose
+// Column ("status" or "type") holds Value, by the planner's statistics.
+type ColumnFrequency struct {
+	Column   string
+	Value    string
+	Fraction float64
+}
+
+// ColumnFrequencies reads the most common statuses and types of
+// asynqpg_tasks from the planner's statistics; none before the table is
+// first analyzed.
+func ColumnFrequencies(ctx context.Context, ex driver.Executor) ([]ColumnFrequency, error) {
+	rows, err := ex.Query(ctx, sqlColumnFrequencies)
+	if err != nil {
+		return nil, fmt.Errorf("read column statistics: %w", err)
+	}
+	defer rows.Close()
+	var out []ColumnFrequency
+	for rows.Next() {
+		var f ColumnFrequency
+		if err := rows.Scan(&f.Column, &f.Value, &f.Fraction); err != nil {
+			return nil, fmt.Errorf("read column statistics: scan: %w", err)
+		}
+		out = append(out, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read column statistics: %w", err)
+	}
+	return out, nil
+}
+
+// bulkBatch is the number of tasks one statement of a bulk action
+// changes, so that no statement holds many row locks for long.
+const bulkBatch = 1000
+
+// BulkRetryFailed makes every failed task (of taskType; nil for every
+// type) pending and ready now, as [RetryTask] does for one, in batches.
+// It returns the number of tasks changed, also when a later batch fails.
+func BulkRetryFailed(ctx context.Context, ex driver.Executor, taskType *string) (int64, error) {
+	return inBatches(ctx, func() (int64, error) {
+		var n int64
+		err := ex.QueryRow(ctx, sqlBulkRetryFailed, taskType, int64(bulkBatch)).Scan(&n)
+		return n, err
+	}, "retry failed tasks")
+}
+
+// BulkDeleteFailed deletes every failed task (of taskType; nil for every
+// type) in batches and returns the number deleted, also when a later
+// batch fails.
+func BulkDeleteFailed(ctx context.Context, ex driver.Executor, taskType *string) (int64, error) {
+	return inBatches(ctx, func() (int64, error) {
+		return ex.Exec(ctx, sqlBulkDeleteFailed, taskType, int64(bulkBatch))
+	}, "delete failed tasks")
+}
+
+// inBatches runs batch until it changes fewer than bulkBatch tasks.
+func inBatches(ctx context.Context, batch func() (int64, error), what string) (int64, error) {
+	var total int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return total, fmt.Errorf("%s: %w", what, err)
+		}
+		n, err := batch()
+		if err != nil {
+			return total, fmt.Errorf("%s: %w", what, schemaError(err))
+		}
+		total += n
+		if n < bulkBatch {
+			return total, nil
+		}
+	}
+}
+
+// LeaderTerm is the unexpired term of a leadership.
+type LeaderTerm struct {
+	LeaderID  string
+	ElectedAt time.Time
+	ExpiresAt time.Time
+	// Left is the time until the term ends, by the database clock.
+	Left time.Duration
+}
+
+// CurrentLeader reads the unexpired term of the leadership name. It
+// returns nil and no error while nobody holds one.
+func CurrentLeader(ctx context.Context, ex driver.Executor, name string) (*LeaderTerm, error) {
+	var (
+		t    LeaderTerm
+		left float64
+	)
+	err := ex.QueryRow(ctx, sqlCurrentLeader, name).Scan(&t.LeaderID, &t.ElectedAt, &t.ExpiresAt, &left)
+	if errors.Is(err, driver.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read leader %q: %w", name, schemaError(err))
+	}
+	t.Left = time.Duration(left * float64(time.Second))
+	return &t, nil
+}
