@@ -23,6 +23,21 @@ type TaskRow struct {
 	AttemptedAt      *time.Time
 }
 
+// Info is the row as the TaskInfo a handler gets.
+func (r *TaskRow) Info() *asynqpg.TaskInfo {
+	return &asynqpg.TaskInfo{
+		ID:               r.ID,
+		Type:             r.Type,
+		Payload:          r.Payload,
+		IdempotencyToken: r.IdempotencyToken,
+		AttemptsLeft:     r.AttemptsLeft,
+		AttemptsElapsed:  r.AttemptsElapsed,
+		CreatedAt:        r.CreatedAt,
+		AttemptedAt:      r.AttemptedAt,
+		Messages:         r.Messages,
+	}
+}
+
 // scanner is a driver.Row or driver.Rows.
 type scanner interface {
 	Scan(dest ...any) error
