@@ -72,7 +72,7 @@ func (p *Producer) toNewTask(task *asynqpg.Task, index int) (engine.NewTask, err
 	attempts := p.defaultMaxRetry
 	if task.MaxRetry != nil {
 		attempts = *task.MaxRetry
-		if err := checkMaxRetry(attempts); err != nil {
+		if err := validate.MaxRetry(attempts); err != nil {
 			return engine.NewTask{}, invalid(err)
 		}
 	}
@@ -86,16 +86,4 @@ func (p *Producer) toNewTask(task *asynqpg.Task, index int) (engine.NewTask, err
 		Priority:         task.Priority,
 		UniqueFor:        task.UniqueFor,
 	}, nil
-}
-
-// checkMaxRetry checks a task's MaxRetry, the number of attempts it is
-// given: 1 runs it once, with no retry, so 0 and less mean nothing.
-func checkMaxRetry(n int) error {
-	switch {
-	case n < 1:
-		return fmt.Errorf("task max retry must be at least 1, got %d: it is the number of attempts, and 1 runs the task once", n)
-	case n > validate.MaxAttempts:
-		return fmt.Errorf("task max retry %d exceeds %d", n, validate.MaxAttempts)
-	}
-	return nil
 }

@@ -267,7 +267,7 @@ func (p *Processor) callErrorHandler(o *outcome) {
 			}
 		}()
 		info := o.a.record()
-		ctx := asynqpg.WithTaskMetadata(context.Background(), taskMetadata(&info))
+		ctx := asynqpg.WithTaskMetadata(context.Background(), TaskMetadata(&info))
 		p.cfg.ErrorHandler.HandleError(ctx, &info, o.err)
 	}()
 }
@@ -282,8 +282,10 @@ func (a *attempt) record() asynqpg.TaskInfo {
 	return info
 }
 
-// taskMetadata is the metadata of a claimed task.
-func taskMetadata(t *asynqpg.TaskInfo) asynqpg.TaskMetadata {
+// TaskMetadata is the metadata a handler finds in its context for task:
+// its ID, the attempts it has had (RetryCount) and may have in all
+// (MaxRetry), and when it was created.
+func TaskMetadata(t *asynqpg.TaskInfo) asynqpg.TaskMetadata {
 	return asynqpg.TaskMetadata{
 		ID:         t.ID,
 		RetryCount: t.AttemptsElapsed,

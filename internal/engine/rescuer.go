@@ -104,21 +104,5 @@ func reportRescuedFailure(ctx context.Context, log *slog.Logger, h asynqpg.Error
 			log.Error("ErrorHandler panicked", "task_id", r.ID, "task_type", r.Type, "panic", fmt.Sprint(p))
 		}
 	}()
-	h.HandleError(ctx, rescuedTaskInfo(r), ErrAttemptStuck)
-}
-
-// rescuedTaskInfo is the TaskInfo of a rescued row.
-func rescuedTaskInfo(r *TaskRow) *asynqpg.TaskInfo {
-	return &asynqpg.TaskInfo{
-		ID:               r.ID,
-		Type:             r.Type,
-		Payload:          r.Payload,
-		IdempotencyToken: r.IdempotencyToken,
-		AttemptsLeft:     r.AttemptsLeft,
-		AttemptsElapsed:  r.AttemptsElapsed,
-		CreatedAt:        r.CreatedAt,
-		AttemptedAt:      r.AttemptedAt,
-		Messages:         r.Messages,
-		Priority:         r.Priority,
-	}
+	h.HandleError(ctx, r.Info(), ErrAttemptStuck)
 }

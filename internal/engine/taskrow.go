@@ -24,6 +24,22 @@ type TaskRow struct {
 	Priority         int
 }
 
+// Info is the row as the TaskInfo a handler gets.
+func (r *TaskRow) Info() *asynqpg.TaskInfo {
+	return &asynqpg.TaskInfo{
+		ID:               r.ID,
+		Type:             r.Type,
+		Payload:          r.Payload,
+		IdempotencyToken: r.IdempotencyToken,
+		AttemptsLeft:     r.AttemptsLeft,
+		AttemptsElapsed:  r.AttemptsElapsed,
+		CreatedAt:        r.CreatedAt,
+		AttemptedAt:      r.AttemptedAt,
+		Messages:         r.Messages,
+		Priority:         r.Priority,
+	}
+}
+
 // scanner is a driver.Row or driver.Rows.
 type scanner interface {
 	Scan(dest ...any) error

@@ -29,12 +29,12 @@ func (r *typeRunner) run(a *attempt, settled chan<- bool) bool {
 	defer p.workerDone()
 	defer a.cancel()
 
-	ctx := asynqpg.WithTaskMetadata(a.ctx, taskMetadata(a.task))
+	ctx := asynqpg.WithTaskMetadata(a.ctx, TaskMetadata(a.task))
 	ctx, span := r.obs.StartProcess(ctx, a.task, a.traceContext)
 
 	r.obs.InFlight(ctx, 1)
 	started := time.Now()
-	err := examine(callHandler(ctx, r.cfg.Handler, a.task))
+	err := RunHandler(ctx, r.cfg.Handler, a.task, r.cfg.Timeout)
 	cause := context.Cause(ctx)
 	elapsed := time.Since(started)
 	r.obs.InFlight(ctx, -1)
@@ -54,8 +54,6 @@ func (r *typeRunner) run(a *attempt, settled chan<- bool) bool {
 		span.SetStatus(codes.Error, "interrupted by shutdown")
 		span.End()
 		return false
-	case errors.Is(cause, ErrHandlerTimeout):
-		err = &TimeoutError{Timeout: r.cfg.Timeout, Err: err}
 	}
 
 	// The decision is made from the attempt's own record of the task, not
@@ -90,6 +88,20 @@ func (r *typeRunner) record(ctx context.Context, span trace.Span, d Decision, er
 	}
 	r.obs.Error(ctx, asynqpg.ErrorTypeHandler)
 	observability.EndSpan(span, err, asynqpg.ErrorTypeHandler)
+}
+
+// RunHandler runs one attempt at task with h and returns its result as a
+// worker reads it before [Decide]: a panic becomes a [*PanicError], a
+// result whose methods panic becomes one too, and once ctx has reached
+// the task type's timeout (its cause is [ErrHandlerTimeout]) the result
+// becomes a [*TimeoutError] for timeout, whatever h returned. ctx should
+// carry the task's metadata ([TaskMetadata]) and that timeout.
+func RunHandler(ctx context.Context, h Handler, task *asynqpg.TaskInfo, timeout time.Duration) error {
+	err := examine(callHandler(ctx, h, task))
+	if errors.Is(context.Cause(ctx), ErrHandlerTimeout) {
+		return &TimeoutError{Timeout: timeout, Err: err}
+	}
+	return err
 }
 
 // examine returns what a handler returned if its methods behave: Error,

@@ -71,6 +71,18 @@ func TaskType(s string) error {
 	return nil
 }
 
+// MaxRetry checks a task's MaxRetry, the number of attempts it is
+// given: 1 to MaxAttempts.
+func MaxRetry(n int) error {
+	switch {
+	case n < 1:
+		return fmt.Errorf("task max retry must be at least 1, got %d: it is the number of attempts, and 1 runs the task once", n)
+	case n > MaxAttempts:
+		return fmt.Errorf("task max retry %d exceeds %d", n, MaxAttempts)
+	}
+	return nil
+}
+
 // IdempotencyToken checks an idempotency token: not empty (nil means
 // none), at most MaxIdempotencyTokenLength bytes, storable as text.
 func IdempotencyToken(s string) error {
