@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -88,7 +87,9 @@ func newBrowser(t *testing.T, creds *credentials) *browser {
 				b.record(fmt.Sprintf("HTTP %d %s", ev.Response.Status, ev.Response.URL))
 			}
 		case *fetch.EventRequestPaused:
-			go func() { _, _ = chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID}) }()
+			go func() {
+				_, _ = chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID})
+			}()
 		case *fetch.EventAuthRequired:
 			answer := &fetch.AuthChallengeResponse{Response: fetch.AuthChallengeResponseResponseCancelAuth}
 			if creds != nil {
@@ -161,16 +162,6 @@ func (b *browser) waitFor(expr string) error {
 	return err
 }
 
-// waitText waits until the element's text is want.
-func (b *browser) waitText(t *testing.T, sel, want string) {
-	t.Helper()
-	expr := fmt.Sprintf(`(() => { const e = document.querySelector(%q); return !!e && e.textContent.trim() === %q; })()`, sel, want)
-	if err := b.waitFor(expr); err != nil {
-		got := eval[string](t, b, fmt.Sprintf(`(document.querySelector(%q) || {}).textContent || "(no element)"`, sel))
-		t.Fatalf("text of %s is %q, want %q: %v (page errors: %v)", sel, got, want, err, b.pageErrors())
-	}
-}
-
 // count returns how many elements match sel.
 func (b *browser) count(t *testing.T, sel string) int {
 	t.Helper()
@@ -182,26 +173,5 @@ func (b *browser) waitCount(t *testing.T, sel string, want int) {
 	t.Helper()
 	if err := b.waitFor(fmt.Sprintf(`document.querySelectorAll(%q).length === %d`, sel, want)); err != nil {
 		t.Fatalf("%d elements match %s, want %d: %v (page errors: %v)", b.count(t, sel), sel, want, err, b.pageErrors())
-	}
-}
-
-// screenshot saves the page as docs/images/dashboard-NAME.png when
-// ASYNQPG_SCREENSHOTS is set.
-func (b *browser) screenshot(t *testing.T, name string) {
-	t.Helper()
-	if os.Getenv("ASYNQPG_SCREENSHOTS") == "" {
-		return
-	}
-	b.run(t, "settle", chromedp.Sleep(300*time.Millisecond))
-	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
-	}
-	path := filepath.Join("..", "docs", "images", "dashboard-"+name+".png")
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatalf("screenshot dir: %v", err)
-	}
-	if err := os.WriteFile(path, png, 0o644); err != nil {
-		t.Fatalf("write %s: %v", path, err)
 	}
 }

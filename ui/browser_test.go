@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -91,7 +93,6 @@ func (d *dashboard) status(t *testing.T, id int64) string {
 	return s
 }
 
-
 // seedMixed inserts 3 pending and 2 failed tasks of type email and one
 // completed task of type report; it returns the failed ids.
 func seedMixed(t *testing.T, d *dashboard) []int64 {
@@ -140,22 +141,21 @@ func TestBrowserFilterNarrowsTheList(t *testing.T) {
 	b.screenshot(t, "tasks")
 
 	b.run(t, "filter by status",
-		chromedp.SetValue(`form[data-filters] select[name="status"]`, "failed", chromedp.ByQuery),
-		chromedp.Click(`form[data-filters] button[type="submit"]`, chromedp.ByQuery))
+		chromedp.SetValue(chromedp.CSS(`form[data-filters] select[name="status"]`), "failed"),
+		chromedp.Click(chromedp.CSS(`form[data-filters] button[type="submit"]`)))
 	b.waitCount(t, `#tasks tbody tr[data-task-id]`, 2)
 	if n := b.count(t, `#tasks tbody tr[data-status="failed"]`); n != 2 {
 		t.Fatalf("%d failed rows after filtering by failed, want 2", n)
 	}
-	var loc string
-	b.run(t, "read location", chromedp.Location(&loc))
+	loc := eval[string](t, b, `location.href`)
 	if !strings.Contains(loc, testPrefix+"/tasks?") || !strings.Contains(loc, "status=failed") {
 		t.Errorf("location %s does not keep the filter under the prefix", loc)
 	}
 
 	b.run(t, "filter by type",
-		chromedp.SetValue(`form[data-filters] select[name="status"]`, "", chromedp.ByQuery),
-		chromedp.SendKeys(`form[data-filters] input[name="type"]`, "report", chromedp.ByQuery),
-		chromedp.Click(`form[data-filters] button[type="submit"]`, chromedp.ByQuery))
+		chromedp.SetValue(chromedp.CSS(`form[data-filters] select[name="status"]`), ""),
+		chromedp.SendKeys(chromedp.CSS(`form[data-filters] input[name="type"]`), "report"),
+		chromedp.Click(chromedp.CSS(`form[data-filters] button[type="submit"]`)))
 	b.waitCount(t, `#tasks tbody tr[data-task-id]`, 1)
 	b.waitText(t, `#tasks tbody tr[data-task-id] td:nth-child(3)`, "report")
 }
@@ -167,8 +167,8 @@ func TestBrowserRetryFromThePageChangesTheDatabase(t *testing.T) {
 	b.run(t, "open failed tasks", chromedp.Navigate(d.url("/tasks?status=failed")))
 	row := fmt.Sprintf(`#tasks tr[data-task-id="%d"]`, failed[0])
 	b.run(t, "retry one task",
-		chromedp.WaitVisible(row+` button[data-action="retry"]`, chromedp.ByQuery),
-		chromedp.Click(row+` button[data-action="retry"]`, chromedp.ByQuery))
+		chromedp.WaitVisible(chromedp.CSS(row+` button[data-action="retry"]`)),
+		chromedp.Click(chromedp.CSS(row+` button[data-action="retry"]`)))
 	b.waitCount(t, `#tasks tbody tr[data-task-id]`, 1)
 	if got := d.status(t, failed[0]); got != "pending" {
 		t.Fatalf("task %d is %s after retry from the page, want pending", failed[0], got)
@@ -178,9 +178,9 @@ func TestBrowserRetryFromThePageChangesTheDatabase(t *testing.T) {
 	}
 
 	b.run(t, "delete the other",
-		chromedp.Click(fmt.Sprintf(`#tasks tr[data-task-id="%d"] button[data-action="delete"]`, failed[1]), chromedp.ByQuery),
-		chromedp.WaitVisible(`dialog[open] button[data-confirm]`, chromedp.ByQuery),
-		chromedp.Click(`dialog[open] button[data-confirm]`, chromedp.ByQuery))
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`#tasks tr[data-task-id="%d"] button[data-action="delete"]`, failed[1]))),
+		chromedp.WaitVisible(chromedp.CSS(`dialog[open] button[data-confirm]`)),
+		chromedp.Click(chromedp.CSS(`dialog[open] button[data-confirm]`)))
 	b.waitCount(t, `#tasks tbody tr[data-task-id]`, 0)
 	var n int
 	if err := d.db.QueryRow(`SELECT count(*) FROM asynqpg_tasks WHERE id = $1`, failed[1]).Scan(&n); err != nil || n != 0 {
@@ -199,15 +199,14 @@ func TestBrowserHTMLInPayloadAndMessageIsShownAsText(t *testing.T) {
 		b.waitCount(t, `main pre.message-text, #tasks td.message`, 1)
 	}
 	b.waitText(t, `li[data-attempt="1"] pre`, attack)
-	var payload string
-	b.run(t, "read payload", chromedp.WaitVisible(`pre[data-payload]`, chromedp.ByQuery), chromedp.Text(`pre[data-payload]`, &payload, chromedp.ByQuery))
+	b.run(t, "wait for payload", chromedp.WaitVisible(chromedp.CSS(`pre[data-payload]`)))
+	payload := eval[string](t, b, `document.querySelector("pre[data-payload]").textContent`)
 	if !strings.Contains(payload, `<img src=x onerror="window.__pwned=3"><script>window.__pwned=4</script>`) {
 		t.Errorf("payload not shown literally: %q", payload)
 	}
 	b.screenshot(t, "task")
-	var pwned bool
-	b.run(t, "check script", chromedp.Sleep(500*time.Millisecond), chromedp.Evaluate(`window.__pwned !== undefined`, &pwned))
-	if pwned {
+	b.run(t, "settle", chromedp.Sleep(500*time.Millisecond))
+	if eval[bool](t, b, `window.__pwned !== undefined`) {
 		t.Fatal("markup from a payload or a message ran in the page")
 	}
 	if n := b.count(t, `main img, main script`); n != 0 {
@@ -220,16 +219,14 @@ func TestBrowserHiddenPayloadIsRevealedOnRequest(t *testing.T) {
 	id := d.enqueue(t, "email", `{"secret":"s3cr3t"}`)
 	b := newBrowser(t, nil)
 	b.run(t, "open task", chromedp.Navigate(d.url("/tasks/"+strconv.FormatInt(id, 10))),
-		chromedp.WaitVisible(`button[data-action="reveal"]`, chromedp.ByQuery))
-	var body string
-	b.run(t, "read page", chromedp.Text(`main`, &body, chromedp.ByQuery))
+		chromedp.WaitVisible(chromedp.CSS(`button[data-action="reveal"]`)))
+	body := eval[string](t, b, `document.querySelector("main").textContent`)
 	if strings.Contains(body, "s3cr3t") {
 		t.Fatal("payload shown before it was revealed")
 	}
-	b.run(t, "reveal", chromedp.Click(`button[data-action="reveal"]`, chromedp.ByQuery))
+	b.run(t, "reveal", chromedp.Click(chromedp.CSS(`button[data-action="reveal"]`)))
 	b.waitCount(t, `pre[data-payload]`, 1)
-	var payload string
-	b.run(t, "read payload", chromedp.Text(`pre[data-payload]`, &payload, chromedp.ByQuery))
+	payload := eval[string](t, b, `document.querySelector("pre[data-payload]").textContent`)
 	if !strings.Contains(payload, `"secret": "s3cr3t"`) {
 		t.Fatalf("revealed payload %q", payload)
 	}
@@ -242,10 +239,9 @@ func TestBrowserBasicAuth(t *testing.T) {
 
 	t.Run("wrong password", func(t *testing.T) {
 		b := newBrowser(t, &credentials{"admin", "wrong"})
-		_ = chromedp.Run(b.ctx, chromedp.Navigate(d.url("/")))
-		var cards int
-		b.run(t, "count cards", chromedp.Sleep(time.Second), chromedp.Evaluate(`document.querySelectorAll(".card").length`, &cards))
-		if cards != 0 {
+		_ = chromedp.Do(b.ctx, chromedp.Navigate(d.url("/")))
+		b.run(t, "settle", chromedp.Sleep(time.Second))
+		if cards := b.count(t, ".card"); cards != 0 {
 			t.Fatalf("overview shown with a wrong password (%d cards)", cards)
 		}
 	})
@@ -263,18 +259,16 @@ func TestBrowserLiveRefreshShowsNewTasksWithoutReload(t *testing.T) {
 	b := newBrowser(t, nil)
 	b.run(t, "open overview", chromedp.Navigate(d.url("/")))
 	b.waitText(t, `[data-count="total"] .card-value`, "6")
-	b.run(t, "mark page", chromedp.Evaluate(`window.__samePage = true`, nil))
+	eval[bool](t, b, `window.__samePage = true`)
 	d.enqueue(t, "late", `{}`)
 	b.waitText(t, `[data-count="total"] .card-value`, "7")
 	b.waitCount(t, `#types tr[data-type="late"]`, 1)
 
-	b.run(t, "go to tasks", chromedp.Click(`nav a[data-nav="/tasks"]`, chromedp.ByQuery))
+	b.run(t, "go to tasks", chromedp.Click(chromedp.CSS(`nav a[data-nav="/tasks"]`)))
 	b.waitCount(t, `#tasks tbody tr[data-task-id]`, 7)
 	id := d.enqueue(t, "later", `{}`)
 	b.waitCount(t, fmt.Sprintf(`#tasks tr[data-task-id="%d"]`, id), 1)
-	var same bool
-	b.run(t, "check no reload", chromedp.Evaluate(`window.__samePage === true`, &same))
-	if !same {
+	if !eval[bool](t, b, `window.__samePage === true`) {
 		t.Fatal("the page reloaded to show new tasks")
 	}
 }
@@ -285,8 +279,7 @@ func TestBrowserEveryPageLinkedFromTheOverviewLoadsCleanly(t *testing.T) {
 	b := newBrowser(t, nil)
 	b.run(t, "open overview", chromedp.Navigate(d.url("/")))
 	b.waitText(t, `[data-count="total"] .card-value`, "6")
-	var links []string
-	b.run(t, "collect links", chromedp.Evaluate(`[...new Set([...document.querySelectorAll("a[href]")].map(a => a.href))]`, &links))
+	links := eval[[]string](t, b, `[...new Set([...document.querySelectorAll("a[href]")].map(a => a.href))]`)
 	links = append(links, d.url(fmt.Sprintf("/tasks/%d", failed[0])), d.url("/login"))
 	if len(links) < 8 {
 		t.Fatalf("overview links only %v", links)
@@ -299,14 +292,43 @@ func TestBrowserEveryPageLinkedFromTheOverviewLoadsCleanly(t *testing.T) {
 			t.Errorf("link %s leaves the mount prefix", link)
 			continue
 		}
-		b.run(t, "open "+link, chromedp.Navigate(link), chromedp.WaitVisible(`main h1`, chromedp.ByQuery), chromedp.Sleep(700*time.Millisecond))
-		var notFound bool
-		b.run(t, "check "+link, chromedp.Evaluate(`document.querySelector("main h1").textContent === "Page not found"`, &notFound))
-		if notFound {
+		b.run(t, "open "+link, chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS(`main h1`)), chromedp.Sleep(700*time.Millisecond))
+		if eval[bool](t, b, `document.querySelector("main h1").textContent === "Page not found"`) {
 			t.Errorf("%s: the page's router does not know it", link)
 		}
 		if errs := b.pageErrors(); len(errs) > 0 {
 			t.Errorf("%s: page errors %v", link, errs)
 		}
+	}
+}
+
+// waitText waits until the element's text is want.
+func (b *browser) waitText(t *testing.T, sel, want string) {
+	t.Helper()
+	expr := fmt.Sprintf(`(() => { const e = document.querySelector(%q); return !!e && e.textContent.trim() === %q; })()`, sel, want)
+	if err := b.waitFor(expr); err != nil {
+		got := eval[string](t, b, fmt.Sprintf(`(document.querySelector(%q) || {}).textContent || "(no element)"`, sel))
+		t.Fatalf("text of %s is %q, want %q: %v (page errors: %v)", sel, got, want, err, b.pageErrors())
+	}
+}
+
+// screenshot saves the page as docs/images/dashboard-NAME.png when
+// ASYNQPG_SCREENSHOTS is set.
+func (b *browser) screenshot(t *testing.T, name string) {
+	t.Helper()
+	if os.Getenv("ASYNQPG_SCREENSHOTS") == "" {
+		return
+	}
+	b.run(t, "settle", chromedp.Sleep(300*time.Millisecond))
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	path := filepath.Join("..", "docs", "images", "dashboard-"+name+".png")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatalf("screenshot dir: %v", err)
+	}
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatalf("write %s: %v", path, err)
 	}
 }
