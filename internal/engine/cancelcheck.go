@@ -13,8 +13,7 @@ const cancelCheckTimeout = 10 * time.Second
 // database about all running attempts (this catches cancellations,
 // deletions and attempts whose lease passed and whose task was claimed
 // again), and at once about a task named by a cancel notification.
-func (p *Processor) checkCancellations() {
-	ctx := p.svcCtx
+func (p *Processor) checkCancellations(ctx context.Context) {
 	ticker := time.NewTicker(p.cfg.CancelCheckInterval)
 	defer ticker.Stop()
 	for {

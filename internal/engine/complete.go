@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/yakser/asynqpg/driver"
+	"github.com/yakser/asynqpg/internal/startstop"
 )
 
 // Tuning of the batch completer.
@@ -148,22 +149,19 @@ type batchCompleter struct {
 	stopping bool
 	stopped  bool
 
-	wake   chan struct{} // the queue got work (capacity 1)
-	idle   chan struct{} // no handler runs: nothing more comes soon (capacity 1)
-	stopCh chan struct{} // closed by stop
-	done   chan struct{} // closed when the loop returns
+	wake chan struct{}  // the queue got work (capacity 1)
+	idle chan struct{}  // no handler runs: nothing more comes soon (capacity 1)
+	loop startstop.Base // run; its context ends when stop begins
 }
 
 func newBatchCompleter(ex driver.Executor, logger *slog.Logger, hooks completerHooks) *batchCompleter {
 	c := &batchCompleter{
-		w:      newOutcomeWriter(ex, logger, hooks),
-		wake:   make(chan struct{}, 1),
-		idle:   make(chan struct{}, 1),
-		stopCh: make(chan struct{}),
-		done:   make(chan struct{}),
+		w:    newOutcomeWriter(ex, logger, hooks),
+		wake: make(chan struct{}, 1),
+		idle: make(chan struct{}, 1),
 	}
 	c.cond = sync.NewCond(&c.mu)
-	go c.run()
+	c.loop.Start(context.Background(), c.run)
 	return c
 }
 
@@ -200,20 +198,17 @@ func (c *batchCompleter) handlersIdle() {
 
 func (c *batchCompleter) stop(ctx context.Context) {
 	c.mu.Lock()
-	if !c.stopping {
-		c.stopping = true
-		close(c.stopCh)
-	}
+	c.stopping = true
 	c.mu.Unlock()
 	unregister := context.AfterFunc(ctx, c.w.abort)
-	<-c.done
+	c.loop.Stop()
 	unregister()
 	c.w.abort()
 }
 
-// run is the completer's loop.
-func (c *batchCompleter) run() {
-	defer close(c.done)
+// run is the completer's loop. Once ctx ends it writes what is queued,
+// without waiting for more, and returns.
+func (c *batchCompleter) run(ctx context.Context) {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	for {
@@ -229,12 +224,12 @@ func (c *batchCompleter) run() {
 		if n == 0 {
 			select {
 			case <-c.wake:
-			case <-c.stopCh:
+			case <-ctx.Done():
 			}
 			continue
 		}
 		if n < completerFlushSize && !stopping {
-			c.gather(timer)
+			c.gather(ctx, timer)
 		}
 		c.mu.Lock()
 		take := min(len(c.queue), completerMaxBatch)
@@ -249,8 +244,8 @@ func (c *batchCompleter) run() {
 }
 
 // gather waits until completerFlushDelay passed, completerFlushSize
-// outcomes wait, no handler runs any more, or the completer stops.
-func (c *batchCompleter) gather(timer *time.Timer) {
+// outcomes wait, no handler runs any more, or ctx ends.
+func (c *batchCompleter) gather(ctx context.Context, timer *time.Timer) {
 	timer.Reset(completerFlushDelay)
 	defer timer.Stop()
 	for {
@@ -259,7 +254,7 @@ func (c *batchCompleter) gather(timer *time.Timer) {
 			return
 		case <-c.idle:
 			return
-		case <-c.stopCh:
+		case <-ctx.Done():
 			return
 		case <-c.wake:
 			c.mu.Lock()

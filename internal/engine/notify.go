@@ -28,8 +28,7 @@ const (
 // Notifications only speed things up: while there is no listener, fetch
 // loops poll at FetchInterval and the cancel checker at
 // CancelCheckInterval, as they always do.
-func (p *Processor) listen(f driver.ListenerFactory) {
-	ctx := p.svcCtx
+func (p *Processor) listen(ctx context.Context, f driver.ListenerFactory) {
 	delay := listenRetryMin
 	for {
 		began := time.Now()

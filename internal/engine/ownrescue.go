@@ -10,7 +10,7 @@ import (
 // processors that take no part in leader election (see
 // ProcessorConfig.RescueLostAttempts): without it a task whose last
 // attempt was lost would stay running when no leader's rescuer runs.
-func (p *Processor) rescueOwnTypes() {
+func (p *Processor) rescueOwnTypes(ctx context.Context) {
 	types := make([]string, 0, len(p.runners))
 	for t := range p.runners {
 		types = append(types, t)
@@ -19,24 +19,24 @@ func (p *Processor) rescueOwnTypes() {
 	defer tick.Stop()
 	for {
 		select {
-		case <-p.svcCtx.Done():
+		case <-ctx.Done():
 			return
 		case <-tick.C:
-			p.rescueOnce(types)
+			p.rescueOnce(ctx, types)
 		}
 	}
 }
 
 // rescueOnce runs the rescue statement over types in batches until one
 // comes back short, and reports the tasks it failed to the ErrorHandler.
-func (p *Processor) rescueOnce(types []string) {
+func (p *Processor) rescueOnce(svcCtx context.Context, types []string) {
 	threshold := p.cfg.StuckThreshold.Microseconds()
-	for p.svcCtx.Err() == nil {
-		ctx, cancel := context.WithTimeout(p.svcCtx, claimTimeout)
+	for svcCtx.Err() == nil {
+		ctx, cancel := context.WithTimeout(svcCtx, claimTimeout)
 		requeued, failed, err := rescueStuck(ctx, p.cfg.Executor, types, threshold, DefaultMaintenanceBatchSize, nil, nil)
 		cancel()
 		if err != nil {
-			if p.svcCtx.Err() == nil {
+			if svcCtx.Err() == nil {
 				p.log.Warn("asynqpg: rescuing stuck tasks failed", "error", err)
 			}
 			return
@@ -45,7 +45,7 @@ func (p *Processor) rescueOnce(types []string) {
 			p.log.Info("asynqpg: rescued stuck tasks", "requeued", requeued, "failed", len(failed))
 		}
 		for _, r := range failed {
-			reportRescuedFailure(p.svcCtx, p.log, p.cfg.ErrorHandler, r)
+			reportRescuedFailure(svcCtx, p.log, p.cfg.ErrorHandler, r)
 		}
 		if requeued+len(failed) < DefaultMaintenanceBatchSize {
 			return

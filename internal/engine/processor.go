@@ -11,6 +11,7 @@ import (
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/driver"
 	"github.com/yakser/asynqpg/internal/observability"
+	"github.com/yakser/asynqpg/internal/startstop"
 )
 
 // claimTimeout bounds one claim statement.
@@ -62,13 +63,13 @@ type Processor struct {
 	// claims in progress are cancelled.
 	runCtx    context.Context
 	cancelRun context.CancelCauseFunc
-	// svcCtx ends when the handlers have returned: the listener and the
-	// cancel checker stop.
-	svcCtx    context.Context
-	cancelSvc context.CancelFunc
+	// The services that run beside the fetch loops; Stop stops them once
+	// the handlers have returned.
+	cancelWatch startstop.Base // checkCancellations
+	ownRescue   startstop.Base // rescueOwnTypes, with RescueLostAttempts
+	listener    startstop.Base // listen, when the Executor can LISTEN
 
 	fetchers sync.WaitGroup
-	services sync.WaitGroup
 	hooks    sync.WaitGroup // ErrorHandler calls in progress
 
 	// notices carries cancelled task IDs from the listener to the cancel
@@ -125,7 +126,6 @@ func NewProcessor(cfg ProcessorConfig) (*Processor, error) {
 	}
 	p.fetchCtx, p.cancelFetch = context.WithCancel(context.Background())
 	p.runCtx, p.cancelRun = context.WithCancelCause(context.Background())
-	p.svcCtx, p.cancelSvc = context.WithCancel(context.Background())
 	for _, t := range cfg.Types {
 		p.runners[t.Type] = newTypeRunner(p, t)
 	}
@@ -157,24 +157,12 @@ func (p *Processor) Start() error {
 			r.fetchLoop()
 		}()
 	}
-	p.services.Add(1)
-	go func() {
-		defer p.services.Done()
-		p.checkCancellations()
-	}()
+	p.cancelWatch.Start(context.Background(), p.checkCancellations)
 	if p.cfg.RescueLostAttempts {
-		p.services.Add(1)
-		go func() {
-			defer p.services.Done()
-			p.rescueOwnTypes()
-		}()
+		p.ownRescue.Start(context.Background(), p.rescueOwnTypes)
 	}
 	if f, ok := p.cfg.Executor.(driver.ListenerFactory); ok {
-		p.services.Add(1)
-		go func() {
-			defer p.services.Done()
-			p.listen(f)
-		}()
+		p.listener.Start(context.Background(), func(ctx context.Context) { p.listen(ctx, f) })
 	}
 	p.log.Debug("asynqpg: processor started", "task_types", len(p.runners),
 		"batch_completer", !p.cfg.DisableBatchCompleter)

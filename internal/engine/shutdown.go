@@ -103,8 +103,9 @@ func (p *Processor) shutdown(timeout time.Duration) error {
 	}
 
 	// 4. Stop watching for cancellations.
-	p.cancelSvc()
-	p.services.Wait()
+	p.listener.Stop()
+	p.ownRescue.Stop()
+	p.cancelWatch.Stop()
 
 	// 5. Write the outcomes handed over.
 	flushCtx, cancelFlush := context.WithTimeout(context.Background(), p.cfg.StopFlushTimeout)
