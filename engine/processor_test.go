@@ -12,6 +12,7 @@ import (
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/driver"
+	"github.com/yakser/asynqpg/internal/testfixture"
 )
 
 // Generous bounds for things that should happen quickly, so that a slow,
@@ -91,10 +92,7 @@ func (b *procBundle) waitStatus(t *testing.T, id int64, status asynqpg.TaskStatu
 // countStatus counts the tasks of typ in status.
 func (b *procBundle) countStatus(t *testing.T, typ string, status asynqpg.TaskStatus) int {
 	t.Helper()
-	var n int
-	require.NoError(t, b.db.QueryRowContext(context.Background(),
-		`SELECT count(*) FROM asynqpg_tasks WHERE type = $1 AND status = $2`, typ, string(status)).Scan(&n))
-	return n
+	return testfixture.CountStatus(t, b.db, typ, status)
 }
 
 func TestNewProcessorValidates(t *testing.T) {
