@@ -27,6 +27,7 @@ func TestProcessorStop(t *testing.T) {
 		Types: []TypeConfig{
 			typeOf("quick", func(ctx context.Context, _ *asynqpg.TaskInfo) error {
 				close(quickStarted)
+				// A handler busy for a while: the stop must wait for it.
 				time.Sleep(300 * time.Millisecond)
 				return nil
 			}),

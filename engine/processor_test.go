@@ -150,6 +150,8 @@ func TestProcessorListenerFailuresBackOff(t *testing.T) {
 	// The consumer polls meanwhile.
 	id := b.insertReady(t, "nolisten", 3)
 	b.waitStatus(t, id, asynqpg.TaskStatusCompleted)
+	// The sleep is the behaviour under test: time passes for the listener
+	// to retry, and the retries counted must fit the back-off.
 	time.Sleep(time.Second)
 	calls := ex.calls.Load()
 	elapsed := time.Since(began)
