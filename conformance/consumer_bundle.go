@@ -12,6 +12,7 @@ import (
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/consumer"
 	"github.com/yakser/asynqpg/driver"
+	"github.com/yakser/asynqpg/internal/testfixture"
 	"github.com/yakser/asynqpg/producer"
 )
 
@@ -95,10 +96,7 @@ func (b *consumerBundle) waitStatus(t *testing.T, id int64, status asynqpg.TaskS
 // countStatus counts the committed tasks of taskType in status.
 func (b *consumerBundle) countStatus(t *testing.T, taskType string, status asynqpg.TaskStatus) int {
 	t.Helper()
-	var n int
-	require.NoError(t, b.Check.QueryRowContext(context.Background(),
-		`SELECT count(*) FROM asynqpg_tasks WHERE type = $1 AND status = $2`, taskType, string(status)).Scan(&n))
-	return n
+	return testfixture.CountStatus(t, b.Check, taskType, status)
 }
 
 // pollOnlyPool is the entry's Pool with the engine's LISTEN capability

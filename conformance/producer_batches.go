@@ -9,6 +9,7 @@ import (
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/internal/engine"
+	"github.com/yakser/asynqpg/internal/testfixture"
 	"github.com/yakser/asynqpg/producer"
 )
 
@@ -22,18 +23,18 @@ func testProducerBatches(t *testing.T, b *apiBundle) {
 
 	// counted returns a Producer whose statements are counted, and the
 	// handle to pass to the *Tx methods (nil for the Pool).
-	counted := func(t *testing.T) (*producer.Producer, *statementCounts, *Tx) {
+	counted := func(t *testing.T) (*producer.Producer, *testfixture.Counts, *Tx) {
 		t.Helper()
 		cp := &countingPool{Pool: b.Pool, ex: newCountingExecutor(t, b.Pool)}
 		p, err := producer.New(producer.Config{Pool: cp})
 		require.NoError(t, err)
 		if !txEntry {
-			return p, cp.ex.counts, nil
+			return p, cp.ex.Counts, nil
 		}
 		tx := b.Begin(t)
 		ex := newCountingExecutor(t, tx.Querier)
 		tx.Querier = &countingQuerier{Querier: tx.Querier, ex: ex}
-		return p, ex.counts, &tx
+		return p, ex.Counts, &tx
 	}
 	enqueueMany := func(t *testing.T, p *producer.Producer, tx *Tx, tasks []*asynqpg.Task) ([]int64, error) {
 		t.Helper()
@@ -68,8 +69,8 @@ func testProducerBatches(t *testing.T, b *apiBundle) {
 			ids, err := enqueueMany(t, p, tx, batch(typ, tt.n))
 			require.NoError(t, err)
 			require.Len(t, ids, tt.n-1)
-			require.Equal(t, tt.wantStatements, counts.statements.Load(), "statements")
-			require.Equal(t, tt.wantBegins, counts.begins.Load(), "transactions or savepoints begun")
+			require.Equal(t, tt.wantStatements, counts.Statements.Load(), "statements")
+			require.Equal(t, tt.wantBegins, counts.Begins.Load(), "transactions or savepoints begun")
 			for i := 1; i < len(ids); i++ {
 				require.Greater(t, ids[i], ids[i-1])
 			}

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/client"
 	"github.com/yakser/asynqpg/driver"
+	"github.com/yakser/asynqpg/internal/testfixture"
 	"github.com/yakser/asynqpg/producer"
 )
 
@@ -235,7 +235,7 @@ func nextNotification(t testing.TB, conn *pgx.Conn) string {
 // it hands the engine a counting wrapper of the adapter's own Executor.
 type countingPool struct {
 	asynqpg.Pool
-	ex *countingExecutor
+	ex *testfixture.CountingExecutor
 }
 
 func (p *countingPool) Executor() driver.Executor { return p.ex }
@@ -244,61 +244,15 @@ func (p *countingPool) Executor() driver.Executor { return p.ex }
 // statements counted.
 type countingQuerier struct {
 	asynqpg.Querier
-	ex *countingExecutor
+	ex *testfixture.CountingExecutor
 }
 
 func (q *countingQuerier) Executor() driver.Executor { return q.ex }
 
-// statementCounts tallies what a countingExecutor and the transactions
-// it began ran.
-type statementCounts struct {
-	statements atomic.Int64
-	begins     atomic.Int64
-}
-
-// countingExecutor counts statements and transactions (or savepoints)
-// begun through it.
-type countingExecutor struct {
-	driver.Executor
-	counts *statementCounts
-}
-
 // newCountingExecutor wraps the Executor behind handle.
-func newCountingExecutor(t testing.TB, handle any) *countingExecutor {
+func newCountingExecutor(t testing.TB, handle any) *testfixture.CountingExecutor {
 	t.Helper()
 	ex, err := driver.Resolve(handle)
 	require.NoError(t, err)
-	return &countingExecutor{Executor: ex, counts: &statementCounts{}}
+	return testfixture.NewCountingExecutor(ex)
 }
-
-func (e *countingExecutor) Exec(ctx context.Context, sql string, args ...any) (int64, error) {
-	e.counts.statements.Add(1)
-	return e.Executor.Exec(ctx, sql, args...)
-}
-
-func (e *countingExecutor) Query(ctx context.Context, sql string, args ...any) (driver.Rows, error) {
-	e.counts.statements.Add(1)
-	return e.Executor.Query(ctx, sql, args...)
-}
-
-func (e *countingExecutor) QueryRow(ctx context.Context, sql string, args ...any) driver.Row {
-	e.counts.statements.Add(1)
-	return e.Executor.QueryRow(ctx, sql, args...)
-}
-
-func (e *countingExecutor) Begin(ctx context.Context) (driver.Tx, error) {
-	tx, err := e.Executor.Begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	e.counts.begins.Add(1)
-	return &countingTx{countingExecutor: countingExecutor{Executor: tx, counts: e.counts}, tx: tx}, nil
-}
-
-type countingTx struct {
-	countingExecutor
-	tx driver.Tx
-}
-
-func (t *countingTx) Commit(ctx context.Context) error   { return t.tx.Commit(ctx) }
-func (t *countingTx) Rollback(ctx context.Context) error { return t.tx.Rollback(ctx) }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/driver"
 	"github.com/yakser/asynqpg/internal/testdb"
+	"github.com/yakser/asynqpg/internal/testfixture"
 	"github.com/yakser/asynqpg/producer"
 )
 
@@ -32,7 +32,7 @@ func setup(t *testing.T, cfg producer.Config) *bundle {
 	std := testdb.Open(t)
 	std.SetMaxOpenConns(8) // tests run in parallel on one server
 	db := sqlx.NewDb(std, "pgx")
-	pool := &countingPool{DB: db, ex: driver.NewStdExecutor(db)}
+	pool := &countingPool{DB: db, ex: testfixture.NewCountingExecutor(driver.NewStdExecutor(db))}
 	cfg.Pool = pool
 	p, err := producer.New(cfg)
 	require.NoError(t, err)
@@ -77,49 +77,10 @@ func (b *bundle) count(t *testing.T) int {
 // countingPool is an asynqpg.Pool whose engine statements are counted.
 type countingPool struct {
 	*sqlx.DB
-	ex         driver.Executor
-	statements atomic.Int64
-	begins     atomic.Int64
+	ex *testfixture.CountingExecutor
 }
 
-func (p *countingPool) Executor() driver.Executor { return &countingExecutor{Executor: p.ex, pool: p} }
-
-type countingExecutor struct {
-	driver.Executor
-	pool *countingPool
-}
-
-func (e *countingExecutor) Exec(ctx context.Context, sql string, args ...any) (int64, error) {
-	e.pool.statements.Add(1)
-	return e.Executor.Exec(ctx, sql, args...)
-}
-
-func (e *countingExecutor) Query(ctx context.Context, sql string, args ...any) (driver.Rows, error) {
-	e.pool.statements.Add(1)
-	return e.Executor.Query(ctx, sql, args...)
-}
-
-func (e *countingExecutor) QueryRow(ctx context.Context, sql string, args ...any) driver.Row {
-	e.pool.statements.Add(1)
-	return e.Executor.QueryRow(ctx, sql, args...)
-}
-
-func (e *countingExecutor) Begin(ctx context.Context) (driver.Tx, error) {
-	tx, err := e.Executor.Begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	e.pool.begins.Add(1)
-	return &countingTx{countingExecutor: countingExecutor{Executor: tx, pool: e.pool}, tx: tx}, nil
-}
-
-type countingTx struct {
-	countingExecutor
-	tx driver.Tx
-}
-
-func (t *countingTx) Commit(ctx context.Context) error   { return t.tx.Commit(ctx) }
-func (t *countingTx) Rollback(ctx context.Context) error { return t.tx.Rollback(ctx) }
+func (p *countingPool) Executor() driver.Executor { return p.ex }
 
 func TestNew(t *testing.T) {
 	t.Parallel()
@@ -284,8 +245,8 @@ func TestEnqueueManyStatements(t *testing.T) {
 			ids, err := b.producer.EnqueueMany(ctx, tasks)
 			require.NoError(t, err)
 			require.Len(t, ids, tt.n)
-			require.Equal(t, tt.wantStatements, b.pool.statements.Load())
-			require.Equal(t, tt.wantBegins, b.pool.begins.Load())
+			require.Equal(t, tt.wantStatements, b.pool.ex.Counts.Statements.Load())
+			require.Equal(t, tt.wantBegins, b.pool.ex.Counts.Begins.Load())
 			require.Equal(t, tt.n, b.count(t))
 		})
 	}

@@ -70,7 +70,7 @@ func TestEnqueueRejectsBadInput(t *testing.T) {
 			requireInvalid(t, err, -1, tt.wantReason, tt.tooLarge)
 		})
 	}
-	require.Zero(t, b.pool.statements.Load(), "bad input reached the database")
+	require.Zero(t, b.pool.ex.Counts.Statements.Load(), "bad input reached the database")
 	require.Zero(t, b.count(t))
 }
 
@@ -103,7 +103,7 @@ func TestEnqueueManyRejectsBadInput(t *testing.T) {
 			requireInvalid(t, err, 3, tt.wantReason, tt.tooLarge)
 		})
 	}
-	require.Zero(t, b.pool.statements.Load(), "bad input reached the database")
+	require.Zero(t, b.pool.ex.Counts.Statements.Load(), "bad input reached the database")
 	require.Zero(t, b.count(t))
 }
 

@@ -133,10 +133,10 @@ func TestInsertTasks(t *testing.T) {
 		{Type: "batch:other", Payload: []byte("e"), Attempts: 5, IdempotencyToken: strPtr("x"), ProcessAt: at},
 		{Type: "batch", Payload: []byte{}, Attempts: 6, Delay: time.Hour},
 	}
-	before := b.ex.counts.statements.Load()
+	before := b.ex.Counts.Statements.Load()
 	got, err := InsertTasks(ctx, b.ex, tasks)
 	require.NoError(t, err)
-	require.Equal(t, int64(1), b.ex.counts.statements.Load()-before)
+	require.Equal(t, int64(1), b.ex.Counts.Statements.Load()-before)
 	require.Len(t, got, 4)
 	wantPayloads := []string{"a", "b", "e", ""}
 	wantTypes := []string{"batch", "batch", "batch:other", "batch"}
@@ -162,7 +162,7 @@ func TestInsertTasksEmpty(t *testing.T) {
 	got, err := InsertTasks(context.Background(), b.ex, nil)
 	require.NoError(t, err)
 	require.Empty(t, got)
-	require.Zero(t, b.ex.counts.statements.Load())
+	require.Zero(t, b.ex.Counts.Statements.Load())
 }
 
 // TestInsertTasksStatements proves a batch is one statement up to
@@ -193,9 +193,9 @@ func TestInsertTasksStatements(t *testing.T) {
 			got, err := InsertTasks(ctx, b.ex, tasks)
 			require.NoError(t, err)
 			require.Len(t, got, tt.n)
-			require.Equal(t, tt.wantStatements, b.ex.counts.statements.Load())
-			require.Equal(t, tt.wantBegins, b.ex.counts.begins.Load())
-			require.Equal(t, tt.wantBegins, b.ex.counts.commits.Load())
+			require.Equal(t, tt.wantStatements, b.ex.Counts.Statements.Load())
+			require.Equal(t, tt.wantBegins, b.ex.Counts.Begins.Load())
+			require.Equal(t, tt.wantBegins, b.ex.Counts.Commits.Load())
 			require.Equal(t, tt.n, b.count(t, typ))
 		})
 	}
@@ -213,7 +213,7 @@ func TestInsertTasksAllOrNothing(t *testing.T) {
 	tasks[MaxBatchTasks].Type = "" // violates the table's CHECK, in the second statement
 	_, err := InsertTasks(context.Background(), b.ex, tasks)
 	require.Error(t, err)
-	require.Equal(t, int64(2), b.ex.counts.statements.Load())
+	require.Equal(t, int64(2), b.ex.Counts.Statements.Load())
 	require.Zero(t, b.count(t, "aon"))
 }
 

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"database/sql"
-	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -11,6 +10,7 @@ import (
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/driver"
 	"github.com/yakser/asynqpg/internal/testdb"
+	"github.com/yakser/asynqpg/internal/testfixture"
 )
 
 // maxTestConns caps each test's connections: tests run in parallel on one
@@ -21,14 +21,14 @@ const maxTestConns = 8
 // statement-counting wrapper around database/sql) and a direct handle.
 type storeBundle struct {
 	db *sql.DB
-	ex *countingExecutor
+	ex *testfixture.CountingExecutor
 }
 
 func setupStore(t *testing.T) *storeBundle {
 	t.Helper()
 	db := testdb.Open(t)
 	db.SetMaxOpenConns(maxTestConns)
-	return &storeBundle{db: db, ex: &countingExecutor{Executor: driver.NewStdExecutor(db), counts: new(counts)}}
+	return &storeBundle{db: db, ex: testfixture.NewCountingExecutor(driver.NewStdExecutor(db))}
 }
 
 // insert inserts a ready task of type typ directly and returns its ID.
@@ -83,54 +83,3 @@ func (b *storeBundle) count(t *testing.T, typ string) int {
 		`SELECT count(*) FROM asynqpg_tasks WHERE type = $1`, typ).Scan(&n))
 	return n
 }
-
-// counts tallies what a countingExecutor (and the transactions it began)
-// ran.
-type counts struct {
-	statements atomic.Int64
-	begins     atomic.Int64
-	commits    atomic.Int64
-}
-
-// countingExecutor counts the statements run and transactions begun
-// through it.
-type countingExecutor struct {
-	driver.Executor
-	counts *counts
-}
-
-func (e *countingExecutor) Exec(ctx context.Context, sql string, args ...any) (int64, error) {
-	e.counts.statements.Add(1)
-	return e.Executor.Exec(ctx, sql, args...)
-}
-
-func (e *countingExecutor) Query(ctx context.Context, sql string, args ...any) (driver.Rows, error) {
-	e.counts.statements.Add(1)
-	return e.Executor.Query(ctx, sql, args...)
-}
-
-func (e *countingExecutor) QueryRow(ctx context.Context, sql string, args ...any) driver.Row {
-	e.counts.statements.Add(1)
-	return e.Executor.QueryRow(ctx, sql, args...)
-}
-
-func (e *countingExecutor) Begin(ctx context.Context) (driver.Tx, error) {
-	tx, err := e.Executor.Begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	e.counts.begins.Add(1)
-	return &countingTx{countingExecutor: countingExecutor{Executor: tx, counts: e.counts}, tx: tx}, nil
-}
-
-type countingTx struct {
-	countingExecutor
-	tx driver.Tx
-}
-
-func (t *countingTx) Commit(ctx context.Context) error {
-	t.counts.commits.Add(1)
-	return t.tx.Commit(ctx)
-}
-
-func (t *countingTx) Rollback(ctx context.Context) error { return t.tx.Rollback(ctx) }

@@ -188,6 +188,7 @@ func startLeaderGroup(t *testing.T, b *maintBundle, cfg MaintainerConfig, skews 
 			}
 			g.mu.Unlock()
 			prevDouble = n > 1
+			// The sampling period: there is no event to wait for.
 			time.Sleep(2 * time.Millisecond)
 		}
 	}()

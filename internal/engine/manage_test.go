@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/internal/testfixture"
 )
 
 const (
@@ -21,14 +22,14 @@ const (
 )
 
 // manageOps are the state changes under test, by name.
-var manageOps = map[string]func(context.Context, *countingExecutor, int64) (*TaskRow, error){
-	"cancel": func(ctx context.Context, ex *countingExecutor, id int64) (*TaskRow, error) {
+var manageOps = map[string]func(context.Context, *testfixture.CountingExecutor, int64) (*TaskRow, error){
+	"cancel": func(ctx context.Context, ex *testfixture.CountingExecutor, id int64) (*TaskRow, error) {
 		return CancelTask(ctx, ex, id)
 	},
-	"retry": func(ctx context.Context, ex *countingExecutor, id int64) (*TaskRow, error) {
+	"retry": func(ctx context.Context, ex *testfixture.CountingExecutor, id int64) (*TaskRow, error) {
 		return RetryTask(ctx, ex, id)
 	},
-	"delete": func(ctx context.Context, ex *countingExecutor, id int64) (*TaskRow, error) {
+	"delete": func(ctx context.Context, ex *testfixture.CountingExecutor, id int64) (*TaskRow, error) {
 		return DeleteTask(ctx, ex, id)
 	},
 }
@@ -307,5 +308,5 @@ func TestListTasksBadQuery(t *testing.T) {
 		_, _, err := ListTasks(context.Background(), b.ex, q)
 		require.Error(t, err)
 	}
-	require.Zero(t, b.ex.counts.statements.Load(), "bad queries reach the database")
+	require.Zero(t, b.ex.Counts.Statements.Load(), "bad queries reach the database")
 }

@@ -232,6 +232,7 @@ func TestRescueRacesCompletion(t *testing.T) {
 		}
 		wg.Go(func() {
 			<-start
+			// A random head start, so that runs try different interleavings.
 			time.Sleep(time.Duration(rand.IntN(500)) * time.Microsecond)
 			res, rescueErr = m.RunOnce(ctx)
 		})

@@ -94,6 +94,8 @@ func TestQueueHealthGauges(t *testing.T) {
 			other.DisableMaintenance = false
 			other.QueueHealthInterval = 50 * time.Millisecond
 			startConsumer(t, other, idle)
+			// Something that must not happen: look several times over a
+			// while; the sleep is the waiting under test.
 			for range 5 {
 				require.NotContains(t, otherTel.collect(t), observability.MetricQueueTasks)
 				time.Sleep(20 * time.Millisecond)
@@ -126,6 +128,8 @@ func TestQueueHealthDisabled(t *testing.T) {
 		err := b.check.QueryRow(`SELECT leader_id FROM asynqpg_leader`).Scan(&leader)
 		return err == nil && leader == cfg.ClientID
 	}, waitFor, tick)
+	// Something that must not happen: look several times over a while;
+	// the sleep is the waiting under test.
 	for range 5 {
 		require.NotContains(t, tel.collect(t), observability.MetricQueueTasks)
 		time.Sleep(10 * time.Millisecond)
