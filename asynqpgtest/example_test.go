@@ -34,19 +34,8 @@ var exampleTB testing.TB = &recorder{}
 // enqueued a task.
 func ExampleRequireEnqueued() {
 	ctx := context.Background()
-	db, err := sqlx.Connect("pgx", os.Getenv("DATABASE_URL"))
-	if err != nil {
-		log.Fatal(err)
-	}
+	db, p, tx := begin()
 	defer db.Close()
-	p, err := producer.New(producer.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
-	tx, err := db.Beginx()
-	if err != nil {
-		log.Fatal(err)
-	}
 	defer tx.Rollback()
 
 	if err := signUp(ctx, p, tx, "ada@example.com"); err != nil {
@@ -79,19 +68,8 @@ func ExampleRequireNotEnqueued() {
 // Check several tasks, in the order they were enqueued.
 func ExampleRequireManyEnqueued() {
 	ctx := context.Background()
-	db, err := sqlx.Connect("pgx", os.Getenv("DATABASE_URL"))
-	if err != nil {
-		log.Fatal(err)
-	}
+	db, p, tx := begin()
 	defer db.Close()
-	p, err := producer.New(producer.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
-	tx, err := db.Beginx()
-	if err != nil {
-		log.Fatal(err)
-	}
 	defer tx.Rollback()
 	if _, err := p.EnqueueManyTx(ctx, tx, []*asynqpg.Task{
 		asynqpg.NewTask("invoice:create", []byte(`{"order":42}`)),
@@ -136,4 +114,23 @@ func ExampleWork() {
 	// Output:
 	// snoozed 10m0s
 	// failed mail server down
+}
+
+// begin connects to the database the examples run against (DATABASE_URL),
+// creates a Producer on it and begins a transaction, as the code under
+// test would.
+func begin() (*sqlx.DB, *producer.Producer, *sqlx.Tx) {
+	db, err := sqlx.Connect("pgx", os.Getenv("DATABASE_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	p, err := producer.New(producer.Config{Pool: db})
+	if err != nil {
+		log.Fatal(err)
+	}
+	tx, err := db.Beginx()
+	if err != nil {
+		log.Fatal(err)
+	}
+	return db, p, tx
 }

@@ -76,7 +76,7 @@ func TestRequireEnqueued(t *testing.T) {
 		{name: "scheduled at", taskType: "email",
 			opts: &asynqpgtest.RequireOpts{ScheduledAt: inAnHour}, wantTo: `{"to":"b@example.com"}`},
 		{name: "all options", taskType: "email",
-			opts: &asynqpgtest.RequireOpts{Payload: []byte(`{"to":"b@example.com"}`), MaxRetry: ptr(7), ScheduledAt: inAnHour.Add(-900 * time.Millisecond)},
+			opts:   &asynqpgtest.RequireOpts{Payload: []byte(`{"to":"b@example.com"}`), MaxRetry: ptr(7), ScheduledAt: inAnHour.Add(-900 * time.Millisecond)},
 			wantTo: `{"to":"b@example.com"}`},
 		{name: "no task of the type", taskType: "sms",
 			failure: []string{`no task of type "sms" was enqueued; found no tasks`}},

@@ -19,10 +19,7 @@ import (
 // Create a Client and look up a task by its ID.
 func ExampleNew() {
 	ctx := context.Background()
-	db, err := sqlx.Connect("pgx", os.Getenv("DATABASE_URL"))
-	if err != nil {
-		log.Fatal(err)
-	}
+	db, p, _ := connect()
 	defer db.Close()
 
 	cl, err := client.New(client.Config{Pool: db})
@@ -30,10 +27,6 @@ func ExampleNew() {
 		log.Fatal(err)
 	}
 
-	p, err := producer.New(producer.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
 	id, err := p.Enqueue(ctx, asynqpg.NewTask("email:send", []byte(`{"to":"user@example.com"}`),
 		asynqpg.WithMaxRetry(5), asynqpg.WithDelay(time.Hour)))
 	if err != nil {
@@ -57,19 +50,8 @@ func ExampleNew() {
 // exist (any more) is reported with ErrTaskNotFound.
 func ExampleClient_CancelTask() {
 	ctx := context.Background()
-	db, err := sqlx.Connect("pgx", os.Getenv("DATABASE_URL"))
-	if err != nil {
-		log.Fatal(err)
-	}
+	db, p, cl := connect()
 	defer db.Close()
-	cl, err := client.New(client.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
-	p, err := producer.New(producer.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
 	id, err := p.Enqueue(ctx, asynqpg.NewTask("report:generate", []byte(`{"month":"2026-01"}`),
 		asynqpg.WithDelay(time.Hour)))
 	if err != nil {
@@ -105,19 +87,8 @@ func ExampleClient_CancelTask() {
 // idempotency tokens, so running this again enqueues nothing new.
 func ExampleClient_ListTasks() {
 	ctx := context.Background()
-	db, err := sqlx.Connect("pgx", os.Getenv("DATABASE_URL"))
-	if err != nil {
-		log.Fatal(err)
-	}
+	db, p, cl := connect()
 	defer db.Close()
-	cl, err := client.New(client.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
-	p, err := producer.New(producer.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
 	var tasks []*asynqpg.Task
 	for _, to := range []string{"ada", "bob", "eve"} {
 		tasks = append(tasks, asynqpg.NewTask("newsletter:send", []byte(to),
@@ -178,19 +149,8 @@ func ExampleListParams_OrderBy() {
 // Page through every task of a type and state, oldest first.
 func ExampleListParams_Offset() {
 	ctx := context.Background()
-	db, err := sqlx.Connect("pgx", os.Getenv("DATABASE_URL"))
-	if err != nil {
-		log.Fatal(err)
-	}
+	db, p, cl := connect()
 	defer db.Close()
-	cl, err := client.New(client.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
-	p, err := producer.New(producer.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
 	var tasks []*asynqpg.Task
 	for i := 1; i <= 5; i++ {
 		tasks = append(tasks, asynqpg.NewTask("invoice:issue", fmt.Appendf(nil, "invoice %d", i),
@@ -224,4 +184,22 @@ func ExampleListParams_Offset() {
 	// page 1: "invoice 1" "invoice 2"
 	// page 2: "invoice 3" "invoice 4"
 	// page 3: "invoice 5"
+}
+
+// connect opens the database the examples run against (DATABASE_URL) and
+// a Producer and a Client on it.
+func connect() (*sqlx.DB, *producer.Producer, *client.Client) {
+	db, err := sqlx.Connect("pgx", os.Getenv("DATABASE_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	p, err := producer.New(producer.Config{Pool: db})
+	if err != nil {
+		log.Fatal(err)
+	}
+	cl, err := client.New(client.Config{Pool: db})
+	if err != nil {
+		log.Fatal(err)
+	}
+	return db, p, cl
 }

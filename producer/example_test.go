@@ -52,15 +52,8 @@ func ExampleNew() {
 // returns the ID of the task already there, with ErrDuplicateTask.
 func ExampleProducer_Enqueue() {
 	ctx := context.Background()
-	db, err := sqlx.Connect("pgx", os.Getenv("DATABASE_URL"))
-	if err != nil {
-		log.Fatal(err)
-	}
+	db, p, _ := connect()
 	defer db.Close()
-	p, err := producer.New(producer.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
 
 	task := asynqpg.NewTask("email:welcome", []byte(`{"to":"user@example.com"}`),
 		asynqpg.WithMaxRetry(5),
@@ -84,19 +77,8 @@ func ExampleProducer_Enqueue() {
 // and only if the transaction commits. A *sqlx.Tx is passed as it is.
 func ExampleProducer_EnqueueTx() {
 	ctx := context.Background()
-	db, err := sqlx.Connect("pgx", os.Getenv("DATABASE_URL"))
-	if err != nil {
-		log.Fatal(err)
-	}
+	db, p, cl := connect()
 	defer db.Close()
-	p, err := producer.New(producer.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
-	cl, err := client.New(client.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
 	// The application's own table.
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS accounts (
 		id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL)`); err != nil {
@@ -145,17 +127,10 @@ func ExampleProducer_EnqueueTx() {
 // before anything is written.
 func ExampleProducer_Enqueue_noPayload() {
 	ctx := context.Background()
-	db, err := sqlx.Connect("pgx", os.Getenv("DATABASE_URL"))
-	if err != nil {
-		log.Fatal(err)
-	}
+	db, p, _ := connect()
 	defer db.Close()
-	p, err := producer.New(producer.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
 
-	_, err = p.Enqueue(ctx, asynqpg.NewTask("cache:flush", nil))
+	_, err := p.Enqueue(ctx, asynqpg.NewTask("cache:flush", nil))
 	fmt.Println(err)
 	fmt.Println(errors.Is(err, producer.ErrInvalidTask))
 
@@ -200,19 +175,8 @@ func ExampleProducer_EnqueueMany_invalidTask() {
 // changed, so it can serve as a template.
 func ExampleWithDelay() {
 	ctx := context.Background()
-	db, err := sqlx.Connect("pgx", os.Getenv("DATABASE_URL"))
-	if err != nil {
-		log.Fatal(err)
-	}
+	db, p, cl := connect()
 	defer db.Close()
-	p, err := producer.New(producer.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
-	cl, err := client.New(client.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
 
 	reminder := asynqpg.NewTask("reminder:send", []byte(`{"user":42}`))
 	var due []time.Time
@@ -232,4 +196,22 @@ func ExampleWithDelay() {
 	// Output:
 	// the second is due 23h0m0s after the first
 	// the template is unchanged: 0s
+}
+
+// connect opens the database the examples run against (DATABASE_URL) and
+// a Producer and a Client on it.
+func connect() (*sqlx.DB, *producer.Producer, *client.Client) {
+	db, err := sqlx.Connect("pgx", os.Getenv("DATABASE_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	p, err := producer.New(producer.Config{Pool: db})
+	if err != nil {
+		log.Fatal(err)
+	}
+	cl, err := client.New(client.Config{Pool: db})
+	if err != nil {
+		log.Fatal(err)
+	}
+	return db, p, cl
 }

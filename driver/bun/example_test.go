@@ -59,10 +59,7 @@ func Example_enqueueTx() {
 	}
 	db := bun.NewDB(sqldb, pgdialect.New())
 	defer db.Close()
-	p, err := producer.New(producer.Config{Pool: bundriver.New(db)})
-	if err != nil {
-		log.Fatal(err)
-	}
+	p, cl := fronts(bundriver.New(db))
 
 	// The application's own model and table.
 	type Account struct {
@@ -92,10 +89,6 @@ func Example_enqueueTx() {
 		log.Fatal(err)
 	}
 
-	cl, err := client.New(client.Config{Pool: bundriver.New(db)})
-	if err != nil {
-		log.Fatal(err)
-	}
 	info, err := cl.GetTask(ctx, id)
 	if err != nil {
 		log.Fatal(err)
@@ -114,14 +107,7 @@ func ExampleNewTx() {
 	}
 	db := bun.NewDB(sqldb, pgdialect.New())
 	defer db.Close()
-	p, err := producer.New(producer.Config{Pool: bundriver.New(db)})
-	if err != nil {
-		log.Fatal(err)
-	}
-	cl, err := client.New(client.Config{Pool: bundriver.New(db)})
-	if err != nil {
-		log.Fatal(err)
-	}
+	p, cl := fronts(bundriver.New(db))
 
 	var id int64
 	err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
@@ -138,4 +124,17 @@ func ExampleNewTx() {
 	}
 	fmt.Println(task.Type, task.Status)
 	// Output: email:verified pending
+}
+
+// fronts creates the Producer and the Client the examples use on pool.
+func fronts(pool asynqpg.Pool) (*producer.Producer, *client.Client) {
+	p, err := producer.New(producer.Config{Pool: pool})
+	if err != nil {
+		log.Fatal(err)
+	}
+	cl, err := client.New(client.Config{Pool: pool})
+	if err != nil {
+		log.Fatal(err)
+	}
+	return p, cl
 }

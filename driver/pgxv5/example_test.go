@@ -56,10 +56,7 @@ func Example_enqueueTx() {
 	}
 	defer pool.Close()
 	db := pgxv5driver.New(pool)
-	p, err := producer.New(producer.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
+	p, cl := fronts(db)
 	// The application's own table.
 	if _, err := pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS accounts (
 		id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL)`); err != nil {
@@ -84,10 +81,6 @@ func Example_enqueueTx() {
 		log.Fatal(err)
 	}
 
-	cl, err := client.New(client.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
 	info, err := cl.GetTask(ctx, id)
 	if err != nil {
 		log.Fatal(err)
@@ -107,14 +100,7 @@ func ExampleNewTx() {
 	}
 	defer pool.Close()
 	db := pgxv5driver.New(pool)
-	p, err := producer.New(producer.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
-	cl, err := client.New(client.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
+	p, cl := fronts(db)
 
 	tx, err := pool.Begin(ctx)
 	if err != nil {
@@ -139,4 +125,17 @@ func ExampleNewTx() {
 	// Output:
 	// inside the transaction: pending
 	// after the rollback, not found: true
+}
+
+// fronts creates the Producer and the Client the examples use on pool.
+func fronts(pool asynqpg.Pool) (*producer.Producer, *client.Client) {
+	p, err := producer.New(producer.Config{Pool: pool})
+	if err != nil {
+		log.Fatal(err)
+	}
+	cl, err := client.New(client.Config{Pool: pool})
+	if err != nil {
+		log.Fatal(err)
+	}
+	return p, cl
 }

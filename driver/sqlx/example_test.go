@@ -60,14 +60,7 @@ func Example_enqueueTx() {
 		log.Fatal(err)
 	}
 	defer db.Close()
-	p, err := producer.New(producer.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
-	cl, err := client.New(client.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
+	p, cl := fronts(db)
 	// The application's own table.
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS accounts (
 		id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL)`); err != nil {
@@ -112,14 +105,7 @@ func Example_sqlTx() {
 	}
 	defer db.Close()
 	pool := asynqpg.WrapStdDB(db, "pgx")
-	p, err := producer.New(producer.Config{Pool: pool})
-	if err != nil {
-		log.Fatal(err)
-	}
-	cl, err := client.New(client.Config{Pool: pool})
-	if err != nil {
-		log.Fatal(err)
-	}
+	p, cl := fronts(pool)
 
 	enqueue := func(commit bool) int64 {
 		tx, err := db.BeginTx(ctx, nil) // a *sql.Tx
@@ -149,4 +135,17 @@ func Example_sqlTx() {
 	// Output:
 	// committed: invoice:issue pending
 	// rolled back, not found: true
+}
+
+// fronts creates the Producer and the Client the examples use on pool.
+func fronts(pool asynqpg.Pool) (*producer.Producer, *client.Client) {
+	p, err := producer.New(producer.Config{Pool: pool})
+	if err != nil {
+		log.Fatal(err)
+	}
+	cl, err := client.New(client.Config{Pool: pool})
+	if err != nil {
+		log.Fatal(err)
+	}
+	return p, cl
 }
