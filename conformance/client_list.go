@@ -32,7 +32,7 @@ func testClientListTasks(t *testing.T, d Driver) {
 	require.NoError(t, err)
 	all := make([]*client.TaskInfo, len(ids))
 	for i, id := range ids {
-		all[i] = b.stored(t, id).info()
+		all[i] = b.stored(t, id)
 	}
 	orderBy := func(key func(*client.TaskInfo) int64, desc bool) []int64 {
 		s := slices.Clone(all)
@@ -101,7 +101,7 @@ func testClientListTasks(t *testing.T, d Driver) {
 			got := make([]int64, len(res.Tasks))
 			for i, ti := range res.Tasks {
 				got[i] = ti.ID
-				require.Equal(t, b.stored(t, ti.ID).info(), ti)
+				require.Equal(t, b.stored(t, ti.ID), ti)
 			}
 			require.Equal(t, tt.want, got)
 			require.Equal(t, tt.wantTotal, res.Total, "total ignores limit and offset")

@@ -55,7 +55,7 @@ func testClientTransactions(t *testing.T, b *apiBundle) {
 					if c.op == "delete" {
 						require.Nil(t, after)
 					} else {
-						require.Equal(t, got, after.info())
+						require.Equal(t, got, after)
 					}
 					return
 				}

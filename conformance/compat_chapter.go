@@ -123,7 +123,7 @@ func testCompatClient(t *testing.T, d Driver) {
 		require.NotNil(t, info, "%s: the task comes with the refusal", tt.name)
 		require.Equal(t, id, info.ID, tt.name)
 		require.Equal(t, tt.status, info.Status, tt.name)
-		require.Equal(t, b.stored(t, id).info(), info, "%s: the task as stored", tt.name)
+		require.Equal(t, b.stored(t, id), info, "%s: the task as stored", tt.name)
 	}
 	for name, call := range map[string]func(context.Context, int64) (*client.TaskInfo, error){
 		"get": b.Client.GetTask, "cancel": b.Client.CancelTask, "retry": b.Client.RetryTask, "delete": b.Client.DeleteTask,

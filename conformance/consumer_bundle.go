@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/client"
 	"github.com/yakser/asynqpg/consumer"
 	"github.com/yakser/asynqpg/driver"
 	"github.com/yakser/asynqpg/internal/testfixture"
@@ -83,9 +84,9 @@ func (b *consumerBundle) enqueueTask(t *testing.T, task *asynqpg.Task) int64 {
 }
 
 // waitStatus waits until task id is committed in status and returns it.
-func (b *consumerBundle) waitStatus(t *testing.T, id int64, status asynqpg.TaskStatus) *storedTask {
+func (b *consumerBundle) waitStatus(t *testing.T, id int64, status asynqpg.TaskStatus) *client.TaskInfo {
 	t.Helper()
-	var last *storedTask
+	var last *client.TaskInfo
 	require.Eventually(t, func() bool {
 		last = b.stored(t, id)
 		return last != nil && last.Status == status

@@ -99,38 +99,21 @@ func (b *apiBundle) mustEnqueue(t *testing.T, typ string) int64 {
 	return id
 }
 
-// storedTask is a task row as the independent Check pool reads it.
-type storedTask struct {
-	ID               int64
-	Type             string
-	Payload          []byte
-	Status           asynqpg.TaskStatus
-	IdempotencyToken *string
-	Messages         []string
-	BlockedTill      time.Time
-	AttemptsLeft     int
-	AttemptsElapsed  int
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
-	FinalizedAt      *time.Time
-	AttemptedAt      *time.Time
-}
-
 // stored reads task id through Check: the committed state. Nil when there
 // is no such task.
-func (b *apiBundle) stored(t testing.TB, id int64) *storedTask {
+func (b *apiBundle) stored(t testing.TB, id int64) *client.TaskInfo {
 	t.Helper()
 	var (
-		s        storedTask
+		s        client.TaskInfo
 		status   string
 		messages string
 	)
 	err := b.Check.QueryRowContext(context.Background(), `
 		SELECT id, type, payload, status, idempotency_token, array_to_json(messages)::text, blocked_till,
-			attempts_left, attempts_elapsed, created_at, updated_at, finalized_at, attempted_at
+			attempts_left, attempts_elapsed, created_at, updated_at, finalized_at, attempted_at, priority
 		FROM asynqpg_tasks WHERE id = $1`, id).Scan(&s.ID, &s.Type, &s.Payload, &status, &s.IdempotencyToken,
 		&messages, &s.BlockedTill, &s.AttemptsLeft, &s.AttemptsElapsed, &s.CreatedAt, &s.UpdatedAt,
-		&s.FinalizedAt, &s.AttemptedAt)
+		&s.FinalizedAt, &s.AttemptedAt, &s.Priority)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}
@@ -142,19 +125,6 @@ func (b *apiBundle) stored(t testing.TB, id int64) *storedTask {
 	}
 	driver.NormalizeTimes([]any{&s.BlockedTill, &s.CreatedAt, &s.UpdatedAt, &s.FinalizedAt, &s.AttemptedAt})
 	return &s
-}
-
-// info is the client.TaskInfo a Client must return for s.
-func (s *storedTask) info() *client.TaskInfo {
-	if s == nil {
-		return nil
-	}
-	return &client.TaskInfo{
-		ID: s.ID, Type: s.Type, Payload: s.Payload, Status: s.Status, IdempotencyToken: s.IdempotencyToken,
-		Messages: s.Messages, BlockedTill: s.BlockedTill, AttemptsLeft: s.AttemptsLeft,
-		AttemptsElapsed: s.AttemptsElapsed, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt,
-		FinalizedAt: s.FinalizedAt, AttemptedAt: s.AttemptedAt,
-	}
 }
 
 // countType counts the committed tasks of the given types.

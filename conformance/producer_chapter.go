@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/client"
 	"github.com/yakser/asynqpg/producer"
 )
 
@@ -159,26 +160,26 @@ func testProducerOptions(t *testing.T, b *apiBundle) {
 	tests := []struct {
 		name  string
 		opts  []producer.EnqueueOption
-		check func(t *testing.T, s *storedTask)
+		check func(t *testing.T, s *client.TaskInfo)
 	}{
-		{name: "none", check: func(t *testing.T, s *storedTask) {
+		{name: "none", check: func(t *testing.T, s *client.TaskInfo) {
 			require.Equal(t, 4, s.AttemptsLeft)
 			require.Equal(t, time.Hour, s.BlockedTill.Sub(s.CreatedAt))
 		}},
-		{name: "delay", opts: []producer.EnqueueOption{producer.WithDelay(time.Minute)}, check: func(t *testing.T, s *storedTask) {
+		{name: "delay", opts: []producer.EnqueueOption{producer.WithDelay(time.Minute)}, check: func(t *testing.T, s *client.TaskInfo) {
 			require.Equal(t, time.Minute, s.BlockedTill.Sub(s.CreatedAt))
 		}},
-		{name: "process at", opts: []producer.EnqueueOption{producer.WithProcessAt(at)}, check: func(t *testing.T, s *storedTask) {
+		{name: "process at", opts: []producer.EnqueueOption{producer.WithProcessAt(at)}, check: func(t *testing.T, s *client.TaskInfo) {
 			require.True(t, at.Equal(s.BlockedTill))
 		}},
-		{name: "max retry", opts: []producer.EnqueueOption{producer.WithMaxRetry(11)}, check: func(t *testing.T, s *storedTask) {
+		{name: "max retry", opts: []producer.EnqueueOption{producer.WithMaxRetry(11)}, check: func(t *testing.T, s *client.TaskInfo) {
 			require.Equal(t, 11, s.AttemptsLeft)
 		}},
-		{name: "token", opts: []producer.EnqueueOption{producer.WithIdempotencyToken("opt-token")}, check: func(t *testing.T, s *storedTask) {
+		{name: "token", opts: []producer.EnqueueOption{producer.WithIdempotencyToken("opt-token")}, check: func(t *testing.T, s *client.TaskInfo) {
 			require.Equal(t, "opt-token", *s.IdempotencyToken)
 		}},
 		{name: "nil and several", opts: []producer.EnqueueOption{nil, producer.WithMaxRetry(1), producer.WithMaxRetry(2)},
-			check: func(t *testing.T, s *storedTask) { require.Equal(t, 2, s.AttemptsLeft) }},
+			check: func(t *testing.T, s *client.TaskInfo) { require.Equal(t, 2, s.AttemptsLeft) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
