@@ -22,6 +22,7 @@ type running struct {
 	proc       *engine.Processor
 	maintainer *engine.Maintainer // nil with DisableMaintenance
 	health     *observability.QueueHealth
+	heartbeat  *engine.Heartbeat
 }
 
 // active reports whether the consumer is started or stopping; c.mu must
@@ -31,8 +32,10 @@ func (c *Consumer) active() bool {
 }
 
 // Start starts processing in the background: a fetch loop and worker pool
-// per registered task type, the cancellation watch and, unless
-// DisableMaintenance is set, leader election and maintenance.
+// per registered task type, the cancellation watch, the heartbeat that
+// keeps the consumer in the list of live consumers (see
+// Config.HeartbeatInterval) and, unless DisableMaintenance is set, leader
+// election and maintenance.
 //
 // Before it starts anything it checks the database: one that refuses the
 // login fails Start with the driver's error (a wrong password, say), one
@@ -109,10 +112,27 @@ func lasting(err error) bool {
 	return true
 }
 
-// startServices starts the processor and, unless maintenance is disabled,
-// the maintainer and the queue-health gauges. On an error it stops what
-// it started.
+// startServices starts the heartbeat, the processor and, unless
+// maintenance is disabled, the maintainer and the queue-health gauges. On
+// an error it stops what it started.
 func (c *Consumer) startServices() (*running, error) {
+	hb, err := c.startHeartbeat()
+	if err != nil {
+		return nil, err
+	}
+	run, err := c.startProcessing()
+	if err != nil {
+		hb.Stop()
+		return nil, err
+	}
+	run.heartbeat = hb
+	return run, nil
+}
+
+// startProcessing starts the processor and, unless maintenance is
+// disabled, the maintainer and the queue-health gauges. On an error it
+// stops what it started.
+func (c *Consumer) startProcessing() (*running, error) {
 	pcfg := c.base
 	for _, t := range c.typeNames() {
 		reg := c.handlers[t]
@@ -176,7 +196,8 @@ func (c *Consumer) Stop() error {
 // handlers finish for up to timeout, then cancels their contexts and waits
 // a few seconds more for them to return. It writes the outcomes still
 // waiting, gives back the tasks whose handlers did not finish (pending and
-// ready at once, with no attempt counted), and stops maintenance.
+// ready at once, with no attempt counted), removes the consumer from the
+// list of live consumers, and stops maintenance.
 //
 // It returns ErrShutdownTimeout when handlers were still running when the
 // timeout passed (their tasks were given back: nothing is lost), and
@@ -203,6 +224,7 @@ func (c *Consumer) Shutdown(timeout time.Duration) error {
 	}
 	err := run.proc.Stop(max(timeout, 0))
 	if first {
+		run.heartbeat.Stop()
 		if run.health != nil {
 			if herr := run.health.Close(); herr != nil {
 				c.log.Warn("asynqpg: unregistering the queue health gauges failed", "error", herr)
