@@ -2,7 +2,6 @@ package consumer
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/yakser/asynqpg/internal/engine"
 )
@@ -22,11 +21,11 @@ func (c *Consumer) startHeartbeat() (*engine.Heartbeat, error) {
 		Interval: c.cfg.HeartbeatInterval,
 		Logger:   c.log,
 	})
-	if err == nil {
-		err = hb.Start(context.Background())
-	}
 	if err != nil {
-		return nil, fmt.Errorf("heartbeat: %w", err)
+		return nil, err
+	}
+	if err := hb.Start(context.Background()); err != nil {
+		return nil, err
 	}
 	return hb, nil
 }

@@ -1,11 +1,13 @@
 package consumer_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/consumer"
 )
 
@@ -35,4 +37,45 @@ func TestHeartbeatIntervalChecked(t *testing.T) {
 			require.Nil(t, c)
 		})
 	}
+}
+
+func TestStartFailsWhenHeartbeatCannotBeWritten(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	exec := func(q string) {
+		t.Helper()
+		_, err := b.pool.Exec(ctx, q)
+		require.NoError(t, err)
+	}
+	exec(`CREATE FUNCTION refuse_consumers() RETURNS trigger LANGUAGE plpgsql AS
+		$$ BEGIN RAISE EXCEPTION 'consumers refused'; END $$`)
+	exec(`CREATE TRIGGER refuse BEFORE INSERT ON asynqpg_consumers FOR EACH ROW EXECUTE FUNCTION refuse_consumers()`)
+	id := b.enqueueMany(t, "hb", 1)[0]
+
+	cfg := b.config(b.pool)
+	cfg.ClientID = "refused"
+	c, err := consumer.New(cfg)
+	require.NoError(t, err)
+	require.NoError(t, c.RegisterTaskHandler("hb", consumer.TaskHandlerFunc(
+		func(context.Context, *asynqpg.TaskInfo) error { return nil })))
+	err = c.Start()
+	require.ErrorContains(t, err, "consumer: Start: record the consumer: ")
+	require.ErrorContains(t, err, "consumers refused")
+	require.NoError(t, c.Stop(), "nothing runs after a failed Start")
+	require.Equal(t, asynqpg.TaskStatusPending, b.status(t, id))
+
+	// Once the row can be written, Start works and the consumer is listed.
+	exec(`DROP TRIGGER refuse ON asynqpg_consumers`)
+	require.NoError(t, c.Start())
+	t.Cleanup(func() { _ = c.Stop() })
+	var workers string
+	require.NoError(t, b.pool.QueryRow(ctx, `SELECT workers::text FROM asynqpg_consumers WHERE id = 'refused'`).Scan(&workers))
+	require.JSONEq(t, `{"hb": 10}`, workers)
+	require.Eventually(t, func() bool { return b.status(t, id) == asynqpg.TaskStatusCompleted },
+		10*time.Second, 10*time.Millisecond)
+	require.NoError(t, c.Stop())
+	var n int
+	require.NoError(t, b.pool.QueryRow(ctx, `SELECT count(*) FROM asynqpg_consumers`).Scan(&n))
+	require.Zero(t, n, "Stop left the row")
 }

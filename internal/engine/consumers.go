@@ -198,7 +198,7 @@ func (h *Heartbeat) beat(ctx context.Context) error {
 	err := h.cfg.Executor.QueryRow(ctx, sqlBeatConsumer, h.cfg.ID, h.cfg.Hostname, int64(h.cfg.PID),
 		h.workers, h.Window().Microseconds(), startedAt).Scan(&got)
 	if err != nil {
-		return fmt.Errorf("consumer heartbeat: %w", schemaError(err))
+		return fmt.Errorf("record the consumer: %w", schemaError(err))
 	}
 	got = got.UTC()
 	h.mu.Lock()
