@@ -24,9 +24,14 @@ const DefaultHeartbeatInterval = 5 * time.Second
 // clock) without a heartbeat.
 const LivenessIntervals = 3
 
-// deregisterTimeout bounds the statement that deletes a consumer's row on
-// Stop.
-const deregisterTimeout = 5 * time.Second
+// Bounds of the heartbeat's statements.
+const (
+	// deregisterTimeout bounds the statement that deletes a consumer's
+	// row on Stop.
+	deregisterTimeout = 5 * time.Second
+	// minBeatTimeout is the least time a heartbeat's write is given.
+	minBeatTimeout = time.Second
+)
 
 // HeartbeatConfig configures a [Heartbeat].
 type HeartbeatConfig struct {
@@ -186,10 +191,11 @@ func (h *Heartbeat) run(ctx context.Context) {
 	}
 }
 
-// beat writes the row once, bounded by the liveness window: a renewal
-// that takes longer is too late to matter.
+// beat writes the row once, bounded by the liveness window (a renewal
+// that takes longer is too late to matter), but never by less than
+// minBeatTimeout, so that a very short interval does not fail every write.
 func (h *Heartbeat) beat(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, h.Window())
+	ctx, cancel := context.WithTimeout(ctx, max(h.Window(), minBeatTimeout))
 	defer cancel()
 	h.mu.Lock()
 	startedAt := h.startedAt
