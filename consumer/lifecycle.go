@@ -61,10 +61,16 @@ func (c *Consumer) Start() error {
 	if err := c.checkDatabase(); err != nil {
 		return fmt.Errorf("consumer: Start: %w", err)
 	}
-	run, err := c.startServices()
+	hb, err := c.startHeartbeat()
 	if err != nil {
 		return fmt.Errorf("consumer: Start: %w", err)
 	}
+	run, err := c.startServices()
+	if err != nil {
+		hb.Stop()
+		return fmt.Errorf("consumer: Start: %w", err)
+	}
+	run.heartbeat = hb
 	c.run = run
 	c.state = stateStarted
 	c.log.Info("asynqpg: consumer started", "task_types", c.typeNames(),
@@ -112,27 +118,10 @@ func lasting(err error) bool {
 	return true
 }
 
-// startServices starts the heartbeat, the processor and, unless
-// maintenance is disabled, the maintainer and the queue-health gauges. On
-// an error it stops what it started.
+// startServices starts the processor and, unless maintenance is disabled,
+// the maintainer and the queue-health gauges. On an error it stops what
+// it started.
 func (c *Consumer) startServices() (*running, error) {
-	hb, err := c.startHeartbeat()
-	if err != nil {
-		return nil, err
-	}
-	run, err := c.startProcessing()
-	if err != nil {
-		hb.Stop()
-		return nil, err
-	}
-	run.heartbeat = hb
-	return run, nil
-}
-
-// startProcessing starts the processor and, unless maintenance is
-// disabled, the maintainer and the queue-health gauges. On an error it
-// stops what it started.
-func (c *Consumer) startProcessing() (*running, error) {
 	pcfg := c.base
 	for _, t := range c.typeNames() {
 		reg := c.handlers[t]
