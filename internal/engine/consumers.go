@@ -57,8 +57,9 @@ type HeartbeatConfig struct {
 }
 
 // Heartbeat keeps a consumer's row of asynqpg_consumers: Start writes it,
-// a loop renews it every Interval, and Stop deletes it. Each renewal also
-// deletes the rows of consumers that are no longer live. A Heartbeat may
+// a loop renews it every Interval, and Stop deletes it. Each heartbeat
+// also deletes the rows of consumers that are no longer live, with a
+// statement of its own. A Heartbeat may
 // be started again after Stop.
 type Heartbeat struct {
 	cfg     HeartbeatConfig
@@ -210,6 +211,11 @@ func (h *Heartbeat) beat(ctx context.Context) error {
 	h.mu.Lock()
 	h.startedAt = &got
 	h.mu.Unlock()
+	// The rows of dead consumers: their deletion failing changes nothing
+	// for this one, and the next heartbeat tries again.
+	if _, err := h.cfg.Executor.Exec(ctx, sqlDeleteStaleConsumers, h.cfg.ID); err != nil && ctx.Err() == nil {
+		h.log.Debug("could not delete the rows of dead consumers", "error", err)
+	}
 	return nil
 }
 

@@ -14,16 +14,9 @@ const (
 	// renewing it: $2 host name, $3 process ID, $4 workers (JSON object
 	// text: task type to number of workers), $5 liveness window in
 	// microseconds, $6 started_at (NULL: now(), for the first heartbeat of
-	// a start). The row is live for $5 from now. It also deletes the rows
-	// of other consumers that are no longer live, skipping rows another
-	// transaction holds. Returns the row's started_at.
+	// a start). The row is live for $5 from now. Returns the row's
+	// started_at.
 	sqlBeatConsumer = `
-WITH stale AS (
-	DELETE FROM asynqpg_consumers WHERE id IN (
-		SELECT c.id FROM asynqpg_consumers c
-		WHERE NOT ` + consumerLive + ` AND c.id <> $1
-		FOR UPDATE SKIP LOCKED)
-)
 INSERT INTO asynqpg_consumers AS c (id, hostname, pid, workers, started_at, heartbeat_at, expires_at)
 VALUES ($1, $2, $3, $4::text::jsonb, COALESCE($6::timestamptz, now()), now(),
 	now() + $5::bigint * interval '1 microsecond')
@@ -35,6 +28,17 @@ ON CONFLICT (id) DO UPDATE SET
 	heartbeat_at = EXCLUDED.heartbeat_at,
 	expires_at = EXCLUDED.expires_at
 RETURNING c.started_at`
+
+	// sqlDeleteStaleConsumers deletes the rows of consumers that are no
+	// longer live, but that of consumer $1 (the caller, whose row may
+	// have expired while it was cut off), skipping rows another
+	// transaction holds. Run on its
+	// own, not with sqlBeatConsumer: two consumers that each delete the
+	// row of the other while writing their own would deadlock.
+	sqlDeleteStaleConsumers = `
+DELETE FROM asynqpg_consumers WHERE id IN (
+	SELECT c.id FROM asynqpg_consumers c WHERE NOT ` + consumerLive + ` AND c.id <> $1
+	FOR UPDATE SKIP LOCKED)`
 
 	// sqlDeleteConsumer deletes the row of consumer $1.
 	sqlDeleteConsumer = `DELETE FROM asynqpg_consumers WHERE id = $1`
