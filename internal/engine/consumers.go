@@ -59,8 +59,7 @@ type HeartbeatConfig struct {
 // Heartbeat keeps a consumer's row of asynqpg_consumers: Start writes it,
 // a loop renews it every Interval, and Stop deletes it. Each heartbeat
 // also deletes the rows of consumers that are no longer live, with a
-// statement of its own. A Heartbeat may
-// be started again after Stop.
+// statement of its own. A Heartbeat may be started again after Stop.
 type Heartbeat struct {
 	cfg     HeartbeatConfig
 	log     *slog.Logger
@@ -120,9 +119,10 @@ func (h *Heartbeat) Window() time.Duration {
 }
 
 // Start writes the consumer's row, with started_at now by the database
-// clock, and renews it every Interval in the background until Stop, or
-// until ctx ends (the row is then left to expire, as if the process had
-// died). A database without the table returns an error matching
+// clock, and renews it every Interval in the background until Stop, which
+// deletes it. When ctx ends first the renewals stop and the row is left to
+// expire, as if the process had died. A database without the table
+// returns an error matching
 // asynqpg.ErrSchemaNotMigrated. Start while running does nothing.
 func (h *Heartbeat) Start(ctx context.Context) error {
 	if h.loop.Running() {
