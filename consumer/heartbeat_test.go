@@ -8,7 +8,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/client"
 	"github.com/yakser/asynqpg/consumer"
+	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
 )
 
 func TestHeartbeatIntervalChecked(t *testing.T) {
@@ -78,4 +80,63 @@ func TestStartFailsWhenHeartbeatCannotBeWritten(t *testing.T) {
 	var n int
 	require.NoError(t, b.pool.QueryRow(ctx, `SELECT count(*) FROM asynqpg_consumers`).Scan(&n))
 	require.Zero(t, n, "Stop left the row")
+}
+
+// TestKilledConsumerLeavesTheList kills a consumer process: its row stays
+// (nothing deleted it) but stops being listed once three of its heartbeat
+// intervals (the default, 5s) have passed, and the heartbeat of a live
+// consumer deletes it.
+func TestKilledConsumerLeavesTheList(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	cl, err := client.New(client.Config{Pool: pgxv5driver.New(b.pool)})
+	require.NoError(t, err)
+	listedTypes := func() map[string][]string {
+		list, err := cl.ListConsumers(ctx)
+		require.NoError(t, err)
+		out := map[string][]string{}
+		for _, c := range list {
+			out[c.ID] = c.TaskTypes
+		}
+		return out
+	}
+
+	kill, out := startDoomedConsumer(t, b.url)
+	var child string
+	require.Eventually(t, func() bool {
+		for id, types := range listedTypes() {
+			if len(types) == 1 && types[0] == doomedType {
+				child = id
+			}
+		}
+		return child != ""
+	}, 30*time.Second, 20*time.Millisecond, "the child was never listed; its output:\n%s", out)
+	killed := time.Now()
+	kill()
+	require.Contains(t, listedTypes(), child, "a killed process deletes nothing")
+
+	cfg := b.config(b.pool)
+	cfg.ClientID = "survivor"
+	cfg.HeartbeatInterval = 100 * time.Millisecond
+	c, err := consumer.New(cfg)
+	require.NoError(t, err)
+	require.NoError(t, c.RegisterTaskHandler("other", consumer.TaskHandlerFunc(
+		func(context.Context, *asynqpg.TaskInfo) error { return nil })))
+	require.NoError(t, c.Start())
+	t.Cleanup(func() { require.NoError(t, c.Stop()) })
+
+	window := 3 * consumer.DefaultHeartbeatInterval
+	require.Eventually(t, func() bool {
+		_, listed := listedTypes()[child]
+		return !listed
+	}, window+30*time.Second, 50*time.Millisecond, "the killed consumer stays listed")
+	require.Greater(t, time.Since(killed), window-consumer.DefaultHeartbeatInterval,
+		"left the list before its window could have passed")
+	var rows int
+	require.Eventually(t, func() bool {
+		require.NoError(t, b.pool.QueryRow(ctx, `SELECT count(*) FROM asynqpg_consumers WHERE id = $1`, child).Scan(&rows))
+		return rows == 0
+	}, 30*time.Second, 50*time.Millisecond, "the killed consumer's row is never deleted")
+	require.Contains(t, listedTypes(), "survivor")
 }
