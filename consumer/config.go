@@ -27,6 +27,9 @@ const (
 	// DefaultCancelCheckInterval is how often running tasks are checked for
 	// cancellation by polling.
 	DefaultCancelCheckInterval = engine.DefaultCancelCheckInterval
+	// DefaultHeartbeatInterval is how often a started consumer renews its
+	// entry in the list of live consumers.
+	DefaultHeartbeatInterval = engine.DefaultHeartbeatInterval
 	// DefaultWorkersCount is the number of workers of a task type.
 	DefaultWorkersCount = 10
 	// DefaultTimeout bounds one attempt of a task type.
@@ -36,8 +39,8 @@ const (
 	// MaxWorkersCount is the most workers of a task type.
 	MaxWorkersCount = validate.MaxWorkers
 	// MaxInterval is the longest FetchInterval, JanitorInterval,
-	// CancelCheckInterval, QueueHealthInterval and ShutdownTimeout (7
-	// days).
+	// CancelCheckInterval, QueueHealthInterval, HeartbeatInterval and
+	// ShutdownTimeout (7 days).
 	MaxInterval = validate.MaxTimeout
 	// DefaultCompletedRetention is how long completed tasks are kept.
 	DefaultCompletedRetention = engine.DefaultCompletedRetention
@@ -84,6 +87,13 @@ type Config struct {
 	// cancellation (and deletion) by polling; where the driver can LISTEN
 	// a cancellation is noticed at once. Default 1s.
 	CancelCheckInterval time.Duration
+	// HeartbeatInterval is how often a started consumer renews its entry
+	// in the list of live consumers (client.ListConsumers), which names
+	// its task types and workers. A consumer is listed while its last
+	// heartbeat is younger than three intervals, so one whose process
+	// died leaves the list within three intervals; Stop removes it at
+	// once. Default 5s.
+	HeartbeatInterval time.Duration
 
 	// DefaultWorkersCount is the number of workers of a task type
 	// registered without WithWorkersCount. Default 10.

@@ -131,6 +131,7 @@ func checkConfig(cfg *Config) error {
 		{"FailedRetention", cfg.FailedRetention, 0},
 		{"CancelledRetention", cfg.CancelledRetention, 0},
 		{"QueueHealthInterval", cfg.QueueHealthInterval, MaxInterval},
+		{"HeartbeatInterval", cfg.HeartbeatInterval, MaxInterval},
 	} {
 		switch {
 		case d.v < 0:

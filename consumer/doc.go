@@ -87,6 +87,15 @@
 // a task whose outcome cannot be written because the database is gone
 // runs again when its lease passes.
 //
+// # Heartbeats
+//
+// A started consumer records itself in the database with the task types
+// it serves and their workers, and renews that record every
+// Config.HeartbeatInterval; Shutdown removes it. client.ListConsumers
+// lists the consumers whose last heartbeat is younger than three
+// intervals, and client.ListUnservedTaskTypes the task types whose ready
+// tasks no live consumer serves (a type mistyped when enqueueing, say).
+//
 // # Maintenance
 //
 // Unless Config.DisableMaintenance is set, the consumers sharing a

@@ -62,6 +62,27 @@ func runDoomedConsumer(url string) {
 	os.Exit(3)
 }
 
+// startDoomedConsumer starts the doomed consumer (runDoomedConsumer) on
+// the database at url in a child process, and returns the function that
+// kills it (also called at the end of the test) and the child's output.
+func startDoomedConsumer(t *testing.T, url string) (kill func(), out *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), helperURLEnv+"="+url)
+	out = &bytes.Buffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	require.NoError(t, cmd.Start())
+	var killOnce sync.Once
+	kill = func() {
+		killOnce.Do(func() {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		})
+	}
+	t.Cleanup(kill)
+	return kill, out
+}
+
 // TestKilledConsumer kills a consumer process while it runs tasks: once
 // their leases pass, another consumer claims them again and completes
 // every one, counting the lost attempt.
@@ -71,22 +92,9 @@ func TestKilledConsumer(t *testing.T) {
 	b := setup(t)
 	ids := b.enqueueMany(t, doomedType, tasks)
 
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), helperURLEnv+"="+b.url)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	require.NoError(t, cmd.Start())
-	var killOnce sync.Once
-	kill := func() {
-		killOnce.Do(func() {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		})
-	}
-	t.Cleanup(kill)
-
+	kill, out := startDoomedConsumer(t, b.url)
 	require.Eventually(t, func() bool { return b.countStatus(t, doomedType, asynqpg.TaskStatusRunning) == tasks },
-		30*time.Second, 20*time.Millisecond, "the child never ran every task; its output:\n%s", &out)
+		30*time.Second, 20*time.Millisecond, "the child never ran every task; its output:\n%s", out)
 	kill()
 	require.Equal(t, tasks, b.countStatus(t, doomedType, asynqpg.TaskStatusRunning), "still running, owned by the dead process")
 

@@ -22,6 +22,7 @@ type running struct {
 	proc       *engine.Processor
 	maintainer *engine.Maintainer // nil with DisableMaintenance
 	health     *observability.QueueHealth
+	heartbeat  *engine.Heartbeat
 }
 
 // active reports whether the consumer is started or stopping; c.mu must
@@ -31,8 +32,10 @@ func (c *Consumer) active() bool {
 }
 
 // Start starts processing in the background: a fetch loop and worker pool
-// per registered task type, the cancellation watch and, unless
-// DisableMaintenance is set, leader election and maintenance.
+// per registered task type, the cancellation watch, the heartbeat that
+// keeps the consumer in the list of live consumers (see
+// Config.HeartbeatInterval) and, unless DisableMaintenance is set, leader
+// election and maintenance.
 //
 // Before it starts anything it checks the database: one that refuses the
 // login fails Start with the driver's error (a wrong password, say), one
@@ -58,10 +61,16 @@ func (c *Consumer) Start() error {
 	if err := c.checkDatabase(); err != nil {
 		return fmt.Errorf("consumer: Start: %w", err)
 	}
-	run, err := c.startServices()
+	hb, err := c.startHeartbeat()
 	if err != nil {
 		return fmt.Errorf("consumer: Start: %w", err)
 	}
+	run, err := c.startServices()
+	if err != nil {
+		hb.Stop()
+		return fmt.Errorf("consumer: Start: %w", err)
+	}
+	run.heartbeat = hb
 	c.run = run
 	c.state = stateStarted
 	c.log.Info("asynqpg: consumer started", "task_types", c.typeNames(),
@@ -178,7 +187,8 @@ func (c *Consumer) Stop() error {
 // handlers finish for up to timeout, then cancels their contexts and waits
 // a few seconds more for them to return. It writes the outcomes still
 // waiting, gives back the tasks whose handlers did not finish (pending and
-// ready at once, with no attempt counted), and stops maintenance.
+// ready at once, with no attempt counted), removes the consumer from the
+// list of live consumers, and stops maintenance.
 //
 // It returns ErrShutdownTimeout when handlers were still running when the
 // timeout passed (their tasks were given back: nothing is lost), and
@@ -205,6 +215,7 @@ func (c *Consumer) Shutdown(timeout time.Duration) error {
 	}
 	err := run.proc.Stop(max(timeout, 0))
 	if first {
+		run.heartbeat.Stop()
 		if run.health != nil {
 			if herr := run.health.Close(); herr != nil {
 				c.log.Warn("asynqpg: unregistering the queue health gauges failed", "error", herr)

@@ -248,7 +248,8 @@ SELECT concat_ws(', ',
 			AND attname = 'unique_key' AND NOT attisdropped)
 		THEN 'column asynqpg_tasks.unique_key' END,
 	CASE WHEN to_regclass('asynqpg_paused_types') IS NULL THEN 'table asynqpg_paused_types' END,
-	CASE WHEN to_regclass('asynqpg_periodic') IS NULL THEN 'table asynqpg_periodic' END)`
+	CASE WHEN to_regclass('asynqpg_periodic') IS NULL THEN 'table asynqpg_periodic' END,
+	CASE WHEN to_regclass('asynqpg_consumers') IS NULL THEN 'table asynqpg_consumers' END)`
 )
 
 // Queue health (package observability reads it for its gauges).

@@ -1,0 +1,75 @@
+package client_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"log/slog"
+	"os"
+	"slices"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/client"
+	"github.com/yakser/asynqpg/consumer"
+	"github.com/yakser/asynqpg/producer"
+)
+
+// List who is working, and find the task types whose tasks wait for a
+// consumer that is not there: here a type mistyped when enqueueing.
+func ExampleClient_ListUnservedTaskTypes() {
+	ctx := context.Background()
+	db, err := sqlx.Connect("pgx", os.Getenv("DATABASE_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	cl, err := client.New(client.Config{Pool: db})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	c, err := consumer.New(consumer.Config{Pool: db, ClientID: "example-invoices",
+		Logger: slog.New(slog.DiscardHandler), DisableMaintenance: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	err = c.RegisterTaskHandler("invoice:send", consumer.TaskHandlerFunc(
+		func(context.Context, *asynqpg.TaskInfo) error { return nil }), consumer.WithWorkersCount(4))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := c.Start(); err != nil {
+		log.Fatal(err)
+	}
+	defer c.Stop()
+
+	p, err := producer.New(producer.Config{Pool: db})
+	if err != nil {
+		log.Fatal(err)
+	}
+	id, err := p.Enqueue(ctx, asynqpg.NewTask("invoice:sned", []byte(`{"invoice":7}`)))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer cl.DeleteTask(ctx, id)
+
+	consumers, err := cl.ListConsumers(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, ci := range consumers {
+		if ci.ID == "example-invoices" {
+			fmt.Println(ci.TaskTypes, ci.Workers)
+		}
+	}
+	types, err := cl.ListUnservedTaskTypes(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(slices.Contains(types, "invoice:sned"), slices.Contains(types, "invoice:send"))
+	// Output:
+	// [invoice:send] map[invoice:send:4]
+	// true false
+}

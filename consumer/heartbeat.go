@@ -1,0 +1,31 @@
+package consumer
+
+import (
+	"context"
+
+	"github.com/yakser/asynqpg/internal/engine"
+)
+
+// startHeartbeat records the consumer in the list of live consumers, with
+// its task types and workers, and renews the entry every
+// HeartbeatInterval until Shutdown; c.mu must be held.
+func (c *Consumer) startHeartbeat() (*engine.Heartbeat, error) {
+	workers := make(map[string]int, len(c.handlers))
+	for t, reg := range c.handlers {
+		workers[t] = reg.opts.WorkersCount
+	}
+	hb, err := engine.NewHeartbeat(engine.HeartbeatConfig{
+		Executor: c.ex,
+		ID:       c.cfg.ClientID,
+		Workers:  workers,
+		Interval: c.cfg.HeartbeatInterval,
+		Logger:   c.log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := hb.Start(context.Background()); err != nil {
+		return nil, err
+	}
+	return hb, nil
+}
