@@ -45,6 +45,7 @@ type Consumer struct {
 	state    int
 	handlers map[string]*registration
 	global   []MiddlewareFunc
+	periodic []periodicTask // in the order registered
 	run      *running // the services of the current or last Start
 }
 

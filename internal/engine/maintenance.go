@@ -31,6 +31,7 @@ type Maintainer struct {
 
 	election startstop.Base // the election loop, run
 	janitor  startstop.Base // maintenance while leading, runJanitor
+	periodic startstop.Base // periodic tasks while leading, runPeriodic
 	stopOnce sync.Once      // Stop's work, done once; later calls wait for it
 
 	mu          sync.Mutex
