@@ -46,7 +46,7 @@ type Consumer struct {
 	handlers map[string]*registration
 	global   []MiddlewareFunc
 	periodic []periodicTask // in the order registered
-	run      *running // the services of the current or last Start
+	run      *running       // the services of the current or last Start
 }
 
 // New validates cfg and creates a Consumer. It does not connect to the
