@@ -17,7 +17,9 @@ const resignTimeout = 5 * time.Second
 // while it is the leader, runs the maintenance of the task table every
 // JanitorInterval: the rescuer returns tasks stuck in running past their
 // lease to pending (or fails them when their last attempt was lost), and the
-// cleaner deletes finalized tasks older than their retention.
+// cleaner deletes finalized tasks older than their retention. While it
+// leads it also enqueues the periodic tasks of its configuration (see
+// runPeriodic).
 //
 // Leadership terms come from the database clock; the local clock only
 // measures how long a term may be trusted, so a host whose wall clock is
