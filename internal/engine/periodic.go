@@ -114,7 +114,10 @@ func (m *Maintainer) runPeriodic(ctx context.Context) {
 				continue
 			}
 			if !m.IsLeader() {
-				return
+				// The term is no longer trusted: wait for its renewal (or
+				// for the election loop to stop this run).
+				st.wake = t.Add(periodicRetryDelay)
+				continue
 			}
 			m.periodicDue(ctx, st, t)
 		}

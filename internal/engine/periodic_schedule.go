@@ -57,6 +57,9 @@ func ParseSchedule(spec string) (Schedule, error) {
 	if _, ok := s.(cron.ConstantDelaySchedule); ok {
 		return nil, fmt.Errorf("schedule %q: an @every schedule takes no time zone: write \"@every <duration>\" alone", spec)
 	}
+	if s.Next(time.Now()).IsZero() {
+		return nil, fmt.Errorf("schedule %q has no instant in the next five years", spec)
+	}
 	return cronSchedule{s}, nil
 }
 

@@ -64,6 +64,7 @@ func TestParseScheduleRefuses(t *testing.T) {
 		{"0 0 * * * *", `schedule "0 0 * * * *": expected exactly 5 fields`},
 		{"61 * * * *", `schedule "61 * * * *": end of range (61) above maximum (59)`},
 		{"@fortnightly", `schedule "@fortnightly": unrecognized descriptor`},
+		{"0 0 30 2 *", `schedule "0 0 30 2 *" has no instant in the next five years`},
 		{"CRON_TZ=Mars/Olympus 0 * * * *", `schedule "CRON_TZ=Mars/Olympus 0 * * * *": provided bad location`},
 	} {
 		t.Run(tc.spec, func(t *testing.T) {
