@@ -43,7 +43,9 @@ type PeriodicTask struct {
 	// of d since the Unix epoch.
 	Schedule string
 	// Task builds the task for the instant at (in UTC). It is called by
-	// the leader only, once per instant it enqueues, and must not block.
+	// the leader only, once per instant it enqueues, and should return
+	// quickly: the periodic tasks are enqueued one after another. One that
+	// blocks delays them, but not the consumer's Stop.
 	// Its task goes through the producer's validation and insert, with
 	// every option (priority, unique window, delay, idempotency token).
 	Task func(at time.Time) *asynqpg.Task
@@ -123,9 +125,9 @@ func (c *Consumer) periodicEntries(p *producer.Producer) []engine.PeriodicEntry 
 // transaction that marks the instant.
 func (c *Consumer) periodicEnqueue(p *producer.Producer, pt PeriodicTask) func(context.Context, driver.Executor, time.Time) error {
 	return func(ctx context.Context, tx driver.Executor, at time.Time) error {
-		task, err := buildPeriodic(pt, at)
+		task, err := awaitBuild(ctx, pt, at)
 		if err != nil {
-			return fmt.Errorf("%w: %w", engine.ErrPeriodicSkip, err)
+			return err
 		}
 		id, err := p.EnqueueTx(ctx, txQuerier{ex: tx}, task)
 		switch {
@@ -140,6 +142,31 @@ func (c *Consumer) periodicEnqueue(p *producer.Producer, pt PeriodicTask) func(c
 			return err
 		}
 		return nil
+	}
+}
+
+// awaitBuild calls pt.Task for instant at and waits for it until ctx
+// ends, so that a Task func that blocks never holds up the consumer's
+// Stop. A panic or a nil task is an error wrapping engine.ErrPeriodicSkip;
+// the end of ctx one that does not, so the instant is rolled back.
+func awaitBuild(ctx context.Context, pt PeriodicTask, at time.Time) (*asynqpg.Task, error) {
+	type built struct {
+		task *asynqpg.Task
+		err  error
+	}
+	done := make(chan built, 1)
+	go func() {
+		task, err := buildPeriodic(pt, at)
+		done <- built{task, err}
+	}()
+	select {
+	case b := <-done:
+		if b.err != nil {
+			return nil, fmt.Errorf("%w: %w", engine.ErrPeriodicSkip, b.err)
+		}
+		return b.task, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("periodic task %q: Task func still running: %w", pt.Name, context.Cause(ctx))
 	}
 }
 

@@ -153,3 +153,47 @@ func TestPeriodicTaskBadBuildsAreSkipped(t *testing.T) {
 		`SELECT max(priority) FROM asynqpg_tasks WHERE type = 'mixed'`).Scan(&prio))
 	require.Equal(t, 5, prio, "the built task's options are kept")
 }
+
+func TestPeriodicTaskBlockingBuildDoesNotHoldStop(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	cfg := b.config(b.pool)
+	cfg.DisableMaintenance = false
+	c, err := consumer.New(cfg)
+	require.NoError(t, err)
+	called := make(chan struct{}, 1)
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	require.NoError(t, c.RegisterPeriodicTask(consumer.PeriodicTask{
+		Name:     "stuck",
+		Schedule: "@every 1s",
+		Task: func(time.Time) *asynqpg.Task {
+			select {
+			case called <- struct{}{}:
+			default:
+			}
+			<-release
+			return asynqpg.NewTask("stuck", []byte{})
+		},
+	}))
+	require.NoError(t, c.RegisterTaskHandler("stuck", consumer.TaskHandlerFunc(func(context.Context, *asynqpg.TaskInfo) error {
+		return nil
+	})))
+	require.NoError(t, c.Start())
+	select {
+	case <-called:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the Task func was never called")
+	}
+	stopped := make(chan error, 1)
+	go func() { stopped <- c.Stop() }()
+	select {
+	case err := <-stopped:
+		require.NoError(t, err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("Stop waits for a Task func that blocks")
+	}
+	var n int
+	require.NoError(t, b.pool.QueryRow(context.Background(), `SELECT count(*) FROM asynqpg_periodic`).Scan(&n))
+	require.Zero(t, n, "the instant being built when the consumer stopped is not marked")
+}
