@@ -15,6 +15,10 @@ import (
 // enqueued and is not tried again.
 var ErrPeriodicSkip = errors.New("periodic instant skipped")
 
+// clockSamples is how many times the scheduler reads the database clock
+// to reckon its offset from the local one.
+const clockSamples = 3
+
 // periodicRetryDelay is how long the leader waits before it tries again an
 // instant whose transaction failed.
 const periodicRetryDelay = time.Second
@@ -199,13 +203,23 @@ func (m *Maintainer) periodicStart(ctx context.Context) (time.Duration, map[stri
 
 // periodicRead reads the clock offset and the last instants once.
 func (m *Maintainer) periodicRead(ctx context.Context) (time.Duration, map[string]time.Time, error) {
-	sent := m.cfg.now()
-	var db time.Time
-	if err := m.cfg.Executor.QueryRow(ctx, sqlClockNow).Scan(&db); err != nil {
-		return 0, nil, fmt.Errorf("read the database clock: %w", err)
+	// The reading of the quickest of a few round trips is the closest to
+	// its midpoint (the first may include opening a connection).
+	var (
+		offset time.Duration
+		best   = time.Duration(-1)
+	)
+	for range clockSamples {
+		sent := m.cfg.now()
+		var db time.Time
+		if err := m.cfg.Executor.QueryRow(ctx, sqlClockNow).Scan(&db); err != nil {
+			return 0, nil, fmt.Errorf("read the database clock: %w", err)
+		}
+		rtt := m.cfg.now().Sub(sent)
+		if best < 0 || rtt < best {
+			best, offset = rtt, db.Sub(sent.Add(rtt/2))
+		}
 	}
-	got := m.cfg.now()
-	offset := db.Sub(sent.Add(got.Sub(sent) / 2))
 
 	names := make([]string, len(m.cfg.Periodic))
 	for i, e := range m.cfg.Periodic {

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -197,4 +198,43 @@ func TestPeriodicStartCatchesUpTheLatestMissedInstant(t *testing.T) {
 	require.Equal(t, hour.UTC(), b.periodicLast(t, "seen"))
 	require.Empty(t, b.periodicInstants(t, "fresh"), "a name never enqueued begins after now")
 	require.True(t, b.periodicLast(t, "fresh").IsZero())
+}
+
+func TestPeriodicSkewedClockFollowsDatabaseClock(t *testing.T) {
+	t.Parallel()
+	every, err := ParseSchedule("@every 1s")
+	require.NoError(t, err)
+	for _, skew := range []time.Duration{-time.Hour, time.Hour} {
+		t.Run(fmt.Sprintf("skew %v", skew), func(t *testing.T) {
+			t.Parallel()
+			b := setupMaintenance(t)
+			m := b.newMaintainer(t, MaintainerConfig{
+				LeaderTTL: 1500 * time.Millisecond, ElectInterval: 250 * time.Millisecond, JanitorInterval: time.Hour,
+				Periodic: []PeriodicEntry{{Name: "tick", Schedule: every, Enqueue: periodicInsert("tick")}},
+				now:      skewedClock(skew),
+			})
+			require.NoError(t, m.Start(context.Background()))
+			require.Eventually(t, func() bool { return len(b.periodicInstants(t, "tick")) >= 2 }, 30*time.Second, 20*time.Millisecond)
+			m.Stop()
+
+			// Each task was enqueued at its instant by the database clock
+			// (created_at is the insert's now()), not an hour off; within
+			// the precision of reading that clock over a connection.
+			rows, err := b.db.Query(`SELECT convert_from(payload, 'UTF8'), created_at FROM asynqpg_tasks WHERE type = 'tick'`)
+			require.NoError(t, err)
+			defer func() { _ = rows.Close() }()
+			for rows.Next() {
+				var (
+					s       string
+					created time.Time
+				)
+				require.NoError(t, rows.Scan(&s, &created))
+				at, err := time.Parse(time.RFC3339Nano, s)
+				require.NoError(t, err)
+				late := created.Sub(at)
+				require.True(t, late > -50*time.Millisecond && late < 5*time.Second, "instant %v enqueued at %v", at, created)
+			}
+			require.NoError(t, rows.Err())
+		})
+	}
 }
