@@ -18,13 +18,24 @@ import (
 // everySecond is a periodic task builder for registration tests.
 func everySecond(time.Time) *asynqpg.Task { return asynqpg.NewTask("tick", []byte{}) }
 
+// leaderConsumer creates a consumer that takes part in the leader
+// election, logging to logger (nil: discarded).
+func (b *bundle) leaderConsumer(t *testing.T, logger *slog.Logger) *consumer.Consumer {
+	t.Helper()
+	cfg := b.config(b.pool)
+	cfg.DisableMaintenance = false
+	if logger != nil {
+		cfg.Logger = logger
+	}
+	c, err := consumer.New(cfg)
+	require.NoError(t, err)
+	return c
+}
+
 func TestRegisterPeriodicTaskRefused(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	cfg := b.config(b.pool)
-	cfg.DisableMaintenance = false
-	c, err := consumer.New(cfg)
-	require.NoError(t, err)
+	c := b.leaderConsumer(t, nil)
 	require.NoError(t, c.RegisterPeriodicTask(consumer.PeriodicTask{Name: "taken", Schedule: "@hourly", Task: everySecond}))
 
 	for _, tc := range []struct {
@@ -91,11 +102,7 @@ func TestPeriodicTaskBadBuildsAreSkipped(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	logs := &lockedBuffer{}
-	cfg := b.config(b.pool)
-	cfg.DisableMaintenance = false
-	cfg.Logger = slog.New(slog.NewTextHandler(logs, nil))
-	c, err := consumer.New(cfg)
-	require.NoError(t, err)
+	c := b.leaderConsumer(t, slog.New(slog.NewTextHandler(logs, nil)))
 
 	var (
 		mu      sync.Mutex
@@ -157,10 +164,7 @@ func TestPeriodicTaskBadBuildsAreSkipped(t *testing.T) {
 func TestPeriodicTaskBlockingBuildDoesNotHoldStop(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	cfg := b.config(b.pool)
-	cfg.DisableMaintenance = false
-	c, err := consumer.New(cfg)
-	require.NoError(t, err)
+	c := b.leaderConsumer(t, nil)
 	called := make(chan struct{}, 1)
 	release := make(chan struct{})
 	t.Cleanup(func() { close(release) })
