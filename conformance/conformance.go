@@ -110,6 +110,7 @@ var chapters = []chapter{
 	{name: "hostile", run: runHostileChapter},
 	{name: "maintenance", run: runMaintenanceChapter},
 	{name: "producer", run: runProducerChapter},
+	{name: "schedule", run: runScheduleChapter},
 }
 
 // Run runs every chapter of the suite against d.

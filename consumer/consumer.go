@@ -45,7 +45,8 @@ type Consumer struct {
 	state    int
 	handlers map[string]*registration
 	global   []MiddlewareFunc
-	run      *running // the services of the current or last Start
+	periodic []periodicTask // in the order registered
+	run      *running       // the services of the current or last Start
 }
 
 // New validates cfg and creates a Consumer. It does not connect to the

@@ -103,4 +103,13 @@
 // tasks stuck in running past their lease by more than
 // Config.StuckThreshold to pending (or fails them when no attempt is left)
 // and deletes finalized tasks older than their retention.
+//
+// # Periodic tasks
+//
+// RegisterPeriodicTask registers a task enqueued on a schedule (a cron
+// expression, a descriptor such as @hourly, or "@every 30s"). The leader
+// enqueues it; each instant of a name is enqueued at most once per
+// database, whichever consumer leads. Register the same periodic tasks
+// on every consumer that may lead. Periodic tasks need the leader
+// election, so a consumer with Config.DisableMaintenance refuses them.
 package consumer

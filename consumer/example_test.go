@@ -165,3 +165,56 @@ func ExampleMiddlewareFunc() {
 	// task 3 done, error: task snoozed for 1m0s
 	// true
 }
+
+// Enqueue a task every second, from whichever consumer leads: each
+// instant is enqueued once however many consumers run.
+func ExampleConsumer_RegisterPeriodicTask() {
+	db, err := sqlx.Connect("pgx", os.Getenv("DATABASE_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+
+	c, err := consumer.New(consumer.Config{Pool: db})
+	if err != nil {
+		log.Fatal(err)
+	}
+	instants := make(chan time.Time, 10)
+	err = c.RegisterPeriodicTask(consumer.PeriodicTask{
+		Name:     "example:heartbeat",
+		Schedule: "@every 1s", // or "*/5 * * * *", "@hourly", "CRON_TZ=Europe/Paris 0 9 * * *"
+		Task: func(at time.Time) *asynqpg.Task {
+			return asynqpg.NewTask("heartbeat", []byte(at.Format(time.RFC3339)))
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	err = c.RegisterTaskHandler("heartbeat", consumer.TaskHandlerFunc(
+		func(ctx context.Context, task *asynqpg.TaskInfo) error {
+			at, err := time.Parse(time.RFC3339, string(task.Payload))
+			if err != nil {
+				return err
+			}
+			instants <- at
+			return nil
+		}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := c.Start(); err != nil {
+		log.Fatal(err)
+	}
+	defer func() {
+		if err := c.Stop(); err != nil {
+			log.Print(err)
+		}
+	}()
+	select {
+	case at := <-instants:
+		fmt.Println("heartbeat on a whole second:", at.Nanosecond() == 0)
+	case <-time.After(time.Minute):
+		log.Fatal("no heartbeat")
+	}
+	// Output: heartbeat on a whole second: true
+}

@@ -149,7 +149,11 @@ func (c *Consumer) startServices() (*running, error) {
 	if c.mcfg == nil {
 		return run, nil
 	}
-	if run.maintainer, err = engine.NewMaintainer(*c.mcfg); err == nil {
+	mcfg, err := c.maintainerConfig()
+	if err == nil {
+		run.maintainer, err = engine.NewMaintainer(mcfg)
+	}
+	if err == nil {
 		err = run.maintainer.Start(context.Background())
 	}
 	if err != nil {

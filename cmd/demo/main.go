@@ -1,8 +1,10 @@
 // Command demo runs asynqpg end to end on a real PostgreSQL: it migrates a
 // fresh database, enqueues a mixed workload (several task types, delayed
 // tasks, tasks that fail and retry, tasks that snooze, one cancelled while it
-// runs), processes it with a consumer while printing a live progress line,
-// and ends with a summary table of tasks by type and status.
+// runs, a lane where tasks of high priority overtake a backlog), processes
+// it with a consumer that also enqueues a periodic task while it leads,
+// printing a live progress line, and ends with a summary table of tasks by
+// type and status and what the priority lane and the periodic task did.
 //
 // It finds its database like the tests do: DATABASE_URL when set, else a
 // server on 127.0.0.1:5432, else a throw-away cluster started from the

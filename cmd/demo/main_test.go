@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +22,8 @@ func TestMain(m *testing.M) { testdb.Main(m) }
 // notice a renamed type.
 var demoTypes = []string{
 	"email:send", "report:generate", "payment:charge",
-	"inventory:sync", "webhook:deliver", "video:transcode",
+	"inventory:sync", "webhook:deliver", "video:transcode", "image:resize",
+	"metrics:rollup", // periodic: not in the batch
 }
 
 // TestDemo runs the whole demo on the test server and checks its output:
@@ -34,7 +36,7 @@ func TestDemo(t *testing.T) {
 	t.Run("legend", func(t *testing.T) {
 		legend := legendSection(t, text)
 		for _, typ := range demoTypes {
-			require.Regexp(t, `(?m)^\s+`+regexp.QuoteMeta(typ)+`\s+\d+\s+\S`, legend, "legend line of %s", typ)
+			require.Regexp(t, `(?m)^\s+`+regexp.QuoteMeta(typ)+`\s+(\d+|@every 1s)\s+\S`, legend, "legend line of %s", typ)
 		}
 		for _, want := range []string{"simulated", "cmd/demo/workload.go"} {
 			require.Contains(t, legend, want)
@@ -49,17 +51,50 @@ func TestDemo(t *testing.T) {
 			{"report:generate", `0\s+0\s+13\s+0\s+0\s+13`},
 			{"video:transcode", `0\s+0\s+0\s+0\s+1\s+1`},
 			{"webhook:deliver", `0\s+0\s+0\s+4\s+0\s+4`},
-			{"all", `0\s+0\s+103\s+8\s+1\s+112`},
+			{"image:resize", `0\s+0\s+35\s+0\s+0\s+35`},
 		}
 		at := strings.Index(text, "all tasks settled")
 		require.GreaterOrEqual(t, at, 0, "no summary")
 		summary := text[at:]
+
+		// The roll-ups enqueued by the time the consumer stopped: at least
+		// the two the demo waits for; one may be pending still.
+		m := regexp.MustCompile(`metrics:rollup\s+(\d+)\s+0\s+(\d+)\s+0\s+0\s+(\d+)`).FindStringSubmatch(summary)
+		require.NotNil(t, m, "summary row metrics:rollup")
+		pending, completed, total := atoi(t, m[1]), atoi(t, m[2]), atoi(t, m[3])
+		require.GreaterOrEqual(t, completed, 2)
+		require.Equal(t, total, pending+completed)
+		rows = append(rows, struct{ typ, want string }{"all",
+			fmt.Sprintf(`%d\s+0\s+%d\s+8\s+1\s+%d`, pending, 138+completed, 147+total)})
 		for _, r := range rows {
 			require.Regexp(t, regexp.QuoteMeta(r.typ)+`\s+`+r.want, summary, "summary row %s", r.typ)
 		}
 		require.Contains(t, text, "task with this type and idempotency token already exists")
 		require.Contains(t, text, "cancelled running task")
 	})
+
+	t.Run("scheduling", func(t *testing.T) {
+		require.Contains(t, text, "the 5 tasks of priority 100, enqueued after a backlog of 30,\n  ran at positions 1, 2, 3, 4, 5 of 35")
+		m := regexp.MustCompile(`periodic task metrics-rollup \(@every 1s\): (\d+) instants enqueued by the leader, each once: (.*) UTC`).
+			FindStringSubmatch(text)
+		require.NotNil(t, m, "periodic line")
+		instants := strings.Split(m[2], ", ")
+		require.Len(t, instants, atoi(t, m[1]))
+		require.GreaterOrEqual(t, len(instants), 2)
+		seen := map[string]bool{}
+		for _, at := range instants {
+			require.False(t, seen[at], "instant %s twice", at)
+			seen[at] = true
+		}
+	})
+}
+
+// atoi reads a number the demo printed.
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	require.NoError(t, err)
+	return n
 }
 
 // TestLegendCoversWorkload checks that the legend describes exactly the
@@ -78,22 +113,34 @@ func TestLegendCoversWorkload(t *testing.T) {
 		described[e.typ] = true
 	}
 	require.Len(t, described, len(legend), "a type is described twice")
+	periodic := map[string]bool{}
+	for _, e := range legend {
+		periodic[e.typ] = e.schedule != ""
+	}
 	for _, typ := range demoTypes {
 		require.True(t, described[typ], "legend lacks %s", typ)
 		require.True(t, handled[typ], "no handler for %s", typ)
-		require.Positive(t, counts[typ], "no %s task enqueued", typ)
+		if periodic[typ] {
+			require.Zero(t, counts[typ], "periodic %s tasks come from the leader, not the batch", typ)
+		} else {
+			require.Positive(t, counts[typ], "no %s task enqueued", typ)
+		}
 	}
-	require.Len(t, counts, len(demoTypes), "enqueued types")
+	require.Len(t, counts, len(demoTypes)-1, "enqueued types")
 	require.Len(t, described, len(demoTypes), "described types")
 
 	var out bytes.Buffer
 	require.NoError(t, printLegend(&out, tasks))
 	text := out.String()
-	require.Contains(t, text, fmt.Sprintf("%d tasks of %d types", len(tasks), len(demoTypes)))
+	require.Contains(t, text, fmt.Sprintf("%d tasks of %d types", len(tasks), len(counts)))
 	column := -1
 	for _, e := range legend {
 		line := lineOf(t, text, "  "+e.typ+" ")
-		require.Regexp(t, fmt.Sprintf(`\s%d\s`, counts[e.typ]), line, "count of %s", e.typ)
+		if e.schedule != "" {
+			require.Contains(t, line, " "+e.schedule+" ", "schedule of %s", e.typ)
+		} else {
+			require.Regexp(t, fmt.Sprintf(`\s%d\s`, counts[e.typ]), line, "count of %s", e.typ)
+		}
 		at := strings.Index(line, e.standsFor)
 		require.Positive(t, at, "line of %s: %q", e.typ, line)
 		if column < 0 {

@@ -111,13 +111,17 @@ func run(ctx context.Context, out io.Writer) error {
 				return err
 			}
 			progress.update(time.Since(start), counts)
-			if cancelled && counts[asynqpg.TaskStatusPending] == 0 && counts[asynqpg.TaskStatusRunning] == 0 {
+			if cancelled && w.sched.settled() &&
+				counts[asynqpg.TaskStatusPending] == 0 && counts[asynqpg.TaskStatusRunning] == 0 {
 				progress.done()
 				if err := cons.Stop(); err != nil {
 					return fmt.Errorf("stop consumer: %w", err)
 				}
 				fmt.Fprintf(out, "all tasks settled in %s\n\n", time.Since(start).Round(time.Millisecond))
-				return summary(ctx, out, cl)
+				if err := summary(ctx, out, cl); err != nil {
+					return err
+				}
+				return w.sched.report(out)
 			}
 		}
 	}

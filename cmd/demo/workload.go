@@ -24,6 +24,7 @@ const (
 
 // workload enqueues the demo's tasks and handles them.
 type workload struct {
+	sched    scheduling // the priority lane and the periodic task
 	mu       sync.Mutex
 	snoozed  map[int64]bool
 	started  chan int64 // receives the ID of the long task once it runs
@@ -53,6 +54,7 @@ func (w *workload) tasks() []*asynqpg.Task {
 	add(10, typeInventory)
 	add(4, typeWebhook)
 	add(1, typeTranscode, asynqpg.WithIdempotencyToken("transcode-42"))
+	tasks = append(tasks, resizeTasks()...)
 	report := asynqpg.NewTask(typeReport, []byte(`{"n":"scheduled"}`))
 	report.ProcessAt = time.Now().Add(3 * time.Second)
 	return append(tasks, report)
@@ -74,17 +76,20 @@ func (w *workload) handlers() []handler {
 		{typeInventory, w.inventory, 3},
 		{typeWebhook, w.webhook, 2},
 		{typeTranscode, w.transcode, 1},
+		{typeResize, w.sched.resize, 1},
+		{typeRollup, w.sched.rollup, 1},
 	}
 }
 
-// register installs a handler for every type on c.
+// register installs a handler for every type on c, and the periodic
+// task.
 func (w *workload) register(c *consumer.Consumer) error {
 	for _, h := range w.handlers() {
 		if err := c.RegisterTaskHandler(h.typ, h.h, consumer.WithWorkersCount(h.workers)); err != nil {
 			return err
 		}
 	}
-	return nil
+	return w.sched.registerPeriodic(c)
 }
 
 func work(ctx context.Context, min, max time.Duration) error {

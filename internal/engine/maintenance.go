@@ -17,7 +17,9 @@ const resignTimeout = 5 * time.Second
 // while it is the leader, runs the maintenance of the task table every
 // JanitorInterval: the rescuer returns tasks stuck in running past their
 // lease to pending (or fails them when their last attempt was lost), and the
-// cleaner deletes finalized tasks older than their retention.
+// cleaner deletes finalized tasks older than their retention. While it
+// leads it also enqueues the periodic tasks of its configuration (see
+// runPeriodic).
 //
 // Leadership terms come from the database clock; the local clock only
 // measures how long a term may be trusted, so a host whose wall clock is
@@ -31,6 +33,7 @@ type Maintainer struct {
 
 	election startstop.Base // the election loop, run
 	janitor  startstop.Base // maintenance while leading, runJanitor
+	periodic startstop.Base // periodic tasks while leading, runPeriodic
 	stopOnce sync.Once      // Stop's work, done once; later calls wait for it
 
 	mu          sync.Mutex

@@ -80,6 +80,9 @@ type MaintainerConfig struct {
 	// ErrorHandler, when set, is called once for every task the rescuer
 	// fails because its last attempt was lost, with [ErrAttemptStuck].
 	ErrorHandler asynqpg.ErrorHandler
+	// Periodic are the periodic tasks this maintainer enqueues while it
+	// leads (see runPeriodic). Names must be unique and not empty.
+	Periodic []PeriodicEntry
 	// OnLeadershipChange, when set, is called with true when this
 	// maintainer becomes leader and with false when it stops being one.
 	// It is called from the election loop and must not block.
@@ -114,6 +117,9 @@ func (c MaintainerConfig) withDefaults() (MaintainerConfig, error) {
 		if d.v < 0 {
 			return c, fmt.Errorf("invalid maintainer config: %s must not be negative (got %v)", d.name, d.v)
 		}
+	}
+	if err := checkPeriodic(c.Periodic); err != nil {
+		return c, err
 	}
 	if c.BatchSize < 0 {
 		return c, fmt.Errorf("invalid maintainer config: BatchSize must not be negative (got %d)", c.BatchSize)

@@ -11,6 +11,7 @@ import (
 func (m *Maintainer) run(ctx context.Context) {
 	stepDown := func() {
 		m.janitor.Stop()
+		m.periodic.Stop()
 		m.mu.Lock()
 		was := m.leading
 		m.leading, m.deadline = false, time.Time{}
@@ -74,6 +75,9 @@ func (m *Maintainer) run(ctx context.Context) {
 				m.mu.Unlock()
 				m.log.Info("became leader")
 				m.janitor.Start(ctx, m.runJanitor)
+				if len(m.cfg.Periodic) > 0 {
+					m.periodic.Start(ctx, m.runPeriodic)
+				}
 				m.notify(true)
 			}
 		}

@@ -65,6 +65,14 @@ INSERT INTO asynqpg_periodic AS p (name, last_at) VALUES ($1, $2::text::timestam
 ON CONFLICT (name) DO UPDATE SET last_at = EXCLUDED.last_at, enqueued_at = now()
 WHERE p.last_at < EXCLUDED.last_at
 RETURNING true`
+
+	// sqlPeriodicLast returns the name and last_at of each periodic task
+	// of the names $1 ([]string) that has an instant enqueued.
+	sqlPeriodicLast = `SELECT name, last_at FROM asynqpg_periodic WHERE name = ANY($1)`
+
+	// sqlClockNow returns the database clock, read when the statement
+	// runs (not when its transaction began).
+	sqlClockNow = `SELECT clock_timestamp()`
 )
 
 // Global concurrency limits.

@@ -1,0 +1,28 @@
+package conformance
+
+import (
+	"testing"
+
+	"github.com/yakser/asynqpg/producer"
+)
+
+// The schedule chapter proves scheduling beyond first in, first out
+// through the entry: ready tasks of a type are claimed by priority, then
+// readiness, then ID, and a priority out of range writes nothing; unique
+// tasks collide within their window, in single enqueues, transactions and
+// batches, and not once the earlier task failed or was cancelled or the
+// window changed; periodic tasks enqueue each instant once across a
+// change of leader. Transaction entries leave out the parts that need a
+// consumer.
+
+// runScheduleChapter runs the schedule chapter against d.
+func runScheduleChapter(t *testing.T, d Driver) {
+	b := setupAPI(t, d, producer.Config{})
+	t.Run("PriorityRange", func(t *testing.T) { testSchedulePriorityRange(t, b) })
+	t.Run("Unique", func(t *testing.T) { testScheduleUnique(t, b) })
+	if d.SkipConsumer {
+		return
+	}
+	t.Run("PriorityOrder", func(t *testing.T) { testSchedulePriorityOrder(t, d) })
+	t.Run("PeriodicLeaderChange", func(t *testing.T) { testSchedulePeriodicLeaderChange(t, d) })
+}
