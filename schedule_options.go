@@ -26,9 +26,10 @@ func WithPriority(p int) TaskOption {
 // aligned to the Unix epoch and read on the database clock) while an
 // earlier one is not cancelled or failed. A colliding enqueue returns the
 // existing task's ID with an error matching producer.ErrDuplicateTask, as
-// a repeated idempotency token does. period must be positive.
+// a repeated idempotency token does. period must be positive: the
+// producer refuses a task with a period of zero or less.
 func WithUniqueFor(period time.Duration) TaskOption {
 	return func(t *Task) {
-		t.UniqueFor = period
+		t.UniqueFor = &period
 	}
 }

@@ -25,9 +25,9 @@ type Task struct {
 	// Priority orders the ready tasks of one type: a higher priority is
 	// claimed first. From MinPriority to MaxPriority; 0 by default.
 	Priority int
-	// UniqueFor, when positive, makes the task unique per window of this
-	// length (see WithUniqueFor).
-	UniqueFor time.Duration
+	// UniqueFor, when set, makes the task unique per window of this
+	// length, which must be positive (see WithUniqueFor).
+	UniqueFor *time.Duration
 }
 
 // TaskOption configures a Task.

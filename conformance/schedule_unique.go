@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -139,18 +140,20 @@ SELECT (SELECT floor(extract(epoch FROM created_at))::bigint FROM asynqpg_tasks 
 
 	t.Run("NonPositivePeriod", func(t *testing.T) {
 		t.Parallel()
-		reason := "task unique period is -1s: must be positive"
-		id, err := b.enqueue(t, uniqueTask("unique:bad", "p", -time.Second))
-		require.ErrorIs(t, err, producer.ErrInvalidTask)
-		require.EqualError(t, err, reason)
-		require.Zero(t, id)
-		ids, err := b.enqueueMany(t, []*asynqpg.Task{
-			uniqueTask("unique:bad", "q", time.Hour),
-			uniqueTask("unique:bad", "p", -time.Second),
-		})
-		require.ErrorIs(t, err, producer.ErrInvalidTask)
-		require.EqualError(t, err, "validate task at index 1: "+reason)
-		require.Empty(t, ids)
+		for _, period := range []time.Duration{0, -time.Second} {
+			reason := fmt.Sprintf("task unique period is %v: must be positive", period)
+			id, err := b.enqueue(t, uniqueTask("unique:bad", "p", period))
+			require.ErrorIs(t, err, producer.ErrInvalidTask)
+			require.EqualError(t, err, reason)
+			require.Zero(t, id)
+			ids, err := b.enqueueMany(t, []*asynqpg.Task{
+				uniqueTask("unique:bad", "q", time.Hour),
+				uniqueTask("unique:bad", "p", period),
+			})
+			require.ErrorIs(t, err, producer.ErrInvalidTask)
+			require.EqualError(t, err, "validate task at index 1: "+reason)
+			require.Empty(t, ids)
+		}
 		require.Zero(t, b.countType(t, "unique:bad"))
 	})
 }

@@ -2,6 +2,7 @@ package producer
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/internal/engine"
@@ -66,8 +67,11 @@ func (p *Producer) toNewTask(task *asynqpg.Task, index int) (engine.NewTask, err
 	if err := validate.Priority(task.Priority); err != nil {
 		return engine.NewTask{}, invalid(err)
 	}
-	if task.UniqueFor < 0 {
-		return engine.NewTask{}, invalid(fmt.Errorf("task unique period is %v: must be positive", task.UniqueFor))
+	var uniqueFor time.Duration
+	if task.UniqueFor != nil {
+		if uniqueFor = *task.UniqueFor; uniqueFor <= 0 {
+			return engine.NewTask{}, invalid(fmt.Errorf("task unique period is %v: must be positive", uniqueFor))
+		}
 	}
 	attempts := p.defaultMaxRetry
 	if task.MaxRetry != nil {
@@ -84,6 +88,6 @@ func (p *Producer) toNewTask(task *asynqpg.Task, index int) (engine.NewTask, err
 		ProcessAt:        task.ProcessAt,
 		Delay:            task.Delay,
 		Priority:         task.Priority,
-		UniqueFor:        task.UniqueFor,
+		UniqueFor:        uniqueFor,
 	}, nil
 }
