@@ -218,6 +218,9 @@ func (r *typeRunner) fetchLoop() {
 	for {
 		waiting := r.outboxLen()
 		if r.paused.Load() {
+			if cooling {
+				stopTimer(cooldown)
+			}
 			wanted, backlog, cooling, cooled = false, false, false, false
 			if waiting > 0 && inFlight < maxClaimsInFlight {
 				inFlight++
