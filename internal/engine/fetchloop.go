@@ -278,7 +278,7 @@ func (r *typeRunner) fetchLoop() {
 				continue
 			}
 			failures = 0
-			backlog = res.claimed == res.limit && res.limit > 0
+			backlog = res.claimed == res.limit
 		}
 	}
 }
