@@ -111,6 +111,8 @@ var chapters = []chapter{
 	{name: "maintenance", run: runMaintenanceChapter},
 	{name: "producer", run: runProducerChapter},
 	{name: "schedule", run: runScheduleChapter},
+	{name: "schedule_concurrency", run: runConcurrencyChapter},
+	{name: "schedule_pause", run: runPauseChapter},
 }
 
 // Run runs every chapter of the suite against d.

@@ -136,6 +136,7 @@ func (c *Consumer) startServices() (*running, error) {
 			Timeout:     reg.opts.Timeout,
 			MaxAttempts: reg.opts.MaxAttempts,
 
+			GlobalConcurrency: reg.opts.GlobalConcurrency,
 		})
 	}
 	proc, err := engine.NewProcessor(pcfg)
