@@ -1,0 +1,70 @@
+package main
+
+import (
+	"sort"
+	"strconv"
+
+	"github.com/spf13/cobra"
+)
+
+// newStatsCmd builds "stats".
+func newStatsCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "stats",
+		Short: "Count tasks by type and status",
+		Args:  noArgs,
+		RunE: action(func(cmd *cobra.Command, _ []string) error {
+			d, err := connect(cmd)
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			st, err := readStats(cmd.Context(), d)
+			if err != nil {
+				return err
+			}
+			if wantJSON(cmd) {
+				return printJSON(cmd.OutOrStdout(), st)
+			}
+			return printStats(cmd, st)
+		}),
+	}
+	addJSONFlag(cmd)
+	return cmd
+}
+
+// printStats prints one row per task type and a total row.
+func printStats(cmd *cobra.Command, st *stats) error {
+	headers := []string{"TYPE"}
+	for _, s := range validStatuses {
+		headers = append(headers, upper(string(s)))
+	}
+	t := newTable(cmd.OutOrStdout(), append(headers, "TOTAL")...)
+	byType := append([]typeStats(nil), st.ByType...)
+	sort.Slice(byType, func(i, j int) bool { return byType[i].Type < byType[j].Type })
+	for _, ts := range byType {
+		t.row(countsRow(cell(ts.Type), ts.ByStatus, ts.Total)...)
+	}
+	t.row(countsRow("all", st.ByStatus, st.Total)...)
+	return t.flush()
+}
+
+// countsRow is a row of counts in status order.
+func countsRow(name string, byStatus map[string]int64, total int64) []string {
+	row := []string{name}
+	for _, s := range validStatuses {
+		row = append(row, strconv.FormatInt(byStatus[string(s)], 10))
+	}
+	return append(row, strconv.FormatInt(total, 10))
+}
+
+// upper upper-cases an ASCII status name for a header.
+func upper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'a' <= c && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return string(b)
+}
