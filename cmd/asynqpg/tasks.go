@@ -147,7 +147,7 @@ func printTaskList(cmd *cobra.Command, res *taskList) error {
 	if err := t.flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "%d of %d matching tasks\n", len(res.Tasks), res.Total)
+	_, err := fmt.Fprintf(w, "\n%d of %d matching tasks\n", len(res.Tasks), res.Total)
 	return err
 }
 
