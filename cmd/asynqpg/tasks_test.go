@@ -26,10 +26,10 @@ func TestTasksList(t *testing.T) {
 	t.Parallel()
 	db, url := openDB(t)
 	ids := map[string]int64{
-		"email pending":   insertTask(t, db, "email", pending),
-		"email failed":    insertTask(t, db, "email", failed),
-		"report pending":  insertTask(t, db, "report", pending),
-		"report done":     insertTask(t, db, "report", completed),
+		"email pending":  insertTask(t, db, "email", pending),
+		"email failed":   insertTask(t, db, "email", failed),
+		"report pending": insertTask(t, db, "report", pending),
+		"report done":    insertTask(t, db, "report", completed),
 		"a very long type name to widen the column": insertTask(t, db, "a very long type name to widen the column", cancelled),
 	}
 	tests := []struct {
