@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -15,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/internal/dashboard"
 	"github.com/yakser/asynqpg/internal/testdb"
 )
 
@@ -185,4 +187,21 @@ func openDB(t *testing.T) (*sql.DB, string) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = db.Close() })
 	return db, url
+}
+
+// service returns the dashboard's operations on db, to compare --json
+// output with.
+func service(t *testing.T, db *sql.DB) *dashboard.Service {
+	t.Helper()
+	s, err := dashboard.New(asynqpg.WrapStdDB(db, "pgx"), dashboard.Options{})
+	require.NoError(t, err)
+	return s
+}
+
+// requireJSON checks that out is json.Marshal of v and a newline.
+func requireJSON(t *testing.T, v any, out string) {
+	t.Helper()
+	want, err := json.Marshal(v)
+	require.NoError(t, err)
+	require.Equal(t, string(want)+"\n", out)
 }

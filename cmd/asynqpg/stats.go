@@ -5,6 +5,8 @@ import (
 	"strconv"
 
 	"github.com/spf13/cobra"
+
+	"github.com/yakser/asynqpg/internal/dashboard"
 )
 
 // newStatsCmd builds "stats".
@@ -34,13 +36,13 @@ func newStatsCmd() *cobra.Command {
 }
 
 // printStats prints one row per task type and a total row.
-func printStats(cmd *cobra.Command, st *stats) error {
+func printStats(cmd *cobra.Command, st *dashboard.Stats) error {
 	headers := []string{"TYPE"}
-	for _, s := range validStatuses {
-		headers = append(headers, upper(string(s)))
+	for _, s := range dashboard.Statuses {
+		headers = append(headers, upper(s))
 	}
 	t := newTable(cmd.OutOrStdout(), append(headers, "TOTAL")...)
-	byType := append([]typeStats(nil), st.ByType...)
+	byType := append([]dashboard.TypeStats(nil), st.ByType...)
 	sort.Slice(byType, func(i, j int) bool { return byType[i].Type < byType[j].Type })
 	for _, ts := range byType {
 		t.row(countsRow(cell(ts.Type), ts.ByStatus, ts.Total)...)
@@ -52,8 +54,8 @@ func printStats(cmd *cobra.Command, st *stats) error {
 // countsRow is a row of counts in status order.
 func countsRow(name string, byStatus map[string]int64, total int64) []string {
 	row := []string{name}
-	for _, s := range validStatuses {
-		row = append(row, strconv.FormatInt(byStatus[string(s)], 10))
+	for _, s := range dashboard.Statuses {
+		row = append(row, strconv.FormatInt(byStatus[s], 10))
 	}
 	return append(row, strconv.FormatInt(total, 10))
 }

@@ -66,6 +66,9 @@ func TestStats(t *testing.T) {
 
 	r = runCLI(t, url, "stats", "--json")
 	requireOK(t, r)
+	api, err := service(t, db).Stats(context.Background())
+	require.NoError(t, err)
+	requireJSON(t, api, r.stdout)
 	var got struct {
 		Total    int64            `json:"total"`
 		ByStatus map[string]int64 `json:"by_status"`

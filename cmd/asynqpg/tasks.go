@@ -3,13 +3,11 @@ package main
 import (
 	"fmt"
 	"strconv"
-	"strings"
-	"unicode/utf8"
+		"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/client"
+	"github.com/yakser/asynqpg/internal/dashboard"
 )
 
 // newTasksCmd builds "tasks list|show|retry|cancel|delete".
@@ -50,7 +48,7 @@ func newTasksListCmd() *cobra.Command {
 	}
 	cmd.Flags().StringSlice("status", nil, "only tasks in these statuses (pending,running,completed,failed,cancelled)")
 	cmd.Flags().StringSlice("type", nil, "only tasks of these types")
-	cmd.Flags().Int("limit", client.DefaultListLimit, fmt.Sprintf("at most this many tasks (1..%d)", client.MaxListLimit))
+	cmd.Flags().Int("limit", dashboard.DefaultLimit, fmt.Sprintf("at most this many tasks (at least 1; more than %d counts as %d)", dashboard.MaxLimit, dashboard.MaxLimit))
 	addJSONFlag(cmd)
 	return cmd
 }
@@ -98,26 +96,6 @@ func parseIDs(args []string) ([]int64, error) {
 	return ids, nil
 }
 
-// validStatuses are the statuses a task can be in, in lifecycle order.
-var validStatuses = []asynqpg.TaskStatus{
-	asynqpg.TaskStatusPending, asynqpg.TaskStatusRunning, asynqpg.TaskStatusCompleted,
-	asynqpg.TaskStatusFailed, asynqpg.TaskStatusCancelled,
-}
-
-// parseStatus checks a status name.
-func parseStatus(s string) (asynqpg.TaskStatus, error) {
-	for _, v := range validStatuses {
-		if string(v) == s {
-			return v, nil
-		}
-	}
-	names := make([]string, len(validStatuses))
-	for i, v := range validStatuses {
-		names[i] = string(v)
-	}
-	return "", fmt.Errorf("invalid status %q: want one of %s", s, strings.Join(names, ", "))
-}
-
 // payloadText shows a payload as text when it is UTF-8, else says what
 // it is.
 func payloadText(p []byte) string {
@@ -132,7 +110,7 @@ func payloadText(p []byte) string {
 }
 
 // printTaskList prints a page of tasks as a table and how many match.
-func printTaskList(cmd *cobra.Command, res *taskList) error {
+func printTaskList(cmd *cobra.Command, res *dashboard.TaskList) error {
 	w := cmd.OutOrStdout()
 	t := newTable(w, "ID", "TYPE", "STATUS", "PRIORITY", "ATTEMPTS", "CREATED", "READY AT", "LAST ERROR")
 	for _, task := range res.Tasks {
@@ -153,7 +131,7 @@ func printTaskList(cmd *cobra.Command, res *taskList) error {
 
 // printTask prints every field of a task, one per line, then its
 // messages and payload.
-func printTask(cmd *cobra.Command, task *taskDetail) error {
+func printTask(cmd *cobra.Command, task *dashboard.TaskDetail) error {
 	w := cmd.OutOrStdout()
 	token := ""
 	if task.IdempotencyToken != nil {

@@ -8,17 +8,17 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/yakser/asynqpg/client"
+	"github.com/yakser/asynqpg/internal/dashboard"
 )
 
-// taskAction is one of the client's actions on a task by id.
-type taskAction func(c *client.Client, ctx context.Context, id int64) (*client.TaskInfo, error)
+// taskAction is one of the dashboard's actions on a task by id.
+type taskAction func(s *dashboard.Service, ctx context.Context, id int64) (dashboard.TaskDetail, error)
 
 // newTasksRetryCmd builds "tasks retry ID…" and "tasks retry --failed [--type T]".
 func newTasksRetryCmd() *cobra.Command {
 	cmd := newActionCmd("retry", "retried",
 		"Make failed or cancelled tasks pending again; --failed retries every failed task",
-		(*client.Client).RetryTask)
+		(*dashboard.Service).Retry)
 	byID := cmd.RunE
 	cmd.Args = func(cmd *cobra.Command, args []string) error {
 		failed, _ := cmd.Flags().GetBool("failed")
@@ -47,13 +47,13 @@ func newTasksRetryCmd() *cobra.Command {
 // newTasksCancelCmd builds "tasks cancel ID…".
 func newTasksCancelCmd() *cobra.Command {
 	return newActionCmd("cancel", "cancelled",
-		"Cancel pending, failed or running tasks", (*client.Client).CancelTask)
+		"Cancel pending, failed or running tasks", (*dashboard.Service).Cancel)
 }
 
 // newTasksDeleteCmd builds "tasks delete ID…".
 func newTasksDeleteCmd() *cobra.Command {
 	return newActionCmd("delete", "deleted",
-		"Delete tasks that are not running", (*client.Client).DeleteTask)
+		"Delete tasks that are not running", (*dashboard.Service).Delete)
 }
 
 // newActionCmd builds a command that applies act to every task id given.
@@ -79,18 +79,22 @@ func newActionCmd(verb, done, short string, act taskAction) *cobra.Command {
 				return err
 			}
 			defer d.Close()
-			c, err := d.client()
+			s, err := d.service()
 			if err != nil {
 				return err
 			}
 			var failed []string
 			for _, id := range ids {
-				info, err := act(c, cmd.Context(), id)
+				task, err := act(s, cmd.Context(), id)
 				if err != nil {
-					failed = append(failed, refusal(verb, id, info, err))
+					failed = append(failed, fmt.Sprintf("cannot %s task %d: %v", verb, id, apiError(err)))
 					continue
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s task %d (%s, now %s)\n", done, id, info.Type, statusAfter(verb, info))
+				now := task.Status
+				if verb == "delete" {
+					now = "gone" // the answer is the task as it was
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s task %d (%s, now %s)\n", done, id, task.Type, now)
 			}
 			if len(failed) > 0 {
 				return errors.New(strings.Join(failed, "; "))
@@ -98,23 +102,6 @@ func newActionCmd(verb, done, short string, act taskAction) *cobra.Command {
 			return nil
 		}),
 	}
-}
-
-// statusAfter is the status a task has after verb: a deleted task's info
-// is the row as it was, so it has none.
-func statusAfter(verb string, info *client.TaskInfo) string {
-	if verb == "delete" {
-		return "gone"
-	}
-	return string(info.Status)
-}
-
-// refusal describes why verb failed on task id.
-func refusal(verb string, id int64, info *client.TaskInfo, err error) string {
-	if info != nil {
-		return fmt.Sprintf("cannot %s task %d (%s): %v", verb, id, info.Status, err)
-	}
-	return fmt.Sprintf("cannot %s task %d: %v", verb, id, err)
 }
 
 // retryFailed retries every failed task, or those of --type.
