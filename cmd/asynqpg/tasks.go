@@ -3,7 +3,7 @@ package main
 import (
 	"fmt"
 	"strconv"
-		"unicode/utf8"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 

@@ -4,9 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
-	"net/url"
 	"testing"
 
 	"github.com/stretchr/testify/require"
