@@ -14,7 +14,6 @@ import (
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/client"
-	"github.com/yakser/asynqpg/driver"
 	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
 )
 
@@ -84,9 +83,6 @@ func (d *database) Close() { d.pgx.Close() }
 // sqlDB returns a database/sql handle on the pool, for goose; the caller
 // closes it.
 func (d *database) sqlDB() *sql.DB { return stdlib.OpenDBFromPool(d.pgx) }
-
-// executor returns the engine's handle on the pool.
-func (d *database) executor() (driver.Executor, error) { return driver.Resolve(d.pool) }
 
 // client returns a client on the pool.
 func (d *database) client() (*client.Client, error) {
