@@ -109,6 +109,8 @@ var chapters = []chapter{
 	{name: "hostile", run: runHostileChapter},
 	{name: "maintenance", run: runMaintenanceChapter},
 	{name: "producer", run: runProducerChapter},
+	{name: "schedule_concurrency", run: runConcurrencyChapter},
+	{name: "schedule_pause", run: runPauseChapter},
 }
 
 // Run runs every chapter of the suite against d.

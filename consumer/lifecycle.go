@@ -126,6 +126,8 @@ func (c *Consumer) startServices() (*running, error) {
 			Workers:     reg.opts.WorkersCount,
 			Timeout:     reg.opts.Timeout,
 			MaxAttempts: reg.opts.MaxAttempts,
+
+			GlobalConcurrency: reg.opts.GlobalConcurrency,
 		})
 	}
 	proc, err := engine.NewProcessor(pcfg)

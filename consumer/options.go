@@ -17,8 +17,13 @@ type TaskTypeOptions struct {
 	Timeout time.Duration
 	// Middleware wraps the type's handler, inside the global middleware.
 	Middleware []MiddlewareFunc
+	// GlobalConcurrency, when positive, caps the tasks of the type running
+	// at once across every consumer on the database. 0 (the default): no
+	// cap beyond each consumer's WorkersCount.
+	GlobalConcurrency int
 
-	maxAttemptsSet bool // WithMaxAttempts was given
+	maxAttemptsSet       bool // WithMaxAttempts was given
+	globalConcurrencySet bool // WithGlobalConcurrency was given
 }
 
 // TaskTypeOption configures a task type at registration.
@@ -52,4 +57,18 @@ func WithTimeout(d time.Duration) TaskTypeOption {
 // middleware; the first given is the outermost.
 func WithMiddleware(mws ...MiddlewareFunc) TaskTypeOption {
 	return func(o *TaskTypeOptions) { o.Middleware = append(o.Middleware, mws...) }
+}
+
+// WithGlobalConcurrency caps the tasks of the type running at once across
+// every consumer on the database at n, whatever each consumer's
+// WithWorkersCount: a consumer claims a task of the type only while fewer
+// than n run. A task whose consumer died holds its place until its lease
+// (its timeout plus a margin) passes. n must be positive. Claims of a
+// limited type take a lock of the type in the database (see
+// docs/CONCURRENCY.md); other types are unaffected.
+func WithGlobalConcurrency(n int) TaskTypeOption {
+	return func(o *TaskTypeOptions) {
+		o.GlobalConcurrency = n
+		o.globalConcurrencySet = true
+	}
 }

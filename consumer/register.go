@@ -12,7 +12,7 @@ import (
 // registered before, and an error for a call after Start, a type the
 // producer would refuse (empty, longer than MaxTypeLength bytes, not valid
 // UTF-8, or holding a NUL byte), a nil handler, and a non-positive worker
-// count, timeout or max attempts.
+// count, timeout, max attempts or global concurrency.
 func (c *Consumer) RegisterTaskHandler(taskType string, h TaskHandler, opts ...TaskTypeOption) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -57,6 +57,8 @@ func (c *Consumer) typeOptions(taskType string, h TaskHandler, opts []TaskTypeOp
 		return o, fmt.Errorf("workers count is %d: must be at most %d", o.WorkersCount, MaxWorkersCount)
 	case o.maxAttemptsSet && o.MaxAttempts <= 0:
 		return o, fmt.Errorf("max attempts is %d: must be positive", o.MaxAttempts)
+	case o.globalConcurrencySet && o.GlobalConcurrency <= 0:
+		return o, fmt.Errorf("global concurrency is %d: must be positive", o.GlobalConcurrency)
 	}
 	if err := validate.Positive("timeout", o.Timeout, MaxTimeout); err != nil {
 		return o, err

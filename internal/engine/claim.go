@@ -87,6 +87,17 @@ func RecordAndClaim(ctx context.Context, ex driver.Executor, taskType string, ou
 	if err != nil {
 		return nil, nil, fmt.Errorf("claim tasks of type %q: %w", taskType, schemaError(err))
 	}
+	out, err := scanClaimed(rows, taskType, flagged, written, limit)
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, written, nil
+}
+
+// scanClaimed reads the rows of a claim statement of taskType and closes
+// them: the tasks claimed and, when flagged (the first column tells
+// outcomes from claimed tasks), the outcomes written, added to written.
+func scanClaimed(rows driver.Rows, taskType string, flagged bool, written map[AttemptKey]bool, limit int) ([]ClaimedTask, error) {
 	defer rows.Close()
 	out := make([]ClaimedTask, 0, limit)
 	for rows.Next() {
@@ -103,7 +114,7 @@ func RecordAndClaim(ctx context.Context, ex driver.Executor, taskType string, ou
 			dest = append([]any{&isOutcome}, dest...)
 		}
 		if err := rows.Scan(dest...); err != nil {
-			return nil, nil, fmt.Errorf("claim tasks of type %q: scan: %w", taskType, err)
+			return nil, fmt.Errorf("claim tasks of type %q: scan: %w", taskType, err)
 		}
 		if isOutcome {
 			written[AttemptKey{ID: t.ID, Key: key}] = true
@@ -120,9 +131,9 @@ func RecordAndClaim(ctx context.Context, ex driver.Executor, taskType string, ou
 		out = append(out, ClaimedTask{Task: &t, Attempt: AttemptKey{ID: t.ID, Key: key}, TraceContext: traceCtx})
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("claim tasks of type %q: %w", taskType, schemaError(err))
+		return nil, fmt.Errorf("claim tasks of type %q: %w", taskType, schemaError(err))
 	}
-	return out, written, nil
+	return out, nil
 }
 
 // LostAttempts returns those of attempts that no longer own their task:

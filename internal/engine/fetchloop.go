@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/yakser/asynqpg"
@@ -29,6 +30,11 @@ type typeRunner struct {
 	lease time.Duration
 	obs   *observability.TaskType
 
+	// paused is set while the type is paused (see watchPauses), and until
+	// the paused types were loaded once: the fetch loop then claims
+	// nothing, and only writes the outcomes of its attempts.
+	paused atomic.Bool
+
 	mu       sync.Mutex
 	active   int // workers busy (running a handler, or waiting for its outcome to be written)
 	reserved int // workers promised to claims in flight
@@ -48,7 +54,7 @@ type typeRunner struct {
 }
 
 func newTypeRunner(p *Processor, cfg TypeConfig) *typeRunner {
-	return &typeRunner{
+	r := &typeRunner{
 		p:           p,
 		cfg:         cfg,
 		lease:       cfg.Timeout + p.cfg.LeaseMargin,
@@ -58,6 +64,8 @@ func newTypeRunner(p *Processor, cfg TypeConfig) *typeRunner {
 		outboxReady: make(chan struct{}, 1),
 		wake:        make(chan struct{}, 1),
 	}
+	r.paused.Store(true)
+	return r
 }
 
 // wakeUp tells the fetch loop that tasks of its type may be ready.
@@ -139,10 +147,17 @@ type claimJob struct {
 	// backlog: the type's last claim was full, so tasks are probably
 	// ready (see RecordAndClaim).
 	backlog bool
+	// paused: the type is paused; the job only writes its outcomes.
+	paused bool
 }
 
 // limit is the number of tasks the job claims.
-func (j claimJob) limit() int { return j.reserved + len(j.outs) }
+func (j claimJob) limit() int {
+	if j.paused {
+		return 0
+	}
+	return j.reserved + len(j.outs)
+}
 
 // claimResult is what a claim in flight reports to the fetch loop.
 type claimResult struct {
@@ -160,7 +175,8 @@ type claimResult struct {
 // claim serves many, and with up to maxClaimsInFlight claims at once.
 // After a short claim it waits for a notification of a new task of its
 // type, or FetchInterval (tasks whose delay passes are found by this
-// poll).
+// poll). While the type is paused it claims nothing: it only writes the
+// outcomes of its attempts, with claims of no task.
 func (r *typeRunner) fetchLoop() {
 	p := r.p
 	ctx := p.fetchCtx
@@ -201,7 +217,14 @@ func (r *typeRunner) fetchLoop() {
 	)
 	for {
 		waiting := r.outboxLen()
-		if (wanted || backlog || waiting > 0) && inFlight < maxClaimsInFlight {
+		if r.paused.Load() {
+			wanted, backlog, cooling, cooled = false, false, false, false
+			if waiting > 0 && inFlight < maxClaimsInFlight {
+				inFlight++
+				jobs <- claimJob{outs: r.takeOutbox(), paused: true}
+				continue
+			}
+		} else if (wanted || backlog || waiting > 0) && inFlight < maxClaimsInFlight {
 			// Workers whose outcome waits are freed by the claim that
 			// writes it, so they count as free.
 			free := r.free() + waiting
@@ -252,7 +275,7 @@ func (r *typeRunner) fetchLoop() {
 				continue
 			}
 			failures = 0
-			backlog = res.claimed == res.limit
+			backlog = res.claimed == res.limit && res.limit > 0
 		}
 	}
 }
@@ -272,7 +295,16 @@ func (r *typeRunner) claim(job claimJob) (int, error) {
 		recs[i] = o.rec
 	}
 	limit := job.limit()
-	claimed, written, err := RecordAndClaim(ctx, p.cfg.Executor, r.cfg.Type, recs, limit, r.lease, job.backlog)
+	var (
+		claimed []ClaimedTask
+		written map[AttemptKey]bool
+		err     error
+	)
+	if slots := r.cfg.GlobalConcurrency; slots > 0 && limit > 0 {
+		claimed, written, err = RecordAndClaimLimited(ctx, p.cfg.Executor, r.cfg.Type, recs, limit, r.lease, slots)
+	} else {
+		claimed, written, err = RecordAndClaim(ctx, p.cfg.Executor, r.cfg.Type, recs, limit, r.lease, job.backlog)
+	}
 	if err != nil {
 		r.settle(job.reserved, 0)
 		r.handOver(job.outs)

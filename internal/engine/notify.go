@@ -23,11 +23,12 @@ const (
 	listenCloseTimeout = 5 * time.Second
 )
 
-// listen keeps a listener on [ChannelNewTask] and [ChannelCancel] open
-// while the processor runs, reconnecting with backoff after a failure.
-// Notifications only speed things up: while there is no listener, fetch
-// loops poll at FetchInterval and the cancel checker at
-// CancelCheckInterval, as they always do.
+// listen keeps a listener on [ChannelNewTask], [ChannelCancel] and
+// [ChannelPause] open while the processor runs, reconnecting with backoff
+// after a failure. Notifications only speed things up: while there is no
+// listener, fetch loops poll at FetchInterval, the cancel checker at
+// CancelCheckInterval, as they always do, and the paused types are
+// reloaded every pausePollInterval.
 func (p *Processor) listen(ctx context.Context, f driver.ListenerFactory) {
 	delay := listenRetryMin
 	for {
@@ -60,17 +61,20 @@ func (p *Processor) listenOnce(ctx context.Context, f driver.ListenerFactory) er
 		return err
 	}
 	defer func() {
+		p.pauses.listening.Store(false)
 		cctx, cancel := context.WithTimeout(context.Background(), listenCloseTimeout)
 		defer cancel()
 		_ = l.Close(cctx)
 	}()
-	for _, ch := range []string{ChannelNewTask, ChannelCancel} {
+	for _, ch := range []string{ChannelNewTask, ChannelPause, ChannelCancel} {
 		if err := l.Listen(ctx, ch); err != nil {
 			return err
 		}
 	}
-	p.log.Debug("asynqpg: listening for new and cancelled tasks")
+	p.log.Debug("asynqpg: listening for new and cancelled tasks and paused types")
+	p.pauses.listening.Store(true)
 	// Notifications sent while there was no listener are lost: look now.
+	p.pauses.reloadNow()
 	for _, r := range p.runners {
 		r.wakeUp()
 	}
@@ -85,6 +89,8 @@ func (p *Processor) listenOnce(ctx context.Context, f driver.ListenerFactory) er
 			if r := p.runners[n.Payload]; r != nil {
 				r.wakeUp()
 			}
+		case ChannelPause:
+			p.pauses.reloadNow()
 		case ChannelCancel:
 			if id, err := strconv.ParseInt(n.Payload, 10, 64); err == nil {
 				p.cancelNotice(id)

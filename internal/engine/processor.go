@@ -75,6 +75,9 @@ type Processor struct {
 	// notices carries cancelled task IDs from the listener to the cancel
 	// checker.
 	notices chan int64
+	// pauses is the processor's view of the paused task types (see
+	// watchPauses).
+	pauses pauseView
 
 	mu       sync.Mutex
 	state    int
@@ -121,6 +124,7 @@ func NewProcessor(cfg ProcessorConfig) (*Processor, error) {
 		obs:      &observability.Instruments{Metrics: cfg.Metrics, Tracer: cfg.Tracer},
 		runners:  make(map[string]*typeRunner, len(cfg.Types)),
 		notices:  make(chan int64, 256),
+		pauses:   newPauseView(),
 		attempts: make(map[AttemptKey]*attempt),
 		stopDone: make(chan struct{}),
 	}
@@ -149,6 +153,13 @@ func (p *Processor) Start() error {
 	} else {
 		p.comp = newBatchCompleter(p.cfg.Executor, p.log, hooks)
 	}
+	// The paused types are watched until fetching stops; the fetch loops
+	// claim nothing before they were loaded once.
+	p.fetchers.Add(1)
+	go func() {
+		defer p.fetchers.Done()
+		p.watchPauses(p.fetchCtx)
+	}()
 	for _, r := range p.runners {
 		r.startWorkers()
 		p.fetchers.Add(1)

@@ -51,6 +51,10 @@ type TypeConfig struct {
 	// is given: a failed attempt that brings attempts_elapsed to it is
 	// final even if attempts_left says more. 0: no cap.
 	MaxAttempts int
+	// GlobalConcurrency, when positive, caps the tasks of this type
+	// running at once across every consumer on the database (see
+	// RecordAndClaimLimited). 0: no cap.
+	GlobalConcurrency int
 }
 
 // ProcessorConfig configures a [Processor]. Zero durations take their
@@ -130,6 +134,8 @@ func (c ProcessorConfig) withDefaults() (ProcessorConfig, error) {
 			return c, fmt.Errorf("invalid processor config: task type %q: timeout must be positive (got %v)", t.Type, t.Timeout)
 		case t.MaxAttempts < 0:
 			return c, fmt.Errorf("invalid processor config: task type %q: max attempts must not be negative (got %d)", t.Type, t.MaxAttempts)
+		case t.GlobalConcurrency < 0:
+			return c, fmt.Errorf("invalid processor config: task type %q: global concurrency must not be negative (got %d)", t.Type, t.GlobalConcurrency)
 		}
 		seen[t.Type] = true
 	}

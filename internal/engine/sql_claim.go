@@ -10,6 +10,9 @@ const ownedByAttempt = `t.status = 'running' AND t.attempted_at = 'epoch'::times
 // Pieces of the claim statements. $1 type, $2 limit, $3 lease in
 // microseconds.
 const (
+	// claimLimit is the limit of a claim, a sub-select (see sqlClaimTasks).
+	claimLimit = `(SELECT $2::bigint)`
+
 	// claimRank is the third column of the claim index
 	// asynqpg_tasks_claim_idx (migration 5): the priority of a pending
 	// row, 0 for a running one. Pending rows are scanned by rank
@@ -26,13 +29,13 @@ const (
 	// outcomes puts between them a condition that leaves those rows out.
 	claimExpiredEnd = `
 	ORDER BY blocked_till, id
-	LIMIT (SELECT $2::bigint)
+	LIMIT ` + claimLimit + `
 	FOR NO KEY UPDATE SKIP LOCKED
 ), pending AS (
 	SELECT ctid, priority, blocked_till, id FROM asynqpg_tasks
 	WHERE status = 'pending' AND type = $1 AND blocked_till <= now()
 	ORDER BY ` + claimRank + ` DESC, blocked_till, id
-	LIMIT (SELECT $2::bigint)
+	LIMIT ` + claimLimit + `
 	FOR NO KEY UPDATE SKIP LOCKED
 )`
 	// claimUpdate claims the rows found.
@@ -50,7 +53,7 @@ UPDATE asynqpg_tasks t SET
 WHERE t.ctid = ANY (ARRAY(
 	SELECT r.ctid FROM (SELECT * FROM expired UNION ALL SELECT * FROM pending) r
 	ORDER BY r.priority DESC, r.blocked_till, r.id
-	LIMIT (SELECT $2::bigint)))
+	LIMIT ` + claimLimit + `))
 RETURNING t.id, t.payload, t.idempotency_token, t.messages, t.attempts_left,
 	t.attempts_elapsed, t.created_at, t.attempted_at, (extract(epoch FROM t.attempted_at) * 1000000)::bigint,
 	COALESCE(t.trace_context::text, ''), t.priority`

@@ -1,5 +1,7 @@
 package engine
 
+import "strings"
+
 // The statements of scheduling beyond first in, first out: unique tasks,
 // paused task types, periodic tasks and global concurrency limits
 // (conventions: see sql.go; priorities are in the claim statements of
@@ -33,24 +35,28 @@ const (
 
 // Paused task types.
 const (
-	// sqlPauseType pauses type $1 and announces it on ChannelPause.
-	// Pausing a paused type changes nothing.
+	// sqlPauseType pauses type $1 and, when it was not paused yet,
+	// announces it on ChannelPause. Pausing a paused type changes nothing.
 	sqlPauseType = `
 WITH paused AS (
 	INSERT INTO asynqpg_paused_types (type) VALUES ($1) ON CONFLICT (type) DO NOTHING
+	RETURNING type
 )
-SELECT pg_notify('` + ChannelPause + `', $1)`
+SELECT pg_notify('` + ChannelPause + `', type) FROM paused`
 
-	// sqlResumeType resumes type $1 and announces it on ChannelPause and
-	// ChannelNewTask, so that consumers claim its tasks at once.
+	// sqlResumeType resumes type $1 and, when it was paused, announces it
+	// on ChannelPause and ChannelNewTask, so that consumers claim its tasks
+	// at once. Resuming a type that is not paused changes nothing.
 	sqlResumeType = `
 WITH resumed AS (
 	DELETE FROM asynqpg_paused_types WHERE type = $1
+	RETURNING type
 )
-SELECT pg_notify('` + ChannelPause + `', $1), pg_notify('` + ChannelNewTask + `', $1)`
+SELECT pg_notify('` + ChannelPause + `', type), pg_notify('` + ChannelNewTask + `', type) FROM resumed`
 
-	// sqlListPausedTypes returns the paused types in name order.
-	sqlListPausedTypes = `SELECT type FROM asynqpg_paused_types ORDER BY type`
+	// sqlListPausedTypes returns the paused types in byte order of their
+	// names, whatever the collation of the database.
+	sqlListPausedTypes = `SELECT type FROM asynqpg_paused_types ORDER BY type COLLATE "C"`
 )
 
 // Periodic tasks.
@@ -67,18 +73,35 @@ WHERE p.last_at < EXCLUDED.last_at
 RETURNING true`
 )
 
-// Global concurrency limits.
+// Global concurrency limits. A claim of a type with a limit is a
+// transaction of its own: sqlLockTypeSlots, then the outcomes it writes,
+// then sqlClaimLimited. Under READ COMMITTED each statement sees what was
+// committed when it began, so the count of sqlClaimLimited, which begins
+// once the lock is held, sees every claim committed before it; a count in
+// the statement that takes the lock would not.
 const (
 	// sqlLockTypeSlots takes the transaction's lock on the running slots
 	// of type $1: every claim of a limited type holds it from its count of
 	// running tasks to its commit, so that two claims never count the same
-	// free slot.
-	sqlLockTypeSlots = `SELECT pg_advisory_xact_lock(hashtextextended('asynqpg_concurrency:' || $1, 0))`
+	// free slot. When $2 is true (the transaction writes outcomes, which
+	// free slots) it announces the type on ChannelNewTask at commit, so
+	// that the consumers waiting for a slot claim at once.
+	sqlLockTypeSlots = `SELECT pg_advisory_xact_lock(hashtextextended('asynqpg_concurrency:' || $1, 0)),
+	CASE WHEN $2::boolean THEN pg_notify('` + ChannelNewTask + `', $1) END`
 
-	// sqlCountLeased counts the running tasks of type $1 whose lease has
-	// not passed: the slots taken. A task whose consumer died frees its
-	// slot when its lease passes.
-	sqlCountLeased = `
-SELECT count(*) FROM asynqpg_tasks
-WHERE status = 'running' AND type = $1 AND ` + claimRank + ` = 0 AND blocked_till > now()`
+	// claimSlots is the number of tasks of type $1 a limited claim may
+	// take: at most $2, and no more than the limit $4 less the running
+	// tasks whose lease has not passed (the slots taken). A task whose
+	// consumer died frees its slot when its lease passes.
+	claimSlots = `slots AS (
+	SELECT greatest(least($2::bigint, $4::bigint - count(*)), 0) AS n FROM asynqpg_tasks
+	WHERE status = 'running' AND type = $1 AND ` + claimRank + ` = 0 AND blocked_till > now()
+)`
 )
+
+// sqlClaimLimited is sqlClaimTasks for a type whose running tasks are
+// limited to $4: it claims at most claimSlots tasks. Run it in the
+// transaction that took sqlLockTypeSlots, after the lock. Arguments and
+// result are those of sqlClaimTasks, then $4.
+var sqlClaimLimited = `WITH ` + claimSlots + `, ` +
+	strings.ReplaceAll(claimExpired+claimExpiredEnd+claimUpdate, claimLimit, `(SELECT n FROM slots)`)
