@@ -1,8 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -28,15 +30,24 @@ func newStatsCmd() *cobra.Command {
 			if wantJSON(cmd) {
 				return printJSON(cmd.OutOrStdout(), st)
 			}
-			return printStats(cmd, st)
+			c, err := d.client()
+			if err != nil {
+				return err
+			}
+			paused, err := c.ListPausedTaskTypes(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return printStats(cmd, st, paused)
 		}),
 	}
 	addJSONFlag(cmd)
 	return cmd
 }
 
-// printStats prints one row per task type and a total row.
-func printStats(cmd *cobra.Command, st *dashboard.Stats) error {
+// printStats prints one row per task type, a total row, and the paused
+// types.
+func printStats(cmd *cobra.Command, st *dashboard.Stats, paused []string) error {
 	headers := []string{"TYPE"}
 	for _, s := range dashboard.Statuses {
 		headers = append(headers, upper(s))
@@ -48,7 +59,15 @@ func printStats(cmd *cobra.Command, st *dashboard.Stats) error {
 		t.row(countsRow(cell(ts.Type), ts.ByStatus, ts.Total)...)
 	}
 	t.row(countsRow("all", st.ByStatus, st.Total)...)
-	return t.flush()
+	if err := t.flush(); err != nil {
+		return err
+	}
+	names := "(none)"
+	if len(paused) > 0 {
+		names = strings.Join(paused, ", ")
+	}
+	_, err := fmt.Fprintf(cmd.OutOrStdout(), "\npaused task types: %s\n", names)
+	return err
 }
 
 // countsRow is a row of counts in status order.

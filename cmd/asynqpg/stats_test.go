@@ -40,6 +40,7 @@ func TestStats(t *testing.T) {
 	require.Equal(t, []string{"TYPE", "PENDING", "RUNNING", "COMPLETED", "FAILED", "CANCELLED", "TOTAL"},
 		strings.Fields(strings.Split(r.stdout, "\n")[0]))
 	require.Equal(t, []string{"all", "0", "0", "0", "0", "0", "0"}, strings.Fields(strings.Split(r.stdout, "\n")[1]))
+	require.Contains(t, r.stdout, "\npaused task types: (none)\n")
 
 	for range 2 {
 		insertTask(t, db, "email:send", pending)
