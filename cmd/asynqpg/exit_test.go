@@ -39,6 +39,8 @@ func TestUsageErrors(t *testing.T) {
 		{"argument to migrate up", []string{"migrate", "up", "now"}, `takes no arguments, got "now"`},
 		{"argument to stats", []string{"stats", "all"}, "takes no arguments"},
 		{"pause without type", []string{"types", "pause"}, "takes 1 argument(s)"},
+		{"basic auth without password", []string{"ui", "--basic-auth", "admin"}, "invalid --basic-auth: want user:password"},
+		{"basic auth without user", []string{"ui", "--basic-auth", ":secret"}, "invalid --basic-auth"},
 		{"argument to version", []string{"version", "x"}, "takes no arguments"},
 	}
 	for _, tt := range tests {
