@@ -34,7 +34,34 @@ func newRootCmd() *cobra.Command {
 		newBenchCmd(),
 		newVersionCmd(),
 	)
+	root.SetHelpCommand(newHelpCmd())
+	// cobra's completion command, with an unknown shell being bad usage.
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Args, c.RunE = subcommandArgs, showHelp
+		}
+	}
 	return root
+}
+
+// newHelpCmd builds "help [command]", which, unlike cobra's, treats an
+// unknown command as bad usage.
+func newHelpCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			target, rest, err := cmd.Root().Find(args)
+			if err != nil {
+				return &usageError{err: err}
+			}
+			if len(rest) > 0 {
+				return subcommandArgs(target, rest)
+			}
+			return target.Help()
+		},
+	}
 }
 
 // group returns a command that only holds subcommands.
