@@ -74,15 +74,18 @@ func oneLine(msg string) string {
 	return strings.Join(strings.Fields(msg), " ")
 }
 
-// singleDashLongFlags lets "-workers 8" mean "--workers 8", the spelling
-// of Go's flag package, for the long flags that have no one-letter form
-// of the same name.
+// singleDashLongFlags lets "bench -workers 8" mean "bench --workers 8",
+// the spelling of Go's flag package, which pflag would read as the
+// shorthands -w -o -r ...
 func singleDashLongFlags(args []string) []string {
+	bench := false
 	for i, a := range args {
-		if a == "--" {
-			break
-		}
-		if a == "-workers" || strings.HasPrefix(a, "-workers=") {
+		switch {
+		case a == "--":
+			return args
+		case a == "bench":
+			bench = true
+		case bench && (a == "-workers" || strings.HasPrefix(a, "-workers=")):
 			args[i] = "-" + a
 		}
 	}
