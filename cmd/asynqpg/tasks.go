@@ -47,6 +47,7 @@ func newTasksListCmd() *cobra.Command {
 		}),
 	}
 	cmd.Flags().StringSlice("status", nil, "only tasks in these statuses (pending,running,completed,failed,cancelled)")
+	_ = cmd.RegisterFlagCompletionFunc("status", cobra.FixedCompletions(dashboard.Statuses, cobra.ShellCompDirectiveNoFileComp))
 	cmd.Flags().StringSlice("type", nil, "only tasks of these types")
 	cmd.Flags().Int("limit", dashboard.DefaultLimit, fmt.Sprintf("at most this many tasks (at least 1; more than %d counts as %d)", dashboard.MaxLimit, dashboard.MaxLimit))
 	addJSONFlag(cmd)

@@ -39,4 +39,10 @@ func TestCompletion(t *testing.T) {
 			require.Contains(t, r.stdout, sub+"\t")
 		}
 	})
+	t.Run("status names complete", func(t *testing.T) {
+		t.Parallel()
+		r := runCLI(t, "", "__complete", "tasks", "list", "--status", "")
+		require.Equal(t, 0, r.code, r.stderr)
+		require.Equal(t, "pending\nrunning\ncompleted\nfailed\ncancelled\n:4\n", r.stdout)
+	})
 }
