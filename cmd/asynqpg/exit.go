@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/yakser/asynqpg"
 )
 
 // Exit statuses of the command.
@@ -29,6 +31,10 @@ func usagef(format string, args ...any) error {
 	return &usageError{err: fmt.Errorf(format, args...)}
 }
 
+// errNotMigrated replaces the errors of a database without the asynqpg
+// tables, or without those of a later version, which say it at length.
+var errNotMigrated = errors.New(`asynqpg schema not migrated in this database, or not up to date: run "asynqpg migrate up"`)
+
 // failure is an error of a command that was run as intended: the exit
 // status is 1. Every other error cobra returns is a usage error.
 type failure struct{ err error }
@@ -44,6 +50,9 @@ func action(fn func(cmd *cobra.Command, args []string) error) func(*cobra.Comman
 		var u *usageError
 		if err == nil || errors.As(err, &u) {
 			return err
+		}
+		if errors.Is(err, asynqpg.ErrSchemaNotMigrated) {
+			err = errNotMigrated
 		}
 		return &failure{err: err}
 	}

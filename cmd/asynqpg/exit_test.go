@@ -78,7 +78,9 @@ func TestErrors(t *testing.T) {
 		{"bad limit", url, []string{"tasks", "list", "--limit", "0"}, []string{`limit must be a positive integer, got "0"`}},
 		{"bad bench count", url, []string{"bench", "-n", "0"}, []string{"invalid -n 0"}},
 		{"bad bench workers", url, []string{"bench", "-workers", "-3"}, []string{"invalid -workers -3"}},
-		{"schema not migrated", empty, []string{"stats"}, []string{"not migrated"}},
+		{"schema not migrated", empty, []string{"stats"}, []string{`not migrated in this database, or not up to date: run "asynqpg migrate up"`}},
+		{"schema not migrated, tasks", empty, []string{"tasks", "list"}, []string{`run "asynqpg migrate up"`}},
+		{"schema not migrated, types", empty, []string{"types", "list"}, []string{`run "asynqpg migrate up"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
