@@ -1,7 +1,5 @@
-//go:build dashboardapi
-
-// These tests drive the page against the API of NewHandler; build them with
-// -tags dashboardapi where package ui has NewHandler.
+// These tests drive the page in Chromium against the API of NewHandler
+// and a real database.
 
 package ui
 
@@ -25,15 +23,15 @@ import (
 	"github.com/yakser/asynqpg/producer"
 )
 
-// dashboard is a real database with the real NewHandler in front of it,
+// liveDashboard is a real database with the real NewHandler in front of it,
 // served under testPrefix.
-type dashboard struct {
+type liveDashboard struct {
 	db       *sql.DB
 	producer *producer.Producer
 	server   *httptest.Server
 }
 
-func newDashboard(t *testing.T, opts HandlerOpts) *dashboard {
+func newDashboard(t *testing.T, opts HandlerOpts) *liveDashboard {
 	t.Helper()
 	db := testdb.Open(t)
 	pool := asynqpg.WrapStdDB(db, "pgx")
@@ -51,14 +49,14 @@ func newDashboard(t *testing.T, opts HandlerOpts) *dashboard {
 	if err != nil {
 		t.Fatalf("producer.New: %v", err)
 	}
-	return &dashboard{db: db, producer: prod, server: srv}
+	return &liveDashboard{db: db, producer: prod, server: srv}
 }
 
 // url is the address of a dashboard path such as "/tasks".
-func (d *dashboard) url(path string) string { return d.server.URL + testPrefix + path }
+func (d *liveDashboard) url(path string) string { return d.server.URL + testPrefix + path }
 
 // enqueue inserts a task through the producer and returns its id.
-func (d *dashboard) enqueue(t *testing.T, taskType, payload string) int64 {
+func (d *liveDashboard) enqueue(t *testing.T, taskType, payload string) int64 {
 	t.Helper()
 	id, err := d.producer.Enqueue(context.Background(), asynqpg.NewTask(taskType, []byte(payload)))
 	if err != nil {
@@ -69,7 +67,7 @@ func (d *dashboard) enqueue(t *testing.T, taskType, payload string) int64 {
 
 // finish moves a task to a final status as a consumer would, with one
 // message per attempt.
-func (d *dashboard) finish(t *testing.T, id int64, status string, messages ...string) {
+func (d *liveDashboard) finish(t *testing.T, id int64, status string, messages ...string) {
 	t.Helper()
 	if messages == nil {
 		messages = []string{}
@@ -84,7 +82,7 @@ func (d *dashboard) finish(t *testing.T, id int64, status string, messages ...st
 }
 
 // status reads a task's status from the database.
-func (d *dashboard) status(t *testing.T, id int64) string {
+func (d *liveDashboard) status(t *testing.T, id int64) string {
 	t.Helper()
 	var s string
 	if err := d.db.QueryRowContext(context.Background(), `SELECT status FROM asynqpg_tasks WHERE id = $1`, id).Scan(&s); err != nil {
@@ -95,7 +93,7 @@ func (d *dashboard) status(t *testing.T, id int64) string {
 
 // seedMixed inserts 3 pending and 2 failed tasks of type email and one
 // completed task of type report; it returns the failed ids.
-func seedMixed(t *testing.T, d *dashboard) []int64 {
+func seedMixed(t *testing.T, d *liveDashboard) []int64 {
 	t.Helper()
 	for range 3 {
 		d.enqueue(t, "email", `{"to":"a@example.com"}`)
@@ -201,7 +199,8 @@ func TestBrowserHTMLInPayloadAndMessageIsShownAsText(t *testing.T) {
 	b.waitText(t, `li[data-attempt="1"] pre`, attack)
 	b.run(t, "wait for payload", chromedp.WaitVisible(chromedp.CSS(`pre[data-payload]`)))
 	payload := eval[string](t, b, `document.querySelector("pre[data-payload]").textContent`)
-	if !strings.Contains(payload, `<img src=x onerror="window.__pwned=3"><script>window.__pwned=4</script>`) {
+	// The page pretty-prints JSON, so the quotes inside the string stay escaped.
+	if !strings.Contains(payload, `<img src=x onerror=\"window.__pwned=3\"><script>window.__pwned=4</script>`) {
 		t.Errorf("payload not shown literally: %q", payload)
 	}
 	b.screenshot(t, "task")
@@ -312,11 +311,12 @@ func (b *browser) waitText(t *testing.T, sel, want string) {
 	}
 }
 
-// screenshot saves the page as docs/images/dashboard-NAME.png when
-// ASYNQPG_SCREENSHOTS is set.
+// screenshot saves the page as NAME.png in the directory
+// ASYNQPG_SCREENSHOTS names, when it is set.
 func (b *browser) screenshot(t *testing.T, name string) {
 	t.Helper()
-	if os.Getenv("ASYNQPG_SCREENSHOTS") == "" {
+	dir := os.Getenv("ASYNQPG_SCREENSHOTS")
+	if dir == "" {
 		return
 	}
 	b.run(t, "settle", chromedp.Sleep(300*time.Millisecond))
@@ -324,7 +324,7 @@ func (b *browser) screenshot(t *testing.T, name string) {
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
-	path := filepath.Join("..", "docs", "images", "dashboard-"+name+".png")
+	path := filepath.Join(dir, name+".png")
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatalf("screenshot dir: %v", err)
 	}

@@ -39,6 +39,28 @@ func CountByTypeStatus(ctx context.Context, ex driver.Executor) ([]TypeStatusCou
 	return out, nil
 }
 
+// TaskTypes lists the task types in use, sorted, without reading the
+// whole table.
+func TaskTypes(ctx context.Context, ex driver.Executor) ([]string, error) {
+	rows, err := ex.Query(ctx, sqlTaskTypes)
+	if err != nil {
+		return nil, fmt.Errorf("list task types: %w", schemaError(err))
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var typ string
+		if err := rows.Scan(&typ); err != nil {
+			return nil, fmt.Errorf("list task types: scan: %w", err)
+		}
+		out = append(out, typ)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list task types: %w", schemaError(err))
+	}
+	return out, nil
+}
+
 // TableSize is what the database knows of the size of asynqpg_tasks
 // without reading it.
 type TableSize struct {
@@ -98,23 +120,40 @@ func ColumnFrequencies(ctx context.Context, ex driver.Executor) ([]ColumnFrequen
 // changes, so that no statement holds many row locks for long.
 const bulkBatch = 1000
 
-// BulkRetryFailed makes every failed task (of taskType; nil for every
-// type) pending and ready now, as [RetryTask] does for one, in batches.
-// It returns the number of tasks changed, also when a later batch fails.
-func BulkRetryFailed(ctx context.Context, ex driver.Executor, taskType *string) (int64, error) {
+// BulkFilter selects the failed tasks a bulk action changes.
+type BulkFilter struct {
+	// Type, when set, keeps only the tasks of this type.
+	Type *string
+	// ByIDs keeps only the tasks whose id is in IDs (none when IDs is
+	// empty); when false, IDs is ignored.
+	ByIDs bool
+	IDs   []int64
+}
+
+func (f BulkFilter) args() []any {
+	ids := f.IDs
+	if ids == nil {
+		ids = []int64{}
+	}
+	return []any{f.Type, int64(bulkBatch), f.ByIDs, ids}
+}
+
+// BulkRetryFailed makes every failed task f selects pending and ready
+// now, as [RetryTask] does for one, in batches. It returns the number of
+// tasks changed, also when a later batch fails.
+func BulkRetryFailed(ctx context.Context, ex driver.Executor, f BulkFilter) (int64, error) {
 	return inBatches(ctx, func() (int64, error) {
 		var n int64
-		err := ex.QueryRow(ctx, sqlBulkRetryFailed, taskType, int64(bulkBatch)).Scan(&n)
+		err := ex.QueryRow(ctx, sqlBulkRetryFailed, f.args()...).Scan(&n)
 		return n, err
 	}, "retry failed tasks")
 }
 
-// BulkDeleteFailed deletes every failed task (of taskType; nil for every
-// type) in batches and returns the number deleted, also when a later
-// batch fails.
-func BulkDeleteFailed(ctx context.Context, ex driver.Executor, taskType *string) (int64, error) {
+// BulkDeleteFailed deletes every failed task f selects, in batches, and
+// returns the number deleted, also when a later batch fails.
+func BulkDeleteFailed(ctx context.Context, ex driver.Executor, f BulkFilter) (int64, error) {
 	return inBatches(ctx, func() (int64, error) {
-		return ex.Exec(ctx, sqlBulkDeleteFailed, taskType, int64(bulkBatch))
+		return ex.Exec(ctx, sqlBulkDeleteFailed, f.args()...)
 	}, "delete failed tasks")
 }
 

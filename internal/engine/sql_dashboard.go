@@ -10,6 +10,20 @@ const (
 	// and a scan of the whole table. Returns (type, status, count).
 	sqlCountByTypeStatus = `SELECT type, status, count(*) FROM asynqpg_tasks GROUP BY type, status`
 
+	// sqlTaskTypes lists the task types in use, sorted. It walks the
+	// (status, type) index from one distinct pair to the next, reading a
+	// few index entries per pair instead of the whole table.
+	sqlTaskTypes = `
+WITH RECURSIVE pairs AS (
+	(SELECT status, type FROM asynqpg_tasks ORDER BY status, type LIMIT 1)
+	UNION ALL
+	SELECT nxt.status, nxt.type FROM pairs CROSS JOIN LATERAL (
+		SELECT t.status, t.type FROM asynqpg_tasks t
+		WHERE (t.status, t.type) > (pairs.status, pairs.type)
+		ORDER BY t.status, t.type LIMIT 1) nxt
+)
+SELECT DISTINCT type FROM pairs ORDER BY type`
+
 	// sqlTableSize reads the planner's row estimate of asynqpg_tasks (-1
 	// when the table was never analyzed) and its size on disk in bytes,
 	// without reading the table. No row when the table does not exist.
@@ -33,13 +47,15 @@ WHERE s.tablename = 'asynqpg_tasks' AND s.attname IN ('status', 'type')`
 // Bulk actions on failed tasks.
 const (
 	// sqlBulkRetryFailed makes up to $2 failed tasks (of type $1; NULL for
-	// every type) pending and ready now, with at least one attempt left,
-	// as sqlRetryTask does for one. Rows another transaction holds are
-	// skipped. Notifies each type made ready. Returns the number changed.
+	// every type; when $3 is true, only those whose id is in $4) pending
+	// and ready now, with at least one attempt left, as sqlRetryTask does
+	// for one. Rows another transaction holds are skipped. Notifies each
+	// type made ready. Returns the number changed.
 	sqlBulkRetryFailed = `
 WITH batch AS (
 	SELECT id FROM asynqpg_tasks
 	WHERE status = 'failed' AND ($1::text IS NULL OR type = $1::text)
+		AND (NOT $3::bool OR id = ANY($4::bigint[]))
 	LIMIT $2
 	FOR UPDATE SKIP LOCKED
 ), changed AS (
@@ -53,12 +69,13 @@ WITH batch AS (
 SELECT count(*) FROM changed WHERE (SELECT count(*) FROM notified) >= 0`
 
 	// sqlBulkDeleteFailed deletes up to $2 failed tasks (of type $1; NULL
-	// for every type), skipping rows another transaction holds. Returns the
-	// number deleted.
+	// for every type; when $3 is true, only those whose id is in $4),
+	// skipping rows another transaction holds. Returns the number deleted.
 	sqlBulkDeleteFailed = `
 DELETE FROM asynqpg_tasks WHERE id IN (
 	SELECT id FROM asynqpg_tasks
 	WHERE status = 'failed' AND ($1::text IS NULL OR type = $1::text)
+		AND (NOT $3::bool OR id = ANY($4::bigint[]))
 	LIMIT $2
 	FOR UPDATE SKIP LOCKED)
 AND status = 'failed'`

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/yakser/asynqpg/internal/dashboard"
+)
+
+// newStatsCmd builds "stats".
+func newStatsCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "stats",
+		Short: "Count tasks by type and status",
+		Args:  noArgs,
+		RunE: action(func(cmd *cobra.Command, _ []string) error {
+			d, err := connect(cmd)
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			st, err := readStats(cmd.Context(), d)
+			if err != nil {
+				return err
+			}
+			if wantJSON(cmd) {
+				return printJSON(cmd.OutOrStdout(), st)
+			}
+			c, err := d.client()
+			if err != nil {
+				return err
+			}
+			paused, err := c.ListPausedTaskTypes(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return printStats(cmd, st, paused)
+		}),
+	}
+	addJSONFlag(cmd)
+	return cmd
+}
+
+// printStats prints one row per task type, a total row, and the paused
+// types.
+func printStats(cmd *cobra.Command, st *dashboard.Stats, paused []string) error {
+	headers := []string{"TYPE"}
+	for _, s := range dashboard.Statuses {
+		headers = append(headers, upper(s))
+	}
+	t := newTable(cmd.OutOrStdout(), append(headers, "TOTAL")...)
+	byType := append([]dashboard.TypeStats(nil), st.ByType...)
+	sort.Slice(byType, func(i, j int) bool { return byType[i].Type < byType[j].Type })
+	for _, ts := range byType {
+		t.row(countsRow(cell(ts.Type), ts.ByStatus, ts.Total)...)
+	}
+	t.row(countsRow("all", st.ByStatus, st.Total)...)
+	if err := t.flush(); err != nil {
+		return err
+	}
+	names := "(none)"
+	if len(paused) > 0 {
+		names = strings.Join(paused, ", ")
+	}
+	_, err := fmt.Fprintf(cmd.OutOrStdout(), "\npaused task types: %s\n", names)
+	return err
+}
+
+// countsRow is a row of counts in status order.
+func countsRow(name string, byStatus map[string]int64, total int64) []string {
+	row := []string{name}
+	for _, s := range dashboard.Statuses {
+		row = append(row, strconv.FormatInt(byStatus[s], 10))
+	}
+	return append(row, strconv.FormatInt(total, 10))
+}
+
+// upper upper-cases an ASCII status name for a header.
+func upper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'a' <= c && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return string(b)
+}

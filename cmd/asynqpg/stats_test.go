@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/yakser/asynqpg"
+)
+
+// countTasks counts the tasks of typ.
+func countTasks(t *testing.T, db *sql.DB, typ string) int {
+	t.Helper()
+	var n int
+	require.NoError(t, db.QueryRowContext(context.Background(),
+		`SELECT count(*) FROM asynqpg_tasks WHERE type = $1`, typ).Scan(&n))
+	return n
+}
+
+// statusOf reads the status of task id.
+func statusOf(t *testing.T, db *sql.DB, id int64) asynqpg.TaskStatus {
+	t.Helper()
+	var s string
+	require.NoError(t, db.QueryRowContext(context.Background(),
+		`SELECT status FROM asynqpg_tasks WHERE id = $1`, id).Scan(&s))
+	return asynqpg.TaskStatus(s)
+}
+
+// TestStats: counts by type and status as a table and as JSON.
+func TestStats(t *testing.T) {
+	t.Parallel()
+	db, url := openDB(t)
+
+	r := runCLI(t, url, "stats")
+	requireOK(t, r)
+	require.Equal(t, []string{"TYPE", "PENDING", "RUNNING", "COMPLETED", "FAILED", "CANCELLED", "TOTAL"},
+		strings.Fields(strings.Split(r.stdout, "\n")[0]))
+	require.Equal(t, []string{"all", "0", "0", "0", "0", "0", "0"}, strings.Fields(strings.Split(r.stdout, "\n")[1]))
+	require.Contains(t, r.stdout, "\npaused task types: (none)\n")
+
+	for range 2 {
+		insertTask(t, db, "email:send", pending)
+	}
+	insertTask(t, db, "email:send", failed)
+	insertTask(t, db, "a-much-longer-task-type", completed)
+	insertTask(t, db, "a-much-longer-task-type", running)
+	insertTask(t, db, "b", cancelled)
+
+	r = runCLI(t, url, "stats")
+	requireOK(t, r)
+	lines := tableLines(t, r.stdout, "TYPE")
+	requireAligned(t, lines)
+	want := [][]string{
+		{"a-much-longer-task-type", "0", "1", "1", "0", "0", "2"},
+		{"b", "0", "0", "0", "0", "1", "1"},
+		{"email:send", "2", "0", "0", "1", "0", "3"},
+		{"all", "2", "1", "1", "1", "1", "6"},
+	}
+	require.Len(t, lines, 1+len(want), r.stdout)
+	for i, w := range want {
+		require.Equal(t, w, strings.Fields(lines[1+i]))
+	}
+
+	r = runCLI(t, url, "stats", "--json")
+	requireOK(t, r)
+	api, err := service(t, db).Stats(context.Background())
+	require.NoError(t, err)
+	requireJSON(t, api, r.stdout)
+	var got struct {
+		Total    int64            `json:"total"`
+		ByStatus map[string]int64 `json:"by_status"`
+		ByType   []struct {
+			Type     string           `json:"type"`
+			Total    int64            `json:"total"`
+			ByStatus map[string]int64 `json:"by_status"`
+		} `json:"by_type"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &got), r.stdout)
+	require.Equal(t, int64(6), got.Total)
+	require.Equal(t, map[string]int64{"pending": 2, "running": 1, "completed": 1, "failed": 1, "cancelled": 1}, got.ByStatus)
+	require.Len(t, got.ByType, 3)
+}

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/yakser/asynqpg/ui"
+)
+
+const (
+	// serverShutdownTimeout bounds the wait for requests in flight after
+	// an interrupt.
+	serverShutdownTimeout = 10 * time.Second
+	// readHeaderTimeout bounds reading a request's headers.
+	readHeaderTimeout = 10 * time.Second
+)
+
+// newUICmd builds "ui".
+func newUICmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "ui",
+		Short: "Serve the dashboard until interrupted",
+		Args:  noArgs,
+		RunE: action(func(cmd *cobra.Command, _ []string) error {
+			listen, _ := cmd.Flags().GetString("listen")
+			auth, err := basicAuth(cmd)
+			if err != nil {
+				return err
+			}
+			d, err := connect(cmd)
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			h, err := ui.NewHandler(ui.HandlerOpts{
+				Pool:      d.pool,
+				BasicAuth: auth,
+				Logger:    slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn})),
+			})
+			if err != nil {
+				return err
+			}
+			return serve(cmd, listen, h, auth != nil)
+		}),
+	}
+	cmd.Flags().String("listen", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
+	cmd.Flags().String("basic-auth", "", "require HTTP basic authentication with this user:password")
+	return cmd
+}
+
+// basicAuth reads --basic-auth. The value is not repeated in an error: it
+// holds a password.
+func basicAuth(cmd *cobra.Command) (*ui.BasicAuth, error) {
+	v, _ := cmd.Flags().GetString("basic-auth")
+	if !cmd.Flags().Changed("basic-auth") {
+		return nil, nil
+	}
+	user, pass, ok := strings.Cut(v, ":")
+	if !ok || user == "" || pass == "" {
+		return nil, usagef("invalid --basic-auth: want user:password, both not empty")
+	}
+	return &ui.BasicAuth{Username: user, Password: pass}, nil
+}
+
+// serve serves h on listen until the command's context ends, then lets
+// the requests in flight finish.
+func serve(cmd *cobra.Command, listen string, h http.Handler, authenticated bool) error {
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", listen, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: readHeaderTimeout}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	if host, _, err := net.SplitHostPort(ln.Addr().String()); err == nil && !authenticated && !isLoopback(host) {
+		fmt.Fprintln(cmd.ErrOrStderr(), "asynqpg: warning: the dashboard is reachable from other hosts without --basic-auth")
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "dashboard on http://%s/ (interrupt to stop)\n", ln.Addr())
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve on %s: %w", ln.Addr(), err)
+	case <-cmd.Context().Done():
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(cmd.Context()), serverShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		// Requests still running after the timeout are cut off.
+		_ = srv.Close()
+	}
+	return nil
+}
+
+// isLoopback tells whether host is a loopback address.
+func isLoopback(host string) bool {
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestUI: the dashboard is served with basic auth, answers the API as
+// the dashboard's operations do, and stops cleanly on an interrupt.
+func TestUI(t *testing.T) {
+	t.Parallel()
+	db, url := openDB(t)
+	insertTask(t, db, "email", failed)
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, "ui", "--listen", "127.0.0.1:0", "--basic-auth", "admin:s3cret")
+	cmd.Env = append(withoutDatabaseURL(os.Environ()), "DATABASE_URL="+url)
+	var stderr lockedBuffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	require.NoError(t, err, "stderr: %s", stderr.String())
+	require.Regexp(t, `^dashboard on http://127\.0\.0\.1:\d+/ \(interrupt to stop\)\n$`, line)
+	base := strings.Fields(line)[2]
+
+	get := func(path string, auth bool) (int, []byte) {
+		t.Helper()
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+strings.TrimPrefix(path, "/"), nil)
+		require.NoError(t, err)
+		if auth {
+			req.SetBasicAuth("admin", "s3cret")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return resp.StatusCode, body
+	}
+
+	code, _ := get("/api/stats", false)
+	require.Equal(t, http.StatusUnauthorized, code)
+
+	code, body := get("/api/stats", true)
+	require.Equal(t, http.StatusOK, code, string(body))
+	var env struct {
+		Data json.RawMessage `json:"data"`
+	}
+	require.NoError(t, json.Unmarshal(body, &env))
+	api, err := service(t, db).Stats(ctx)
+	require.NoError(t, err)
+	requireJSON(t, api, string(env.Data)+"\n")
+
+	code, body = get("/", true)
+	require.Equal(t, http.StatusOK, code)
+	require.Contains(t, strings.ToLower(string(body)), "<!doctype html>")
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	require.NoError(t, cmd.Wait(), "stderr: %s", stderr.String())
+	require.Empty(t, stderr.String())
+}
+
+// lockedBuffer is a bytes.Buffer safe to read while a process writes it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestUIListenError: an address that cannot be listened on is an error.
+func TestUIListenError(t *testing.T) {
+	t.Parallel()
+	_, url := openDB(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	r := runCLI(t, url, "ui", "--listen", ln.Addr().String())
+	requireFailure(t, r, exitError, "listen on "+ln.Addr().String(), "address already in use")
+}

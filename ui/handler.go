@@ -1,0 +1,186 @@
+// Package ui serves the asynqpg dashboard: a single-page app and the JSON
+// API behind it, mounted in any HTTP server under any prefix.
+//
+//	h, err := ui.NewHandler(ui.HandlerOpts{Pool: db, Prefix: "/asynqpg"})
+//	if err != nil { ... }
+//	mux.Handle("/asynqpg/", h)
+package ui
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/yakser/asynqpg/internal/dashboard"
+)
+
+// handler serves the API; the page is served by assets.
+type handler struct {
+	opts   HandlerOpts
+	prefix string // "" or "/a/b"
+	logger *slog.Logger
+	svc    *dashboard.Service
+	assets http.Handler
+}
+
+// NewHandler returns the dashboard's handler: the page and its API. Mount
+// it at opts.Prefix, e.g. mux.Handle("/asynqpg/", h) for "/asynqpg"; it
+// takes request paths with the prefix (it strips it) or without it.
+//
+// Options are checked first; an error names the one that is wrong.
+func NewHandler(opts HandlerOpts) (http.Handler, error) {
+	opts.setDefaults()
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	svc, err := dashboard.New(opts.Pool, dashboard.Options{HidePayload: opts.HidePayloadByDefault})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", errOpts, err)
+	}
+	h := &handler{
+		opts:   opts,
+		prefix: mountPrefix(opts.Prefix),
+		logger: opts.Logger,
+		svc:    svc,
+		assets: newAssetHandler(opts.Prefix),
+	}
+
+	var root http.Handler = h.routes()
+	switch {
+	case opts.BasicAuth != nil:
+		// Basic auth covers the page too, so the browser asks at once.
+		root = basicAuth(opts.BasicAuth.Username, opts.BasicAuth.Password, root)
+	}
+	root = crossOrigin(opts.AllowedOrigins, root)
+	if len(opts.AllowedOrigins) > 0 {
+		root = cors(opts.AllowedOrigins, root)
+	}
+	root = h.stripPrefix(root)
+	return securityHeaders(root), nil
+}
+
+func (h *handler) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/health", h.handleHealth)
+	mux.HandleFunc("GET /api/config", h.handleConfig)
+
+	api := http.NewServeMux()
+	api.HandleFunc("GET /api/stats", h.handleStats)
+	api.HandleFunc("GET /api/task-types", h.handleTaskTypes)
+	api.HandleFunc("GET /api/tasks", h.handleListTasks)
+	api.HandleFunc("GET /api/tasks/{id}", h.handleGetTask)
+	api.HandleFunc("GET /api/tasks/{id}/payload", h.handleGetPayload)
+	api.HandleFunc("POST /api/tasks/{id}/retry", h.handleRetry)
+	api.HandleFunc("POST /api/tasks/{id}/cancel", h.handleCancel)
+	api.HandleFunc("DELETE /api/tasks/{id}", h.handleDelete)
+	api.HandleFunc("POST /api/tasks/bulk/retry", h.handleBulkRetry)
+	api.HandleFunc("POST /api/tasks/bulk/delete", h.handleBulkDelete)
+	api.HandleFunc("GET /api/cluster/leader", h.handleLeader)
+	api.HandleFunc("/api/", h.handleUnknown)
+
+	var protected http.Handler = api
+	if h.oauth() {
+		mux.HandleFunc("GET /api/auth/providers", h.handleProviders)
+		mux.HandleFunc("GET /api/auth/login/{provider}", h.handleLogin)
+		mux.HandleFunc("GET /api/auth/callback/{provider}", h.handleCallback)
+		api.HandleFunc("GET /api/auth/me", h.handleMe)
+		api.HandleFunc("POST /api/auth/logout", h.handleLogout)
+		protected = sessionAuth(h.opts.SessionStore, api)
+	}
+	mux.Handle("/api/", protected)
+	mux.Handle("/api", http.HandlerFunc(h.handleUnknown))
+	mux.Handle("/", h.assets)
+	return mux
+}
+
+func (h *handler) oauth() bool { return len(h.opts.AuthProviders) > 0 }
+
+// stripPrefix removes the mount prefix from the request path (escaped
+// and not), and refuses paths that are not clean: ".." or "." segments,
+// doubled slashes, or slashes encoded inside the prefix.
+func (h *handler) stripPrefix(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, raw := r.URL.Path, r.URL.RawPath
+		if p == "" {
+			p = "/"
+		}
+		if !isClean(p) {
+			writeError(w, http.StatusBadRequest, dashboard.CodeInvalidParams, "request path is not clean")
+			return
+		}
+		if h.prefix != "" {
+			escaped := r.URL.EscapedPath()
+			if !hasPathPrefix(p, h.prefix) {
+				next.ServeHTTP(w, r) // mounted behind a StripPrefix of the user's
+				return
+			}
+			if !hasPathPrefix(escaped, h.prefix) {
+				writeError(w, http.StatusNotFound, dashboard.CodeNotFound, "not found")
+				return
+			}
+			p = strings.TrimPrefix(p, h.prefix)
+			if raw != "" {
+				raw = strings.TrimPrefix(escaped, h.prefix)
+			}
+			if p == "" {
+				p = "/"
+			}
+		}
+		r2 := new(http.Request)
+		*r2 = *r
+		u := *r.URL
+		u.Path, u.RawPath = p, raw
+		r2.URL = &u
+		next.ServeHTTP(w, r2)
+	})
+}
+
+func hasPathPrefix(p, prefix string) bool {
+	return p == prefix || strings.HasPrefix(p, prefix+"/")
+}
+
+// isClean tells whether p has no "." or ".." segments and no empty
+// segment but a trailing slash.
+func isClean(p string) bool {
+	if !strings.HasPrefix(p, "/") {
+		return false
+	}
+	c := path.Clean(p)
+	return c == p || c+"/" == p
+}
+
+// url returns the address of an app path under the prefix.
+func (h *handler) url(p string) string { return h.prefix + p }
+
+func (h *handler) handleUnknown(w http.ResponseWriter, r *http.Request) {
+	writeError(w, http.StatusNotFound, dashboard.CodeNotFound, "no API route "+r.Method+" "+h.url(r.URL.Path))
+}
+
+func (h *handler) handleHealth(w http.ResponseWriter, r *http.Request) {
+	if err := h.svc.Ping(r.Context()); err != nil {
+		h.logger.ErrorContext(r.Context(), "asynqpg/ui: health check", "error", err)
+		writeJSON(w, http.StatusServiceUnavailable, dashboard.Health{Status: "error", Message: "database unreachable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, dashboard.Health{Status: "ok"})
+}
+
+func (h *handler) handleConfig(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, dashboard.Config{
+		Prefix:               h.opts.Prefix,
+		HidePayloadByDefault: h.opts.HidePayloadByDefault,
+		Version:              h.opts.Version,
+		AuthMode:             h.opts.authMode(),
+	})
+}
+
+func (h *handler) handleLeader(w http.ResponseWriter, r *http.Request) {
+	leader, err := h.svc.Leader(r.Context())
+	if err != nil {
+		h.fail(w, r, err, "get leader")
+		return
+	}
+	writeJSON(w, http.StatusOK, leader)
+}
