@@ -86,6 +86,11 @@ func newBrowser(t *testing.T, creds *credentials) *browser {
 			if ev.Response.Status >= 400 {
 				b.record(fmt.Sprintf("HTTP %d %s", ev.Response.Status, ev.Response.URL))
 			}
+		case *page.EventJavascriptDialogOpening:
+			b.record("dialog: " + ev.Message)
+			go func() {
+				_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
+			}()
 		case *fetch.EventRequestPaused:
 			go func() {
 				_, _ = chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID})
@@ -125,7 +130,7 @@ func newBrowser(t *testing.T, creds *credentials) *browser {
 
 // optionalRoutes are API routes the page calls but that a dashboard may
 // lack (it then renders without them), so their 404 is not an error.
-var optionalRoutes = []string{testPrefix + "/api/consumers"}
+var optionalRoutes = []string{"/api/consumers"}
 
 func (b *browser) record(msg string) {
 	for _, r := range optionalRoutes {
