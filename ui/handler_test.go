@@ -168,7 +168,9 @@ func TestBadRequestsGetClearErrors(t *testing.T) {
 		{"GET", "/api/nope", 404, "not_found"},
 		{"GET", "/api", 404, "not_found"},
 		{"GET", "/api/tasks/1/2/3", 404, "not_found"},
-		{"PUT", "/api/tasks/1", 404, "not_found"},
+		{"PUT", "/api/tasks/1", 405, "method_not_allowed"},
+		{"POST", "/api/stats", 405, "method_not_allowed"},
+		{"GET", "/api/tasks/1/retry", 405, "method_not_allowed"},
 		{"GET", "/api/auth/me", 404, "not_found"}, // no OAuth configured
 		{"POST", "/api/tasks/bulk/retry", 400, "invalid_body"},
 	}
