@@ -105,6 +105,7 @@ var chapters = []chapter{
 	{name: "client", run: runClientChapter},
 	{name: "compat", run: runCompatChapter},
 	{name: "consumer", run: runConsumerChapter},
+	{name: "dashboard", run: runDashboardChapter},
 	{name: "driver", run: runDriverChapter},
 	{name: "hostile", run: runHostileChapter},
 	{name: "maintenance", run: runMaintenanceChapter},
