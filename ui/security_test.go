@@ -138,3 +138,25 @@ func rawRequest(t *testing.T, method, target string) *http.Request {
 	req.URL, req.RequestURI = u, target
 	return req
 }
+
+func TestCORSPreflightOnlyForTrustedOrigins(t *testing.T) {
+	const trusted = "https://admin.example.com"
+	f := newAPI(t, HandlerOpts{AllowedOrigins: []string{trusted + "/"}, BasicAuth: &BasicAuth{Username: "u", Password: "p"}})
+	tests := []struct {
+		origin     string
+		wantStatus int
+		wantAllow  string
+	}{
+		{trusted, http.StatusNoContent, trusted},
+		{"https://evil.example", http.StatusUnauthorized, ""},
+		{"", http.StatusUnauthorized, ""},
+	}
+	for _, tt := range tests {
+		rec := f.do(t, http.MethodOptions, testPrefix+"/api/tasks/1/retry", nil,
+			header("Origin", tt.origin), header("Access-Control-Request-Method", "POST"))
+		if rec.Code != tt.wantStatus || rec.Header().Get("Access-Control-Allow-Origin") != tt.wantAllow {
+			t.Errorf("preflight from %q: %d, allow %q; want %d, %q", tt.origin, rec.Code,
+				rec.Header().Get("Access-Control-Allow-Origin"), tt.wantStatus, tt.wantAllow)
+		}
+	}
+}
