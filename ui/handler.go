@@ -34,10 +34,13 @@ type handler struct {
 //
 // Options are checked first; an error names the one that is wrong.
 func NewHandler(opts HandlerOpts) (http.Handler, error) {
-	opts.setDefaults()
+	if opts.Prefix == "" {
+		opts.Prefix = "/"
+	}
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
+	opts.setDefaults() // after validate: it may start a session store
 	svc, err := dashboard.New(opts.Pool, dashboard.Options{HidePayload: opts.HidePayloadByDefault})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", errOpts, err)
@@ -51,8 +54,7 @@ func NewHandler(opts HandlerOpts) (http.Handler, error) {
 	}
 
 	var root http.Handler = h.routes()
-	switch {
-	case opts.BasicAuth != nil:
+	if opts.BasicAuth != nil {
 		// Basic auth covers the page too, so the browser asks at once.
 		root = basicAuth(opts.BasicAuth.Username, opts.BasicAuth.Password, root)
 	}
