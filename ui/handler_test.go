@@ -1,11 +1,14 @@
 package ui
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/yakser/asynqpg/internal/dashboard"
 )
 
 // route is one route of the API, with a request that reaches it.
@@ -225,5 +228,35 @@ func TestLeaderRoute(t *testing.T) {
 	}
 	if got.Data.LeaderID != "host-1" || got.Data.ElectedAt == nil || got.Data.TTL < 25 || got.Data.TTL > 30 {
 		t.Fatalf("leader %s", rec.Body)
+	}
+}
+
+// The command line prints the values of package dashboard with
+// json.Marshal; the API's data must be the same bytes.
+func TestAPIDataIsTheMarshalledDashboardValue(t *testing.T) {
+	f := newAPI(t, HandlerOpts{})
+	id := f.enqueue(t, "email", `{"html":"<b>&</b>"}`)
+	f.setStatus(t, id, "failed")
+	svc, err := dashboard.New(f.pool, dashboard.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	task, _ := svc.Get(ctx, id)
+	list, _ := svc.List(ctx, dashboard.ListQuery{Limit: 10, OrderBy: "id", OrderDir: "ASC"})
+	stats, _ := svc.Stats(ctx)
+	for path, value := range map[string]any{
+		"/api/tasks/" + itoa(id): task,
+		"/api/tasks":             list,
+		"/api/stats":             stats,
+	} {
+		want, err := json.Marshal(value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := decodeReply(t, f.do(t, "GET", testPrefix+path, nil)).Data
+		if string(got) != string(want) {
+			t.Errorf("%s: data %s, json.Marshal %s", path, got, want)
+		}
 	}
 }
