@@ -27,7 +27,7 @@ const testPrefix = "/admin/queue"
 // when there is none.
 func chromiumPath(t *testing.T) string {
 	t.Helper()
-	for _, name := range []string{os.Getenv("CHROMIUM"), "/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"} {
+	for _, name := range []string{os.Getenv("CHROMIUM_PATH"), os.Getenv("CHROMIUM"), "/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"} {
 		if name == "" {
 			continue
 		}
@@ -35,7 +35,7 @@ func chromiumPath(t *testing.T) string {
 			return p
 		}
 	}
-	t.Fatal("no Chromium for the dashboard's browser tests: install it (Debian: apt-get install -y chromium) or set CHROMIUM to its path")
+	t.Fatal("no Chromium for the dashboard's browser tests: install it (Debian: apt-get install -y chromium) or set CHROMIUM_PATH to its path")
 	return ""
 }
 
