@@ -106,6 +106,7 @@ var chapters = []chapter{
 	{name: "compat", run: runCompatChapter},
 	{name: "consumer", run: runConsumerChapter},
 	{name: "consumers", run: runConsumersChapter},
+	{name: "dashboard", run: runDashboardChapter},
 	{name: "driver", run: runDriverChapter},
 	{name: "hostile", run: runHostileChapter},
 	{name: "maintenance", run: runMaintenanceChapter},

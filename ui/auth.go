@@ -9,24 +9,15 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/yakser/asynqpg/ui/uiauth"
 )
 
 // User is a user signed in through an OAuth/SSO provider.
-type User struct {
-	ID        string `json:"id"`
-	Provider  string `json:"provider"`
-	Name      string `json:"name"`
-	AvatarURL string `json:"avatar_url"`
-	Email     string `json:"email"`
-}
+type User = uiauth.User
 
 // Session is a signed-in user's session.
-type Session struct {
-	Token     string
-	User      User
-	CreatedAt time.Time
-	ExpiresAt time.Time
-}
+type Session = uiauth.Session
 
 // AuthProvider signs users in through one OAuth/SSO identity provider.
 type AuthProvider interface {
@@ -54,7 +45,7 @@ type SessionStore interface {
 }
 
 // ErrSessionNotFound is returned when a session token is not found in the store.
-var ErrSessionNotFound = errors.New("session not found")
+var ErrSessionNotFound = uiauth.ErrSessionNotFound
 
 type contextKey int
 

@@ -27,7 +27,7 @@ const testPrefix = "/admin/queue"
 // when there is none.
 func chromiumPath(t *testing.T) string {
 	t.Helper()
-	for _, name := range []string{os.Getenv("CHROMIUM"), "/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"} {
+	for _, name := range []string{os.Getenv("CHROMIUM_PATH"), os.Getenv("CHROMIUM"), "/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"} {
 		if name == "" {
 			continue
 		}
@@ -35,7 +35,7 @@ func chromiumPath(t *testing.T) string {
 			return p
 		}
 	}
-	t.Fatal("no Chromium for the dashboard's browser tests: install it (Debian: apt-get install -y chromium) or set CHROMIUM to its path")
+	t.Fatal("no Chromium for the dashboard's browser tests: install it (Debian: apt-get install -y chromium) or set CHROMIUM_PATH to its path")
 	return ""
 }
 
@@ -86,6 +86,11 @@ func newBrowser(t *testing.T, creds *credentials) *browser {
 			if ev.Response.Status >= 400 {
 				b.record(fmt.Sprintf("HTTP %d %s", ev.Response.Status, ev.Response.URL))
 			}
+		case *page.EventJavascriptDialogOpening:
+			b.record("dialog: " + ev.Message)
+			go func() {
+				_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
+			}()
 		case *fetch.EventRequestPaused:
 			go func() {
 				_, _ = chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID})
@@ -125,7 +130,7 @@ func newBrowser(t *testing.T, creds *credentials) *browser {
 
 // optionalRoutes are API routes the page calls but that a dashboard may
 // lack (it then renders without them), so their 404 is not an error.
-var optionalRoutes = []string{testPrefix + "/api/consumers"}
+var optionalRoutes = []string{"/api/consumers"}
 
 func (b *browser) record(msg string) {
 	for _, r := range optionalRoutes {

@@ -26,6 +26,7 @@ import (
 // liveDashboard is a real database with the real NewHandler in front of it,
 // served under testPrefix.
 type liveDashboard struct {
+	prefix   string
 	db       *sql.DB
 	producer *producer.Producer
 	server   *httptest.Server
@@ -36,24 +37,26 @@ func newDashboard(t *testing.T, opts HandlerOpts) *liveDashboard {
 	db := testdb.Open(t)
 	pool := asynqpg.WrapStdDB(db, "pgx")
 	opts.Pool = pool
-	opts.Prefix = testPrefix
+	if opts.Prefix == "" {
+		opts.Prefix = testPrefix
+	}
 	h, err := NewHandler(opts)
 	if err != nil {
 		t.Fatalf("NewHandler: %v", err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle(testPrefix+"/", h)
+	mux.Handle(mountPrefix(opts.Prefix)+"/", h)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	prod, err := producer.New(producer.Config{Pool: pool})
 	if err != nil {
 		t.Fatalf("producer.New: %v", err)
 	}
-	return &liveDashboard{db: db, producer: prod, server: srv}
+	return &liveDashboard{prefix: mountPrefix(opts.Prefix), db: db, producer: prod, server: srv}
 }
 
 // url is the address of a dashboard path such as "/tasks".
-func (d *liveDashboard) url(path string) string { return d.server.URL + testPrefix + path }
+func (d *liveDashboard) url(path string) string { return d.server.URL + d.prefix + path }
 
 // enqueue inserts a task through the producer and returns its id.
 func (d *liveDashboard) enqueue(t *testing.T, taskType, payload string) int64 {
@@ -187,7 +190,7 @@ func TestBrowserRetryFromThePageChangesTheDatabase(t *testing.T) {
 }
 
 func TestBrowserHTMLInPayloadAndMessageIsShownAsText(t *testing.T) {
-	const attack = `<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>`
+	const attack = `<img src=x onerror="window.__pwned=1;alert(1)"><script>window.__pwned=2;alert(2)</script>`
 	d := newDashboard(t, HandlerOpts{})
 	id := d.enqueue(t, "email", `{"html":"<img src=x onerror=\"window.__pwned=3\"><script>window.__pwned=4</script>"}`)
 	d.finish(t, id, "failed", attack)
@@ -210,6 +213,11 @@ func TestBrowserHTMLInPayloadAndMessageIsShownAsText(t *testing.T) {
 	}
 	if n := b.count(t, `main img, main script`); n != 0 {
 		t.Fatalf("%d elements made from task data, want none", n)
+	}
+	for _, e := range b.pageErrors() {
+		if strings.HasPrefix(e, "dialog:") {
+			t.Fatalf("task data opened an alert: %s", e)
+		}
 	}
 }
 

@@ -23,6 +23,9 @@ type handler struct {
 	logger *slog.Logger
 	svc    *dashboard.Service
 	assets http.Handler
+	// api routes the API without its catch-all, to tell an unknown path
+	// from a known one asked with the wrong method.
+	api *http.ServeMux
 }
 
 // NewHandler returns the dashboard's handler: the page and its API. Mount
@@ -31,10 +34,13 @@ type handler struct {
 //
 // Options are checked first; an error names the one that is wrong.
 func NewHandler(opts HandlerOpts) (http.Handler, error) {
-	opts.setDefaults()
+	if opts.Prefix == "" {
+		opts.Prefix = "/"
+	}
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
+	opts.setDefaults() // after validate: it may start a session store
 	svc, err := dashboard.New(opts.Pool, dashboard.Options{HidePayload: opts.HidePayloadByDefault})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", errOpts, err)
@@ -48,8 +54,7 @@ func NewHandler(opts HandlerOpts) (http.Handler, error) {
 	}
 
 	var root http.Handler = h.routes()
-	switch {
-	case opts.BasicAuth != nil:
+	if opts.BasicAuth != nil {
 		// Basic auth covers the page too, so the browser asks at once.
 		root = basicAuth(opts.BasicAuth.Username, opts.BasicAuth.Password, root)
 	}
@@ -62,35 +67,49 @@ func NewHandler(opts HandlerOpts) (http.Handler, error) {
 }
 
 func (h *handler) routes() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/health", h.handleHealth)
-	mux.HandleFunc("GET /api/config", h.handleConfig)
-
-	api := http.NewServeMux()
-	api.HandleFunc("GET /api/stats", h.handleStats)
-	api.HandleFunc("GET /api/task-types", h.handleTaskTypes)
-	api.HandleFunc("GET /api/tasks", h.handleListTasks)
-	api.HandleFunc("GET /api/tasks/{id}", h.handleGetTask)
-	api.HandleFunc("GET /api/tasks/{id}/payload", h.handleGetPayload)
-	api.HandleFunc("POST /api/tasks/{id}/retry", h.handleRetry)
-	api.HandleFunc("POST /api/tasks/{id}/cancel", h.handleCancel)
-	api.HandleFunc("DELETE /api/tasks/{id}", h.handleDelete)
-	api.HandleFunc("POST /api/tasks/bulk/retry", h.handleBulkRetry)
-	api.HandleFunc("POST /api/tasks/bulk/delete", h.handleBulkDelete)
-	api.HandleFunc("GET /api/cluster/leader", h.handleLeader)
-	api.HandleFunc("/api/", h.handleUnknown)
-
-	var protected http.Handler = api
-	if h.oauth() {
-		mux.HandleFunc("GET /api/auth/providers", h.handleProviders)
-		mux.HandleFunc("GET /api/auth/login/{provider}", h.handleLogin)
-		mux.HandleFunc("GET /api/auth/callback/{provider}", h.handleCallback)
-		api.HandleFunc("GET /api/auth/me", h.handleMe)
-		api.HandleFunc("POST /api/auth/logout", h.handleLogout)
-		protected = sessionAuth(h.opts.SessionStore, api)
+	public := map[string]http.HandlerFunc{
+		"GET /api/health": h.handleHealth,
+		"GET /api/config": h.handleConfig,
 	}
-	mux.Handle("/api/", protected)
-	mux.Handle("/api", http.HandlerFunc(h.handleUnknown))
+	protected := map[string]http.HandlerFunc{
+		"GET /api/stats":              h.handleStats,
+		"GET /api/task-types":         h.handleTaskTypes,
+		"GET /api/tasks":              h.handleListTasks,
+		"GET /api/tasks/{id}":         h.handleGetTask,
+		"GET /api/tasks/{id}/payload": h.handleGetPayload,
+		"POST /api/tasks/{id}/retry":  h.handleRetry,
+		"POST /api/tasks/{id}/cancel": h.handleCancel,
+		"DELETE /api/tasks/{id}":      h.handleDelete,
+		"POST /api/tasks/bulk/retry":  h.handleBulkRetry,
+		"POST /api/tasks/bulk/delete": h.handleBulkDelete,
+		"GET /api/cluster/leader":     h.handleLeader,
+	}
+	if h.oauth() {
+		public["GET /api/auth/providers"] = h.handleProviders
+		public["GET /api/auth/login/{provider}"] = h.handleLogin
+		public["GET /api/auth/callback/{provider}"] = h.handleCallback
+		protected["GET /api/auth/me"] = h.handleMe
+		protected["POST /api/auth/logout"] = h.handleLogout
+	}
+
+	mux := http.NewServeMux()
+	api := http.NewServeMux()
+	h.api = http.NewServeMux()
+	for pattern, f := range public {
+		mux.HandleFunc(pattern, f)
+		h.api.HandleFunc(pattern, f)
+	}
+	for pattern, f := range protected {
+		api.HandleFunc(pattern, f)
+		h.api.HandleFunc(pattern, f)
+	}
+	api.HandleFunc("/api/", h.handleUnknown)
+	var guarded http.Handler = api
+	if h.oauth() {
+		guarded = sessionAuth(h.opts.SessionStore, api)
+	}
+	mux.Handle("/api/", guarded)
+	mux.HandleFunc("/api", h.handleUnknown)
 	mux.Handle("/", h.assets)
 	return mux
 }
@@ -154,7 +173,22 @@ func isClean(p string) bool {
 // url returns the address of an app path under the prefix.
 func (h *handler) url(p string) string { return h.prefix + p }
 
+// handleUnknown answers a request no API route takes: 405 with the
+// methods the path takes, or 404.
 func (h *handler) handleUnknown(w http.ResponseWriter, r *http.Request) {
+	var allowed []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := h.api.Handler(probe); pattern != "" {
+			allowed = append(allowed, m)
+		}
+	}
+	if len(allowed) > 0 {
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		writeError(w, http.StatusMethodNotAllowed, dashboard.CodeMethodNotAllowed, r.Method+" is not allowed on "+h.url(r.URL.Path))
+		return
+	}
 	writeError(w, http.StatusNotFound, dashboard.CodeNotFound, "no API route "+r.Method+" "+h.url(r.URL.Path))
 }
 

@@ -36,7 +36,7 @@ type ListQuery struct {
 	Limit            int
 	Offset           int
 	OrderBy          string
-	Order            string
+	OrderDir         string
 }
 
 var orderFields = map[string]client.ListOrderField{
@@ -60,7 +60,7 @@ func isStatus(s string) bool {
 // URL query values, with the original's names and defaults. A bad value
 // is an *Error with code invalid_params naming it.
 func ParseListQuery(v url.Values) (ListQuery, error) {
-	q := ListQuery{Limit: DefaultLimit, OrderBy: "id", Order: "ASC"}
+	q := ListQuery{Limit: DefaultLimit, OrderBy: "id", OrderDir: "ASC"}
 	if s := v.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
@@ -100,7 +100,7 @@ func ParseListQuery(v url.Values) (ListQuery, error) {
 		if up != "ASC" && up != "DESC" {
 			return q, invalidParams("order must be ASC or DESC, got %q", s)
 		}
-		q.Order = up
+		q.OrderDir = up
 	}
 	var err error
 	if q.CreatedAfter, err = parseTime(v, "created_after"); err != nil {
@@ -147,7 +147,7 @@ func splitList(s string) []string {
 func (q ListQuery) clientParams() *client.ListParams {
 	p := client.NewListParams().Limit(q.Limit).Offset(q.Offset)
 	order := client.SortAsc
-	if q.Order == "DESC" {
+	if q.OrderDir == "DESC" {
 		order = client.SortDesc
 	}
 	field, ok := orderFields[q.OrderBy]

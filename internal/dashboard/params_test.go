@@ -58,7 +58,7 @@ func TestParseListQueryAcceptsTheOriginalsParameters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if q.Limit != MaxLimit || q.Offset != 10 || q.Order != "DESC" || q.OrderBy != "created_at" || q.IdempotencyToken != "has" {
+	if q.Limit != MaxLimit || q.Offset != 10 || q.OrderDir != "DESC" || q.OrderBy != "created_at" || q.IdempotencyToken != "has" {
 		t.Errorf("query %+v", q)
 	}
 	if strings.Join(q.Statuses, ",") != "failed,pending" || strings.Join(q.Types, ",") != "a,b" {
@@ -68,7 +68,7 @@ func TestParseListQueryAcceptsTheOriginalsParameters(t *testing.T) {
 		t.Errorf("ids %v created_after %v", q.IDs, q.CreatedAfter)
 	}
 	def, err := ParseListQuery(url.Values{})
-	if err != nil || def.Limit != DefaultLimit || def.OrderBy != "id" || def.Order != "ASC" {
+	if err != nil || def.Limit != DefaultLimit || def.OrderBy != "id" || def.OrderDir != "ASC" {
 		t.Errorf("defaults %+v, %v", def, err)
 	}
 }

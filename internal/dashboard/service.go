@@ -8,8 +8,6 @@ package dashboard
 import (
 	"context"
 	"fmt"
-	"sync"
-	"time"
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/client"
@@ -33,14 +31,7 @@ type Service struct {
 	client *client.Client
 	hide   bool
 	stats  *statsCounter
-
-	typesMu    sync.Mutex
-	types      []string
-	typesUntil time.Time
 }
-
-// typesTTL is how long the list of task types is reused.
-const typesTTL = 5 * time.Second
 
 // New returns a Service on pool.
 func New(pool asynqpg.Pool, opts Options) (*Service, error) {
@@ -111,19 +102,17 @@ func (s *Service) List(ctx context.Context, q ListQuery) (TaskList, error) {
 	return out, nil
 }
 
-// TaskTypes returns the task types in use, sorted, reusing a list read
-// in the last few seconds.
+// TaskTypes returns the task types in use, sorted. They come from the
+// same counts as Stats, so they cost nothing more on a large table.
 func (s *Service) TaskTypes(ctx context.Context) ([]string, error) {
-	s.typesMu.Lock()
-	defer s.typesMu.Unlock()
-	if s.types != nil && time.Now().Before(s.typesUntil) {
-		return s.types, nil
-	}
-	types, err := engine.TaskTypes(ctx, s.ex)
+	counts, err := s.stats.counts(ctx)
 	if err != nil {
 		return nil, AsError(err, "get task types")
 	}
-	s.types, s.typesUntil = types, time.Now().Add(typesTTL)
+	types := []string{}
+	for _, ts := range buildStats(counts).ByType {
+		types = append(types, ts.Type)
+	}
 	return types, nil
 }
 

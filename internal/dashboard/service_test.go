@@ -228,7 +228,7 @@ func TestListFiltersAndShapes(t *testing.T) {
 			t.Errorf("%s: ids %v total %d, want %v %d", tt.query, ids, got.Total, tt.want, tt.total)
 		}
 	}
-	list, _ := f.svc.List(ctx, ListQuery{Limit: 1, OrderBy: "id", Order: "ASC"})
+	list, _ := f.svc.List(ctx, ListQuery{Limit: 1, OrderBy: "id", OrderDir: "ASC"})
 	data, _ := json.Marshal(list)
 	const wantKeys = `{"tasks":[{"id":%d,"type":"email","status":"pending","idempotency_token":null,"messages":[],"blocked_till":`
 	if !strings.HasPrefix(string(data), strings.Replace(wantKeys, "%d", itoa(a), 1)) || !strings.Contains(string(data), `"payload_size":7,"priority":0}],"total":3}`) {

@@ -20,6 +20,7 @@ import (
 // one, so that a slow count does not run back to back). Until the first
 // exact count of a large table is done, the answer is built from the
 // planner's statistics. Nothing is written on enqueue or completion.
+// A table never analyzed is judged by its size on disk.
 type StatsOptions struct {
 	// ExactBelow is the estimated row count under which every request
 	// counts exactly. Default 100,000.
@@ -44,6 +45,10 @@ func (o StatsOptions) withDefaults() StatsOptions {
 	return o
 }
 
+// bytesPerRow is a low guess of the bytes a task takes on disk, to
+// estimate the rows of a table the planner never analyzed.
+const bytesPerRow = 100
+
 // statsCounter counts tasks by type and status as StatsOptions says.
 type statsCounter struct {
 	ex   driver.Executor
@@ -65,6 +70,9 @@ func (c *statsCounter) counts(ctx context.Context) ([]engine.TypeStatusCount, er
 	size, err := engine.ReadTableSize(ctx, c.ex)
 	if err != nil {
 		return nil, err
+	}
+	if size.Rows < 0 { // never analyzed: judge by the size on disk
+		size.Rows = float64(size.Bytes) / bytesPerRow
 	}
 	if size.Rows < float64(c.opts.ExactBelow) {
 		return engine.CountByTypeStatus(ctx, c.ex)

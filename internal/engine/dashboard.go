@@ -39,28 +39,6 @@ func CountByTypeStatus(ctx context.Context, ex driver.Executor) ([]TypeStatusCou
 	return out, nil
 }
 
-// TaskTypes lists the task types in use, sorted, without reading the
-// whole table.
-func TaskTypes(ctx context.Context, ex driver.Executor) ([]string, error) {
-	rows, err := ex.Query(ctx, sqlTaskTypes)
-	if err != nil {
-		return nil, fmt.Errorf("list task types: %w", schemaError(err))
-	}
-	defer rows.Close()
-	out := []string{}
-	for rows.Next() {
-		var typ string
-		if err := rows.Scan(&typ); err != nil {
-			return nil, fmt.Errorf("list task types: scan: %w", err)
-		}
-		out = append(out, typ)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list task types: %w", schemaError(err))
-	}
-	return out, nil
-}
-
 // TableSize is what the database knows of the size of asynqpg_tasks
 // without reading it.
 type TableSize struct {

@@ -10,20 +10,6 @@ const (
 	// and a scan of the whole table. Returns (type, status, count).
 	sqlCountByTypeStatus = `SELECT type, status, count(*) FROM asynqpg_tasks GROUP BY type, status`
 
-	// sqlTaskTypes lists the task types in use, sorted. It walks the
-	// (status, type) index from one distinct pair to the next, reading a
-	// few index entries per pair instead of the whole table.
-	sqlTaskTypes = `
-WITH RECURSIVE pairs AS (
-	(SELECT status, type FROM asynqpg_tasks ORDER BY status, type LIMIT 1)
-	UNION ALL
-	SELECT nxt.status, nxt.type FROM pairs CROSS JOIN LATERAL (
-		SELECT t.status, t.type FROM asynqpg_tasks t
-		WHERE (t.status, t.type) > (pairs.status, pairs.type)
-		ORDER BY t.status, t.type LIMIT 1) nxt
-)
-SELECT DISTINCT type FROM pairs ORDER BY type`
-
 	// sqlTableSize reads the planner's row estimate of asynqpg_tasks (-1
 	// when the table was never analyzed) and its size on disk in bytes,
 	// without reading the table. No row when the table does not exist.

@@ -138,7 +138,7 @@ export async function run(root: HTMLElement, routes: Routes): Promise<void> {
         h("a", { href: href("/tasks"), "data-nav": "/tasks" }, "Tasks"),
       ),
       h("div", { class: "topbar-right" }, updated, liveButton, userArea,
-        config.version ? h("span", { class: "version" }, `v${config.version.replace(/^v/, "")}`) : null),
+        config.version ? h("span", { class: "version" }, /^v?\d/.test(config.version) ? `v${config.version.replace(/^v/, "")}` : config.version) : null),
     ),
     content,
   );

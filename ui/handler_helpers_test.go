@@ -1,0 +1,141 @@
+package ui
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/internal/testdb"
+	"github.com/yakser/asynqpg/producer"
+)
+
+// apiFixture is NewHandler on a fresh database, mounted under testPrefix
+// in a mux as a user would mount it.
+type apiFixture struct {
+	db   *sql.DB
+	pool asynqpg.Pool
+	h    http.Handler
+	mux  *http.ServeMux
+	pr   *producer.Producer
+}
+
+func newAPI(t *testing.T, opts HandlerOpts) *apiFixture {
+	t.Helper()
+	db := testdb.Open(t)
+	pool := asynqpg.WrapStdDB(db, "pgx")
+	opts.Pool = pool
+	if opts.Prefix == "" {
+		opts.Prefix = testPrefix
+	}
+	h, err := NewHandler(opts)
+	if err != nil {
+		t.Fatalf("NewHandler: %v", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle(mountPrefix(opts.Prefix)+"/", h)
+	pr, err := producer.New(producer.Config{Pool: pool})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &apiFixture{db: db, pool: pool, h: h, mux: mux, pr: pr}
+}
+
+func (f *apiFixture) enqueue(t *testing.T, typ, payload string) int64 {
+	t.Helper()
+	id, err := f.pr.Enqueue(context.Background(), asynqpg.NewTask(typ, []byte(payload)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func (f *apiFixture) setStatus(t *testing.T, id int64, status string) {
+	t.Helper()
+	if _, err := f.db.Exec(`UPDATE asynqpg_tasks SET status = $2, finalized_at = CASE WHEN $2 IN ('pending', 'running') THEN NULL ELSE now() END,
+		attempted_at = now() WHERE id = $1`, id, status); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// status reads a task's status; "deleted" when it is gone.
+func (f *apiFixture) status(t *testing.T, id int64) string {
+	t.Helper()
+	var s string
+	err := f.db.QueryRow(`SELECT status FROM asynqpg_tasks WHERE id = $1`, id).Scan(&s)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "deleted"
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// do sends a request through the user's mux.
+func (f *apiFixture) do(t *testing.T, method, target string, body io.Reader, edit ...func(*http.Request)) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(method, target, body)
+	for _, e := range edit {
+		e(req)
+	}
+	rec := httptest.NewRecorder()
+	f.mux.ServeHTTP(rec, req)
+	return rec
+}
+
+// apiReply is a decoded envelope.
+type apiReply struct {
+	Data  json.RawMessage `json:"data"`
+	Error *apiError       `json:"error"`
+}
+
+func decodeReply(t *testing.T, rec *httptest.ResponseRecorder) apiReply {
+	t.Helper()
+	var r apiReply
+	if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil {
+		t.Fatalf("%d answer is not a JSON envelope: %v: %s", rec.Code, err, rec.Body)
+	}
+	return r
+}
+
+// wantError checks a JSON error answer.
+func wantError(t *testing.T, rec *httptest.ResponseRecorder, status int, code string) {
+	t.Helper()
+	if rec.Code != status {
+		t.Fatalf("status %d, want %d: %s", rec.Code, status, rec.Body)
+	}
+	r := decodeReply(t, rec)
+	if r.Error == nil || r.Error.Code != code || r.Error.Message == "" {
+		t.Fatalf("error %+v, want code %s: %s", r.Error, code, rec.Body)
+	}
+	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Fatalf("content type %q", ct)
+	}
+}
+
+func basic(user, pass string) func(*http.Request) {
+	return func(r *http.Request) { r.SetBasicAuth(user, pass) }
+}
+
+func header(k, v string) func(*http.Request) {
+	return func(r *http.Request) { r.Header.Set(k, v) }
+}
+
+func itoa(n int64) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
+
+// httptestDo sends a request straight to h.
+func httptestDo(h http.Handler, method, target string) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(method, target, nil))
+	return rec
+}
