@@ -34,6 +34,16 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == harness.ChildArg {
+		// A consumer process of the scale-out figure.
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		if err := harness.RunChild(ctx, os.Args[2:], allSystems, harness.Options{Logger: harness.WarnLogger()}); err != nil {
+			fmt.Fprintln(os.Stderr, "bench consumer process:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	cfg, err := parseFlags(os.Args[1:])
 	if errors.Is(err, flag.ErrHelp) {
 		return
@@ -146,8 +156,8 @@ func run(ctx context.Context, cfg config) error {
 	if l, err := strconv.ParseFloat(r.res.machine.loadStart, 64); err == nil && l > float64(r.res.machine.cores)/2 {
 		logf("warning: the machine is busy (load average %s on %d cores): the figures will be noisy", r.res.machine.loadStart, r.res.machine.cores)
 	}
-	logf("server %s (PostgreSQL %s); %d tasks; figures %s", redactURL(srv.URL()), r.res.machine.pgVersion,
-		cfg.tasks, strings.Join(selected(cfg), ","))
+	logf("server %s (PostgreSQL %s); %d tasks; figures %s; pg_stat_statements %s", redactURL(srv.URL()), r.res.machine.pgVersion,
+		cfg.tasks, strings.Join(selected(cfg), ","), ifThen(srv.StatementsLoaded(), "loaded", "not loaded (server CPU from /proc only)"))
 	start := time.Now()
 	if err := r.warmUp(ctx); err != nil {
 		return err
@@ -162,6 +172,8 @@ func run(ctx context.Context, cfg config) error {
 		{"insert", r.insert},
 		{"latency", r.latency},
 		{"limit", r.limit},
+		{"ceiling", r.ceiling},
+		{"scaleout", r.scaleout},
 		{"retained", r.retained},
 		{"memory", r.memory},
 		{"settings", r.settings},
