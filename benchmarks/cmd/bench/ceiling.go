@@ -52,10 +52,10 @@ func (r *runner) ceiling(ctx context.Context) error {
 			continue
 		}
 		r.res.ceilings[b] = res
-		logf("%-22s %-44s %10.0f tasks/s  (%v, CPU/task: process %.0fµs, database %.0fµs, other %.0fµs)", "raw SQL loop",
+		logf("%-22s %-44s %10.0f tasks/s  (%v, CPU/task: process %.0fµs, database %.0fµs, other %.0fµs; index entries read/task %.1f)", "raw SQL loop",
 			fmt.Sprintf("%d tasks, batches of %d, %d connections", res.Tasks, b, r.cfg.poolConns),
 			res.Throughput(), res.Elapsed.Round(time.Millisecond), perTask(res.CPU.Process, res.Tasks),
-			perTask(res.CPU.Database, res.Tasks), perTask(res.CPU.Foreign(), res.Tasks))
+			perTask(res.CPU.Database, res.Tasks), perTask(res.CPU.Foreign(), res.Tasks), float64(res.Table.IndexReads)/float64(res.Tasks))
 	}
 	return errors.Join(errs...)
 }

@@ -38,8 +38,13 @@ func (e Env) RawLoop(ctx context.Context, tasks, batch, conns int) (DrainResult,
 		if err := db.Settle(ctx, "asynqpg_tasks"); err != nil {
 			return err
 		}
+		q.Close() // its sessions would hold up WaitIdle
 		ctx, cancel := context.WithTimeout(ctx, e.Timeout)
 		defer cancel()
+		before, err := db.TableStats(ctx, "asynqpg_tasks")
+		if err != nil {
+			return err
+		}
 		links := make([]*pgx.Conn, conns)
 		defer func() {
 			for _, c := range links {
@@ -76,7 +81,7 @@ func (e Env) RawLoop(ctx context.Context, tasks, batch, conns int) (DrainResult,
 			})
 		}
 		wg.Wait()
-		err := errors.Join(errs...)
+		err = errors.Join(errs...)
 		res.Elapsed = time.Since(start)
 		res.CPU = cpu.stop(ctx)
 		if err != nil {
@@ -85,7 +90,16 @@ func (e Env) RawLoop(ctx context.Context, tasks, batch, conns int) (DrainResult,
 		if done != tasks {
 			return fmt.Errorf("raw SQL loop completed %d tasks, want %d", done, tasks)
 		}
-		return nil
+		for i, c := range links {
+			_ = c.Close(ctx)
+			links[i] = nil
+		}
+		if err := db.WaitIdle(ctx); err != nil {
+			return err
+		}
+		after, err := db.TableStats(ctx, "asynqpg_tasks")
+		res.Table = after.Sub(before)
+		return err
 	})
 	return res, err
 }

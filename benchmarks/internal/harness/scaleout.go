@@ -33,9 +33,6 @@ type ScaleOutResult struct {
 	// SQL are the statements the consumer processes ran while draining,
 	// summed over them, as their pools saw them.
 	SQL []StatementStats
-	// Table is what the drain did to the queue table, from the server's
-	// statistics.
-	Table TableStats
 }
 
 // child is a running consumer process.

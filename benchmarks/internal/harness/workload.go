@@ -92,6 +92,10 @@ type DrainResult struct {
 	// Delete is the deletion of the drained rows, when
 	// DrainCase.DeleteAfter.
 	Delete PhaseResult
+	// Table is what the drain did to the queue table, from the server's
+	// statistics; only where its sessions ended before they were read
+	// (the raw SQL loop and the scale-out figure).
+	Table TableStats
 }
 
 // Throughput is the tasks completed per second.
