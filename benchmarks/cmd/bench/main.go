@@ -4,16 +4,24 @@
 // drain throughput against worker count.
 //
 // Every case runs on a fresh database (created, migrated, dropped), with
-// no-op tasks. The server is found like the tests find theirs:
+// no-op tasks, -runs times side by side (the median is reported, with
+// every run). The server is found like the tests find theirs:
 // DATABASE_URL, TEST_DATABASE_URL, a password-less server on
 // 127.0.0.1:5432, or a throw-away cluster.
+//
+// Besides the drains, the batch insert and the idle latency, it measures
+// the cost of a task's whole cycle against a raw SQL loop (the ceiling
+// figure), and the drain split over consumer OS processes (the scaleout
+// figure): for that it runs itself again with -consumer-process as the
+// first argument, once per consumer process.
 //
 // A missed target is reported, never an error: the exit status says only
 // whether the benchmarks ran.
 //
 //	go run ./cmd/bench                 # the documented full run
-//	go run ./cmd/bench -quick          # 10,000 tasks, for iteration
+//	go run ./cmd/bench -quick          # 10,000 tasks, one run, for iteration
 //	go run ./cmd/bench -figures drain,latency -workers 100
+//	go run ./cmd/bench -figures scaleout -processes 1,2,4,8
 package main
 
 import (
