@@ -67,11 +67,12 @@ func (r *results) drain(sys harness.System, workers, tasks, retained int) (harne
 }
 
 // setDrain keeps the runs of a drain case, in the order they ran, and
-// returns the median (by throughput), which the tables use.
+// returns the median (by throughput; of an even count, the upper one, as
+// medianOf), which the tables use.
 func (r *results) setDrain(k drainKey, runs []harness.DrainResult) harness.DrainResult {
 	r.drainRuns[k] = runs
 	sorted := slices.Clone(runs)
-	slices.SortFunc(sorted, func(a, b harness.DrainResult) int { return cmp.Compare(a.Elapsed, b.Elapsed) })
+	slices.SortFunc(sorted, func(a, b harness.DrainResult) int { return cmp.Compare(b.Elapsed, a.Elapsed) })
 	r.drains[k] = sorted[len(sorted)/2]
 	return r.drains[k]
 }
@@ -80,7 +81,7 @@ func (r *results) setDrain(k drainKey, runs []harness.DrainResult) harness.Drain
 func (r *results) setInsert(name string, runs []harness.InsertResult) harness.InsertResult {
 	r.insertRun[name] = runs
 	sorted := slices.Clone(runs)
-	slices.SortFunc(sorted, func(a, b harness.InsertResult) int { return cmp.Compare(a.Elapsed, b.Elapsed) })
+	slices.SortFunc(sorted, func(a, b harness.InsertResult) int { return cmp.Compare(b.Elapsed, a.Elapsed) })
 	r.inserts[name] = sorted[len(sorted)/2]
 	return r.inserts[name]
 }

@@ -80,7 +80,7 @@ func (r *runner) scaleout(ctx context.Context) error {
 func (r *results) setScale(k scaleKey, runs []harness.ScaleOutResult) harness.ScaleOutResult {
 	r.scaleRuns[k] = runs
 	sorted := slices.Clone(runs)
-	slices.SortFunc(sorted, func(a, b harness.ScaleOutResult) int { return cmp.Compare(a.Elapsed, b.Elapsed) })
+	slices.SortFunc(sorted, func(a, b harness.ScaleOutResult) int { return cmp.Compare(b.Elapsed, a.Elapsed) })
 	r.scaleouts[k] = sorted[len(sorted)/2]
 	return r.scaleouts[k]
 }
