@@ -137,8 +137,9 @@ var deleteStatements = map[Schema]string{
 	ORDER BY id LIMIT %d FOR UPDATE SKIP LOCKED)`, DeleteBatch),
 }
 
-// PhaseResult is the outcome of an untimed-by-the-consumer phase of a
-// case, such as deleting the drained rows.
+// PhaseResult is the outcome of a phase of a case that the harness runs
+// itself, outside the system under test, such as deleting the drained
+// rows.
 type PhaseResult struct {
 	// Rows is the rows the phase handled.
 	Rows    int
