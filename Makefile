@@ -36,15 +36,21 @@ ensure-chromium:
 	bash scripts/ensure-chromium.sh
 
 # bench runs asynqpg and River side by side on the same PostgreSQL and
-# prints the table of docs/PERFORMANCE.md; the full run writes it into
+# prints the table of docs/PERFORMANCE.md: every figure, with three
+# side-by-side runs of each drain and insert case (drain, drivers, chart,
+# insert, latency, limit, ceiling, scaleout, retained with 10 million
+# finalized rows, memory, settings). The full run writes it into
 # docs/PERFORMANCE.md and docs/benchmark-results.md, and the chart to
 # docs/images/throughput.png.
-# QUICK=1: 10,000 tasks instead of 100,000, results in benchmarks/results/.
-# More flags: make bench BENCH_FLAGS='-figures drain,latency -runs 3'.
+# QUICK=1: 10,000 tasks, 100,000 retained rows, one run, results in
+# benchmarks/results/.
+# FIGURES=drain,scaleout runs only those figures.
+# More flags: make bench BENCH_FLAGS='-workers 100 -processes 1,2,4,8'.
 .PHONY: bench
 BENCH_FLAGS ?=
+FIGURES ?=
 bench: ensure-postgres
-	cd benchmarks && $(GO) run ./cmd/bench $(if $(QUICK),-quick -out results,-out ../docs -doc ../docs/PERFORMANCE.md) $(BENCH_FLAGS)
+	cd benchmarks && $(GO) run ./cmd/bench $(if $(QUICK),-quick -out results,-out ../docs -doc ../docs/PERFORMANCE.md) $(if $(FIGURES),-figures $(FIGURES)) $(BENCH_FLAGS)
 
 # test-reliability runs the reliability suite (reliability/, described in
 # docs/GUARANTEES.md) at full size: 100,000 tasks without faults, 1,000

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/yakser/asynqpg/benchmarks/internal/harness"
@@ -30,60 +29,50 @@ func (r *runner) warmUp(ctx context.Context) error {
 // drain: the drain table, every worker count for asynqpg, River tuned
 // and River default, interleaved so drift on the machine hits all alike.
 func (r *runner) drain(ctx context.Context) error {
-	var errs []error
+	var specs []drainSpec
 	for _, w := range r.cfg.workers {
 		for _, sys := range []harness.System{sysAsynqpg, sysRiverTuned, sysRiverDefault} {
-			if _, err := r.drainOnce(ctx, sys, w, r.cfg.tasks, 0); err != nil {
-				if ctx.Err() != nil {
-					return err
-				}
-				errs = append(errs, err)
-			}
+			specs = append(specs, drainSpec{sys: sys, workers: w, tasks: r.cfg.tasks})
 		}
 	}
-	return errors.Join(errs...)
+	return r.drainAll(ctx, specs)
 }
 
 // drivers: asynqpg's drain through sqlx and bun, against pgx.
 func (r *runner) drivers(ctx context.Context) error {
-	var errs []error
-	w := r.cfg.workers[0]
+	var specs []drainSpec
 	for _, sys := range []harness.System{sysAsynqpg, sysAsynqpgSqlx, sysAsynqpgBun} {
-		if _, err := r.drainOnce(ctx, sys, w, r.cfg.tasks, 0); err != nil {
-			if ctx.Err() != nil {
-				return err
-			}
-			errs = append(errs, err)
-		}
+		specs = append(specs, drainSpec{sys: sys, workers: r.cfg.workers[0], tasks: r.cfg.tasks})
 	}
-	return errors.Join(errs...)
+	return r.drainAll(ctx, specs)
 }
 
 // chart: throughput against worker count for asynqpg and River tuned.
 func (r *runner) chart(ctx context.Context) error {
-	var errs []error
+	var specs []drainSpec
 	for _, w := range r.cfg.chartWorkers {
 		for _, sys := range []harness.System{sysAsynqpg, sysRiverTuned} {
-			if _, err := r.drainOnce(ctx, sys, w, r.cfg.tasks, 0); err != nil {
-				if ctx.Err() != nil {
-					return err
-				}
-				errs = append(errs, err)
-			}
+			specs = append(specs, drainSpec{sys: sys, workers: w, tasks: r.cfg.tasks})
 		}
 	}
-	return errors.Join(errs...)
+	return r.drainAll(ctx, specs)
 }
 
 // insert: batch insert of cfg.tasks in batches of 1,000.
 func (r *runner) insert(ctx context.Context) error {
-	var errs []error
+	var systems []harness.System
 	for _, sys := range []harness.System{sysAsynqpg, sysRiverTuned, sysAsynqpgSqlx, sysAsynqpgBun, sysRiverFast} {
-		if !r.cfg.systems[sys.ID] {
-			continue
+		if r.cfg.systems[sys.ID] {
+			systems = append(systems, sys)
 		}
-		var runs []harness.InsertResult
-		for range r.cfg.runs {
+	}
+	runs := map[string][]harness.InsertResult{}
+	failed := map[string]error{}
+	for range r.cfg.runs {
+		for _, sys := range systems {
+			if failed[sys.Name] != nil {
+				continue
+			}
 			res, err := undisturbed(r, sys.Name+", batch insert", func() (harness.InsertResult, harness.CPUUsage, error) {
 				res, err := r.env.BatchInsert(ctx, sys, r.cfg.tasks)
 				return res, res.CPU, err
@@ -92,18 +81,19 @@ func (r *runner) insert(ctx context.Context) error {
 				if ctx.Err() != nil {
 					return err
 				}
-				errs = append(errs, fmt.Errorf("%s: %w", sys.Name, err))
-				runs = nil
-				break
+				failed[sys.Name] = fmt.Errorf("%s: %w", sys.Name, err)
+				continue
 			}
-			runs = append(runs, res)
+			runs[sys.Name] = append(runs[sys.Name], res)
 		}
-		if len(runs) == 0 {
+	}
+	var errs []error
+	for _, sys := range systems {
+		if err := failed[sys.Name]; err != nil {
+			errs = append(errs, err)
 			continue
 		}
-		sort.Slice(runs, func(i, j int) bool { return runs[i].Elapsed < runs[j].Elapsed })
-		res := runs[len(runs)/2]
-		r.res.inserts[sys.Name] = res
+		res := r.res.setInsert(sys.Name, runs[sys.Name])
 		logf("%-22s %-44s %10.0f tasks/s  (%v, CPU/task: process %.1fµs, database %.1fµs, other %.1fµs)", sys.Name,
 			fmt.Sprintf("batch insert %d tasks, batches of %d", res.Tasks, harness.InsertBatchSize),
 			res.Throughput(), res.Elapsed.Round(time.Millisecond), perTask(res.CPU.Process, res.Tasks),
@@ -160,7 +150,7 @@ func (r *runner) limit(ctx context.Context) error {
 		logf("%-22s %-44s %10.0f tasks/s  (%v, CPU/task: process %.0fµs, database %.0fµs, other %.0fµs)", "SQL-only limit", fmt.Sprintf("%d tasks, batches of %d", res.Tasks, w),
 			res.Throughput(), res.Elapsed.Round(time.Millisecond), perTask(res.CPU.Process, res.Tasks), perTask(res.CPU.Database, res.Tasks),
 			perTask(res.CPU.Foreign(), res.Tasks))
-		if _, err := r.drainOnce(ctx, sysAsynqpg, w, r.cfg.tasks, 0); err != nil {
+		if err := r.drainAll(ctx, []drainSpec{{sys: sysAsynqpg, workers: w, tasks: r.cfg.tasks}}); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -170,37 +160,25 @@ func (r *runner) limit(ctx context.Context) error {
 // retained: drains on a table holding cfg.retained finalized rows, next
 // to the same drains on an empty table.
 func (r *runner) retained(ctx context.Context) error {
-	var errs []error
-	w := r.cfg.workers[0]
+	var specs []drainSpec
 	for _, sys := range []harness.System{sysAsynqpg, sysRiverTuned} {
 		for _, retained := range []int{0, r.cfg.retained} {
-			if _, err := r.drainOnce(ctx, sys, w, r.cfg.tasks, retained); err != nil {
-				if ctx.Err() != nil {
-					return err
-				}
-				errs = append(errs, err)
-			}
+			specs = append(specs, drainSpec{sys: sys, workers: r.cfg.workers[0], tasks: r.cfg.tasks, retained: retained})
 		}
 	}
-	return errors.Join(errs...)
+	return r.drainAll(ctx, specs)
 }
 
 // memory: the consumer's peak heap draining a tenth of the backlog and
 // the whole backlog.
 func (r *runner) memory(ctx context.Context) error {
-	var errs []error
-	w := r.cfg.workers[0]
+	var specs []drainSpec
 	for _, sys := range []harness.System{sysAsynqpg, sysRiverTuned} {
 		for _, n := range []int{r.cfg.tasks / 10, r.cfg.tasks} {
-			if _, err := r.drainOnce(ctx, sys, w, n, 0); err != nil {
-				if ctx.Err() != nil {
-					return err
-				}
-				errs = append(errs, err)
-			}
+			specs = append(specs, drainSpec{sys: sys, workers: r.cfg.workers[0], tasks: n})
 		}
 	}
-	return errors.Join(errs...)
+	return r.drainAll(ctx, specs)
 }
 
 // settings: asynqpg's drain with one setting changed at a time.
@@ -208,15 +186,9 @@ func (r *runner) settings(ctx context.Context) error {
 	if !r.cfg.systems[sysAsynqpg.ID] {
 		return nil
 	}
-	var errs []error
-	w := r.cfg.workers[0]
+	var specs []drainSpec
 	for _, v := range settingVariants(r.cfg.poolConns) {
-		if _, err := r.drainOnce(ctx, v.sys, w, r.cfg.tasks, 0); err != nil {
-			if ctx.Err() != nil {
-				return err
-			}
-			errs = append(errs, err)
-		}
+		specs = append(specs, drainSpec{sys: v.sys, workers: r.cfg.workers[0], tasks: r.cfg.tasks})
 	}
-	return errors.Join(errs...)
+	return r.drainAll(ctx, specs)
 }

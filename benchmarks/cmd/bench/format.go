@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"time"
 )
@@ -102,3 +103,37 @@ func perTask(d time.Duration, tasks int) float64 {
 }
 
 func mib(b uint64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
+
+// medianOf returns the median of vs (the upper one of an even count).
+func medianOf(vs []float64) float64 {
+	s := slices.Clone(vs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// ratioCell shows a median ratio, and the ratio of each run when there
+// were several.
+func ratioCell(median float64, each []float64) string {
+	if len(each) < 2 {
+		return times(median)
+	}
+	parts := make([]string, len(each))
+	for i, v := range each {
+		parts[i] = times(v)
+	}
+	return times(median) + " (runs: " + strings.Join(parts, ", ") + ")"
+}
+
+// runsCell shows the median throughput of a case, and each run's when
+// there were several.
+func runsCell(median float64, each []float64) string {
+	cell := thousands(int(math.Round(median)))
+	if len(each) < 2 {
+		return cell
+	}
+	parts := make([]string, len(each))
+	for i, v := range each {
+		parts[i] = thousands(int(math.Round(v)))
+	}
+	return cell + " (" + strings.Join(parts, ", ") + ")"
+}

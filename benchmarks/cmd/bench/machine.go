@@ -20,6 +20,7 @@ type machine struct {
 	pgVersion                                    string
 	pgSettings                                   map[string]string
 	managed                                      bool
+	statements                                   bool // pg_stat_statements loaded
 	started                                      time.Time
 	// loadStart and loadEnd are the 1-minute load averages when the run
 	// started and ended: other work on the machine makes figures noisy.
@@ -37,13 +38,14 @@ func loadAverage() string {
 
 func describeMachine(ctx context.Context, srv *harness.Server, cfg config) (machine, error) {
 	m := machine{
-		cores:     runtime.NumCPU(),
-		goVersion: runtime.Version(),
-		managed:   srv.Managed(),
-		started:   time.Now().UTC(),
-		cpu:       procField("/proc/cpuinfo", "model name"),
-		kernel:    strings.TrimSpace(readFile("/proc/sys/kernel/osrelease")),
-		loadStart: loadAverage(),
+		cores:      runtime.NumCPU(),
+		goVersion:  runtime.Version(),
+		managed:    srv.Managed(),
+		statements: srv.StatementsLoaded(),
+		started:    time.Now().UTC(),
+		cpu:        procField("/proc/cpuinfo", "model name"),
+		kernel:     strings.TrimSpace(readFile("/proc/sys/kernel/osrelease")),
+		loadStart:  loadAverage(),
 	}
 	if kb := procField("/proc/meminfo", "MemTotal"); kb != "" {
 		var n float64

@@ -4,16 +4,24 @@
 // drain throughput against worker count.
 //
 // Every case runs on a fresh database (created, migrated, dropped), with
-// no-op tasks. The server is found like the tests find theirs:
+// no-op tasks, -runs times side by side (the median is reported, with
+// every run). The server is found like the tests find theirs:
 // DATABASE_URL, TEST_DATABASE_URL, a password-less server on
 // 127.0.0.1:5432, or a throw-away cluster.
+//
+// Besides the drains, the batch insert and the idle latency, it measures
+// the cost of a task's whole cycle against a raw SQL loop (the ceiling
+// figure), and the drain split over consumer OS processes (the scaleout
+// figure): for that it runs itself again with -consumer-process as the
+// first argument, once per consumer process.
 //
 // A missed target is reported, never an error: the exit status says only
 // whether the benchmarks ran.
 //
 //	go run ./cmd/bench                 # the documented full run
-//	go run ./cmd/bench -quick          # 10,000 tasks, for iteration
+//	go run ./cmd/bench -quick          # 10,000 tasks, one run, for iteration
 //	go run ./cmd/bench -figures drain,latency -workers 100
+//	go run ./cmd/bench -figures scaleout -processes 1,2,4,8
 package main
 
 import (
@@ -34,6 +42,16 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == harness.ChildArg {
+		// A consumer process of the scale-out figure.
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		if err := harness.RunChild(ctx, os.Args[2:], allSystems, harness.Options{Logger: harness.WarnLogger()}); err != nil {
+			fmt.Fprintln(os.Stderr, "bench consumer process:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	cfg, err := parseFlags(os.Args[1:])
 	if errors.Is(err, flag.ErrHelp) {
 		return
@@ -146,8 +164,8 @@ func run(ctx context.Context, cfg config) error {
 	if l, err := strconv.ParseFloat(r.res.machine.loadStart, 64); err == nil && l > float64(r.res.machine.cores)/2 {
 		logf("warning: the machine is busy (load average %s on %d cores): the figures will be noisy", r.res.machine.loadStart, r.res.machine.cores)
 	}
-	logf("server %s (PostgreSQL %s); %d tasks; figures %s", redactURL(srv.URL()), r.res.machine.pgVersion,
-		cfg.tasks, strings.Join(selected(cfg), ","))
+	logf("server %s (PostgreSQL %s); %d tasks; figures %s; pg_stat_statements %s", redactURL(srv.URL()), r.res.machine.pgVersion,
+		cfg.tasks, strings.Join(selected(cfg), ","), ifThen(srv.StatementsLoaded(), "loaded", "not loaded (server CPU from /proc only)"))
 	start := time.Now()
 	if err := r.warmUp(ctx); err != nil {
 		return err
@@ -162,6 +180,8 @@ func run(ctx context.Context, cfg config) error {
 		{"insert", r.insert},
 		{"latency", r.latency},
 		{"limit", r.limit},
+		{"ceiling", r.ceiling},
+		{"scaleout", r.scaleout},
 		{"retained", r.retained},
 		{"memory", r.memory},
 		{"settings", r.settings},

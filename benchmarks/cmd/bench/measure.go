@@ -2,64 +2,117 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
-	"sort"
 	"time"
 
 	"github.com/yakser/asynqpg/benchmarks/internal/harness"
 )
 
-// drainOnce runs a drain case once per cfg.runs, unless it ran already,
-// and returns the run with the median throughput.
-func (r *runner) drainOnce(ctx context.Context, sys harness.System, workers, tasks, retained int) (harness.DrainResult, error) {
-	key := drainKey{system: sys.Name, workers: workers, tasks: tasks, retained: retained}
-	if res, ok := r.res.drains[key]; ok || !r.cfg.systems[systemGroup(sys.ID)] {
-		return res, nil
+// drainSpec is one drain case of a figure; retained is the finalized
+// rows retained in the table.
+type drainSpec struct {
+	sys                      harness.System
+	workers, tasks, retained int
+	// cycle: the drained rows are then deleted, and that is measured
+	// (the ceiling figure).
+	cycle bool
+}
+
+func (s drainSpec) key() drainKey {
+	return drainKey{system: s.sys.Name, workers: s.workers, tasks: s.tasks, retained: s.retained}
+}
+
+// drainAll runs every case that did not run yet, cfg.runs times, side by
+// side: run i of every case before run i+1 of any, so that drift on the
+// machine hits all alike. It keeps every run and the median one.
+func (r *runner) drainAll(ctx context.Context, specs []drainSpec) error {
+	for i := range specs {
+		specs[i].cycle = r.cycleCase(specs[i])
 	}
-	c := harness.DrainCase{System: sys, Tasks: tasks, Workers: workers}
-	if retained > 0 {
-		c.Prepare = harness.RetainFinalized(sys, retained)
+	var todo []drainSpec
+	seen := map[drainKey]bool{}
+	for _, s := range specs {
+		k := s.key()
+		if _, ok := r.res.drains[k]; ok || seen[k] || !r.cfg.systems[systemGroup(s.sys.ID)] {
+			continue
+		}
+		seen[k] = true
+		todo = append(todo, s)
 	}
-	var runs []harness.DrainResult
-	for range r.cfg.runs {
-		var profile *os.File
-		if r.profile != "" && sys.Name == sysAsynqpg.Name && retained == 0 {
-			f, err := os.Create(r.profile)
+	runs := map[drainKey][]harness.DrainResult{}
+	failed := map[drainKey]error{}
+	for run := range r.cfg.runs {
+		for _, s := range todo {
+			k := s.key()
+			if failed[k] != nil {
+				continue
+			}
+			res, err := r.drainRun(ctx, s)
 			if err != nil {
-				return harness.DrainResult{}, err
-			}
-			profile, c.CPUProfile, r.profile = f, f, ""
-		}
-		res, err := undisturbed(r, sys.Name+", "+drainLabel(tasks, workers, retained), func() (harness.DrainResult, harness.CPUUsage, error) {
-			if profile != nil {
-				// The profile of the last try is kept.
-				if err := resetFile(profile); err != nil {
-					return harness.DrainResult{}, harness.CPUUsage{}, err
+				if ctx.Err() != nil {
+					return ctx.Err()
 				}
+				failed[k] = fmt.Errorf("%s, run %d: %w", s.sys.Name, run+1, err)
+				continue
 			}
-			res, err := r.env.Drain(ctx, c)
-			return res, res.CPU, err
-		})
-		c.CPUProfile = nil
-		if profile != nil {
-			if cerr := profile.Close(); cerr != nil && err == nil {
-				err = cerr
-			}
-			logf("wrote CPU profile %s", profile.Name())
+			runs[k] = append(runs[k], res)
 		}
-		if err != nil {
-			return res, fmt.Errorf("%s: %w", sys.Name, err)
-		}
-		runs = append(runs, res)
 	}
-	sort.Slice(runs, func(i, j int) bool { return runs[i].Elapsed < runs[j].Elapsed })
-	res := runs[len(runs)/2]
-	r.res.drains[key] = res
-	what := drainLabel(tasks, workers, retained)
-	logf("%-22s %-44s %10.0f tasks/s  (%v, peak heap %s, CPU/task: process %.0fµs, database %.0fµs, other %.0fµs)", sys.Name, what, res.Throughput(),
-		res.Elapsed.Round(time.Millisecond), mib(res.Heap.Max), perTask(res.CPU.Process, res.Tasks), perTask(res.CPU.Database, res.Tasks),
-		perTask(res.CPU.Foreign(), res.Tasks))
+	var errs []error
+	for _, s := range todo {
+		k := s.key()
+		if err := failed[k]; err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		res := r.res.setDrain(k, runs[k])
+		what := drainLabel(s.tasks, s.workers, s.retained)
+		if len(runs[k]) > 1 {
+			what += fmt.Sprintf(", median of %d", len(runs[k]))
+		}
+		logf("%-22s %-44s %10.0f tasks/s  (%v, peak heap %s, CPU/task: process %.0fµs, database %.0fµs, other %.0fµs)", s.sys.Name, what, res.Throughput(),
+			res.Elapsed.Round(time.Millisecond), mib(res.Heap.Max), perTask(res.CPU.Process, res.Tasks), perTask(res.CPU.Database, res.Tasks),
+			perTask(res.CPU.Foreign(), res.Tasks))
+	}
+	return errors.Join(errs...)
+}
+
+// drainRun runs a drain case once (again while disturbed, see
+// undisturbed), with the CPU profile if one is still to be taken.
+func (r *runner) drainRun(ctx context.Context, s drainSpec) (harness.DrainResult, error) {
+	c := harness.DrainCase{System: s.sys, Tasks: s.tasks, Workers: s.workers, DeleteAfter: s.cycle}
+	if s.retained > 0 {
+		c.Prepare = harness.RetainFinalized(s.sys, s.retained)
+	}
+	var profile *os.File
+	if r.profile != "" && s.sys.Name == sysAsynqpg.Name && s.retained == 0 {
+		f, err := os.Create(r.profile)
+		if err != nil {
+			return harness.DrainResult{}, err
+		}
+		profile, c.CPUProfile, r.profile = f, f, ""
+	}
+	res, err := undisturbed(r, s.sys.Name+", "+drainLabel(s.tasks, s.workers, s.retained), func() (harness.DrainResult, harness.CPUUsage, error) {
+		if profile != nil {
+			// The profile of the last try is kept.
+			if err := resetFile(profile); err != nil {
+				return harness.DrainResult{}, harness.CPUUsage{}, err
+			}
+		}
+		res, err := r.env.Drain(ctx, c)
+		return res, res.CPU, err
+	})
+	if profile != nil {
+		if cerr := profile.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+		logf("wrote CPU profile %s", profile.Name())
+	}
+	if err != nil {
+		return res, err
+	}
 	if len(res.SQL) > 0 {
 		fmt.Fprint(os.Stderr, harness.FormatSQLStats(res.SQL, res.Elapsed))
 	}

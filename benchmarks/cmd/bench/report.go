@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -12,11 +13,12 @@ import (
 
 // drainTargets are the performance targets for asynqpg's drain throughput
 // against River tuned, by worker count.
-var drainTargets = map[int]float64{100: 2.5, 1000: 2}
+var drainTargets = map[int]float64{100: 3, 1000: 2.5}
 
 // Other targets.
 const (
-	insertTarget   = 2.0 // asynqpg EnqueueMany ÷ River InsertMany
+	insertTarget   = 2.5 // asynqpg EnqueueMany ÷ River InsertMany
+	scaleTarget    = 0.9 // asynqpg's drain split over the most processes ÷ one process
 	latencyTarget  = 1.0 // asynqpg ÷ River tuned, at most
 	limitTarget    = 0.6 // asynqpg drain ÷ SQL-only limit
 	retainedTarget = 0.9 // drain with finalized rows retained ÷ drain on an empty table
@@ -28,8 +30,14 @@ type results struct {
 	cfg       config
 	machine   machine
 	elapsed   time.Duration
-	drains    map[drainKey]harness.DrainResult
-	inserts   map[string]harness.InsertResult
+	drains    map[drainKey]harness.DrainResult // the median run
+	drainRuns map[drainKey][]harness.DrainResult
+	inserts   map[string]harness.InsertResult // the median run
+	insertRun map[string][]harness.InsertResult
+	ceilings  map[int]harness.DrainResult         // the raw SQL loop by claim batch
+	cleanups  map[string]harness.DrainResult      // deleting the drained rows, by system
+	scaleouts map[scaleKey]harness.ScaleOutResult // the median run
+	scaleRuns map[scaleKey][]harness.ScaleOutResult
 	latencies map[string]harness.LatencyResult
 	limits    map[int]harness.DrainResult
 	// notes are warnings about the run, such as measurements disturbed by
@@ -41,7 +49,13 @@ func newResults(cfg config) *results {
 	return &results{
 		cfg:       cfg,
 		drains:    map[drainKey]harness.DrainResult{},
+		drainRuns: map[drainKey][]harness.DrainResult{},
 		inserts:   map[string]harness.InsertResult{},
+		insertRun: map[string][]harness.InsertResult{},
+		ceilings:  map[int]harness.DrainResult{},
+		cleanups:  map[string]harness.DrainResult{},
+		scaleouts: map[scaleKey]harness.ScaleOutResult{},
+		scaleRuns: map[scaleKey][]harness.ScaleOutResult{},
 		latencies: map[string]harness.LatencyResult{},
 		limits:    map[int]harness.DrainResult{},
 	}
@@ -50,6 +64,52 @@ func newResults(cfg config) *results {
 func (r *results) drain(sys harness.System, workers, tasks, retained int) (harness.DrainResult, bool) {
 	res, ok := r.drains[drainKey{system: sys.Name, workers: workers, tasks: tasks, retained: retained}]
 	return res, ok
+}
+
+// setDrain keeps the runs of a drain case, in the order they ran, and
+// returns the median (by throughput; of an even count, the upper one, as
+// medianOf), which the tables use.
+func (r *results) setDrain(k drainKey, runs []harness.DrainResult) harness.DrainResult {
+	r.drainRuns[k] = runs
+	sorted := slices.Clone(runs)
+	slices.SortFunc(sorted, func(a, b harness.DrainResult) int { return cmp.Compare(b.Elapsed, a.Elapsed) })
+	r.drains[k] = sorted[len(sorted)/2]
+	return r.drains[k]
+}
+
+// setInsert is setDrain for the batch insert of a system.
+func (r *results) setInsert(name string, runs []harness.InsertResult) harness.InsertResult {
+	r.insertRun[name] = runs
+	sorted := slices.Clone(runs)
+	slices.SortFunc(sorted, func(a, b harness.InsertResult) int { return cmp.Compare(b.Elapsed, a.Elapsed) })
+	r.inserts[name] = sorted[len(sorted)/2]
+	return r.inserts[name]
+}
+
+// drainRatio is the median over the runs of a drain case's throughput
+// ÷ another's in the same run (side by side), with the ratio of each
+// run; ok is false unless both ran.
+func (r *results) drainRatio(a, b drainKey) (median float64, each []float64, ok bool) {
+	ra, rb := r.drainRuns[a], r.drainRuns[b]
+	for i := range min(len(ra), len(rb)) {
+		each = append(each, ra[i].Throughput()/rb[i].Throughput())
+	}
+	if len(each) == 0 {
+		return 0, nil, false
+	}
+	return medianOf(each), each, true
+}
+
+// insertRatio is drainRatio for batch inserts.
+func (r *results) insertRatio(a, b string) (median float64, each []float64, ok bool) {
+	ra, rb := r.insertRun[a], r.insertRun[b]
+	for i := range min(len(ra), len(rb)) {
+		each = append(each, ra[i].Throughput()/rb[i].Throughput())
+	}
+	if len(each) == 0 {
+		return 0, nil, false
+	}
+	return medianOf(each), each, true
 }
 
 // markdown renders the results.
@@ -70,24 +130,22 @@ func (r *results) markdown() string {
 	b.WriteString("\n## Targets\n\n")
 	t := table{head: []string{"figure", "asynqpg", "compared with", "ratio", "target", ""}}
 	for _, w := range r.cfg.workers {
-		a, okA := r.drain(sysAsynqpg, w, n, 0)
-		rv, okR := r.drain(sysRiverTuned, w, n, 0)
-		if !okA || !okR {
+		a, _ := r.drain(sysAsynqpg, w, n, 0)
+		rv, _ := r.drain(sysRiverTuned, w, n, 0)
+		ratio, each, ok := r.drainRatio(drainKey{sysAsynqpg.Name, w, n, 0}, drainKey{sysRiverTuned.Name, w, n, 0})
+		if !ok {
 			continue
 		}
 		target, hasTarget := drainTargets[w]
-		ratio := a.Throughput() / rv.Throughput()
 		t.add(fmt.Sprintf("drain a %s-task backlog, %d workers", thousands(n), w),
-			rate(a.Throughput()), "River tuned "+rate(rv.Throughput()), times(ratio),
+			rate(a.Throughput()), "River tuned "+rate(rv.Throughput()), ratioCell(ratio, each),
 			ifThen(hasTarget, "≥ "+times(target), "—"), ifThen(hasTarget, verdict(ratio >= target), ""))
 	}
-	if a, ok := r.inserts[sysAsynqpg.Name]; ok {
-		if rv, ok := r.inserts[sysRiverTuned.Name]; ok {
-			ratio := a.Throughput() / rv.Throughput()
-			t.add(fmt.Sprintf("batch insert, batches of %s (pgx)", thousands(harness.InsertBatchSize)),
-				rate(a.Throughput()), "River InsertMany "+rate(rv.Throughput()), times(ratio),
-				"≥ "+times(insertTarget), verdict(ratio >= insertTarget))
-		}
+	if ratio, each, ok := r.insertRatio(sysAsynqpg.Name, sysRiverTuned.Name); ok {
+		a, rv := r.inserts[sysAsynqpg.Name], r.inserts[sysRiverTuned.Name]
+		t.add(fmt.Sprintf("batch insert, batches of %s (pgx)", thousands(harness.InsertBatchSize)),
+			rate(a.Throughput()), "River InsertMany "+rate(rv.Throughput()), ratioCell(ratio, each),
+			"≥ "+times(insertTarget), verdict(ratio >= insertTarget))
 	}
 	if a, ok := r.latencies[sysAsynqpg.Name]; ok {
 		if rv, ok := r.latencies[sysRiverTuned.Name]; ok {
@@ -110,6 +168,8 @@ func (r *results) markdown() string {
 			rate(a.Throughput()), "SQL-only limit "+rate(l.Throughput()), times(ratio),
 			"≥ "+times(limitTarget), verdict(ratio >= limitTarget))
 	}
+	r.ceilingTargets(&t)
+	r.scaleTargets(&t)
 	w1 := r.cfg.workers[0]
 	if a, ok := r.drain(sysAsynqpg, w1, n, r.cfg.retained); ok && r.cfg.retained > 0 {
 		if e, ok := r.drain(sysAsynqpg, w1, n, 0); ok {
@@ -135,6 +195,8 @@ func (r *results) markdown() string {
 	r.insertTable(&b)
 	r.latencyTable(&b)
 	r.limitTable(&b)
+	r.ceilingTable(&b)
+	r.scaleTable(&b)
 	r.retainedTable(&b)
 	r.memoryTable(&b)
 	r.settingsTable(&b)
@@ -197,8 +259,12 @@ func flagsLine(cfg config) string {
 		parts = append(parts, fmt.Sprintf("-samples %d -gap %v", cfg.samples, cfg.gap))
 	}
 	parts = append(parts, fmt.Sprintf("-pool-conns %d", cfg.poolConns))
-	if cfg.runs > 1 {
-		parts = append(parts, fmt.Sprintf("-runs %d", cfg.runs))
+	if cfg.figures["ceiling"] {
+		parts = append(parts, "-ceiling-batches "+joinInts(cfg.ceilBatches))
 	}
+	if cfg.figures["scaleout"] {
+		parts = append(parts, "-processes "+joinInts(cfg.processes))
+	}
+	parts = append(parts, fmt.Sprintf("-runs %d", cfg.runs))
 	return strings.Join(parts, " ")
 }

@@ -13,22 +13,23 @@ func (r *results) drainTable(b *strings.Builder) {
 	n := r.cfg.tasks
 	t := table{head: []string{"workers", sysAsynqpg.Name, sysRiverTuned.Name, sysRiverDefault.Name, "asynqpg ÷ River tuned"}}
 	for _, w := range r.workerAxis() {
-		a, okA := r.drain(sysAsynqpg, w, n, 0)
-		rt, okT := r.drain(sysRiverTuned, w, n, 0)
-		rd, okD := r.drain(sysRiverDefault, w, n, 0)
+		_, okA := r.drain(sysAsynqpg, w, n, 0)
+		_, okT := r.drain(sysRiverTuned, w, n, 0)
+		_, okD := r.drain(sysRiverDefault, w, n, 0)
 		if !okA && !okT && !okD {
 			continue
 		}
 		ratio := "—"
-		if okA && okT {
-			ratio = times(a.Throughput() / rt.Throughput())
+		if m, each, ok := r.drainRatio(drainKey{sysAsynqpg.Name, w, n, 0}, drainKey{sysRiverTuned.Name, w, n, 0}); ok {
+			ratio = ratioCell(m, each)
 		}
-		t.add(strconvItoa(w), drainCell(a, okA), drainCell(rt, okT), drainCell(rd, okD), ratio)
+		t.add(strconvItoa(w), r.drainCell(sysAsynqpg, w, n, 0), r.drainCell(sysRiverTuned, w, n, 0),
+			r.drainCell(sysRiverDefault, w, n, 0), ratio)
 	}
 	if len(t.rows) == 0 {
 		return
 	}
-	fmt.Fprintf(b, "\n## Drain throughput\n\nTasks per second draining a backlog of %s no-op tasks (time from starting the consumer until every task is completed in the database).\n\n", thousands(n))
+	fmt.Fprintf(b, "\n## Drain throughput\n\nTasks per second draining a backlog of %s no-op tasks (time from starting the consumer until every task is completed in the database). %s\n\n", thousands(n), r.runsNote())
 	t.write(b)
 }
 
@@ -66,11 +67,27 @@ func (r *results) cpuTable(b *strings.Builder) {
 	t.write(b)
 }
 
-func drainCell(d harness.DrainResult, ok bool) string {
-	if !ok {
+// drainCell shows the median throughput of a drain case, and each run's
+// when there were several; "—" when it did not run.
+func (r *results) drainCell(sys harness.System, workers, tasks, retained int) string {
+	runs := r.drainRuns[drainKey{system: sys.Name, workers: workers, tasks: tasks, retained: retained}]
+	if len(runs) == 0 {
 		return "—"
 	}
-	return thousands(int(math.Round(d.Throughput())))
+	each := make([]float64, len(runs))
+	for i, d := range runs {
+		each[i] = d.Throughput()
+	}
+	med, _ := r.drain(sys, workers, tasks, retained)
+	return runsCell(med.Throughput(), each)
+}
+
+// runsNote says how the cells of a table of several runs read.
+func (r *results) runsNote() string {
+	if r.cfg.runs < 2 {
+		return ""
+	}
+	return fmt.Sprintf("Each cell is the median of %d runs, then every run in the order they ran (the systems alternate within a run); a ratio is the median of the ratios within each run.", r.cfg.runs)
 }
 
 func (r *results) driverTable(b *strings.Builder) {
@@ -91,7 +108,7 @@ func (r *results) driverTable(b *strings.Builder) {
 		if !okD && !okI {
 			continue
 		}
-		row := []string{d.name, drainCell(dr, okD), "—", "—", "—"}
+		row := []string{d.name, r.drainCell(d.sys, w, n, 0), "—", "—", "—"}
 		if okD && okBase {
 			row[2] = times(dr.Throughput() / base.Throughput())
 		}
@@ -111,7 +128,6 @@ func (r *results) driverTable(b *strings.Builder) {
 }
 
 func (r *results) insertTable(b *strings.Builder) {
-	base, okBase := r.inserts[sysAsynqpg.Name]
 	t := table{head: []string{"system", "tasks/s", "asynqpg ÷ this"}}
 	for _, s := range []struct{ label, name string }{
 		{"asynqpg EnqueueMany (pgx)", sysAsynqpg.Name},
@@ -125,16 +141,20 @@ func (r *results) insertTable(b *strings.Builder) {
 			continue
 		}
 		ratio := "—"
-		if okBase {
-			ratio = times(base.Throughput() / res.Throughput())
+		if m, each, ok := r.insertRatio(sysAsynqpg.Name, s.name); ok {
+			ratio = ratioCell(m, each)
 		}
-		t.add(s.label, thousands(int(math.Round(res.Throughput()))), ratio)
+		each := make([]float64, len(r.insertRun[s.name]))
+		for i, run := range r.insertRun[s.name] {
+			each[i] = run.Throughput()
+		}
+		t.add(s.label, runsCell(res.Throughput(), each), ratio)
 	}
 	if len(t.rows) == 0 {
 		return
 	}
-	fmt.Fprintf(b, "\n## Batch insert\n\n%s no-op tasks in batches of %s, one batch after the other, one goroutine (one warm-up batch not timed).\n\n",
-		thousands(r.cfg.tasks), thousands(harness.InsertBatchSize))
+	fmt.Fprintf(b, "\n## Batch insert\n\n%s no-op tasks in batches of %s, one batch after the other, one goroutine (one warm-up batch not timed). %s\n\n",
+		thousands(r.cfg.tasks), thousands(harness.InsertBatchSize), r.runsNote())
 	t.write(b)
 }
 
@@ -168,7 +188,7 @@ func (r *results) limitTable(b *strings.Builder) {
 		if okA {
 			ratio = times(a.Throughput() / l.Throughput())
 		}
-		t.add(strconvItoa(w), thousands(int(math.Round(l.Throughput()))), drainCell(a, okA), ratio)
+		t.add(strconvItoa(w), thousands(int(math.Round(l.Throughput()))), r.drainCell(sysAsynqpg, w, r.cfg.tasks, 0), ratio)
 	}
 	if len(t.rows) == 0 {
 		return
@@ -193,7 +213,7 @@ func (r *results) retainedTable(b *strings.Builder) {
 		if okE {
 			ratio = times(k.Throughput() / e.Throughput())
 		}
-		t.add(sys.Name, drainCell(e, okE), drainCell(k, okK), ratio)
+		t.add(sys.Name, r.drainCell(sys, w, n, 0), r.drainCell(sys, w, n, r.cfg.retained), ratio)
 	}
 	if len(t.rows) == 0 {
 		return

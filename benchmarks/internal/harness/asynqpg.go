@@ -83,6 +83,7 @@ type AsynqpgQueue struct {
 	logger   *slog.Logger
 	tweak    func(*consumer.Config)
 	consumer *consumer.Consumer
+	warm     func(context.Context) error // opens the pool's connections
 }
 
 // OpenAsynqpg opens asynqpg on the database at url through the driver
@@ -104,6 +105,7 @@ func OpenAsynqpg(ctx context.Context, url, driverName string, o Options) (*Asynq
 		}
 		q.closers = append(q.closers, pool.Close)
 		q.Pool = pgxv5driver.New(pool)
+		q.warm = func(ctx context.Context) error { return warmPgxPool(ctx, pool) }
 	case DriverSqlx, DriverBun:
 		db, err := sql.Open("pgx", url)
 		if err != nil {
@@ -115,6 +117,7 @@ func OpenAsynqpg(ctx context.Context, url, driverName string, o Options) (*Asynq
 			db.SetMaxIdleConns(o.PoolConns)
 		}
 		q.closers = append(q.closers, func() { _ = db.Close() })
+		q.warm = func(ctx context.Context) error { return warmSQLDB(ctx, db, o.PoolConns) }
 		if driverName == DriverSqlx {
 			q.Pool = sqlxdriver.New(sqlx.NewDb(db, "pgx"))
 		} else {
@@ -132,6 +135,10 @@ func OpenAsynqpg(ctx context.Context, url, driverName string, o Options) (*Asynq
 	q.Producer = p
 	return q, nil
 }
+
+// Warm opens every connection of the pool, so that a timed phase does
+// not pay for opening them.
+func (q *AsynqpgQueue) Warm(ctx context.Context) error { return q.warm(ctx) }
 
 // NoopTasks returns n no-op tasks.
 func NoopTasks(n int) []*asynqpg.Task {

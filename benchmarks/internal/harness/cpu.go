@@ -28,6 +28,11 @@ type CPUUsage struct {
 	Cores int
 	// Measured says whether the backends' CPU could be read.
 	Measured bool
+	// Statements is pg_stat_statements' account of the statements run
+	// on the case's database, when StatementsMeasured (the server has
+	// it loaded).
+	Statements         StatementTotals
+	StatementsMeasured bool
 }
 
 // Foreign is the CPU time the machine spent on neither the benchmark
@@ -149,11 +154,13 @@ type cpuMeter struct {
 	start cpuSample
 	// measurable: the server runs on this machine, its backends readable.
 	measurable bool
+	// statements: pg_stat_statements was reset for the database.
+	statements bool
 }
 
 // startCPU starts measuring.
 func startCPU(ctx context.Context, db *Database) *cpuMeter {
-	m := &cpuMeter{db: db}
+	m := &cpuMeter{db: db, statements: db.resetStatements(ctx)}
 	if pids, err := db.BackendPIDs(ctx); err == nil {
 		if backends, ok := readBackends(pids); ok {
 			m.measurable = true
@@ -185,6 +192,11 @@ func (m *cpuMeter) stop(ctx context.Context) CPUUsage {
 	}
 	now := readCPU()
 	u := CPUUsage{Elapsed: now.at.Sub(m.start.at), Cores: runtime.NumCPU()}
+	if m.statements {
+		if t, err := m.db.statementTotals(ctx); err == nil {
+			u.Statements, u.StatementsMeasured = t, true
+		}
+	}
 	if !m.start.ok || !now.ok {
 		return u
 	}

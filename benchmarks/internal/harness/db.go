@@ -46,6 +46,9 @@ const (
 type Server struct {
 	pg      *embeddedpg.Server
 	counter atomic.Int64
+	// statements: pg_stat_statements is loaded, and created in every
+	// fresh database.
+	statements bool
 }
 
 // FindServer finds the server and drops databases left behind by earlier
@@ -60,6 +63,14 @@ func FindServer(ctx context.Context) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
+	err = s.admin(ctx, func(c *pgx.Conn) error {
+		s.statements, err = statementsLoaded(ctx, c)
+		return err
+	})
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("look for pg_stat_statements: %w", err)
+	}
 	return s, nil
 }
 
@@ -69,6 +80,11 @@ func (s *Server) URL() string { return s.pg.URL() }
 // Managed reports whether the server is a throw-away cluster started for
 // this run (durability off: faster than a production server).
 func (s *Server) Managed() bool { return s.pg.Managed() }
+
+// StatementsLoaded reports whether the server has pg_stat_statements
+// loaded: then every fresh database has the extension, and every
+// measurement the server's own account of its statements (CPUUsage.Statements).
+func (s *Server) StatementsLoaded() bool { return s.statements }
 
 // Close stops a throw-away cluster; a found server is left alone.
 func (s *Server) Close() {
@@ -175,6 +191,10 @@ func (s *Server) NewDatabase(ctx context.Context, schemas Schema) (*Database, er
 	}
 	d := &Database{Name: name, URL: url, server: s}
 	if err := d.migrate(ctx, schemas); err != nil {
+		_ = d.Drop(context.Background())
+		return nil, err
+	}
+	if err := d.createStatementsExtension(ctx); err != nil {
 		_ = d.Drop(context.Background())
 		return nil, err
 	}

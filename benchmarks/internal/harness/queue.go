@@ -2,6 +2,8 @@ package harness
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -30,6 +32,51 @@ type Queue interface {
 	Remaining(ctx context.Context) (int64, error)
 	// Close closes the queue's connections.
 	Close()
+}
+
+// Warmer is a Queue that can open its pool's connections ahead of a
+// timed phase.
+type Warmer interface {
+	Warm(ctx context.Context) error
+}
+
+// warmPgxPool opens every connection of pool: it holds them all at once,
+// then gives them back.
+func warmPgxPool(ctx context.Context, pool *pgxpool.Pool) error {
+	n := int(pool.Config().MaxConns)
+	conns := make([]*pgxpool.Conn, 0, n)
+	defer func() {
+		for _, c := range conns {
+			c.Release()
+		}
+	}()
+	for range n {
+		c, err := pool.Acquire(ctx)
+		if err != nil {
+			return fmt.Errorf("open connection %d of %d: %w", len(conns)+1, n, err)
+		}
+		conns = append(conns, c)
+	}
+	return nil
+}
+
+// warmSQLDB opens n connections of db: it holds them all at once, then
+// gives them back (db keeps n idle).
+func warmSQLDB(ctx context.Context, db *sql.DB, n int) error {
+	conns := make([]*sql.Conn, 0, n)
+	defer func() {
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	}()
+	for range n {
+		c, err := db.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("open connection %d of %d: %w", len(conns)+1, n, err)
+		}
+		conns = append(conns, c)
+	}
+	return nil
 }
 
 // System is a queue system in a given configuration.

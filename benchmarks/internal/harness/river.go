@@ -91,6 +91,10 @@ func OpenRiver(ctx context.Context, url string, s RiverSettings, o Options) (*Ri
 	return &RiverQueue{settings: s, opts: o, pool: pool, monitor: monitor, inserter: inserter}, nil
 }
 
+// Warm opens every connection of the pool, so that a timed phase does
+// not pay for opening them.
+func (q *RiverQueue) Warm(ctx context.Context) error { return warmPgxPool(ctx, q.pool) }
+
 // InsertBatch inserts n no-op jobs with one InsertMany (or InsertManyFast).
 func (q *RiverQueue) InsertBatch(ctx context.Context, n int) error {
 	params := make([]river.InsertManyParams, n)

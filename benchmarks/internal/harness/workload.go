@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"runtime"
 	"runtime/pprof"
 	"sort"
 	"strings"
@@ -90,6 +89,13 @@ type DrainResult struct {
 	// SQL are the statements run while draining, when Options.SQLStats
 	// is set.
 	SQL []StatementStats
+	// Delete is the deletion of the drained rows, when
+	// DrainCase.DeleteAfter.
+	Delete PhaseResult
+	// Table is what the drain did to the queue table, from the server's
+	// statistics; only where its sessions ended before they were read
+	// (the raw SQL loop and the scale-out figure).
+	Table TableStats
 }
 
 // Throughput is the tasks completed per second.
@@ -106,6 +112,10 @@ type DrainCase struct {
 	// CPUProfile, when set, receives a CPU profile of the timed phase
 	// (the consumer draining, not the set-up).
 	CPUProfile io.Writer
+	// DeleteAfter: once drained and the consumer stopped, the completed
+	// rows are deleted as a cleaner would, and that is measured too
+	// (DrainResult.Delete).
+	DeleteAfter bool
 }
 
 // Drain inserts a backlog of c.Tasks no-op tasks with the system's batch
@@ -174,6 +184,11 @@ func (e Env) Drain(ctx context.Context, c DrainCase) (DrainResult, error) {
 		}
 		if stopErr != nil {
 			return fmt.Errorf("stop consumer: %w", stopErr)
+		}
+		if c.DeleteAfter {
+			if res.Delete, err = deleteFinalized(ctx, db, c.System); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -326,52 +341,4 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	case <-ctx.Done():
 		return false
 	}
-}
-
-// HeapStats are samples of the Go heap taken while a consumer works.
-type HeapStats struct {
-	// Baseline is HeapInuse after a collection, before the consumer started.
-	Baseline uint64
-	// Max is the largest HeapInuse seen.
-	Max uint64
-	// Samples is how many samples were taken.
-	Samples int
-}
-
-// heapSampler samples runtime.MemStats.HeapInuse every 10ms.
-type heapSampler struct {
-	stats HeapStats
-	done  chan struct{}
-	wg    sync.WaitGroup
-}
-
-func startHeapSampler() *heapSampler {
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	s := &heapSampler{stats: HeapStats{Baseline: ms.HeapInuse, Max: ms.HeapInuse}, done: make(chan struct{})}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		t := time.NewTicker(10 * time.Millisecond)
-		defer t.Stop()
-		var ms runtime.MemStats
-		for {
-			select {
-			case <-s.done:
-				return
-			case <-t.C:
-			}
-			runtime.ReadMemStats(&ms)
-			s.stats.Samples++
-			s.stats.Max = max(s.stats.Max, ms.HeapInuse)
-		}
-	}()
-	return s
-}
-
-func (s *heapSampler) stop() HeapStats {
-	close(s.done)
-	s.wg.Wait()
-	return s.stats
 }
