@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/driver"
 	"github.com/yakser/asynqpg/internal/observability"
 )
 
@@ -268,6 +269,11 @@ func (r *typeRunner) fetchLoop() {
 				failures++
 				backlog = false
 				delay := backoff(p.cfg.FetchInterval, failures, max(fetchErrorMaxDelay, p.cfg.FetchInterval))
+				if failures == 1 && driver.SQLState(res.err) == driver.CodeDeadlockDetected {
+					// The database ended this claim to let another
+					// statement through: nothing is wrong, claim again.
+					delay = 0
+				}
 				p.log.Warn("asynqpg: claiming tasks failed", "task_type", r.cfg.Type, "retry_in", delay, "error", res.err)
 				if res.outcomes > 0 {
 					p.dbError(res.err) // it wrote outcomes too, counted like the completer's writes
