@@ -38,7 +38,7 @@ func main() {
 	case errors.Is(err, flag.ErrHelp):
 		return
 	case err != nil:
-		fmt.Fprintln(os.Stderr, "demo:", err)
+		fmt.Fprintf(os.Stderr, "demo: %v\n(go run ./cmd/demo -h lists the flags)\n", err)
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

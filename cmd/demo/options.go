@@ -26,30 +26,38 @@ type options struct {
 	basicAuth *ui.BasicAuth
 }
 
-// errUsage marks a bad command line; main exits with status 2 on it.
-var errUsage = errors.New("usage")
+// usageError is a bad command line; main exits with status 2 on it.
+type usageError struct{ err error }
 
-// parseOptions reads the command line. Help goes to errOut; a bad flag is
-// an error wrapping errUsage (or flag.ErrHelp for -h).
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+// usagef returns a usageError.
+func usagef(format string, args ...any) error {
+	return &usageError{fmt.Errorf(format, args...)}
+}
+
+// parseOptions reads the command line. -h prints the flags on errOut and
+// returns flag.ErrHelp; a bad command line is a *usageError naming what is
+// wrong.
 func parseOptions(args []string, errOut io.Writer) (options, error) {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(errOut)
-	fs.Usage = func() {
-		fmt.Fprintln(errOut, "usage: go run ./cmd/demo [-listen host:port|off] [-serve] [-basic-auth user:pass]")
-		fs.PrintDefaults()
-	}
+	fs.SetOutput(io.Discard) // the error is returned, not printed
 	listen := fs.String("listen", defaultListen,
 		"where to serve the dashboard while the demo runs (a free port when this one is taken); \"\" or off: not at all")
 	serve := fs.Bool("serve", false, "keep serving the dashboard after the summary, until interrupted")
 	auth := fs.String("basic-auth", "", "user:pass the dashboard asks for (required when -listen is not a loopback address)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(errOut, "usage: go run ./cmd/demo [-listen host:port|off] [-serve] [-basic-auth user:pass]")
+			fs.SetOutput(errOut)
+			fs.PrintDefaults()
 			return options{}, err
 		}
-		return options{}, fmt.Errorf("%w: %w", errUsage, err)
+		return options{}, &usageError{err}
 	}
 	if fs.NArg() > 0 {
-		return options{}, fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+		return options{}, usagef("unexpected argument %q", fs.Arg(0))
 	}
 	o := options{listen: *listen, serve: *serve}
 	if o.listen == "off" {
@@ -59,12 +67,12 @@ func parseOptions(args []string, errOut io.Writer) (options, error) {
 		// The value is not repeated in an error: it holds a password.
 		user, pass, ok := strings.Cut(*auth, ":")
 		if !ok || user == "" || pass == "" {
-			return options{}, fmt.Errorf("%w: -basic-auth wants user:pass, both not empty", errUsage)
+			return options{}, usagef("-basic-auth wants user:pass, both not empty")
 		}
 		o.basicAuth = &ui.BasicAuth{Username: user, Password: pass}
 	}
 	if err := o.check(); err != nil {
-		return options{}, fmt.Errorf("%w: %w", errUsage, err)
+		return options{}, &usageError{err}
 	}
 	return o, nil
 }

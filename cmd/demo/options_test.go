@@ -54,7 +54,8 @@ func TestParseOptions(t *testing.T) {
 				require.Equal(t, tt.want, got)
 				return
 			}
-			require.ErrorIs(t, err, errUsage)
+			var usage *usageError
+			require.ErrorAs(t, err, &usage)
 			for _, want := range tt.wantErr {
 				require.Contains(t, err.Error(), want)
 			}
@@ -70,7 +71,8 @@ func TestParseOptionsHelp(t *testing.T) {
 	var errOut bytes.Buffer
 	_, err := parseOptions([]string{"-h"}, &errOut)
 	require.True(t, errors.Is(err, flag.ErrHelp), "error %v", err)
-	require.False(t, errors.Is(err, errUsage))
+	var usage *usageError
+	require.False(t, errors.As(err, &usage))
 	for _, name := range []string{"-listen", "-serve", "-basic-auth"} {
 		require.Contains(t, errOut.String(), name)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -128,7 +129,10 @@ func process(ctx context.Context, out io.Writer, w *workload, cl *client.Client)
 	for {
 		select {
 		case <-ctx.Done():
-			return 0, fmt.Errorf("workload did not finish within %s: %w", deadline, ctx.Err())
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return 0, fmt.Errorf("workload did not finish within %s: %w", deadline, ctx.Err())
+			}
+			return 0, fmt.Errorf("interrupted before the workload finished: %w", ctx.Err())
 		case id := <-w.started:
 			if _, err := cl.CancelTask(ctx, id); err != nil {
 				return 0, fmt.Errorf("cancel task %d: %w", id, err)
