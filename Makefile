@@ -15,8 +15,10 @@ test: ensure-postgres ensure-chromium
 	$(GO) test -race -count=1 ./...
 	$(MAKE) --no-print-directory fuzz-short
 
+# demo serves the dashboard while it runs and prints its URL; SERVE=1 keeps
+# it up after the summary, until interrupted.
 demo: ensure-postgres
-	$(GO) run ./cmd/demo
+	$(GO) run ./cmd/demo $(if $(SERVE),-serve)
 
 lint:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi

@@ -30,6 +30,10 @@ var legend = []legendEntry{
 	{typeTranscode, "a video transcode", "runs until the demo cancels it; a duplicate enqueue is refused", ""},
 	{typeResize, "an image resize", fmt.Sprintf("one worker; the last %d, of priority %d, overtake the backlog",
 		resizeUrgent, urgentPriority), ""},
+	{typePartner, "a partner API call", fmt.Sprintf("%d workers, but at most %d run at once in the whole database (global limit)",
+		partnerWorkers, partnerLimit), ""},
+	{typeNewsletter, "a newsletter mail", fmt.Sprintf("its type is paused: waits %s, then is resumed and succeeds",
+		pauseFor), ""},
 	{typeRollup, "a metrics roll-up", "periodic: enqueued by the leader at each whole second, once", rollupSchedule},
 }
 
@@ -37,9 +41,15 @@ var legend = []legendEntry{
 var legendNotes = []string{
 	"The failures, the snooze and the cancel are simulated on purpose, to show retries,",
 	"failed and cancelled tasks; nothing is really sent, charged or called.",
+	"The summary says how many " + typePartner + " tasks the database saw running at once (never",
+	"more than the limit), and that the " + typeNewsletter + " tasks waited while their type was paused.",
+	"While the demo runs, the dashboard (package ui) is served at the URL printed below",
+	"(unless -listen off; -serve keeps it up after the summary).",
 	"Code: cmd/demo/workload.go (task types and handlers), cmd/demo/schedule.go (the",
-	"priority lane and the periodic task), cmd/demo/run.go (enqueue, cancel, progress,",
-	"summary), cmd/demo/legend.go (this legend).",
+	"priority lane and the periodic task), cmd/demo/limit.go (the global limit),",
+	"cmd/demo/pause.go (the pause), cmd/demo/dashboard.go (the dashboard),",
+	"cmd/demo/run.go (enqueue, cancel, resume, progress, summary), cmd/demo/legend.go",
+	"(this legend).",
 }
 
 // printLegend tells what the demo is about to do: a line per task type,

@@ -2,15 +2,15 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
+	"net/http"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/yakser/asynqpg/internal/testdb"
@@ -23,22 +23,41 @@ func TestMain(m *testing.M) { testdb.Main(m) }
 var demoTypes = []string{
 	"email:send", "report:generate", "payment:charge",
 	"inventory:sync", "webhook:deliver", "video:transcode", "image:resize",
+	"partner:call", "newsletter:send",
 	"metrics:rollup", // periodic: not in the batch
 }
 
-// TestDemo runs the whole demo on the test server and checks its output:
-// the legend comes first, and the summary shows every task settled, with
-// the outcomes the workload is built to produce.
+// TestDemo runs the whole demo on the test server. While it runs, its
+// dashboard answers the page and counts what the database holds; then the
+// output has the legend first, and the summary shows every task settled,
+// with the outcomes the workload is built to produce; the dashboard stops
+// with the demo.
 func TestDemo(t *testing.T) {
-	text := runDemo(t)
+	d := startDemo(t, options{listen: "127.0.0.1:0"})
+	base := d.waitFor(t, `(?m)^dashboard: (http://127\.0\.0\.1:\d+/) \(no password`)[1]
+
+	t.Run("dashboard while running", func(t *testing.T) {
+		requirePage(t, base)
+		requireStatsWhileRunning(t, d, base)
+	})
+
+	text := d.wait(t)
 	t.Log(text)
+	require.Less(t, strings.Index(text, "dashboard: "+base), strings.Index(text, "\nenqueued "),
+		"the dashboard's URL comes before the workload")
+
+	t.Run("dashboard stopped", func(t *testing.T) {
+		_, err := http.Get(base)
+		require.Error(t, err, "the dashboard still answers after the demo")
+		require.Contains(t, text, "make demo SERVE=1")
+	})
 
 	t.Run("legend", func(t *testing.T) {
 		legend := legendSection(t, text)
 		for _, typ := range demoTypes {
 			require.Regexp(t, `(?m)^\s+`+regexp.QuoteMeta(typ)+`\s+(\d+|@every 1s)\s+\S`, legend, "legend line of %s", typ)
 		}
-		for _, want := range []string{"simulated", "cmd/demo/workload.go"} {
+		for _, want := range []string{"simulated", "cmd/demo/workload.go", "global limit", "paused", "dashboard"} {
 			require.Contains(t, legend, want)
 		}
 	})
@@ -52,6 +71,8 @@ func TestDemo(t *testing.T) {
 			{"video:transcode", `0\s+0\s+0\s+0\s+1\s+1`},
 			{"webhook:deliver", `0\s+0\s+0\s+4\s+0\s+4`},
 			{"image:resize", `0\s+0\s+35\s+0\s+0\s+35`},
+			{"partner:call", `0\s+0\s+18\s+0\s+0\s+18`},
+			{"newsletter:send", `0\s+0\s+12\s+0\s+0\s+12`},
 		}
 		at := strings.Index(text, "all tasks settled")
 		require.GreaterOrEqual(t, at, 0, "no summary")
@@ -65,7 +86,7 @@ func TestDemo(t *testing.T) {
 		require.GreaterOrEqual(t, completed, 2)
 		require.Equal(t, total, pending+completed)
 		rows = append(rows, struct{ typ, want string }{"all",
-			fmt.Sprintf(`%d\s+0\s+%d\s+8\s+1\s+%d`, pending, 138+completed, 147+total)})
+			fmt.Sprintf(`%d\s+0\s+%d\s+8\s+1\s+%d`, pending, 168+completed, 177+total)})
 		for _, r := range rows {
 			require.Regexp(t, regexp.QuoteMeta(r.typ)+`\s+`+r.want, summary, "summary row %s", r.typ)
 		}
@@ -87,6 +108,63 @@ func TestDemo(t *testing.T) {
 			seen[at] = true
 		}
 	})
+
+	t.Run("global limit", func(t *testing.T) {
+		m := regexp.MustCompile(`global limit \(partner:call, 6 workers, WithGlobalConcurrency\(2\)\): highest running count\n` +
+			`  sampled from the database: (\d+) \((\d+) samples, every 20ms\); most handlers at once: (\d+)\n`).FindStringSubmatch(text)
+		require.NotNil(t, m, "global limit lines")
+		sampled, samples, handlers := atoi(t, m[1]), atoi(t, m[2]), atoi(t, m[3])
+		require.Positive(t, samples)
+		// The limit held, and the demo did run tasks side by side up to it.
+		require.LessOrEqual(t, sampled, partnerLimit)
+		require.Positive(t, sampled)
+		require.Equal(t, partnerLimit, handlers, "most handlers at once")
+	})
+
+	t.Run("pause", func(t *testing.T) {
+		m := regexp.MustCompile(`pause \(newsletter:send\): paused before the consumer started, resumed (\S+) after it; by then\n` +
+			`  (\d+) of its tasks waited pending, (\d+) had started \((\d+) handler calls while paused\), while (\d+) tasks\n` +
+			`  of other types settled; after the resume (\d+) ran, the first (\S+) after it\n`).FindStringSubmatch(text)
+		require.NotNil(t, m, "pause lines")
+		held, err := time.ParseDuration(m[1])
+		require.NoError(t, err)
+		require.GreaterOrEqual(t, held, pauseFor)
+		require.Equal(t, newsletterTasks, atoi(t, m[2]), "waited pending")
+		require.Zero(t, atoi(t, m[3]), "started while paused")
+		require.Zero(t, atoi(t, m[4]), "handler calls while paused")
+		require.Positive(t, atoi(t, m[5]), "other tasks settled meanwhile")
+		require.Equal(t, newsletterTasks, atoi(t, m[6]), "ran after the resume")
+		first, err := time.ParseDuration(m[7])
+		require.NoError(t, err)
+		require.GreaterOrEqual(t, first, time.Duration(0))
+		require.Regexp(t, `(?m)^resumed newsletter:send after \S+: its 12 tasks had waited pending$`, text)
+	})
+}
+
+// requireStatsWhileRunning compares the dashboard's /api/stats with the
+// database while the demo runs, until the answer agrees with the database
+// read just before and just after it. Counts move while tasks run, so a
+// try may see them move; the test fails when no try agrees before the
+// demo ends.
+func requireStatsWhileRunning(t *testing.T, d *demoRun, base string) {
+	t.Helper()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	var last counts
+	for tries := 0; ; tries++ {
+		before := d.dbCounts(t)
+		api := apiStats(t, base)
+		after := d.dbCounts(t)
+		if !d.running() {
+			require.Failf(t, "demo ended", "/api/stats never agreed with the database in %d tries while it ran; last:\n%v\ndatabase now:\n%v",
+				tries, last, d.dbCounts(t))
+		}
+		if len(before) > 0 && reflect.DeepEqual(before, after) && reflect.DeepEqual(before, api) {
+			return
+		}
+		last = api
+		<-tick.C
+	}
 }
 
 // atoi reads a number the demo printed.
@@ -148,29 +226,6 @@ func TestLegendCoversWorkload(t *testing.T) {
 		}
 		require.Equal(t, column, at, "column of %q in %q", e.standsFor, line)
 	}
-}
-
-// runDemo runs the demo in a fresh database on the test server, dropped
-// when the test ends, and returns what it printed.
-func runDemo(t *testing.T) string {
-	t.Helper()
-	url := testdb.URL(t)
-	t.Setenv("DATABASE_URL", url)
-	previous := demoDatabase
-	demoDatabase = fmt.Sprintf("asynqpg_demo_test_%d", time.Now().UnixNano())
-	name := demoDatabase
-	t.Cleanup(func() {
-		demoDatabase = previous
-		conn, err := pgx.Connect(context.Background(), url)
-		if err == nil {
-			_, _ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
-			_ = conn.Close(context.Background())
-		}
-	})
-
-	var out bytes.Buffer
-	require.NoError(t, run(context.Background(), &out), out.String())
-	return out.String()
 }
 
 // legendSection returns what the demo printed before its first database

@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"sort"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -20,14 +18,11 @@ import (
 	"github.com/yakser/asynqpg/producer"
 )
 
-var statuses = []asynqpg.TaskStatus{
-	asynqpg.TaskStatusPending, asynqpg.TaskStatusRunning, asynqpg.TaskStatusCompleted,
-	asynqpg.TaskStatusFailed, asynqpg.TaskStatusCancelled,
-}
-
-// run prints the legend, sets up the database, enqueues and processes the
-// workload, and prints the summary, all to out.
-func run(ctx context.Context, out io.Writer) error {
+// run prints the legend, sets up the database, serves the dashboard,
+// enqueues and processes the workload, and prints the summary, all to out.
+// With opts.serve it then serves the dashboard until ctx ends.
+func run(ctx context.Context, out io.Writer, opts options) error {
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, deadline)
 	defer cancel()
 
@@ -51,6 +46,14 @@ func run(ctx context.Context, out io.Writer) error {
 	// Only errors are logged: the progress line and the summary tell the rest.
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 
+	var dash *dashboard
+	if opts.listen != "" {
+		if dash, err = startDashboard(pool, opts, logger, out); err != nil {
+			return err
+		}
+		defer dash.close()
+	}
+
 	prod, err := producer.New(producer.Config{Pool: pool, Logger: logger})
 	if err != nil {
 		return err
@@ -59,6 +62,11 @@ func run(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := w.pause.pause(ctx, cl); err != nil {
+		return fmt.Errorf("pause %s: %w", typeNewsletter, err)
+	}
+	defer w.pause.release(cl)
+	fmt.Fprintf(out, "paused %s: its tasks are enqueued as usual, and wait\n", typeNewsletter)
 
 	tasks := w.tasks()
 	ids, err := prod.EnqueueMany(ctx, tasks)
@@ -88,156 +96,97 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	defer func() { _ = cons.Stop() }()
+	stopSampling := w.limit.startSampling(ctx, cl)
+	defer stopSampling()
 
+	took, err := process(ctx, out, w, cl)
+	if err != nil {
+		return err
+	}
+	if err := cons.Stop(); err != nil {
+		return fmt.Errorf("stop consumer: %w", err)
+	}
+	stopSampling()
+	fmt.Fprintf(out, "all tasks settled in %s\n\n", took.Round(time.Millisecond))
+	if err := report(ctx, out, w, cl); err != nil {
+		return err
+	}
+	return keepServing(parent, out, dash, opts)
+}
+
+// process waits until the workload settled, cancelling the long task once
+// it runs and resuming the paused type after pauseFor, and prints the
+// progress. It returns how long that took.
+func process(ctx context.Context, out io.Writer, w *workload, cl *client.Client) (time.Duration, error) {
 	start := time.Now()
 	progress := newProgress(out)
+	defer progress.done()
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
+	resume := time.NewTimer(pauseFor)
+	defer resume.Stop()
 	cancelled := false
 	for {
 		select {
 		case <-ctx.Done():
-			progress.done()
-			return fmt.Errorf("workload did not finish within %s: %w", deadline, ctx.Err())
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return 0, fmt.Errorf("workload did not finish within %s: %w", deadline, ctx.Err())
+			}
+			return 0, fmt.Errorf("interrupted before the workload finished: %w", ctx.Err())
 		case id := <-w.started:
 			if _, err := cl.CancelTask(ctx, id); err != nil {
-				return fmt.Errorf("cancel task %d: %w", id, err)
+				return 0, fmt.Errorf("cancel task %d: %w", id, err)
 			}
 			cancelled = true
 			progress.note(fmt.Sprintf("cancelled running task %d (%s)", id, typeTranscode))
+		case <-resume.C:
+			if err := w.pause.resume(ctx, cl, start); err != nil {
+				return 0, fmt.Errorf("resume %s: %w", typeNewsletter, err)
+			}
+			progress.note(w.pause.note())
 		case <-tick.C:
 			counts, err := countByStatus(ctx, cl)
 			if err != nil {
-				return err
+				return 0, err
 			}
 			progress.update(time.Since(start), counts)
-			if cancelled && w.sched.settled() &&
+			if cancelled && w.sched.settled() && w.pause.resumed() &&
 				counts[asynqpg.TaskStatusPending] == 0 && counts[asynqpg.TaskStatusRunning] == 0 {
-				progress.done()
-				if err := cons.Stop(); err != nil {
-					return fmt.Errorf("stop consumer: %w", err)
-				}
-				fmt.Fprintf(out, "all tasks settled in %s\n\n", time.Since(start).Round(time.Millisecond))
-				if err := summary(ctx, out, cl); err != nil {
-					return err
-				}
-				return w.sched.report(out)
+				return time.Since(start), nil
 			}
 		}
 	}
 }
 
-// countByStatus counts tasks per status through the client API.
-func countByStatus(ctx context.Context, cl *client.Client) (map[asynqpg.TaskStatus]int, error) {
-	counts := make(map[asynqpg.TaskStatus]int, len(statuses))
-	for _, s := range statuses {
-		res, err := cl.ListTasks(ctx, client.NewListParams().States(s).Limit(1))
-		if err != nil {
-			return nil, fmt.Errorf("list %s tasks: %w", s, err)
-		}
-		counts[s] = res.Total
-	}
-	return counts, nil
-}
-
-// summary prints a table of tasks by type and status, and one failed
-// task's messages.
-func summary(ctx context.Context, out io.Writer, cl *client.Client) error {
-	res, err := cl.ListTasks(ctx, client.NewListParams().Limit(10000))
-	if err != nil {
-		return fmt.Errorf("list tasks: %w", err)
-	}
-	table := map[string]map[asynqpg.TaskStatus]int{}
-	var failed *client.TaskInfo
-	for _, t := range res.Tasks {
-		if table[t.Type] == nil {
-			table[t.Type] = map[asynqpg.TaskStatus]int{}
-		}
-		table[t.Type][t.Status]++
-		if t.Status == asynqpg.TaskStatusFailed && t.Type == typePayment && failed == nil {
-			failed = t
-		}
-	}
-	types := make([]string, 0, len(table))
-	for typ := range table {
-		types = append(types, typ)
-	}
-	sort.Strings(types)
-
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	header := []string{"type"}
-	for _, s := range statuses {
-		header = append(header, string(s))
-	}
-	fmt.Fprintln(tw, strings.Join(append(header, "total"), "\t")+"\t")
-	totals := map[asynqpg.TaskStatus]int{}
-	for _, typ := range types {
-		row := []string{typ}
-		sum := 0
-		for _, s := range statuses {
-			n := table[typ][s]
-			totals[s] += n
-			sum += n
-			row = append(row, fmt.Sprint(n))
-		}
-		fmt.Fprintln(tw, strings.Join(append(row, fmt.Sprint(sum)), "\t")+"\t")
-	}
-	row := []string{"all"}
-	for _, s := range statuses {
-		row = append(row, fmt.Sprint(totals[s]))
-	}
-	fmt.Fprintln(tw, strings.Join(append(row, fmt.Sprint(len(res.Tasks))), "\t")+"\t")
-	if err := tw.Flush(); err != nil {
+// report prints the summary table and what the scheduling features did.
+func report(ctx context.Context, out io.Writer, w *workload, cl *client.Client) error {
+	if err := summary(ctx, out, cl); err != nil {
 		return err
 	}
-	if failed != nil {
-		fmt.Fprintf(out, "\ntask %d (%s) failed after %d attempts: %s\n",
-			failed.ID, failed.Type, failed.AttemptsElapsed, strings.Join(failed.Messages, "; "))
+	if err := w.sched.report(out); err != nil {
+		return err
 	}
-	return nil
+	if err := w.limit.report(out); err != nil {
+		return err
+	}
+	return w.pause.report(out)
 }
 
-// progress prints a live status line: rewritten in place on a terminal,
-// one line a second otherwise.
-type progress struct {
-	out      io.Writer
-	terminal bool
-	last     time.Time
-}
-
-func newProgress(out io.Writer) *progress {
-	p := &progress{out: out}
-	if f, ok := out.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			p.terminal = true
-		}
+// keepServing serves the dashboard after the summary until ctx ends when
+// asked to, and otherwise says how to.
+func keepServing(ctx context.Context, out io.Writer, dash *dashboard, opts options) error {
+	if dash == nil {
+		return nil
 	}
-	return p
-}
-
-func (p *progress) update(elapsed time.Duration, c map[asynqpg.TaskStatus]int) {
-	line := fmt.Sprintf("[%5.1fs] pending %3d  running %3d  completed %3d  failed %3d  cancelled %3d",
-		elapsed.Seconds(), c[asynqpg.TaskStatusPending], c[asynqpg.TaskStatusRunning],
-		c[asynqpg.TaskStatusCompleted], c[asynqpg.TaskStatusFailed], c[asynqpg.TaskStatusCancelled])
-	if p.terminal {
-		fmt.Fprint(p.out, "\r"+line)
-		return
+	if !opts.serve {
+		_, err := fmt.Fprintf(out, "\ndashboard: stopped with the demo; to keep it up after the summary, run\n"+
+			"  make demo SERVE=1   (or: go run ./cmd/demo -serve)\n")
+		return err
 	}
-	if time.Since(p.last) >= time.Second {
-		p.last = time.Now()
-		fmt.Fprintln(p.out, line)
+	fmt.Fprintf(out, "\ndashboard: still serving %s; press Ctrl+C to stop\n", dash.url)
+	if err := dash.wait(ctx); err != nil {
+		return err
 	}
-}
-
-func (p *progress) note(msg string) {
-	if p.terminal {
-		fmt.Fprint(p.out, "\r\033[K")
-	}
-	fmt.Fprintln(p.out, msg)
-}
-
-func (p *progress) done() {
-	if p.terminal {
-		fmt.Fprintln(p.out)
-	}
+	_, err := fmt.Fprintln(out, "dashboard: stopped")
+	return err
 }

@@ -24,7 +24,9 @@ const (
 
 // workload enqueues the demo's tasks and handles them.
 type workload struct {
-	sched    scheduling // the priority lane and the periodic task
+	sched    scheduling  // the priority lane and the periodic task
+	limit    globalLimit // the globally limited type
+	pause    pause       // the paused type
 	mu       sync.Mutex
 	snoozed  map[int64]bool
 	started  chan int64 // receives the ID of the long task once it runs
@@ -55,29 +57,35 @@ func (w *workload) tasks() []*asynqpg.Task {
 	add(4, typeWebhook)
 	add(1, typeTranscode, asynqpg.WithIdempotencyToken("transcode-42"))
 	tasks = append(tasks, resizeTasks()...)
+	tasks = append(tasks, limitTasks()...)
+	tasks = append(tasks, pausedTasks()...)
 	report := asynqpg.NewTask(typeReport, []byte(`{"n":"scheduled"}`))
 	report.ProcessAt = time.Now().Add(3 * time.Second)
 	return append(tasks, report)
 }
 
-// handler is the handler of one task type and its number of workers.
+// handler is the handler of one task type, its number of workers and
+// its global concurrency limit (0: none).
 type handler struct {
 	typ     string
 	h       consumer.TaskHandlerFunc
 	workers int
+	limit   int
 }
 
 // handlers returns a handler for every task type of the workload.
 func (w *workload) handlers() []handler {
 	return []handler{
-		{typeEmail, w.email, 10},
-		{typeReport, w.report, 4},
-		{typePayment, w.payment, 5},
-		{typeInventory, w.inventory, 3},
-		{typeWebhook, w.webhook, 2},
-		{typeTranscode, w.transcode, 1},
-		{typeResize, w.sched.resize, 1},
-		{typeRollup, w.sched.rollup, 1},
+		{typeEmail, w.email, 10, 0},
+		{typeReport, w.report, 4, 0},
+		{typePayment, w.payment, 5, 0},
+		{typeInventory, w.inventory, 3, 0},
+		{typeWebhook, w.webhook, 2, 0},
+		{typeTranscode, w.transcode, 1, 0},
+		{typeResize, w.sched.resize, 1, 0},
+		{typePartner, w.limit.call, partnerWorkers, partnerLimit},
+		{typeNewsletter, w.pause.send, 4, 0},
+		{typeRollup, w.sched.rollup, 1, 0},
 	}
 }
 
@@ -85,7 +93,11 @@ func (w *workload) handlers() []handler {
 // task.
 func (w *workload) register(c *consumer.Consumer) error {
 	for _, h := range w.handlers() {
-		if err := c.RegisterTaskHandler(h.typ, h.h, consumer.WithWorkersCount(h.workers)); err != nil {
+		opts := []consumer.TaskTypeOption{consumer.WithWorkersCount(h.workers)}
+		if h.limit > 0 {
+			opts = append(opts, consumer.WithGlobalConcurrency(h.limit))
+		}
+		if err := c.RegisterTaskHandler(h.typ, h.h, opts...); err != nil {
 			return err
 		}
 	}
