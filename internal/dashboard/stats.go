@@ -151,8 +151,10 @@ func (c *statsCounter) estimate(ctx context.Context, size engine.TableSize) ([]e
 }
 
 // buildStats shapes counts as the API's Stats: every status present,
-// types sorted by name.
-func buildStats(counts []engine.TypeStatusCount) Stats {
+// types sorted by name, each marked paused when it is in paused. A paused
+// type without tasks is listed too, with zero counts, so that the page
+// can resume it.
+func buildStats(counts []engine.TypeStatusCount, paused []string) Stats {
 	st := Stats{ByStatus: zeroByStatus(), ByType: []TypeStats{}}
 	byType := map[string]*TypeStats{}
 	for _, c := range counts {
@@ -165,6 +167,14 @@ func buildStats(counts []engine.TypeStatusCount) Stats {
 		}
 		ts.Total += c.Count
 		ts.ByStatus[c.Status] += c.Count
+	}
+	for _, t := range paused {
+		ts, ok := byType[t]
+		if !ok {
+			ts = &TypeStats{Type: t, ByStatus: zeroByStatus()}
+			byType[t] = ts
+		}
+		ts.Paused = true
 	}
 	for _, ts := range byType {
 		st.ByType = append(st.ByType, *ts)
