@@ -33,8 +33,8 @@ func TestPauseAndResumeRoutes(t *testing.T) {
 	// The stats mark each type; a paused type without tasks is listed.
 	stats := f.do(t, "GET", testPrefix+"/api/stats", nil).Body.String()
 	for _, want := range []string{
-		`{"type":"email","total":1,"by_status":{"cancelled":0,"completed":0,"failed":0,"pending":1,"running":0},"paused":false}`,
-		`{"type":"naïve type","total":0,"by_status":{"cancelled":0,"completed":0,"failed":0,"pending":0,"running":0},"paused":true}`,
+		`{"type":"email","total":1,"by_status":{"cancelled":0,"completed":0,"failed":0,"pending":1,"running":0},"paused":false,"unserved":true}`,
+		`{"type":"naïve type","total":0,"by_status":{"cancelled":0,"completed":0,"failed":0,"pending":0,"running":0},"paused":true,"unserved":false}`,
 	} {
 		if !strings.Contains(stats, want) {
 			t.Errorf("stats %s lack %s", stats, want)

@@ -65,6 +65,9 @@ func (d *liveDashboard) paused(t *testing.T) []string {
 func TestBrowserOverviewListsLiveConsumersAndWarnsOfUnservedTypes(t *testing.T) {
 	d := newDashboard(t, HandlerOpts{})
 	seedMixed(t, d) // email has pending tasks; report has none
+	if _, err := d.producer.Enqueue(context.Background(), asynqpg.NewTask("later", []byte(`{}`), asynqpg.WithDelay(time.Hour))); err != nil {
+		t.Fatal(err)
+	}
 	c := d.startConsumer(t, "worker-1", 2, "report", "sms")
 	if err := d.client(t).PauseTaskType(context.Background(), "report"); err != nil {
 		t.Fatal(err)
@@ -83,7 +86,7 @@ func TestBrowserOverviewListsLiveConsumersAndWarnsOfUnservedTypes(t *testing.T) 
 	b.waitCount(t, `[data-unserved]`, 1)
 	named := eval[[]string](t, b, `[...document.querySelectorAll('[data-unserved] a')].map(a => a.textContent)`)
 	if !slices.Equal(named, []string{"email"}) {
-		t.Errorf("the warning names %q, want only email (report is served)", named)
+		t.Errorf("the warning names %q, want only email (report is served, later not ready yet)", named)
 	}
 	b.waitCount(t, `#types tr[data-type="email"] .badge-warn`, 1)
 	b.waitCount(t, `#types tr[data-type="report"] .badge-paused`, 1)

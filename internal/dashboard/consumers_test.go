@@ -133,38 +133,48 @@ func TestPauseRefusesABadType(t *testing.T) {
 	}
 }
 
-func TestStatsMarksPausedTypes(t *testing.T) {
+func TestStatsMarksPausedAndUnservedTypes(t *testing.T) {
 	f := newFixture(t, Options{})
 	ctx := context.Background()
 	f.enqueue(t, "email", `{}`)
 	f.enqueue(t, "report", `{}`)
+	if _, err := f.pr.Enqueue(ctx, asynqpg.NewTask("later", []byte(`{}`), asynqpg.WithDelay(time.Hour))); err != nil {
+		t.Fatal(err)
+	}
 	for _, typ := range []string{"report", "idle"} {
 		if _, err := f.svc.Pause(ctx, typ); err != nil {
 			t.Fatal(err)
 		}
 	}
+	f.startConsumer(t, "worker-1", "report") // serves report, claims none while it is paused
 	st, err := f.svc.Stats(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	type row struct {
-		typ    string
-		total  int64
-		paused bool
+		typ              string
+		total            int64
+		paused, unserved bool
 	}
 	var got []row
 	for _, ts := range st.ByType {
-		got = append(got, row{ts.Type, ts.Total, ts.Paused})
+		got = append(got, row{ts.Type, ts.Total, ts.Paused, ts.Unserved})
 	}
-	want := []row{{"email", 1, false}, {"idle", 0, true}, {"report", 1, true}}
-	if !slices.Equal(got, want) || st.Total != 2 {
-		t.Fatalf("by type %+v (total %d), want %+v (total 2)", got, st.Total, want)
+	want := []row{
+		{"email", 1, false, true},  // ready and nobody serves it
+		{"idle", 0, true, false},   // paused without tasks: listed so it can be resumed
+		{"later", 1, false, false}, // delayed: not ready yet
+		{"report", 1, true, false}, // served, though paused
 	}
-	if data, _ := json.Marshal(st.ByType[1]); !strings.Contains(string(data), `"by_status":{"cancelled":0,`) || !strings.HasSuffix(string(data), `"paused":true}`) {
+	if !slices.Equal(got, want) || st.Total != 3 {
+		t.Fatalf("by type %+v (total %d), want %+v (total 3)", got, st.Total, want)
+	}
+	if data, _ := json.Marshal(st.ByType[1]); !strings.Contains(string(data), `"by_status":{"cancelled":0,`) ||
+		!strings.HasSuffix(string(data), `"paused":true,"unserved":false}`) {
 		t.Errorf("a paused type without tasks: %s", data)
 	}
 	types, err := f.svc.TaskTypes(ctx)
-	if err != nil || !slices.Equal(types, []string{"email", "report"}) {
+	if err != nil || !slices.Equal(types, []string{"email", "later", "report"}) {
 		t.Fatalf("task types %v, %v; want the types with tasks", types, err)
 	}
 }

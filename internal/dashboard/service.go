@@ -112,7 +112,7 @@ func (s *Service) TaskTypes(ctx context.Context) ([]string, error) {
 		return nil, AsError(err, "get task types")
 	}
 	types := []string{}
-	for _, ts := range buildStats(counts, nil).ByType {
+	for _, ts := range buildStats(counts, nil, nil).ByType {
 		types = append(types, ts.Type)
 	}
 	return types, nil
@@ -160,8 +160,10 @@ func (s *Service) Leader(ctx context.Context) (Leader, error) {
 }
 
 // Stats counts the tasks by status and type, and tells which types are
-// paused; see [StatsOptions] for how it stays fast on a large table. A
-// paused type is listed even when it has no task.
+// paused and which have ready tasks that no live consumer serves (see
+// client.ListUnservedTaskTypes); see [StatsOptions] for how the counts
+// stay fast on a large table. A paused type is listed even when it has no
+// task.
 func (s *Service) Stats(ctx context.Context) (Stats, error) {
 	counts, err := s.stats.counts(ctx)
 	if err != nil {
@@ -171,7 +173,11 @@ func (s *Service) Stats(ctx context.Context) (Stats, error) {
 	if err != nil {
 		return Stats{}, AsError(err, "get stats")
 	}
-	return buildStats(counts, paused), nil
+	unserved, err := s.client.ListUnservedTaskTypes(ctx)
+	if err != nil {
+		return Stats{}, AsError(err, "get stats")
+	}
+	return buildStats(counts, paused, unserved), nil
 }
 
 // Ping checks that the database answers.

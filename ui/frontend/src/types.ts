@@ -40,6 +40,8 @@ export interface TypeStats {
   total: number;
   by_status: StatusCounts;
   paused?: boolean;
+  /** pending tasks ready to run and no live consumer serving the type */
+  unserved?: boolean;
 }
 
 export interface Stats {

@@ -27,17 +27,17 @@ function heartbeat(c: Consumer): string | undefined {
   return typeof v === "string" ? v : undefined;
 }
 
-function flaggedUnserved(t: TypeStats): boolean {
-  const r = t as unknown as Record<string, unknown>;
-  return r.no_consumer === true || r.unserved === true || r.no_live_consumer === true || r.has_consumer === false;
-}
-
-/** unservedTypes lists the types with pending tasks that no consumer serves. */
+/** unservedTypes lists the types with pending tasks that no consumer serves:
+ * the server's verdict when the stats carry one (it counts only tasks ready
+ * to run), else the page's own from the pending counts. */
 export function unservedTypes(byType: TypeStats[], consumers: Consumer[] | null): string[] {
+  if (byType.some((t) => typeof t.unserved === "boolean")) {
+    return byType.filter((t) => t.unserved === true).map((t) => t.type).sort();
+  }
   const served = new Set<string>();
   for (const c of consumers ?? []) for (const t of consumerTypes(c)) served.add(t);
   return byType
-    .filter((t) => flaggedUnserved(t) || (consumers !== null && (t.by_status.pending ?? 0) > 0 && !served.has(t.type)))
+    .filter((t) => consumers !== null && (t.by_status.pending ?? 0) > 0 && !served.has(t.type))
     .map((t) => t.type)
     .sort();
 }
