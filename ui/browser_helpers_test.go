@@ -128,16 +128,7 @@ func newBrowser(t *testing.T, creds *credentials) *browser {
 	return b
 }
 
-// optionalRoutes are API routes the page calls but that a dashboard may
-// lack (it then renders without them), so their 404 is not an error.
-var optionalRoutes = []string{"/api/consumers"}
-
 func (b *browser) record(msg string) {
-	for _, r := range optionalRoutes {
-		if strings.Contains(msg, r) && strings.Contains(msg, "404") {
-			return
-		}
-	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.errors = append(b.errors, msg)

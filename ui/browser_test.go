@@ -127,7 +127,6 @@ func TestBrowserOverviewShowsSeededCounts(t *testing.T) {
 	}
 	b.waitCount(t, `#types tbody tr[data-type]`, 2)
 	b.waitText(t, `#types tr[data-type="email"] td:nth-child(5)`, "2")
-	b.screenshot(t, "overview")
 	if errs := b.pageErrors(); len(errs) > 0 {
 		t.Errorf("page errors: %v", errs)
 	}
@@ -319,7 +318,7 @@ func (b *browser) waitText(t *testing.T, sel, want string) {
 	}
 }
 
-// screenshot saves the page as NAME.png in the directory
+// screenshot saves the page as dashboard-NAME.png in the directory
 // ASYNQPG_SCREENSHOTS names, when it is set.
 func (b *browser) screenshot(t *testing.T, name string) {
 	t.Helper()
@@ -332,7 +331,7 @@ func (b *browser) screenshot(t *testing.T, name string) {
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
-	path := filepath.Join(dir, name+".png")
+	path := filepath.Join(dir, "dashboard-"+name+".png")
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatalf("screenshot dir: %v", err)
 	}

@@ -72,17 +72,20 @@ func (h *handler) routes() http.Handler {
 		"GET /api/config": h.handleConfig,
 	}
 	protected := map[string]http.HandlerFunc{
-		"GET /api/stats":              h.handleStats,
-		"GET /api/task-types":         h.handleTaskTypes,
-		"GET /api/tasks":              h.handleListTasks,
-		"GET /api/tasks/{id}":         h.handleGetTask,
-		"GET /api/tasks/{id}/payload": h.handleGetPayload,
-		"POST /api/tasks/{id}/retry":  h.handleRetry,
-		"POST /api/tasks/{id}/cancel": h.handleCancel,
-		"DELETE /api/tasks/{id}":      h.handleDelete,
-		"POST /api/tasks/bulk/retry":  h.handleBulkRetry,
-		"POST /api/tasks/bulk/delete": h.handleBulkDelete,
-		"GET /api/cluster/leader":     h.handleLeader,
+		"GET /api/stats":                     h.handleStats,
+		"GET /api/task-types":                h.handleTaskTypes,
+		"POST /api/task-types/{type}/pause":  h.handlePauseType,
+		"POST /api/task-types/{type}/resume": h.handleResumeType,
+		"GET /api/consumers":                 h.handleConsumers,
+		"GET /api/tasks":                     h.handleListTasks,
+		"GET /api/tasks/{id}":                h.handleGetTask,
+		"GET /api/tasks/{id}/payload":        h.handleGetPayload,
+		"POST /api/tasks/{id}/retry":         h.handleRetry,
+		"POST /api/tasks/{id}/cancel":        h.handleCancel,
+		"DELETE /api/tasks/{id}":             h.handleDelete,
+		"POST /api/tasks/bulk/retry":         h.handleBulkRetry,
+		"POST /api/tasks/bulk/delete":        h.handleBulkDelete,
+		"GET /api/cluster/leader":            h.handleLeader,
 	}
 	if h.oauth() {
 		public["GET /api/auth/providers"] = h.handleProviders

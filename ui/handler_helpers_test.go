@@ -78,6 +78,24 @@ func (f *apiFixture) status(t *testing.T, id int64) string {
 	return s
 }
 
+// pause pauses taskType in the database.
+func (f *apiFixture) pause(t *testing.T, taskType string) {
+	t.Helper()
+	if _, err := f.db.Exec(`INSERT INTO asynqpg_paused_types (type) VALUES ($1) ON CONFLICT DO NOTHING`, taskType); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// paused lists the paused task types, comma-separated in name order.
+func (f *apiFixture) paused(t *testing.T) string {
+	t.Helper()
+	var s string
+	if err := f.db.QueryRow(`SELECT coalesce(string_agg(type, ',' ORDER BY type), '') FROM asynqpg_paused_types`).Scan(&s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 // do sends a request through the user's mux.
 func (f *apiFixture) do(t *testing.T, method, target string, body io.Reader, edit ...func(*http.Request)) *httptest.ResponseRecorder {
 	t.Helper()

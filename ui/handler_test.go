@@ -28,11 +28,14 @@ func routes(id int64) []route {
 		{"GET", "/api/tasks/" + s, "", false},
 		{"GET", "/api/tasks/" + s + "/payload", "", false},
 		{"GET", "/api/cluster/leader", "", false},
+		{"GET", "/api/consumers", "", false},
 		{"POST", "/api/tasks/" + s + "/retry", "", true},
 		{"POST", "/api/tasks/" + s + "/cancel", "", true},
 		{"DELETE", "/api/tasks/" + s, "", true},
 		{"POST", "/api/tasks/bulk/retry", `{}`, true},
 		{"POST", "/api/tasks/bulk/delete", `{}`, true},
+		{"POST", "/api/task-types/email/pause", "", true},
+		{"POST", "/api/task-types/sms/resume", "", true}, // sms is paused by the tests that check nothing changed
 	}
 }
 
@@ -80,6 +83,7 @@ func TestAuthIsRequiredOnEveryRoute(t *testing.T) {
 	f := newAPI(t, HandlerOpts{BasicAuth: &BasicAuth{Username: "admin", Password: "s3cret"}})
 	id := f.enqueue(t, "email", `{}`)
 	f.setStatus(t, id, "failed")
+	f.pause(t, "sms")
 	all := append(routes(id),
 		route{"GET", "/", "", false}, route{"GET", "/tasks", "", false},
 		route{"GET", "/assets/x.js", "", false}, route{"GET", "/api/nope", "", false})
@@ -101,6 +105,9 @@ func TestAuthIsRequiredOnEveryRoute(t *testing.T) {
 	if got := f.status(t, id); got != "failed" {
 		t.Fatalf("task is %s after refused requests", got)
 	}
+	if got := f.paused(t); got != "sms" {
+		t.Fatalf("paused types are %q after refused requests, want sms", got)
+	}
 	if rec := f.do(t, "GET", testPrefix+"/api/stats", nil, basic("admin", "s3cret")); rec.Code != http.StatusOK {
 		t.Fatalf("right credentials: %d %s", rec.Code, rec.Body)
 	}
@@ -109,6 +116,7 @@ func TestAuthIsRequiredOnEveryRoute(t *testing.T) {
 func TestCrossSiteStateChangesAreRefused(t *testing.T) {
 	const trusted = "https://admin.example.com"
 	f := newAPI(t, HandlerOpts{AllowedOrigins: []string{trusted}})
+	f.pause(t, "sms")
 	attacks := map[string][]func(*http.Request){
 		"fetch metadata":    {header("Sec-Fetch-Site", "cross-site")},
 		"same-site sibling": {header("Sec-Fetch-Site", "same-site")},
@@ -122,10 +130,14 @@ func TestCrossSiteStateChangesAreRefused(t *testing.T) {
 			id := f.enqueue(t, "email", `{}`)
 			f.setStatus(t, id, "failed")
 			path := strings.Replace(rt.path, "/0", "/"+itoa(id), 1)
+			paused := f.paused(t)
 			rec := f.do(t, rt.method, testPrefix+path, strings.NewReader(rt.body), edit...)
 			wantError(t, rec, http.StatusForbidden, "forbidden")
 			if got := f.status(t, id); got != "failed" {
 				t.Fatalf("%s %s (%s) changed the task to %s", rt.method, path, name, got)
+			}
+			if got := f.paused(t); got != paused {
+				t.Fatalf("%s %s (%s) changed the paused types from %q to %q", rt.method, path, name, paused, got)
 			}
 		}
 		id := f.enqueue(t, "email", `{}`)
@@ -176,6 +188,13 @@ func TestBadRequestsGetClearErrors(t *testing.T) {
 		{"GET", "/api/tasks/1/retry", 405, "method_not_allowed"},
 		{"GET", "/api/auth/me", 404, "not_found"}, // no OAuth configured
 		{"POST", "/api/tasks/bulk/retry", 400, "invalid_body"},
+		{"POST", "/api/task-types/a%00b/pause", 400, "invalid_params"},
+		{"POST", "/api/task-types/a%FFb/resume", 400, "invalid_params"},
+		{"POST", "/api/task-types/" + strings.Repeat("x", 1025) + "/pause", 400, "invalid_params"},
+		{"GET", "/api/task-types/email/pause", 405, "method_not_allowed"},
+		{"DELETE", "/api/task-types/email/resume", 405, "method_not_allowed"},
+		{"POST", "/api/task-types/email", 404, "not_found"},
+		{"POST", "/api/consumers", 405, "method_not_allowed"},
 	}
 	for _, tt := range tests {
 		body := ""
@@ -184,6 +203,9 @@ func TestBadRequestsGetClearErrors(t *testing.T) {
 		}
 		rec := f.do(t, tt.method, testPrefix+tt.path, strings.NewReader(body))
 		t.Run(tt.method+" "+tt.path, func(t *testing.T) { wantError(t, rec, tt.status, tt.code) })
+	}
+	if got := f.paused(t); got != "" {
+		t.Fatalf("bad requests paused %q", got)
 	}
 }
 
@@ -244,11 +266,14 @@ func TestAPIDataIsTheMarshalledDashboardValue(t *testing.T) {
 	ctx := context.Background()
 	task, _ := svc.Get(ctx, id)
 	list, _ := svc.List(ctx, dashboard.ListQuery{Limit: 10, OrderBy: "id", OrderDir: "ASC"})
+	f.pause(t, "idle")
 	stats, _ := svc.Stats(ctx)
+	consumers, _ := svc.Consumers(ctx)
 	for path, value := range map[string]any{
 		"/api/tasks/" + itoa(id): task,
 		"/api/tasks":             list,
 		"/api/stats":             stats,
+		"/api/consumers":         consumers,
 	} {
 		want, err := json.Marshal(value)
 		if err != nil {

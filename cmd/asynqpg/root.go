@@ -30,6 +30,7 @@ func newRootCmd() *cobra.Command {
 		newStatsCmd(),
 		newTasksCmd(),
 		newTypesCmd(),
+		newConsumersCmd(),
 		newUICmd(),
 		newBenchCmd(),
 		newVersionCmd(),

@@ -30,24 +30,16 @@ func newStatsCmd() *cobra.Command {
 			if wantJSON(cmd) {
 				return printJSON(cmd.OutOrStdout(), st)
 			}
-			c, err := d.client()
-			if err != nil {
-				return err
-			}
-			paused, err := c.ListPausedTaskTypes(cmd.Context())
-			if err != nil {
-				return err
-			}
-			return printStats(cmd, st, paused)
+			return printStats(cmd, st)
 		}),
 	}
 	addJSONFlag(cmd)
 	return cmd
 }
 
-// printStats prints one row per task type, a total row, and the paused
-// types.
-func printStats(cmd *cobra.Command, st *dashboard.Stats, paused []string) error {
+// printStats prints one row per task type (a paused type without tasks
+// included), a total row, and the paused types.
+func printStats(cmd *cobra.Command, st *dashboard.Stats) error {
 	headers := []string{"TYPE"}
 	for _, s := range dashboard.Statuses {
 		headers = append(headers, upper(s))
@@ -55,8 +47,12 @@ func printStats(cmd *cobra.Command, st *dashboard.Stats, paused []string) error 
 	t := newTable(cmd.OutOrStdout(), append(headers, "TOTAL")...)
 	byType := append([]dashboard.TypeStats(nil), st.ByType...)
 	sort.Slice(byType, func(i, j int) bool { return byType[i].Type < byType[j].Type })
+	var paused []string
 	for _, ts := range byType {
 		t.row(countsRow(cell(ts.Type), ts.ByStatus, ts.Total)...)
+		if ts.Paused {
+			paused = append(paused, ts.Type)
+		}
 	}
 	t.row(countsRow("all", st.ByStatus, st.Total)...)
 	if err := t.flush(); err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -43,6 +44,8 @@ func TestTypes(t *testing.T) {
 	r = runCLI(t, url, "stats")
 	requireOK(t, r)
 	require.Contains(t, r.stdout, "\npaused task types: email:send, report\n")
+	// A paused type without tasks has its row, so that it is seen.
+	require.Equal(t, []string{"report", "0", "0", "0", "0", "0", "0"}, strings.Fields(tableLines(t, r.stdout, "TYPE")[2]))
 
 	r = runCLI(t, url, "types", "resume", "report")
 	requireOK(t, r)

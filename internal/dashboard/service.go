@@ -102,15 +102,17 @@ func (s *Service) List(ctx context.Context, q ListQuery) (TaskList, error) {
 	return out, nil
 }
 
-// TaskTypes returns the task types in use, sorted. They come from the
-// same counts as Stats, so they cost nothing more on a large table.
+// TaskTypes returns the task types in use, sorted: the types that have
+// tasks, whether paused or not (a paused type without tasks is in Stats
+// but not here). They come from the same counts as Stats, so they cost
+// nothing more on a large table.
 func (s *Service) TaskTypes(ctx context.Context) ([]string, error) {
 	counts, err := s.stats.counts(ctx)
 	if err != nil {
 		return nil, AsError(err, "get task types")
 	}
 	types := []string{}
-	for _, ts := range buildStats(counts).ByType {
+	for _, ts := range buildStats(counts, nil, nil).ByType {
 		types = append(types, ts.Type)
 	}
 	return types, nil
@@ -157,14 +159,25 @@ func (s *Service) Leader(ctx context.Context) (Leader, error) {
 	}, nil
 }
 
-// Stats counts the tasks by status and type; see [StatsOptions] for how
-// it stays fast on a large table.
+// Stats counts the tasks by status and type, and tells which types are
+// paused and which have ready tasks that no live consumer serves (see
+// client.ListUnservedTaskTypes); see [StatsOptions] for how the counts
+// stay fast on a large table. A paused type is listed even when it has no
+// task.
 func (s *Service) Stats(ctx context.Context) (Stats, error) {
 	counts, err := s.stats.counts(ctx)
 	if err != nil {
 		return Stats{}, AsError(err, "get stats")
 	}
-	return buildStats(counts), nil
+	paused, err := s.client.ListPausedTaskTypes(ctx)
+	if err != nil {
+		return Stats{}, AsError(err, "get stats")
+	}
+	unserved, err := s.client.ListUnservedTaskTypes(ctx)
+	if err != nil {
+		return Stats{}, AsError(err, "get stats")
+	}
+	return buildStats(counts, paused, unserved), nil
 }
 
 // Ping checks that the database answers.

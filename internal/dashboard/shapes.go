@@ -62,11 +62,15 @@ type Stats struct {
 	ByType   []TypeStats      `json:"by_type"`
 }
 
-// TypeStats counts the tasks of one type by status.
+// TypeStats counts the tasks of one type by status, and tells whether
+// the type is paused and whether it has tasks ready to run that no live
+// consumer serves.
 type TypeStats struct {
 	Type     string           `json:"type"`
 	Total    int64            `json:"total"`
 	ByStatus map[string]int64 `json:"by_status"`
+	Paused   bool             `json:"paused"`
+	Unserved bool             `json:"unserved"`
 }
 
 // BulkResult is the number of tasks a bulk action changed.

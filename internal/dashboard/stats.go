@@ -151,8 +151,11 @@ func (c *statsCounter) estimate(ctx context.Context, size engine.TableSize) ([]e
 }
 
 // buildStats shapes counts as the API's Stats: every status present,
-// types sorted by name.
-func buildStats(counts []engine.TypeStatusCount) Stats {
+// types sorted by name, each marked paused when it is in paused and
+// unserved when it is in unserved. A paused type without tasks is listed
+// too, with zero counts, so that the page can resume it; an unserved type
+// is only marked where it is listed.
+func buildStats(counts []engine.TypeStatusCount, paused, unserved []string) Stats {
 	st := Stats{ByStatus: zeroByStatus(), ByType: []TypeStats{}}
 	byType := map[string]*TypeStats{}
 	for _, c := range counts {
@@ -165,6 +168,19 @@ func buildStats(counts []engine.TypeStatusCount) Stats {
 		}
 		ts.Total += c.Count
 		ts.ByStatus[c.Status] += c.Count
+	}
+	for _, t := range paused {
+		ts, ok := byType[t]
+		if !ok {
+			ts = &TypeStats{Type: t, ByStatus: zeroByStatus()}
+			byType[t] = ts
+		}
+		ts.Paused = true
+	}
+	for _, t := range unserved {
+		if ts, ok := byType[t]; ok {
+			ts.Unserved = true
+		}
 	}
 	for _, ts := range byType {
 		st.ByType = append(st.ByType, *ts)

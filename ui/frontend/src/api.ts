@@ -2,8 +2,8 @@
 // the server writes into <meta name="asynqpg-prefix">.
 
 import type {
-  Bulk, Config, Consumer, ListQuery, Provider, Stats, TaskDetail, TaskID,
-  TaskList, TaskTypeInfo, User,
+  Bulk, Config, Consumer, ListQuery, Provider, Stats, TaskDetail, TaskID, TypeState,
+  TaskList, User,
 } from "./types";
 
 function readPrefix(): string {
@@ -111,7 +111,7 @@ const enc = encodeURIComponent;
 export const api = {
   config: () => call<Config>("GET", "/api/config"),
   stats: () => call<Stats>("GET", "/api/stats"),
-  taskTypes: () => call<Array<string | TaskTypeInfo>>("GET", "/api/task-types"),
+  taskTypes: () => call<string[]>("GET", "/api/task-types"),
   consumers: () => call<Consumer[]>("GET", "/api/consumers"),
   tasks: (q: ListQuery) => call<TaskList>("GET", `/api/tasks${query(q)}`),
   task: (id: TaskID) => call<TaskDetail>("GET", `/api/tasks/${enc(String(id))}`),
@@ -120,8 +120,8 @@ export const api = {
   remove: (id: TaskID) => call<TaskDetail>("DELETE", `/api/tasks/${enc(String(id))}`),
   bulkRetry: (type?: string) => call<Bulk>("POST", "/api/tasks/bulk/retry", type ? { type } : {}),
   bulkDelete: (type?: string) => call<Bulk>("POST", "/api/tasks/bulk/delete", type ? { type } : {}),
-  pauseType: (type: string) => call<unknown>("POST", `/api/task-types/${enc(type)}/pause`),
-  resumeType: (type: string) => call<unknown>("POST", `/api/task-types/${enc(type)}/resume`),
+  pauseType: (type: string) => call<TypeState>("POST", `/api/task-types/${enc(type)}/pause`),
+  resumeType: (type: string) => call<TypeState>("POST", `/api/task-types/${enc(type)}/resume`),
   providers: () => call<Provider[]>("GET", "/api/auth/providers"),
   me: () => call<User>("GET", "/api/auth/me"),
   logout: () => call<unknown>("POST", "/api/auth/logout"),

@@ -1,5 +1,5 @@
-// The JSON shapes of the dashboard API (package ui). Fields marked optional
-// are sent only by servers that have the feature.
+// The JSON shapes of the dashboard API (package ui, shapes of package
+// internal/dashboard).
 
 export const statuses = ["pending", "running", "completed", "failed", "cancelled"] as const;
 export type TaskStatus = (typeof statuses)[number];
@@ -39,7 +39,9 @@ export interface TypeStats {
   type: string;
   total: number;
   by_status: StatusCounts;
-  paused?: boolean;
+  paused: boolean;
+  /** pending tasks ready to run and no live consumer serving the type */
+  unserved: boolean;
 }
 
 export interface Stats {
@@ -48,10 +50,10 @@ export interface Stats {
   by_type: TypeStats[];
 }
 
-export interface TaskTypeInfo {
+/** The answer of a pause or a resume. */
+export interface TypeState {
   type: string;
-  paused?: boolean;
-  [flag: string]: unknown;
+  paused: boolean;
 }
 
 export interface Bulk {
@@ -82,17 +84,15 @@ export interface Provider {
   login_url: string;
 }
 
-/** A live consumer as /api/consumers reports it. */
+/** A live consumer as /api/consumers reports it (client.ConsumerInfo). */
 export interface Consumer {
-  id?: string;
-  hostname?: string;
-  task_types?: string[];
-  types?: string[];
-  workers?: number | Record<string, number>;
-  last_heartbeat?: string;
-  last_heartbeat_at?: string;
-  started_at?: string;
-  [field: string]: unknown;
+  id: string;
+  hostname: string;
+  pid: number;
+  task_types: string[];
+  workers: Record<string, number>;
+  started_at: string;
+  last_heartbeat_at: string;
 }
 
 export interface ListQuery {

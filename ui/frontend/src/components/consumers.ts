@@ -1,4 +1,4 @@
-// The live consumers panel and the warning for task types that have pending
+// The live consumers panel and the warning for task types that have ready
 // tasks and no live consumer serving them.
 
 import { h } from "../dom";
@@ -6,40 +6,10 @@ import { ago, count } from "../format";
 import { href } from "../router";
 import type { Consumer, TypeStats } from "../types";
 
-/** consumerTypes lists the task types a consumer serves. */
-export function consumerTypes(c: Consumer): string[] {
-  const types = c.task_types ?? c.types;
-  if (Array.isArray(types)) return types.map(String);
-  if (c.workers && typeof c.workers === "object") return Object.keys(c.workers);
-  return [];
-}
-
-function workerCount(c: Consumer): number | null {
-  if (typeof c.workers === "number") return c.workers;
-  if (c.workers && typeof c.workers === "object") {
-    return Object.values(c.workers).reduce((a, b) => a + (Number(b) || 0), 0);
-  }
-  return null;
-}
-
-function heartbeat(c: Consumer): string | undefined {
-  const v = c.last_heartbeat_at ?? c.last_heartbeat ?? c.heartbeat_at ?? c.last_seen_at;
-  return typeof v === "string" ? v : undefined;
-}
-
-function flaggedUnserved(t: TypeStats): boolean {
-  const r = t as unknown as Record<string, unknown>;
-  return r.no_consumer === true || r.unserved === true || r.no_live_consumer === true || r.has_consumer === false;
-}
-
-/** unservedTypes lists the types with pending tasks that no consumer serves. */
-export function unservedTypes(byType: TypeStats[], consumers: Consumer[] | null): string[] {
-  const served = new Set<string>();
-  for (const c of consumers ?? []) for (const t of consumerTypes(c)) served.add(t);
-  return byType
-    .filter((t) => flaggedUnserved(t) || (consumers !== null && (t.by_status.pending ?? 0) > 0 && !served.has(t.type)))
-    .map((t) => t.type)
-    .sort();
+/** unservedTypes lists the types the server flags as having tasks ready to
+ * run and no live consumer serving them. */
+export function unservedTypes(byType: TypeStats[]): string[] {
+  return byType.filter((t) => t.unserved).map((t) => t.type).sort();
 }
 
 /** unservedWarning says which types wait for a consumer; null when none. */
@@ -62,15 +32,13 @@ export function consumersTable(consumers: Consumer[]): HTMLElement {
   return h("table", { class: "table", "data-consumers": String(consumers.length) },
     h("thead", null, h("tr", null, h("th", null, "Consumer"), h("th", null, "Task types"), h("th", { class: "num" }, "Workers"), h("th", null, "Last heartbeat"))),
     h("tbody", null, consumers.map((c) => {
-      const types = consumerTypes(c);
-      const workers = workerCount(c);
-      const beat = heartbeat(c);
-      const name = [c.hostname, c.id].filter((v) => typeof v === "string" && v !== "").join(" · ");
-      return h("tr", null,
-        h("td", { class: "mono" }, name || "—"),
-        h("td", null, types.length ? types.join(", ") : "—"),
-        h("td", { class: "num" }, workers === null ? "—" : count(workers)),
-        h("td", { title: beat ?? "" }, ago(beat)),
+      const workers = Object.values(c.workers).reduce((a, b) => a + b, 0);
+      const name = [c.hostname, c.id].filter((v) => v !== "").join(" · ");
+      return h("tr", { "data-consumer": c.id },
+        h("td", { class: "mono", title: `pid ${c.pid}, started ${c.started_at}` }, name || "—"),
+        h("td", null, c.task_types.length ? c.task_types.join(", ") : "—"),
+        h("td", { class: "num" }, count(workers)),
+        h("td", { title: c.last_heartbeat_at }, ago(c.last_heartbeat_at)),
       );
     })),
   );

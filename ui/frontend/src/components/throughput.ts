@@ -78,7 +78,9 @@ export function throughputChart(series: Array<Bucket | null>): SVGSVGElement {
   const top = 8;
   const plotH = height - top - bottom;
   const plotW = width - left - 8;
-  const max = Math.max(1, ...series.map((b) => (b ? b.completed + b.failed : 0)));
+  // An even top keeps the middle gridline on a whole number.
+  const peak = Math.max(2, ...series.map((b) => (b ? b.completed + b.failed : 0)));
+  const max = Math.ceil(peak / 2) * 2;
   const barW = plotW / series.length;
   const y = (v: number) => top + plotH - (v / max) * plotH;
 
@@ -108,7 +110,7 @@ export function throughputChart(series: Array<Bucket | null>): SVGSVGElement {
     s("line", { class: "grid", x1: left, y1: y(max), x2: width - 8, y2: y(max) }),
     s("line", { class: "grid", x1: left, y1: y(max / 2), x2: width - 8, y2: y(max / 2) }),
     s("text", { class: "tick", x: left - 6, y: y(max) + 4, "text-anchor": "end" }, count(max)),
-    s("text", { class: "tick", x: left - 6, y: y(max / 2) + 4, "text-anchor": "end" }, count(Math.round(max / 2))),
+    s("text", { class: "tick", x: left - 6, y: y(max / 2) + 4, "text-anchor": "end" }, count(max / 2)),
     s("text", { class: "tick", x: left - 6, y: top + plotH + 4, "text-anchor": "end" }, "0"),
     s("text", { class: "tick", x: left, y: height - 4 }, "60 min ago"),
     s("text", { class: "tick", x: left + plotW / 2, y: height - 4, "text-anchor": "middle" }, "30 min ago"),

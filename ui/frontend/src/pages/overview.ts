@@ -1,7 +1,7 @@
 // The overview: counts by status, throughput over the last hour, live
 // consumers and a table of task types.
 
-import { ApiError, api, prefix } from "../api";
+import { api, prefix } from "../api";
 import type { Ctx, Page } from "../app";
 import { consumersTable, unservedTypes, unservedWarning } from "../components/consumers";
 import { confirmAction, notify } from "../components/notice";
@@ -9,11 +9,10 @@ import { Throughput, throughputChart } from "../components/throughput";
 import { h, replace } from "../dom";
 import { count } from "../format";
 import { href } from "../router";
-import { statuses, type Consumer, type Stats, type TaskTypeInfo, type TypeStats } from "../types";
+import { statuses, type Stats, type TypeStats } from "../types";
 
 const typesPerPage = 50;
 const throughput = new Throughput(`asynqpg.throughput:${prefix}`);
-let consumersSupported = true;
 
 export function overviewPage(_route: unknown, ctx: Ctx): Page {
   const cards = h("section", { class: "cards" });
@@ -25,7 +24,6 @@ export function overviewPage(_route: unknown, ctx: Ctx): Page {
   const search = h("input", { type: "search", placeholder: "Filter task types", "aria-label": "Filter task types", name: "type-filter" });
   let page = 0;
   let stats: Stats | null = null;
-  let paused = new Map<string, boolean>();
   let unserved = new Set<string>();
 
   search.addEventListener("input", () => {
@@ -95,7 +93,7 @@ export function overviewPage(_route: unknown, ctx: Ctx): Page {
 
   function typeRow(t: TypeStats): HTMLTableRowElement {
     const failed = t.by_status.failed ?? 0;
-    const isPaused = t.paused ?? paused.get(t.type);
+    const isPaused = t.paused;
     return h("tr", { "data-type": t.type },
       h("td", null,
         h("a", { href: href("/tasks", { type: t.type }) }, t.type),
@@ -107,7 +105,7 @@ export function overviewPage(_route: unknown, ctx: Ctx): Page {
       h("td", { class: "actions" },
         failed > 0 ? h("button", { type: "button", class: "btn btn-small", "data-action": "bulk-retry", onclick: () => bulk("retry", t.type, failed) }, "Retry failed") : null,
         failed > 0 ? h("button", { type: "button", class: "btn btn-small btn-danger", "data-action": "bulk-delete", onclick: () => bulk("delete", t.type, failed) }, "Delete failed") : null,
-        isPaused !== undefined ? h("button", { type: "button", class: "btn btn-small", "data-action": isPaused ? "resume" : "pause", onclick: () => togglePause(t.type, isPaused) }, isPaused ? "Resume" : "Pause") : null),
+        h("button", { type: "button", class: "btn btn-small", "data-action": isPaused ? "resume" : "pause", onclick: () => togglePause(t.type, isPaused) }, isPaused ? "Resume" : "Pause")),
     );
   }
 
@@ -128,43 +126,16 @@ export function overviewPage(_route: unknown, ctx: Ctx): Page {
     ] : null);
   }
 
-  async function loadConsumers(): Promise<Consumer[] | null> {
-    if (!consumersSupported) return null;
-    try {
-      return await api.consumers();
-    } catch (err) {
-      if (err instanceof ApiError && (err.status === 404 || err.status === 405)) {
-        consumersSupported = false;
-        consumersSection.remove();
-        return null;
-      }
-      throw err;
-    }
-  }
-
-  async function loadPaused(s: Stats): Promise<void> {
-    if (s.by_type.some((t) => t.paused !== undefined)) return;
-    const types = await api.taskTypes();
-    const next = new Map<string, boolean>();
-    for (const t of types) {
-      if (typeof t === "object" && t !== null && typeof (t as TaskTypeInfo).paused === "boolean") {
-        next.set((t as TaskTypeInfo).type, (t as TaskTypeInfo).paused as boolean);
-      }
-    }
-    paused = next;
-  }
-
   async function refresh(): Promise<void> {
-    const [s, live] = await Promise.all([api.stats(), loadConsumers()]);
-    await loadPaused(s);
+    const [s, live] = await Promise.all([api.stats(), api.consumers()]);
     stats = s;
     throughput.record(s.by_status);
     drawCards(s);
     replace(chart, throughputChart(throughput.series()));
-    const waiting = unservedTypes(s.by_type, live);
+    const waiting = unservedTypes(s.by_type);
     unserved = new Set(waiting);
     replace(warning, unservedWarning(waiting));
-    if (live) replace(consumers, consumersTable(live));
+    replace(consumers, consumersTable(live));
     drawTypes();
   }
 

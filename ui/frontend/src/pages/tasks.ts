@@ -17,7 +17,7 @@ let typeNamesCache: { at: number; names: string[] } | null = null;
 async function typeNames(): Promise<string[]> {
   if (typeNamesCache && Date.now() - typeNamesCache.at < 30_000) return typeNamesCache.names;
   const types = await api.taskTypes();
-  const names = types.map((t) => (typeof t === "string" ? t : t.type)).sort();
+  const names = [...types].sort();
   typeNamesCache = { at: Date.now(), names };
   return names;
 }
