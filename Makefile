@@ -54,6 +54,13 @@ FIGURES ?=
 bench: ensure-postgres
 	cd benchmarks && $(GO) run ./cmd/bench $(if $(QUICK),-quick -out results,-out ../docs -doc ../docs/PERFORMANCE.md) $(if $(FIGURES),-figures $(FIGURES)) $(BENCH_FLAGS)
 
+# bench-stats times the dashboard's /api/stats on a table of 10 million
+# tasks (ROWS=n for another size); see docs/PERFORMANCE.md.
+.PHONY: bench-stats
+ROWS ?= 10000000
+bench-stats: ensure-postgres
+	bash scripts/bench-stats.sh $(ROWS)
+
 # test-reliability runs the reliability suite (reliability/, described in
 # docs/GUARANTEES.md) at full size: 100,000 tasks without faults, 1,000
 # completions racing the rescuer, 1,000 start/stop cycles, longer fault
