@@ -10,11 +10,11 @@ import (
 	"github.com/yakser/asynqpg/driver"
 )
 
-// txUnderTest is a transaction and the Executor inside it.
+// txUnderTest is a transaction and the Executor inside it. Its Querier is
+// set only for the adapter's own transaction.
 type txUnderTest struct {
-	ex       driver.Executor
-	commit   func(ctx context.Context) error
-	rollback func(ctx context.Context) error
+	Tx
+	ex driver.Executor
 }
 
 // txBeginner is one way of beginning a transaction.
@@ -45,7 +45,7 @@ func txBeginners(d Driver) []txBeginner {
 		name: "AdapterTx",
 		begin: func(t *testing.T, b *driverBundle) txUnderTest {
 			tx := b.Begin(t)
-			return txUnderTest{ex: b.txExecutor(t, tx), commit: tx.Commit, rollback: tx.Rollback}
+			return txUnderTest{Tx: tx, ex: b.txExecutor(t, tx)}
 		},
 	}}
 	list = append(list, txBeginner{
@@ -54,7 +54,7 @@ func txBeginners(d Driver) []txBeginner {
 			tx, err := b.PoolEx.Begin(context.Background())
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = tx.Rollback(context.Background()) })
-			return txUnderTest{ex: tx, commit: tx.Commit, rollback: tx.Rollback}
+			return txUnderTest{Tx: Tx{Commit: tx.Commit, Rollback: tx.Rollback}, ex: tx}
 		},
 	})
 	return list
@@ -71,9 +71,9 @@ func testDriverTransactions(t *testing.T, d Driver) {
 			insertItem(t, tx.ex, base+1)
 			require.Equal(t, 1, countItemsIn(t, tx.ex, base+1), "own write visible inside")
 			require.Equal(t, 0, b.countItems(t, base+1), "visible before commit")
-			require.NoError(t, tx.commit(ctx))
+			require.NoError(t, tx.Commit(ctx))
 			require.Equal(t, 1, b.countItems(t, base+1), "not visible after commit")
-			require.NoError(t, tx.rollback(ctx), "rollback after commit")
+			require.NoError(t, tx.Rollback(ctx), "rollback after commit")
 		})
 
 		t.Run("RollbackDiscards", func(t *testing.T) {
@@ -81,7 +81,7 @@ func testDriverTransactions(t *testing.T, d Driver) {
 			tx := beginner.begin(t, b)
 			insertItem(t, tx.ex, base+2)
 			require.Equal(t, 0, b.countItems(t, base+2))
-			require.NoError(t, tx.rollback(ctx))
+			require.NoError(t, tx.Rollback(ctx))
 			require.Equal(t, 0, b.countItems(t, base+2), "visible after rollback")
 		})
 
@@ -99,7 +99,7 @@ func testDriverTransactions(t *testing.T, d Driver) {
 			_, err = b.Check.ExecContext(ctx, `SELECT id FROM driver_items WHERE id = $1 FOR UPDATE NOWAIT`, base+3)
 			require.Error(t, err)
 			require.Equal(t, "55P03", driver.SQLState(err))
-			require.NoError(t, tx.commit(ctx))
+			require.NoError(t, tx.Commit(ctx))
 			var name string
 			require.NoError(t, b.Check.QueryRowContext(ctx, `SELECT name FROM driver_items WHERE id = $1 FOR UPDATE NOWAIT`, base+3).Scan(&name))
 			require.Equal(t, "locked", name)
@@ -148,7 +148,7 @@ func testDriverSavepoints(t *testing.T, d Driver) {
 		require.NoError(t, sp.Rollback(ctx), "rollback after commit")
 
 		require.Equal(t, 0, b.countItems(t, base+1, base+2, base+3, base+4, base+5), "visible before commit")
-		require.NoError(t, tx.commit(ctx))
+		require.NoError(t, tx.Commit(ctx))
 
 		var ids []int64
 		rows, err := b.Check.QueryContext(ctx, `SELECT id FROM driver_items WHERE id BETWEEN $1 AND $2 ORDER BY id`, base, base+999)
