@@ -15,12 +15,24 @@ import (
 	"github.com/yakser/asynqpg"
 )
 
+// constant is an exported constant and the value it must have.
+type constant struct{ got, want string }
+
+// requireConstants checks every constant, each in its own parallel subtest
+// named after its value.
+func requireConstants(t *testing.T, constants []constant) {
+	t.Helper()
+	for _, c := range constants {
+		t.Run(c.want, func(t *testing.T) {
+			t.Parallel()
+			require.Equal(t, c.want, c.got)
+		})
+	}
+}
+
 func TestAttributeConstants(t *testing.T) {
 	t.Parallel()
-
-	tests := []struct {
-		got, want string
-	}{
+	requireConstants(t, []constant{
 		{asynqpg.StatusCompleted, "completed"},
 		{asynqpg.StatusFailed, "failed"},
 		{asynqpg.StatusRetried, "retried"},
@@ -39,14 +51,7 @@ func TestAttributeConstants(t *testing.T) {
 		{asynqpg.SpanCancelTask, "asynqpg.cancel_task"},
 		{asynqpg.SpanRetryTask, "asynqpg.retry_task"},
 		{asynqpg.SpanDeleteTask, "asynqpg.delete_task"},
-	}
-
-	for _, tt := range tests {
-		t.Run(tt.want, func(t *testing.T) {
-			t.Parallel()
-			require.Equal(t, tt.want, tt.got)
-		})
-	}
+	})
 }
 
 func TestNewMetricsNilProvider(t *testing.T) {
@@ -112,24 +117,14 @@ func TestNewMetricsSDKProvider(t *testing.T) {
 
 func TestMetricNameConstants(t *testing.T) {
 	t.Parallel()
-
-	tests := []struct {
-		got, want string
-	}{
+	requireConstants(t, []constant{
 		{asynqpg.MetricTasksEnqueued, "asynqpg.tasks.enqueued"},
 		{asynqpg.MetricTasksProcessed, "asynqpg.tasks.processed"},
 		{asynqpg.MetricTasksErrors, "asynqpg.tasks.errors"},
 		{asynqpg.MetricTaskDuration, "asynqpg.task.duration"},
 		{asynqpg.MetricEnqueueDuration, "asynqpg.task.enqueue_duration"},
 		{asynqpg.MetricTasksInFlight, "asynqpg.tasks.in_flight"},
-	}
-
-	for _, tt := range tests {
-		t.Run(tt.want, func(t *testing.T) {
-			t.Parallel()
-			require.Equal(t, tt.want, tt.got)
-		})
-	}
+	})
 }
 
 func TestNewTracer(t *testing.T) {

@@ -110,6 +110,20 @@ func (b *bundle) stored(t *testing.T, id int64) *client.TaskInfo {
 	return &ti
 }
 
+// listen opens a connection of its own that listens on channels, closed
+// when the test ends.
+func (b *bundle) listen(t *testing.T, channels ...string) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), b.url)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = conn.Close(context.Background()) })
+	for _, ch := range channels {
+		_, err = conn.Exec(context.Background(), "LISTEN "+ch)
+		require.NoError(t, err)
+	}
+	return conn
+}
+
 func TestNew(t *testing.T) {
 	t.Parallel()
 	_, err := client.New(client.Config{})
@@ -234,11 +248,7 @@ func TestCancelRunningNotifies(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	b := setup(t)
-	conn, err := pgx.Connect(ctx, b.url)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = conn.Close(context.Background()) })
-	_, err = conn.Exec(ctx, "LISTEN asynqpg_cancel")
-	require.NoError(t, err)
+	conn := b.listen(t, "asynqpg_cancel")
 
 	rolledBack := b.insert(t, "notify", running)
 	pendingTask := b.insert(t, "notify", pending)

@@ -5,30 +5,18 @@ import (
 	"fmt"
 	"log"
 	"log/slog"
-	"os"
 	"slices"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/client"
 	"github.com/yakser/asynqpg/consumer"
-	"github.com/yakser/asynqpg/producer"
 )
 
 // List who is working, and find the task types whose tasks wait for a
 // consumer that is not there: here a type mistyped when enqueueing.
 func ExampleClient_ListUnservedTaskTypes() {
 	ctx := context.Background()
-	db, err := sqlx.Connect("pgx", os.Getenv("DATABASE_URL"))
-	if err != nil {
-		log.Fatal(err)
-	}
+	db, p, cl := connect()
 	defer db.Close()
-	cl, err := client.New(client.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
 
 	c, err := consumer.New(consumer.Config{Pool: db, ClientID: "example-invoices",
 		Logger: slog.New(slog.DiscardHandler), DisableMaintenance: true})
@@ -45,10 +33,6 @@ func ExampleClient_ListUnservedTaskTypes() {
 	}
 	defer c.Stop()
 
-	p, err := producer.New(producer.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
 	id, err := p.Enqueue(ctx, asynqpg.NewTask("invoice:sned", []byte(`{"invoice":7}`)))
 	if err != nil {
 		log.Fatal(err)

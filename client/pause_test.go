@@ -4,15 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"os"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jmoiron/sqlx"
 	"github.com/stretchr/testify/require"
-
-	"github.com/yakser/asynqpg/client"
 )
 
 // TestPauseNotifies checks that a pause is announced on asynqpg_pause, a
@@ -23,13 +18,7 @@ func TestPauseNotifies(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	b := setup(t)
-	conn, err := pgx.Connect(ctx, b.url)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = conn.Close(context.Background()) })
-	for _, ch := range []string{"asynqpg_pause", "asynqpg_new_task"} {
-		_, err = conn.Exec(ctx, "LISTEN "+ch)
-		require.NoError(t, err)
-	}
+	conn := b.listen(t, "asynqpg_pause", "asynqpg_new_task")
 
 	steps := []struct {
 		name   string
@@ -82,15 +71,8 @@ func TestPauseArgs(t *testing.T) {
 // Pause a task type on the database, list the paused types, resume it.
 func ExampleClient_PauseTaskType() {
 	ctx := context.Background()
-	db, err := sqlx.Connect("pgx", os.Getenv("DATABASE_URL"))
-	if err != nil {
-		log.Fatal(err)
-	}
+	db, _, cl := connect()
 	defer db.Close()
-	cl, err := client.New(client.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
 
 	// Consumers stop claiming reports within a second; running ones finish.
 	if err := cl.PauseTaskType(ctx, "report:build"); err != nil {

@@ -17,19 +17,12 @@ import (
 func testConsumerRunsTasks(t *testing.T, d Driver) {
 	t.Parallel()
 	b := setupConsumer(t, d)
-	runs := newRunLog()
-	b.start(t, b.config(), func(c *consumer.Consumer) {
-		handle(t, c, "work", func(ctx context.Context, task *asynqpg.TaskInfo) error {
-			runs.add(ctx, task)
-			return nil
-		})
-	})
+	runs := b.serve(t, b.config(), "work", func(context.Context, int) error { return nil })
 	id := b.enqueueTask(t, asynqpg.NewTask("work", []byte("hello"),
 		asynqpg.WithMaxRetry(4), asynqpg.WithIdempotencyToken("tok-1")))
 	s := b.waitStatus(t, id, asynqpg.TaskStatusCompleted)
 	require.NotNil(t, s.FinalizedAt)
-	require.Equal(t, 4, s.AttemptsLeft)
-	require.Equal(t, 0, s.AttemptsElapsed)
+	requireAttempts(t, s, 4, 0)
 	require.Empty(t, s.Messages)
 
 	got := runs.of(id)
@@ -56,83 +49,57 @@ func testConsumerRunsTasks(t *testing.T, d Driver) {
 
 func testConsumerRetriesThenSucceeds(t *testing.T, d Driver) {
 	t.Parallel()
-	for _, comp := range completers {
-		t.Run(comp.name, func(t *testing.T) {
-			t.Parallel()
-			b := setupConsumer(t, d)
-			runs := newRunLog()
-			cfg := b.config()
-			cfg.DisableBatchCompleter = comp.disable
-			b.start(t, cfg, func(c *consumer.Consumer) {
-				handle(t, c, "flaky", func(ctx context.Context, task *asynqpg.TaskInfo) error {
-					n := runs.add(ctx, task)
-					if n <= 2 {
-						return fmt.Errorf("attempt %d failed", n)
-					}
-					return nil
-				})
-			})
-			id := b.enqueueTask(t, asynqpg.NewTask("flaky", []byte{}, asynqpg.WithMaxRetry(3)))
-			s := b.waitStatus(t, id, asynqpg.TaskStatusCompleted)
-			require.Equal(t, 1, s.AttemptsLeft)
-			require.Equal(t, 2, s.AttemptsElapsed)
-			require.Equal(t, []string{"attempt 1 failed", "attempt 2 failed"}, s.Messages)
-			got := runs.of(id)
-			require.Len(t, got, 3)
-			for i, r := range got {
-				require.Equal(t, i, r.Task.AttemptsElapsed, "run %d", i)
-				require.Equal(t, 3-i, r.Task.AttemptsLeft, "run %d", i)
-				require.Equal(t, i, r.Meta.RetryCount, "run %d", i)
-				require.Equal(t, 3, r.Meta.MaxRetry, "run %d", i)
-				require.Len(t, r.Task.Messages, i)
+	eachCompleter(t, d, func(t *testing.T, b *consumerBundle, cfg consumer.Config) {
+		runs := b.serve(t, cfg, "flaky", func(_ context.Context, n int) error {
+			if n <= 2 {
+				return fmt.Errorf("attempt %d failed", n)
 			}
-			require.Empty(t, b.Errors.Calls())
+			return nil
 		})
-	}
+		id := b.enqueueTask(t, asynqpg.NewTask("flaky", []byte{}, asynqpg.WithMaxRetry(3)))
+		s := b.waitStatus(t, id, asynqpg.TaskStatusCompleted)
+		requireAttempts(t, s, 1, 2)
+		require.Equal(t, []string{"attempt 1 failed", "attempt 2 failed"}, s.Messages)
+		got := runs.of(id)
+		require.Len(t, got, 3)
+		for i, r := range got {
+			require.Equal(t, i, r.Task.AttemptsElapsed, "run %d", i)
+			require.Equal(t, 3-i, r.Task.AttemptsLeft, "run %d", i)
+			require.Equal(t, i, r.Meta.RetryCount, "run %d", i)
+			require.Equal(t, 3, r.Meta.MaxRetry, "run %d", i)
+			require.Len(t, r.Task.Messages, i)
+		}
+		require.Empty(t, b.Errors.Calls())
+	})
 }
 
 func testConsumerExhaustion(t *testing.T, d Driver) {
 	t.Parallel()
-	for _, comp := range completers {
-		t.Run(comp.name, func(t *testing.T) {
-			t.Parallel()
-			b := setupConsumer(t, d)
-			runs := newRunLog()
-			cfg := b.config()
-			cfg.DisableBatchCompleter = comp.disable
-			b.start(t, cfg, func(c *consumer.Consumer) {
-				handle(t, c, "doomed", func(ctx context.Context, task *asynqpg.TaskInfo) error {
-					return fmt.Errorf("failure %d", runs.add(ctx, task))
-				})
-			})
-			id := b.enqueueTask(t, asynqpg.NewTask("doomed", []byte{}, asynqpg.WithMaxRetry(3)))
-			s := b.waitStatus(t, id, asynqpg.TaskStatusFailed)
-			require.Equal(t, 0, s.AttemptsLeft)
-			require.Equal(t, 3, s.AttemptsElapsed)
-			require.Equal(t, []string{"failure 1", "failure 2", "failure 3"}, s.Messages)
-			require.NotNil(t, s.FinalizedAt)
-			require.Len(t, runs.of(id), 3)
-			calls := b.Errors.waitCalls(t, 1)
-			require.Equal(t, id, calls[0].Task.ID)
-			require.EqualError(t, calls[0].Err, "failure 3")
+	eachCompleter(t, d, func(t *testing.T, b *consumerBundle, cfg consumer.Config) {
+		runs := b.serve(t, cfg, "doomed", func(_ context.Context, n int) error {
+			return fmt.Errorf("failure %d", n)
 		})
-	}
+		id := b.enqueueTask(t, asynqpg.NewTask("doomed", []byte{}, asynqpg.WithMaxRetry(3)))
+		s := b.waitStatus(t, id, asynqpg.TaskStatusFailed)
+		requireAttempts(t, s, 0, 3)
+		require.Equal(t, []string{"failure 1", "failure 2", "failure 3"}, s.Messages)
+		require.NotNil(t, s.FinalizedAt)
+		require.Len(t, runs.of(id), 3)
+		calls := b.Errors.waitCalls(t, 1)
+		require.Equal(t, id, calls[0].Task.ID)
+		require.EqualError(t, calls[0].Err, "failure 3")
+	})
 }
 
 func testConsumerSkipRetry(t *testing.T, d Driver) {
 	t.Parallel()
 	b := setupConsumer(t, d)
-	runs := newRunLog()
-	b.start(t, b.config(), func(c *consumer.Consumer) {
-		handle(t, c, "reject", func(ctx context.Context, task *asynqpg.TaskInfo) error {
-			runs.add(ctx, task)
-			return fmt.Errorf("invalid payload: %w", asynqpg.ErrSkipRetry)
-		})
+	runs := b.serve(t, b.config(), "reject", func(context.Context, int) error {
+		return fmt.Errorf("invalid payload: %w", asynqpg.ErrSkipRetry)
 	})
 	id := b.enqueueTask(t, asynqpg.NewTask("reject", []byte{}, asynqpg.WithMaxRetry(5)))
 	s := b.waitStatus(t, id, asynqpg.TaskStatusFailed)
-	require.Equal(t, 4, s.AttemptsLeft)
-	require.Equal(t, 1, s.AttemptsElapsed)
+	requireAttempts(t, s, 4, 1)
 	require.Equal(t, []string{"invalid payload: skip retry for the task"}, s.Messages)
 	require.Len(t, runs.of(id), 1)
 	calls := b.Errors.waitCalls(t, 1)
@@ -153,8 +120,7 @@ func testConsumerPanic(t *testing.T, d Driver) {
 	})
 	id := b.enqueueTask(t, asynqpg.NewTask("explode", []byte{}, asynqpg.WithMaxRetry(5)))
 	s := b.waitStatus(t, id, asynqpg.TaskStatusFailed)
-	require.Equal(t, 4, s.AttemptsLeft)
-	require.Equal(t, 1, s.AttemptsElapsed)
+	requireAttempts(t, s, 4, 1)
 	require.Len(t, s.Messages, 1)
 	require.Contains(t, s.Messages[0], "kaboom")
 	require.Len(t, runs.of(id), 1)
@@ -171,19 +137,15 @@ func testConsumerSnooze(t *testing.T, d Driver) {
 	t.Parallel()
 	const snooze = 500 * time.Millisecond
 	b := setupConsumer(t, d)
-	runs := newRunLog()
-	b.start(t, b.config(), func(c *consumer.Consumer) {
-		handle(t, c, "nap", func(ctx context.Context, task *asynqpg.TaskInfo) error {
-			if runs.add(ctx, task) == 1 {
-				return asynqpg.TaskSnooze(snooze)
-			}
-			return nil
-		})
+	runs := b.serve(t, b.config(), "nap", func(_ context.Context, n int) error {
+		if n == 1 {
+			return asynqpg.TaskSnooze(snooze)
+		}
+		return nil
 	})
 	id := b.enqueueTask(t, asynqpg.NewTask("nap", []byte{}, asynqpg.WithMaxRetry(1)))
 	s := b.waitStatus(t, id, asynqpg.TaskStatusCompleted)
-	require.Equal(t, 1, s.AttemptsLeft, "a snooze is not an attempt")
-	require.Equal(t, 0, s.AttemptsElapsed)
+	requireAttempts(t, s, 1, 0, "a snooze is not an attempt")
 	require.Empty(t, s.Messages)
 	got := runs.of(id)
 	require.Len(t, got, 2)
@@ -198,17 +160,12 @@ func testConsumerSnoozeWithError(t *testing.T, d Driver) {
 	t.Parallel()
 	const snooze = 200 * time.Millisecond
 	b := setupConsumer(t, d)
-	runs := newRunLog()
-	b.start(t, b.config(), func(c *consumer.Consumer) {
-		handle(t, c, "later", func(ctx context.Context, task *asynqpg.TaskInfo) error {
-			runs.add(ctx, task)
-			return fmt.Errorf("api unavailable: %w", asynqpg.TaskSnoozeWithError(snooze))
-		})
+	runs := b.serve(t, b.config(), "later", func(context.Context, int) error {
+		return fmt.Errorf("api unavailable: %w", asynqpg.TaskSnoozeWithError(snooze))
 	})
 	id := b.enqueueTask(t, asynqpg.NewTask("later", []byte{}, asynqpg.WithMaxRetry(2)))
 	s := b.waitStatus(t, id, asynqpg.TaskStatusFailed)
-	require.Equal(t, 0, s.AttemptsLeft)
-	require.Equal(t, 2, s.AttemptsElapsed)
+	requireAttempts(t, s, 0, 2)
 	want := "api unavailable: " + asynqpg.TaskSnoozeWithError(snooze).Error()
 	require.Equal(t, []string{want, want}, s.Messages)
 	got := runs.of(id)
@@ -224,21 +181,16 @@ func testConsumerSnoozeWithError(t *testing.T, d Driver) {
 func testConsumerTimeout(t *testing.T, d Driver) {
 	t.Parallel()
 	b := setupConsumer(t, d)
-	runs := newRunLog()
 	deadlines := make(chan bool, 4)
-	b.start(t, b.config(), func(c *consumer.Consumer) {
-		handle(t, c, "slow", func(ctx context.Context, task *asynqpg.TaskInfo) error {
-			runs.add(ctx, task)
-			_, ok := ctx.Deadline()
-			deadlines <- ok
-			<-ctx.Done()
-			return ctx.Err()
-		}, consumer.WithTimeout(300*time.Millisecond))
-	})
+	runs := b.serve(t, b.config(), "slow", func(ctx context.Context, _ int) error {
+		_, ok := ctx.Deadline()
+		deadlines <- ok
+		<-ctx.Done()
+		return ctx.Err()
+	}, consumer.WithTimeout(300*time.Millisecond))
 	id := b.enqueueTask(t, asynqpg.NewTask("slow", []byte{}, asynqpg.WithMaxRetry(2)))
 	s := b.waitStatus(t, id, asynqpg.TaskStatusFailed)
-	require.Equal(t, 0, s.AttemptsLeft)
-	require.Equal(t, 2, s.AttemptsElapsed)
+	requireAttempts(t, s, 0, 2)
 	require.Len(t, s.Messages, 2)
 	for _, m := range s.Messages {
 		require.Contains(t, m, "timeout")

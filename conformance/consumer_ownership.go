@@ -178,16 +178,9 @@ func testConsumerExpiredLease(t *testing.T, d Driver) {
 		INSERT INTO asynqpg_tasks (type, payload, status, attempts_left, attempted_at, blocked_till)
 		VALUES ('orphan', '\x', 'running', 3, now() - interval '1 minute', now() - interval '1 second')
 		RETURNING id`).Scan(&id))
-	runs := newRunLog()
-	b.start(t, b.config(), func(c *consumer.Consumer) {
-		handle(t, c, "orphan", func(ctx context.Context, task *asynqpg.TaskInfo) error {
-			runs.add(ctx, task)
-			return nil
-		})
-	})
+	runs := b.serve(t, b.config(), "orphan", func(context.Context, int) error { return nil })
 	s := b.waitStatus(t, id, asynqpg.TaskStatusCompleted)
-	require.Equal(t, 2, s.AttemptsLeft, "the lost attempt counts")
-	require.Equal(t, 1, s.AttemptsElapsed)
+	requireAttempts(t, s, 2, 1, "the lost attempt counts")
 	require.Len(t, s.Messages, 1)
 	got := runs.of(id)
 	require.Len(t, got, 1)
@@ -216,16 +209,9 @@ func testConsumerLostLastAttempt(t *testing.T, d Driver) {
 	cfg := b.config() // DisableMaintenance
 	cfg.JanitorInterval = 100 * time.Millisecond
 	cfg.StuckThreshold = time.Millisecond
-	runs := newRunLog()
-	b.start(t, cfg, func(c *consumer.Consumer) {
-		handle(t, c, "lastlost", func(ctx context.Context, task *asynqpg.TaskInfo) error {
-			runs.add(ctx, task)
-			return nil
-		})
-	})
+	runs := b.serve(t, cfg, "lastlost", func(context.Context, int) error { return nil })
 	s := b.waitStatus(t, lost, asynqpg.TaskStatusFailed)
-	require.Zero(t, s.AttemptsLeft)
-	require.Equal(t, 3, s.AttemptsElapsed, "the lost attempt counts")
+	requireAttempts(t, s, 0, 3, "the lost attempt counts")
 	require.NotNil(t, s.FinalizedAt)
 	calls := b.Errors.waitCalls(t, 1)
 	require.Equal(t, lost, calls[0].Task.ID)

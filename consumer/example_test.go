@@ -51,14 +51,8 @@ func ExampleNew() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := c.Start(); err != nil {
-		log.Fatal(err)
-	}
-	defer func() {
-		if err := c.Stop(); err != nil {
-			log.Print(err)
-		}
-	}()
+	stop := start(c)
+	defer stop()
 
 	p, err := producer.New(producer.Config{Pool: db})
 	if err != nil {
@@ -202,14 +196,8 @@ func ExampleConsumer_RegisterPeriodicTask() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := c.Start(); err != nil {
-		log.Fatal(err)
-	}
-	defer func() {
-		if err := c.Stop(); err != nil {
-			log.Print(err)
-		}
-	}()
+	stop := start(c)
+	defer stop()
 	select {
 	case at := <-instants:
 		fmt.Println("heartbeat on a whole second:", at.Nanosecond() == 0)
@@ -217,4 +205,16 @@ func ExampleConsumer_RegisterPeriodicTask() {
 		log.Fatal("no heartbeat")
 	}
 	// Output: heartbeat on a whole second: true
+}
+
+// start starts c and returns what stops it: Stop, whose error it logs.
+func start(c *consumer.Consumer) (stop func()) {
+	if err := c.Start(); err != nil {
+		log.Fatal(err)
+	}
+	return func() {
+		if err := c.Stop(); err != nil {
+			log.Print(err)
+		}
+	}
 }

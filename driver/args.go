@@ -15,20 +15,26 @@ import "time"
 //
 // Adapters call it before handing arguments to their library.
 func NormalizeArgs(args []any) []any {
+	return replaceEach(args, normalizeArg)
+}
+
+// replaceEach returns vals with each value that conv changes replaced by
+// what conv returns for it, copying vals only when conv changes one.
+func replaceEach(vals []any, conv func(any) (any, bool)) []any {
 	var out []any
-	for i, a := range args {
-		conv, changed := normalizeArg(a)
+	for i, v := range vals {
+		c, changed := conv(v)
 		if !changed {
 			continue
 		}
 		if out == nil {
-			out = make([]any, len(args))
-			copy(out, args)
+			out = make([]any, len(vals))
+			copy(out, vals)
 		}
-		out[i] = conv
+		out[i] = c
 	}
 	if out == nil {
-		return args
+		return vals
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package driver_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"testing"
@@ -56,14 +57,10 @@ func TestSQLState(t *testing.T) {
 // TestSQLStateFromDrivers checks real errors of lib/pq and pgx's stdlib.
 func TestSQLStateFromDrivers(t *testing.T) {
 	t.Parallel()
-	for _, name := range []string{"postgres", "pgx"} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			db := openDB(t, name)
-			_, err := db.ExecContext(context.Background(), `SELECT * FROM driver_no_such_table`)
-			require.Error(t, err)
-			require.Equal(t, driver.CodeUndefinedTable, driver.SQLState(err))
-			require.Equal(t, driver.CodeUndefinedTable, driver.SQLState(fmt.Errorf("wrapped: %w", err)))
-		})
-	}
+	forEachStdDriver(t, func(t *testing.T, db *sql.DB) {
+		_, err := db.ExecContext(context.Background(), `SELECT * FROM driver_no_such_table`)
+		require.Error(t, err)
+		require.Equal(t, driver.CodeUndefinedTable, driver.SQLState(err))
+		require.Equal(t, driver.CodeUndefinedTable, driver.SQLState(fmt.Errorf("wrapped: %w", err)))
+	})
 }

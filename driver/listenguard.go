@@ -3,6 +3,8 @@ package driver
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 )
 
@@ -48,6 +50,27 @@ func (g *ListenerGuard) Begin(ctx context.Context) (opCtx context.Context, end f
 		stop()
 		cancel()
 	}, nil
+}
+
+// Subscribe runs LISTEN or UNLISTEN (verb) for channel as one operation:
+// it refuses a channel name [SubscriptionStatement] refuses, takes the
+// connection with Begin and runs the statement with exec. An error of
+// exec is returned after pkg (the adapter's package name), the verb and
+// the channel.
+func (g *ListenerGuard) Subscribe(ctx context.Context, pkg, verb, channel string, exec func(ctx context.Context, stmt string) error) error {
+	stmt, err := SubscriptionStatement(verb, channel)
+	if err != nil {
+		return err
+	}
+	ctx, end, err := g.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer end()
+	if err := exec(ctx, stmt); err != nil {
+		return fmt.Errorf("%s: %s %q: %w", pkg, strings.ToLower(verb), channel, err)
+	}
+	return nil
 }
 
 // ClosedDuring reports whether Close ended an operation whose context ctx

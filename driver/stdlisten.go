@@ -135,28 +135,16 @@ func (l *stdListener) Unlisten(ctx context.Context, channel string) error {
 
 // subscription runs LISTEN or UNLISTEN (verb) for channel.
 func (l *stdListener) subscription(ctx context.Context, verb, channel string) error {
-	stmt, err := SubscriptionStatement(verb, channel)
-	if err != nil {
+	return l.Subscribe(ctx, "driver", verb, channel, func(ctx context.Context, stmt string) error {
+		if l.kind == listenPgx {
+			return l.conn.Raw(func(dc any) error {
+				_, err := dc.(*stdlib.Conn).Conn().Exec(ctx, stmt)
+				return err
+			})
+		}
+		_, err := l.conn.ExecContext(ctx, stmt)
 		return err
-	}
-	ctx, end, err := l.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer end()
-	switch l.kind {
-	case listenPgx:
-		err = l.conn.Raw(func(dc any) error {
-			_, err := dc.(*stdlib.Conn).Conn().Exec(ctx, stmt)
-			return err
-		})
-	default:
-		_, err = l.conn.ExecContext(ctx, stmt)
-	}
-	if err != nil {
-		return fmt.Errorf("driver: %s %q: %w", strings.ToLower(verb), channel, err)
-	}
-	return nil
+	})
 }
 
 // WaitForNotification implements [Listener].

@@ -28,30 +28,39 @@ func openDB(t *testing.T, driverName string) *sql.DB {
 	return db
 }
 
+// forEachStdDriver runs test on a new test database through each
+// database/sql driver, lib/pq and pgx's stdlib, each in its own parallel
+// subtest.
+func forEachStdDriver(t *testing.T, test func(t *testing.T, db *sql.DB)) {
+	t.Helper()
+	for _, name := range []string{"postgres", "pgx"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			test(t, openDB(t, name))
+		})
+	}
+}
+
 // TestStdListenerDiscardsConnection checks that a listener's connection is
 // closed, not put back in the pool still subscribed.
 func TestStdListenerDiscardsConnection(t *testing.T) {
 	t.Parallel()
-	for _, name := range []string{"postgres", "pgx"} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			db := openDB(t, name)
-			require.Equal(t, 1, db.Stats().OpenConnections)
+	forEachStdDriver(t, func(t *testing.T, db *sql.DB) {
+		ctx := context.Background()
+		require.Equal(t, 1, db.Stats().OpenConnections)
 
-			l, err := driver.NewStdExecutor(db).NewListener(ctx)
-			require.NoError(t, err)
-			require.NoError(t, l.Listen(ctx, "asynqpg_discard"))
-			require.Equal(t, 1, db.Stats().InUse)
-			require.NoError(t, l.Close(ctx))
-			require.Equal(t, 0, db.Stats().InUse)
-			// The listener's own connection is gone; at most the pooled
-			// one its LISTEN probe sent a notification through remains.
-			require.LessOrEqual(t, db.Stats().OpenConnections, 1)
+		l, err := driver.NewStdExecutor(db).NewListener(ctx)
+		require.NoError(t, err)
+		require.NoError(t, l.Listen(ctx, "asynqpg_discard"))
+		require.Equal(t, 1, db.Stats().InUse)
+		require.NoError(t, l.Close(ctx))
+		require.Equal(t, 0, db.Stats().InUse)
+		// The listener's own connection is gone; at most the pooled
+		// one its LISTEN probe sent a notification through remains.
+		require.LessOrEqual(t, db.Stats().OpenConnections, 1)
 
-			require.ErrorContains(t, l.Listen(ctx, "asynqpg_discard"), "listener closed")
-		})
-	}
+		require.ErrorContains(t, l.Listen(ctx, "asynqpg_discard"), "listener closed")
+	})
 }
 
 // TestStdListenerBadChannel checks channel names rejected before a
@@ -127,29 +136,25 @@ func (s *subscriptions) Unlisten(ctx context.Context, channel string) error {
 // returned does not reach the listener.
 func TestProbeListenerUnsubscribes(t *testing.T) {
 	t.Parallel()
-	for _, name := range []string{"postgres", "pgx"} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			db := openDB(t, name)
-			l, err := driver.NewStdExecutor(db).NewListener(ctx)
-			require.NoError(t, err)
-			defer func() { require.NoError(t, l.Close(ctx)) }()
+	forEachStdDriver(t, func(t *testing.T, db *sql.DB) {
+		ctx := context.Background()
+		l, err := driver.NewStdExecutor(db).NewListener(ctx)
+		require.NoError(t, err)
+		defer func() { require.NoError(t, l.Close(ctx)) }()
 
-			rec := &subscriptions{Listener: l}
-			notify := func(ctx context.Context, channel string) error {
-				_, err := db.ExecContext(ctx, `SELECT pg_notify($1, 'probe')`, channel)
-				return err
-			}
-			require.NoError(t, driver.ProbeListener(ctx, rec, notify))
-			require.Len(t, rec.listened, 1)
-			require.Equal(t, rec.listened, rec.unlistened)
+		rec := &subscriptions{Listener: l}
+		notify := func(ctx context.Context, channel string) error {
+			_, err := db.ExecContext(ctx, `SELECT pg_notify($1, 'probe')`, channel)
+			return err
+		}
+		require.NoError(t, driver.ProbeListener(ctx, rec, notify))
+		require.Len(t, rec.listened, 1)
+		require.Equal(t, rec.listened, rec.unlistened)
 
-			require.NoError(t, notify(ctx, rec.listened[0]))
-			wctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
-			defer cancel()
-			n, err := l.WaitForNotification(wctx)
-			require.ErrorIs(t, err, context.DeadlineExceeded, "got notification %+v", n)
-		})
-	}
+		require.NoError(t, notify(ctx, rec.listened[0]))
+		wctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+		defer cancel()
+		n, err := l.WaitForNotification(wctx)
+		require.ErrorIs(t, err, context.DeadlineExceeded, "got notification %+v", n)
+	})
 }

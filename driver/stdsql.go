@@ -168,57 +168,33 @@ func contextError(ctx context.Context, err error) error {
 // turns its arrays into values both lib/pq and pgx's stdlib encode as
 // PostgreSQL arrays.
 func stdArgs(args []any) []any {
-	args = NormalizeArgs(args)
-	var out []any
-	for i, a := range args {
-		var conv any
+	return replaceEach(NormalizeArgs(args), func(a any) (any, bool) {
 		switch v := a.(type) {
 		case []int64:
-			conv = pq.Int64Array(v)
+			return pq.Int64Array(v), true
 		case []string:
-			conv = pq.StringArray(v)
+			return pq.StringArray(v), true
 		case [][]byte:
-			conv = pq.ByteaArray(v)
-		default:
-			continue
+			return pq.ByteaArray(v), true
 		}
-		if out == nil {
-			out = make([]any, len(args))
-			copy(out, args)
-		}
-		out[i] = conv
-	}
-	if out == nil {
-		return args
-	}
-	return out
+		return a, false
+	})
 }
 
 // stdScan scans through lib/pq's array scanners where the engine asks for
 // slices, and returns times in UTC.
 func stdScan(scan func(...any) error, dest []any) error {
-	var conv []any
-	for i, d := range dest {
-		var c any
+	conv := replaceEach(dest, func(d any) (any, bool) {
 		switch v := d.(type) {
 		case *[]int64:
-			c = (*pq.Int64Array)(v)
+			return (*pq.Int64Array)(v), true
 		case *[]string:
-			c = (*pq.StringArray)(v)
+			return (*pq.StringArray)(v), true
 		case *[][]byte:
-			c = (*pq.ByteaArray)(v)
-		default:
-			continue
+			return (*pq.ByteaArray)(v), true
 		}
-		if conv == nil {
-			conv = make([]any, len(dest))
-			copy(conv, dest)
-		}
-		conv[i] = c
-	}
-	if conv == nil {
-		conv = dest
-	}
+		return d, false
+	})
 	if err := scan(conv...); err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package bundriver_test
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"os"
 	"testing"
 
@@ -15,10 +14,8 @@ import (
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/conformance"
-	"github.com/yakser/asynqpg/driver"
 	bundriver "github.com/yakser/asynqpg/driver/bun"
 	"github.com/yakser/asynqpg/internal/testdb"
-	"github.com/yakser/asynqpg/producer"
 )
 
 func TestMain(m *testing.M) { testdb.MainWithURL(m) }
@@ -43,14 +40,9 @@ func beginBun(t testing.TB, pool asynqpg.Pool) conformance.Tx {
 	tx, err := p.BunDB().BeginTx(context.Background(), nil)
 	require.NoError(t, err)
 	return conformance.Tx{
-		Querier: bundriver.NewTx(tx),
-		Commit:  func(context.Context) error { return tx.Commit() },
-		Rollback: func(context.Context) error {
-			if err := tx.Rollback(); !errors.Is(err, sql.ErrTxDone) {
-				return err
-			}
-			return nil
-		},
+		Querier:  bundriver.NewTx(tx),
+		Commit:   func(context.Context) error { return tx.Commit() },
+		Rollback: conformance.RollbackOnce(func(context.Context) error { return tx.Rollback() }, sql.ErrTxDone),
 	}
 }
 
@@ -66,12 +58,7 @@ func TestConformance(t *testing.T) {
 		{Name: "bun/db", Open: open("pgx"), Begin: beginBun, CanListen: true},
 		{Name: "bun/tx", Open: open("pgx"), Begin: beginBun, TxEntry: true, SkipConsumer: true, CanListen: true},
 	}
-	for _, d := range entries {
-		t.Run(d.Name, func(t *testing.T) {
-			t.Parallel()
-			conformance.Run(t, d)
-		})
-	}
+	conformance.RunEntries(t, entries, conformance.Run)
 }
 
 // TestConformanceLibPQ runs the driver chapter for bun on lib/pq: the rest
@@ -82,12 +69,7 @@ func TestConformanceLibPQ(t *testing.T) {
 		{Name: "bun/libpq/db", Open: open("postgres"), Begin: beginBun, CanListen: true},
 		{Name: "bun/libpq/tx", Open: open("postgres"), Begin: beginBun, TxEntry: true, SkipConsumer: true, CanListen: true},
 	}
-	for _, d := range entries {
-		t.Run(d.Name, func(t *testing.T) {
-			t.Parallel()
-			conformance.RunDriverChapter(t, d)
-		})
-	}
+	conformance.RunEntries(t, entries, conformance.RunDriverChapter)
 }
 
 // TestResolveNilHandles checks that nil and zero values of the adapter's
@@ -96,48 +78,26 @@ func TestConformanceLibPQ(t *testing.T) {
 // the values of New and NewTx resolve.
 func TestResolveNilHandles(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	db := openBun(t, "pgx", os.Getenv("DATABASE_URL"))
 	pool := bundriver.New(db)
-	p, err := producer.New(producer.Config{Pool: pool})
-	require.NoError(t, err)
-
-	cases := []struct {
-		name    string
-		handle  any
-		errText string
-	}{
-		{"New(nil)", bundriver.New(nil), "driver: nil Pool or Querier"},
-		{"New of a zero *bun.DB", bundriver.New(&bun.DB{}), "driver: nil Pool or Querier"},
-		{"New over a zero *sql.DB", bundriver.New(bun.NewDB(&sql.DB{}, pgdialect.New())), "*bundriver.DB holds a zero *sql.DB"},
-		{"nil *DB", (*bundriver.DB)(nil), "driver: nil Pool or Querier"},
-		{"zero DB", &bundriver.DB{}, "driver: nil Pool or Querier: *bundriver.DB has no executor"},
-		{"NewTx of a zero bun.Tx", bundriver.NewTx(bun.Tx{}), "driver: nil Pool or Querier"},
-		{"NewTx over a zero *sql.Tx", bundriver.NewTx(bun.Tx{Tx: &sql.Tx{}}), "*bundriver.Tx holds a zero *sql.Tx"},
-		{"nil *Tx", (*bundriver.Tx)(nil), "driver: nil Pool or Querier"},
-		{"zero Tx", &bundriver.Tx{}, "driver: nil Pool or Querier: *bundriver.Tx has no executor"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			conformance.RequireRefused(t, p, tc.handle, tc.errText)
-		})
-	}
+	conformance.RequireRefusals(t, pool, []conformance.Refusal{
+		{Name: "New(nil)", Handle: bundriver.New(nil), ErrText: "driver: nil Pool or Querier"},
+		{Name: "New of a zero *bun.DB", Handle: bundriver.New(&bun.DB{}), ErrText: "driver: nil Pool or Querier"},
+		{Name: "New over a zero *sql.DB", Handle: bundriver.New(bun.NewDB(&sql.DB{}, pgdialect.New())), ErrText: "*bundriver.DB holds a zero *sql.DB"},
+		{Name: "nil *DB", Handle: (*bundriver.DB)(nil), ErrText: "driver: nil Pool or Querier"},
+		{Name: "zero DB", Handle: &bundriver.DB{}, ErrText: "driver: nil Pool or Querier: *bundriver.DB has no executor"},
+		{Name: "NewTx of a zero bun.Tx", Handle: bundriver.NewTx(bun.Tx{}), ErrText: "driver: nil Pool or Querier"},
+		{Name: "NewTx over a zero *sql.Tx", Handle: bundriver.NewTx(bun.Tx{Tx: &sql.Tx{}}), ErrText: "*bundriver.Tx holds a zero *sql.Tx"},
+		{Name: "nil *Tx", Handle: (*bundriver.Tx)(nil), ErrText: "driver: nil Pool or Querier"},
+		{Name: "zero Tx", Handle: &bundriver.Tx{}, ErrText: "driver: nil Pool or Querier: *bundriver.Tx has no executor"},
+	})
 
 	t.Run("valid", func(t *testing.T) {
 		t.Parallel()
-		ex, err := driver.Resolve(pool)
-		require.NoError(t, err)
-		_, ok := ex.(driver.ListenerFactory)
-		require.True(t, ok, "pool executor %T cannot listen", ex)
-
-		tx, err := db.BeginTx(ctx, nil)
+		conformance.RequireListens(t, pool)
+		tx, err := db.BeginTx(context.Background(), nil)
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = tx.Rollback() })
-		ex, err = driver.Resolve(bundriver.NewTx(tx))
-		require.NoError(t, err)
-		var one int64
-		require.NoError(t, ex.QueryRow(ctx, "SELECT 1").Scan(&one))
-		require.Equal(t, int64(1), one)
+		conformance.RequireQueries(t, bundriver.NewTx(tx))
 	})
 }

@@ -53,13 +53,8 @@ func ExampleNew() {
 // the transaction commits.
 func Example_enqueueTx() {
 	ctx := context.Background()
-	sqldb, err := sql.Open("pgx", os.Getenv("DATABASE_URL"))
-	if err != nil {
-		log.Fatal(err)
-	}
-	db := bun.NewDB(sqldb, pgdialect.New())
+	db, p, cl := connect()
 	defer db.Close()
-	p, cl := fronts(bundriver.New(db))
 
 	// The application's own model and table.
 	type Account struct {
@@ -101,16 +96,11 @@ func Example_enqueueTx() {
 // rolls back when it returns an error.
 func ExampleNewTx() {
 	ctx := context.Background()
-	sqldb, err := sql.Open("pgx", os.Getenv("DATABASE_URL"))
-	if err != nil {
-		log.Fatal(err)
-	}
-	db := bun.NewDB(sqldb, pgdialect.New())
+	db, p, cl := connect()
 	defer db.Close()
-	p, cl := fronts(bundriver.New(db))
 
 	var id int64
-	err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		var err error
 		id, err = p.EnqueueTx(ctx, bundriver.NewTx(tx), asynqpg.NewTask("email:verified", []byte(`{"user_id":42}`)))
 		return err
@@ -126,8 +116,15 @@ func ExampleNewTx() {
 	// Output: email:verified pending
 }
 
-// fronts creates the Producer and the Client the examples use on pool.
-func fronts(pool asynqpg.Pool) (*producer.Producer, *client.Client) {
+// connect opens a *bun.DB on the database the examples run against
+// (DATABASE_URL), and a Producer and a Client on its adapter.
+func connect() (*bun.DB, *producer.Producer, *client.Client) {
+	sqldb, err := sql.Open("pgx", os.Getenv("DATABASE_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	db := bun.NewDB(sqldb, pgdialect.New())
+	pool := bundriver.New(db)
 	p, err := producer.New(producer.Config{Pool: pool})
 	if err != nil {
 		log.Fatal(err)
@@ -136,5 +133,5 @@ func fronts(pool asynqpg.Pool) (*producer.Producer, *client.Client) {
 	if err != nil {
 		log.Fatal(err)
 	}
-	return p, cl
+	return db, p, cl
 }

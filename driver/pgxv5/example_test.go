@@ -50,13 +50,8 @@ func ExampleNew() {
 // if and only if the transaction commits.
 func Example_enqueueTx() {
 	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
-	if err != nil {
-		log.Fatal(err)
-	}
+	pool, p, cl := connect(ctx)
 	defer pool.Close()
-	db := pgxv5driver.New(pool)
-	p, cl := fronts(db)
 	// The application's own table.
 	if _, err := pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS accounts (
 		id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL)`); err != nil {
@@ -94,13 +89,8 @@ func Example_enqueueTx() {
 // and gone for good when the transaction rolls back.
 func ExampleNewTx() {
 	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
-	if err != nil {
-		log.Fatal(err)
-	}
+	pool, p, cl := connect(ctx)
 	defer pool.Close()
-	db := pgxv5driver.New(pool)
-	p, cl := fronts(db)
 
 	tx, err := pool.Begin(ctx)
 	if err != nil {
@@ -127,15 +117,21 @@ func ExampleNewTx() {
 	// after the rollback, not found: true
 }
 
-// fronts creates the Producer and the Client the examples use on pool.
-func fronts(pool asynqpg.Pool) (*producer.Producer, *client.Client) {
-	p, err := producer.New(producer.Config{Pool: pool})
+// connect opens a pgx pool on the database the examples run against
+// (DATABASE_URL), and a Producer and a Client on its adapter.
+func connect(ctx context.Context) (*pgxpool.Pool, *producer.Producer, *client.Client) {
+	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
 	if err != nil {
 		log.Fatal(err)
 	}
-	cl, err := client.New(client.Config{Pool: pool})
+	db := pgxv5driver.New(pool)
+	p, err := producer.New(producer.Config{Pool: db})
 	if err != nil {
 		log.Fatal(err)
 	}
-	return p, cl
+	cl, err := client.New(client.Config{Pool: db})
+	if err != nil {
+		log.Fatal(err)
+	}
+	return pool, p, cl
 }

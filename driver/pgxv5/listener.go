@@ -3,7 +3,6 @@ package pgxv5driver
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -57,19 +56,10 @@ func (l *listener) Unlisten(ctx context.Context, channel string) error {
 
 // subscription runs LISTEN or UNLISTEN (verb) for channel.
 func (l *listener) subscription(ctx context.Context, verb, channel string) error {
-	stmt, err := driver.SubscriptionStatement(verb, channel)
-	if err != nil {
+	return l.Subscribe(ctx, "pgxv5driver", verb, channel, func(ctx context.Context, stmt string) error {
+		_, err := l.conn.Exec(ctx, stmt)
 		return err
-	}
-	ctx, end, err := l.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer end()
-	if _, err := l.conn.Exec(ctx, stmt); err != nil {
-		return fmt.Errorf("pgxv5driver: %s %q: %w", strings.ToLower(verb), channel, err)
-	}
-	return nil
+	})
 }
 
 // WaitForNotification implements [driver.Listener].

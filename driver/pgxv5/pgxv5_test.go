@@ -2,7 +2,6 @@ package pgxv5driver_test
 
 import (
 	"context"
-	"errors"
 	"os"
 	"testing"
 
@@ -12,10 +11,8 @@ import (
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/conformance"
-	"github.com/yakser/asynqpg/driver"
 	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
 	"github.com/yakser/asynqpg/internal/testdb"
-	"github.com/yakser/asynqpg/producer"
 )
 
 func TestMain(m *testing.M) { testdb.MainWithURL(m) }
@@ -40,14 +37,9 @@ func beginPgx(t testing.TB, pool asynqpg.Pool) conformance.Tx {
 	return conformance.Tx{
 		Querier: pgxv5driver.NewTx(tx),
 		Commit:  tx.Commit,
-		Rollback: func(ctx context.Context) error {
-			// pgx's Rollback after Commit reports the closed transaction;
-			// the conformance contract wants a no-op.
-			if err := tx.Rollback(ctx); !errors.Is(err, pgx.ErrTxClosed) {
-				return err
-			}
-			return nil
-		},
+		// pgx's Rollback after Commit reports the closed transaction;
+		// the conformance contract wants a no-op.
+		Rollback: conformance.RollbackOnce(tx.Rollback, pgx.ErrTxClosed),
 	}
 }
 
@@ -72,12 +64,7 @@ func TestConformance(t *testing.T) {
 		{Name: "pgxv5/tx", Open: open, Begin: beginPgx, TxEntry: true, SkipConsumer: true, CanListen: true},
 		{Name: "pgxv5/simple-protocol", Open: openSimpleProtocol, Begin: beginPgx, CanListen: true},
 	}
-	for _, d := range entries {
-		t.Run(d.Name, func(t *testing.T) {
-			t.Parallel()
-			conformance.Run(t, d)
-		})
-	}
+	conformance.RunEntries(t, entries, conformance.Run)
 }
 
 // TestResolveNilHandles checks that nil and zero values of the adapter's
@@ -85,45 +72,24 @@ func TestConformance(t *testing.T) {
 // the producer, while the values of New and NewTx resolve.
 func TestResolveNilHandles(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	pool := pgxv5driver.New(openPool(t, os.Getenv("DATABASE_URL")))
-	p, err := producer.New(producer.Config{Pool: pool})
-	require.NoError(t, err)
-
-	cases := []struct {
-		name    string
-		handle  any
-		errText string
-	}{
-		{"New(nil)", pgxv5driver.New(nil), "driver: nil Pool or Querier"},
-		{"nil *Pool", (*pgxv5driver.Pool)(nil), "driver: nil Pool or Querier"},
-		{"zero Pool", &pgxv5driver.Pool{}, "driver: nil Pool or Querier: *pgxv5driver.Pool has no executor"},
-		{"NewTx(nil)", pgxv5driver.NewTx(nil), "driver: nil Pool or Querier"},
-		{"NewTx of a nil *pgxpool.Tx", pgxv5driver.NewTx((*pgxpool.Tx)(nil)), "driver: nil Pool or Querier"},
-		{"nil *Tx", (*pgxv5driver.Tx)(nil), "driver: nil Pool or Querier"},
-		{"zero Tx", &pgxv5driver.Tx{}, "driver: nil Pool or Querier: *pgxv5driver.Tx has no executor"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			conformance.RequireRefused(t, p, tc.handle, tc.errText)
-		})
-	}
+	conformance.RequireRefusals(t, pool, []conformance.Refusal{
+		{Name: "New(nil)", Handle: pgxv5driver.New(nil), ErrText: "driver: nil Pool or Querier"},
+		{Name: "nil *Pool", Handle: (*pgxv5driver.Pool)(nil), ErrText: "driver: nil Pool or Querier"},
+		{Name: "zero Pool", Handle: &pgxv5driver.Pool{}, ErrText: "driver: nil Pool or Querier: *pgxv5driver.Pool has no executor"},
+		{Name: "NewTx(nil)", Handle: pgxv5driver.NewTx(nil), ErrText: "driver: nil Pool or Querier"},
+		{Name: "NewTx of a nil *pgxpool.Tx", Handle: pgxv5driver.NewTx((*pgxpool.Tx)(nil)), ErrText: "driver: nil Pool or Querier"},
+		{Name: "nil *Tx", Handle: (*pgxv5driver.Tx)(nil), ErrText: "driver: nil Pool or Querier"},
+		{Name: "zero Tx", Handle: &pgxv5driver.Tx{}, ErrText: "driver: nil Pool or Querier: *pgxv5driver.Tx has no executor"},
+	})
 
 	t.Run("valid", func(t *testing.T) {
 		t.Parallel()
-		ex, err := driver.Resolve(pool)
-		require.NoError(t, err)
-		_, ok := ex.(driver.ListenerFactory)
-		require.True(t, ok, "pool executor %T cannot listen", ex)
-
+		ctx := context.Background()
+		conformance.RequireListens(t, pool)
 		tx, err := pool.(*pgxv5driver.Pool).PgxPool().Begin(ctx)
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = tx.Rollback(ctx) })
-		ex, err = driver.Resolve(pgxv5driver.NewTx(tx))
-		require.NoError(t, err)
-		var one int64
-		require.NoError(t, ex.QueryRow(ctx, "SELECT 1").Scan(&one))
-		require.Equal(t, int64(1), one)
+		conformance.RequireQueries(t, pgxv5driver.NewTx(tx))
 	})
 }

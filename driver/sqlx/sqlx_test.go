@@ -3,7 +3,6 @@ package sqlxdriver_test
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"os"
 	"testing"
 
@@ -17,7 +16,6 @@ import (
 	"github.com/yakser/asynqpg/driver"
 	sqlxdriver "github.com/yakser/asynqpg/driver/sqlx"
 	"github.com/yakser/asynqpg/internal/testdb"
-	"github.com/yakser/asynqpg/producer"
 )
 
 func TestMain(m *testing.M) { testdb.MainWithURL(m) }
@@ -50,18 +48,7 @@ func beginSqlx(t testing.TB, pool asynqpg.Pool) conformance.Tx {
 	return conformance.Tx{
 		Querier:  tx,
 		Commit:   func(context.Context) error { return tx.Commit() },
-		Rollback: rollbackStd(tx.Tx),
-	}
-}
-
-// rollbackStd rolls tx back; after Commit it is a no-op.
-func rollbackStd(tx *sql.Tx) func(context.Context) error {
-	return func(context.Context) error {
-		err := tx.Rollback()
-		if errors.Is(err, sql.ErrTxDone) {
-			return nil
-		}
-		return err
+		Rollback: conformance.RollbackOnce(func(context.Context) error { return tx.Rollback() }, sql.ErrTxDone),
 	}
 }
 
@@ -106,12 +93,7 @@ func TestConformance(t *testing.T) {
 			CanListen:    true,
 		},
 	}
-	for _, d := range entries {
-		t.Run(d.Name, func(t *testing.T) {
-			t.Parallel()
-			conformance.Run(t, d)
-		})
-	}
+	conformance.RunEntries(t, entries, conformance.Run)
 }
 
 // TestResolveNilHandles checks that nil and zero values of the adapter's
@@ -120,35 +102,21 @@ func TestConformance(t *testing.T) {
 // producer, while valid handles resolve.
 func TestResolveNilHandles(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	db := openSqlx(t, "pgx", os.Getenv("DATABASE_URL"))
 	pool := sqlxdriver.New(db)
-	p, err := producer.New(producer.Config{Pool: pool})
-	require.NoError(t, err)
-
-	cases := []struct {
-		name    string
-		handle  any
-		errText string
-	}{
-		{"New(nil)", sqlxdriver.New(nil), "driver: nil Pool or Querier"},
-		{"New without *sql.DB", sqlxdriver.New(sqlx.NewDb(nil, "pgx")), "driver: nil Pool or Querier"},
-		{"New over a zero *sql.DB", sqlxdriver.New(sqlx.NewDb(&sql.DB{}, "pgx")), "*sqlxdriver.DB holds a zero *sql.DB"},
-		{"nil *DB", (*sqlxdriver.DB)(nil), "driver: nil Pool or Querier"},
-		{"zero DB", &sqlxdriver.DB{}, "driver: nil Pool or Querier: *sqlxdriver.DB has no executor"},
-		{"DB of a zero *sqlx.DB", &sqlxdriver.DB{DB: &sqlx.DB{}}, "*sqlxdriver.DB has no executor"},
-		{"WrapStdDB(nil)", asynqpg.WrapStdDB(nil, "pgx"), "driver: nil Pool or Querier: *sqlx.DB has no *sql.DB"},
-		{"zero *sqlx.DB", &sqlx.DB{}, "*sqlx.DB has no *sql.DB"},
-		{"nil *sqlx.Tx", (*sqlx.Tx)(nil), "driver: nil Pool or Querier"},
-		{"*sqlx.Tx without *sql.Tx", &sqlx.Tx{Tx: nil}, "*sqlx.Tx has no *sql.Tx"},
-		{"*sqlx.Tx over a zero *sql.Tx", &sqlx.Tx{Tx: &sql.Tx{}}, "*sqlx.Tx holds a zero *sql.Tx"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			conformance.RequireRefused(t, p, tc.handle, tc.errText)
-		})
-	}
+	conformance.RequireRefusals(t, pool, []conformance.Refusal{
+		{Name: "New(nil)", Handle: sqlxdriver.New(nil), ErrText: "driver: nil Pool or Querier"},
+		{Name: "New without *sql.DB", Handle: sqlxdriver.New(sqlx.NewDb(nil, "pgx")), ErrText: "driver: nil Pool or Querier"},
+		{Name: "New over a zero *sql.DB", Handle: sqlxdriver.New(sqlx.NewDb(&sql.DB{}, "pgx")), ErrText: "*sqlxdriver.DB holds a zero *sql.DB"},
+		{Name: "nil *DB", Handle: (*sqlxdriver.DB)(nil), ErrText: "driver: nil Pool or Querier"},
+		{Name: "zero DB", Handle: &sqlxdriver.DB{}, ErrText: "driver: nil Pool or Querier: *sqlxdriver.DB has no executor"},
+		{Name: "DB of a zero *sqlx.DB", Handle: &sqlxdriver.DB{DB: &sqlx.DB{}}, ErrText: "*sqlxdriver.DB has no executor"},
+		{Name: "WrapStdDB(nil)", Handle: asynqpg.WrapStdDB(nil, "pgx"), ErrText: "driver: nil Pool or Querier: *sqlx.DB has no *sql.DB"},
+		{Name: "zero *sqlx.DB", Handle: &sqlx.DB{}, ErrText: "*sqlx.DB has no *sql.DB"},
+		{Name: "nil *sqlx.Tx", Handle: (*sqlx.Tx)(nil), ErrText: "driver: nil Pool or Querier"},
+		{Name: "*sqlx.Tx without *sql.Tx", Handle: &sqlx.Tx{Tx: nil}, ErrText: "*sqlx.Tx has no *sql.Tx"},
+		{Name: "*sqlx.Tx over a zero *sql.Tx", Handle: &sqlx.Tx{Tx: &sql.Tx{}}, ErrText: "*sqlx.Tx holds a zero *sql.Tx"},
+	})
 
 	t.Run("valid", func(t *testing.T) {
 		t.Parallel()
@@ -164,13 +132,9 @@ func TestResolveNilHandles(t *testing.T) {
 		require.NoError(t, err)
 		require.Same(t, db, ex.(*driver.StdExecutor).Querier())
 
-		tx, err := db.BeginTxx(ctx, nil)
+		tx, err := db.BeginTxx(context.Background(), nil)
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = tx.Rollback() })
-		ex, err = driver.Resolve(tx)
-		require.NoError(t, err)
-		var one int64
-		require.NoError(t, ex.QueryRow(ctx, "SELECT 1").Scan(&one))
-		require.Equal(t, int64(1), one)
+		conformance.RequireQueries(t, tx)
 	})
 }

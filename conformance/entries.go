@@ -1,0 +1,82 @@
+package conformance
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/driver"
+	"github.com/yakser/asynqpg/producer"
+)
+
+// RunEntries runs run (usually [Run] or [RunDriverChapter]) for every
+// entry, each in its own parallel subtest named after the entry.
+func RunEntries(t *testing.T, entries []Driver, run func(t *testing.T, d Driver)) {
+	t.Helper()
+	for _, d := range entries {
+		t.Run(d.Name, func(t *testing.T) {
+			t.Parallel()
+			run(t, d)
+		})
+	}
+}
+
+// Refusal is a handle a driver adapter must refuse, see [RequireRefused].
+type Refusal struct {
+	// Name names the case in test output.
+	Name string
+	// Handle is the value refused.
+	Handle any
+	// ErrText is a text the error must contain.
+	ErrText string
+}
+
+// RequireRefusals checks every case with [RequireRefused], each in its
+// own parallel subtest, with a producer on pool.
+func RequireRefusals(t *testing.T, pool asynqpg.Pool, cases []Refusal) {
+	t.Helper()
+	p, err := producer.New(producer.Config{Pool: pool})
+	require.NoError(t, err)
+	for _, tc := range cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			t.Parallel()
+			RequireRefused(t, p, tc.Handle, tc.ErrText)
+		})
+	}
+}
+
+// RequireListens checks that pool resolves to an Executor that gives the
+// engine a LISTEN connection.
+func RequireListens(t testing.TB, pool asynqpg.Pool) {
+	t.Helper()
+	ex, err := driver.Resolve(pool)
+	require.NoError(t, err)
+	_, ok := ex.(driver.ListenerFactory)
+	require.True(t, ok, "pool executor %T cannot listen", ex)
+}
+
+// RequireQueries checks that q resolves to an Executor that runs a
+// statement and scans its result.
+func RequireQueries(t testing.TB, q asynqpg.Querier) {
+	t.Helper()
+	ex, err := driver.Resolve(q)
+	require.NoError(t, err)
+	var one int64
+	require.NoError(t, ex.QueryRow(context.Background(), "SELECT 1").Scan(&one))
+	require.Equal(t, int64(1), one)
+}
+
+// RollbackOnce turns rollback into what [Tx.Rollback] must be: the error
+// done, which the library returns for a transaction already committed or
+// rolled back, becomes nil.
+func RollbackOnce(rollback func(ctx context.Context) error, done error) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		if err := rollback(ctx); !errors.Is(err, done) {
+			return err
+		}
+		return nil
+	}
+}
