@@ -36,10 +36,10 @@ const throughputMinutes = 60
 // count at a time (other requests wait for it). A minute that had ended
 // more than a minute before a count is not counted again: each count
 // reads the rows of the minutes not yet counted, about two minutes of
-// them once the first count of the hour is done. Minutes are counted in
-// ranges of at most ten, the newest first; a count stops at CountTimeout
-// and answers what it has, with Complete false, and the next one goes on
-// from there.
+// them once the first count of the hour is done. Minutes are counted one
+// statement each, the newest first; a count stops at CountTimeout and
+// answers what it has, with Complete false, and the next one goes on from
+// there.
 type ThroughputOptions struct {
 	// MaxAge is how long an answer is reused. Default 15 seconds.
 	MaxAge time.Duration
@@ -56,10 +56,6 @@ func (o ThroughputOptions) withDefaults() ThroughputOptions {
 	}
 	return o
 }
-
-// throughputRange is the most minutes one statement counts, so that a
-// count cut short by its timeout keeps what it did.
-const throughputRange = 10
 
 // throughputCounter counts finalized tasks per minute as
 // ThroughputOptions says.
@@ -139,8 +135,9 @@ func (c *throughputCounter) fresh() (Throughput, bool) {
 }
 
 // count counts the minutes of the hour that ends with minute now that are
-// not settled, the newest first, and builds the answer. Only the caller
-// holding sem calls it.
+// not settled, the newest first, one statement a minute so that a count cut
+// short keeps every minute it finished, and builds the answer. Only the
+// caller holding sem calls it.
 func (c *throughputCounter) count(ctx context.Context, now time.Time) (Throughput, error) {
 	first := now.Add(-(throughputMinutes - 1) * time.Minute)
 	for m := range c.settled {
@@ -150,8 +147,11 @@ func (c *throughputCounter) count(ctx context.Context, now time.Time) (Throughpu
 	}
 	counted := map[time.Time]engine.MinuteCount{}
 	complete := true
-	for _, r := range throughputRanges(first, now, c.settled) {
-		got, err := engine.FinalizedPerMinute(ctx, c.ex, r[0], r[1])
+	for m := now; !m.Before(first); m = m.Add(-time.Minute) {
+		if _, ok := c.settled[m]; ok {
+			continue
+		}
+		got, err := engine.FinalizedPerMinute(ctx, c.ex, m, m.Add(time.Minute))
 		if err != nil {
 			if ctx.Err() != nil { // out of time: answer what is counted
 				complete = false
@@ -159,18 +159,15 @@ func (c *throughputCounter) count(ctx context.Context, now time.Time) (Throughpu
 			}
 			return Throughput{}, err
 		}
-		for m := r[0]; m.Before(r[1]); m = m.Add(time.Minute) {
-			counted[m] = engine.MinuteCount{Minute: m}
-		}
+		counted[m] = engine.MinuteCount{Minute: m}
 		for _, mc := range got {
 			counted[mc.Minute] = mc
 		}
-	}
-	// A minute that ended more than a minute ago gets no new task: the
-	// commit of a completion is late by at most a statement's time.
-	for m, mc := range counted {
+		// A minute that ended more than a minute ago gets no new task:
+		// the commit of a completion is late by at most a statement's
+		// time.
 		if m.Before(now.Add(-time.Minute)) {
-			c.settled[m] = mc
+			c.settled[m] = counted[m]
 		}
 	}
 	t := Throughput{Minutes: make([]ThroughputMinute, 0, throughputMinutes), Complete: complete}
@@ -183,29 +180,4 @@ func (c *throughputCounter) count(ctx context.Context, now time.Time) (Throughpu
 		t.Minutes = append(t.Minutes, ThroughputMinute{At: m, Completed: mc.Completed, Failed: mc.Failed})
 	}
 	return t, nil
-}
-
-// throughputRanges splits the minutes from first to last (both included)
-// that are not in settled into ranges [from, to) of at most
-// throughputRange minutes, the newest first.
-func throughputRanges(first, last time.Time, settled map[time.Time]engine.MinuteCount) [][2]time.Time {
-	var out [][2]time.Time
-	end := time.Time{} // end of the range being built, zero when none
-	for m := last; !m.Before(first); m = m.Add(-time.Minute) {
-		_, done := settled[m]
-		switch {
-		case done && !end.IsZero():
-			out = append(out, [2]time.Time{m.Add(time.Minute), end})
-			end = time.Time{}
-		case !done && end.IsZero():
-			end = m.Add(time.Minute)
-		case !done && end.Sub(m) > throughputRange*time.Minute:
-			out = append(out, [2]time.Time{m.Add(time.Minute), end})
-			end = m.Add(time.Minute)
-		}
-	}
-	if !end.IsZero() {
-		out = append(out, [2]time.Time{first, end})
-	}
-	return out
 }

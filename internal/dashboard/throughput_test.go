@@ -153,6 +153,13 @@ func TestThroughputOutOfTimeAnswersWhatIsCounted(t *testing.T) {
 	if !got.Complete || minuteAt(t, got, m).Completed != 1 {
 		t.Fatalf("next count: complete %v, minute %+v", got.Complete, minuteAt(t, got, m))
 	}
+	// Out of time again: the minutes counted before are still known.
+	f.svc.throughput.opts.CountTimeout = time.Nanosecond
+	f.expireThroughput()
+	got = f.throughput(t)
+	if got.Complete || minuteAt(t, got, m).Completed != 1 {
+		t.Fatalf("count out of time after a full one: complete %v, minute %+v", got.Complete, minuteAt(t, got, m))
+	}
 }
 
 func TestThroughputConcurrentRequestsShareOneCount(t *testing.T) {
@@ -172,46 +179,5 @@ func TestThroughputConcurrentRequestsShareOneCount(t *testing.T) {
 		if minuteAt(t, got, m).Failed != 1 || !got.Minutes[59].At.Equal(answers[0].Minutes[59].At) {
 			t.Fatalf("answer %d differs: %+v", i, got.Minutes[59])
 		}
-	}
-}
-
-func TestThroughputRanges(t *testing.T) {
-	base := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
-	minute := func(i int) time.Time { return base.Add(time.Duration(i) * time.Minute) }
-	settled := func(from, to int) map[time.Time]engine.MinuteCount {
-		s := map[time.Time]engine.MinuteCount{}
-		for i := from; i <= to; i++ {
-			s[minute(i)] = engine.MinuteCount{}
-		}
-		return s
-	}
-	tests := []struct {
-		name    string
-		settled map[time.Time]engine.MinuteCount
-		want    [][2]int
-	}{
-		{"nothing counted", nil, [][2]int{{50, 60}, {40, 50}, {30, 40}, {20, 30}, {10, 20}, {0, 10}}},
-		{"all but the last two minutes", settled(0, 57), [][2]int{{58, 60}}},
-		{"a hole in the middle", func() map[time.Time]engine.MinuteCount {
-			s := settled(0, 59)
-			delete(s, minute(20))
-			delete(s, minute(21))
-			return s
-		}(), [][2]int{{20, 22}}},
-		{"everything", settled(0, 59), nil},
-		{"eleven new minutes", settled(0, 48), [][2]int{{50, 60}, {49, 50}}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := throughputRanges(minute(0), minute(59), tt.settled)
-			if len(got) != len(tt.want) {
-				t.Fatalf("ranges %v, want %v", got, tt.want)
-			}
-			for i, r := range got {
-				if !r[0].Equal(minute(tt.want[i][0])) || !r[1].Equal(minute(tt.want[i][1])) {
-					t.Fatalf("range %d: %s–%s, want minutes %v", i, r[0], r[1], tt.want[i])
-				}
-			}
-		})
 	}
 }
