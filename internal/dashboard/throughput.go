@@ -34,9 +34,10 @@ const throughputMinutes = 60
 //
 // An answer is kept for MaxAge; a request after that counts again, one
 // count at a time (other requests wait for it). A minute that had ended
-// more than a minute before a count is not counted again: each count
-// reads the rows of the minutes not yet counted, about two minutes of
-// them once the first count of the hour is done. Minutes are counted one
+// ten seconds before a count is not counted again: each count reads the
+// rows of the minutes not yet counted, those since the last count (the
+// current minute and at times the one before) once the first count of the
+// hour is done. Minutes are counted one
 // statement each, the newest first; a count stops at CountTimeout and
 // answers what it has, with Complete false, and the next one goes on from
 // there.
@@ -106,7 +107,7 @@ func (c *throughputCounter) get(ctx context.Context) (Throughput, error) {
 	if t, ok := c.fresh(); ok { // counted while this request waited
 		return t, nil
 	}
-	now, err := engine.DatabaseMinute(ctx, c.ex)
+	now, err := engine.DatabaseNow(ctx, c.ex)
 	if err != nil {
 		return Throughput{}, err
 	}
@@ -134,12 +135,18 @@ func (c *throughputCounter) fresh() (Throughput, bool) {
 	return *c.answer, true
 }
 
-// count counts the minutes of the hour that ends with minute now that are
-// not settled, the newest first, one statement a minute so that a count cut
+// settleAfter is how long after its end a minute is counted for good: a
+// task's finalized_at is the start of the transaction that finalizes it,
+// which commits later.
+const settleAfter = 10 * time.Second
+
+// count counts the minutes of the hour that ends with the minute of now
+// (the database clock) that are not settled, the newest first, one statement a minute so that a count cut
 // short keeps every minute it finished, and builds the answer. Only the
 // caller holding sem calls it.
 func (c *throughputCounter) count(ctx context.Context, now time.Time) (Throughput, error) {
-	first := now.Add(-(throughputMinutes - 1) * time.Minute)
+	current := now.Truncate(time.Minute)
+	first := current.Add(-(throughputMinutes - 1) * time.Minute)
 	for m := range c.settled {
 		if m.Before(first) {
 			delete(c.settled, m)
@@ -147,7 +154,7 @@ func (c *throughputCounter) count(ctx context.Context, now time.Time) (Throughpu
 	}
 	counted := map[time.Time]engine.MinuteCount{}
 	complete := true
-	for m := now; !m.Before(first); m = m.Add(-time.Minute) {
+	for m := current; !m.Before(first); m = m.Add(-time.Minute) {
 		if _, ok := c.settled[m]; ok {
 			continue
 		}
@@ -163,10 +170,7 @@ func (c *throughputCounter) count(ctx context.Context, now time.Time) (Throughpu
 		for _, mc := range got {
 			counted[mc.Minute] = mc
 		}
-		// A minute that ended more than a minute ago gets no new task:
-		// the commit of a completion is late by at most a statement's
-		// time.
-		if m.Before(now.Add(-time.Minute)) {
+		if !m.Add(time.Minute + settleAfter).After(now) {
 			c.settled[m] = counted[m]
 		}
 	}

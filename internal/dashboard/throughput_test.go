@@ -25,11 +25,11 @@ func (f *fixture) finalize(t *testing.T, status string, ago time.Duration) time.
 
 func (f *fixture) dbMinute(t *testing.T) time.Time {
 	t.Helper()
-	m, err := engine.DatabaseMinute(context.Background(), f.svc.ex)
+	now, err := engine.DatabaseNow(context.Background(), f.svc.ex)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return m
+	return now.Truncate(time.Minute)
 }
 
 // minuteAt returns the entry of got at minute m.

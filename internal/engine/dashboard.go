@@ -180,14 +180,13 @@ func CurrentLeader(ctx context.Context, ex driver.Executor, name string) (*Leade
 	return &t, nil
 }
 
-// DatabaseMinute returns the start of the current minute by the database
-// clock, in UTC.
-func DatabaseMinute(ctx context.Context, ex driver.Executor) (time.Time, error) {
-	var m time.Time
-	if err := ex.QueryRow(ctx, sqlDatabaseMinute).Scan(&m); err != nil {
+// DatabaseNow returns the time by the database clock, in UTC.
+func DatabaseNow(ctx context.Context, ex driver.Executor) (time.Time, error) {
+	var now time.Time
+	if err := ex.QueryRow(ctx, sqlDatabaseNow).Scan(&now); err != nil {
 		return time.Time{}, fmt.Errorf("read database clock: %w", err)
 	}
-	return m.UTC(), nil
+	return now.UTC(), nil
 }
 
 // MinuteCount is the number of tasks completed and failed in the minute

@@ -106,9 +106,8 @@ DELETE FROM asynqpg_ui_sessions WHERE token_hash IN (
 
 // Throughput.
 const (
-	// sqlDatabaseMinute reads the start of the current minute by the
-	// database clock.
-	sqlDatabaseMinute = `SELECT date_trunc('minute', now())`
+	// sqlDatabaseNow reads the database clock.
+	sqlDatabaseNow = `SELECT now()`
 
 	// sqlFinalizedPerMinute counts the tasks completed and failed in each
 	// minute of finalized_at from $1 (included) to $2 (excluded): a range
