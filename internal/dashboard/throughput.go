@@ -69,10 +69,9 @@ type throughputCounter struct {
 	mu       sync.Mutex
 	answer   *Throughput
 	answered time.Time
-	// settled holds the minutes counted for good; counted, the minutes
-	// counted by the last count that may still change.
+	// settled holds the minutes counted for good; only the holder of sem
+	// uses it.
 	settled map[time.Time]engine.MinuteCount
-	counted map[time.Time]engine.MinuteCount
 }
 
 func newThroughputCounter(ex driver.Executor, opts ThroughputOptions) *throughputCounter {
