@@ -74,6 +74,7 @@ func (h *handler) routes() http.Handler {
 	protected := map[string]http.HandlerFunc{
 		"GET /api/stats":                     h.handleStats,
 		"GET /api/task-types":                h.handleTaskTypes,
+		"GET /api/throughput":                h.handleThroughput,
 		"POST /api/task-types/{type}/pause":  h.handlePauseType,
 		"POST /api/task-types/{type}/resume": h.handleResumeType,
 		"GET /api/consumers":                 h.handleConsumers,

@@ -29,6 +29,7 @@ func routes(id int64) []route {
 		{"GET", "/api/tasks/" + s + "/payload", "", false},
 		{"GET", "/api/cluster/leader", "", false},
 		{"GET", "/api/consumers", "", false},
+		{"GET", "/api/throughput", "", false},
 		{"POST", "/api/tasks/" + s + "/retry", "", true},
 		{"POST", "/api/tasks/" + s + "/cancel", "", true},
 		{"DELETE", "/api/tasks/" + s, "", true},
@@ -195,6 +196,9 @@ func TestBadRequestsGetClearErrors(t *testing.T) {
 		{"DELETE", "/api/task-types/email/resume", 405, "method_not_allowed"},
 		{"POST", "/api/task-types/email", 404, "not_found"},
 		{"POST", "/api/consumers", 405, "method_not_allowed"},
+		{"POST", "/api/throughput", 405, "method_not_allowed"},
+		{"DELETE", "/api/throughput", 405, "method_not_allowed"},
+		{"GET", "/api/throughput/minutes", 404, "not_found"},
 	}
 	for _, tt := range tests {
 		body := ""
@@ -269,11 +273,13 @@ func TestAPIDataIsTheMarshalledDashboardValue(t *testing.T) {
 	f.pause(t, "idle")
 	stats, _ := svc.Stats(ctx)
 	consumers, _ := svc.Consumers(ctx)
+	throughput, _ := svc.Throughput(ctx)
 	for path, value := range map[string]any{
 		"/api/tasks/" + itoa(id): task,
 		"/api/tasks":             list,
 		"/api/stats":             stats,
 		"/api/consumers":         consumers,
+		"/api/throughput":        throughput,
 	} {
 		want, err := json.Marshal(value)
 		if err != nil {

@@ -21,6 +21,9 @@ type Options struct {
 	HidePayload bool
 	// Stats tunes the task counts; zero values take the defaults.
 	Stats StatsOptions
+	// Throughput tunes the count of finalized tasks per minute; zero
+	// values take the defaults.
+	Throughput ThroughputOptions
 }
 
 // Service runs the dashboard's operations on one database. It is safe for
@@ -31,6 +34,8 @@ type Service struct {
 	client *client.Client
 	hide   bool
 	stats  *statsCounter
+	// throughput counts finalized tasks per minute.
+	throughput *throughputCounter
 }
 
 // New returns a Service on pool.
@@ -43,7 +48,8 @@ func New(pool asynqpg.Pool, opts Options) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: pool: %w", err)
 	}
-	return &Service{pool: pool, ex: ex, client: cl, hide: opts.HidePayload, stats: newStatsCounter(ex, opts.Stats)}, nil
+	return &Service{pool: pool, ex: ex, client: cl, hide: opts.HidePayload, stats: newStatsCounter(ex, opts.Stats),
+		throughput: newThroughputCounter(ex, opts.Throughput)}, nil
 }
 
 // Get returns task id.

@@ -179,3 +179,44 @@ func CurrentLeader(ctx context.Context, ex driver.Executor, name string) (*Leade
 	t.Left = time.Duration(left * float64(time.Second))
 	return &t, nil
 }
+
+// DatabaseNow returns the time by the database clock, in UTC.
+func DatabaseNow(ctx context.Context, ex driver.Executor) (time.Time, error) {
+	var now time.Time
+	if err := ex.QueryRow(ctx, sqlDatabaseNow).Scan(&now); err != nil {
+		return time.Time{}, fmt.Errorf("read database clock: %w", err)
+	}
+	return now.UTC(), nil
+}
+
+// MinuteCount is the number of tasks completed and failed in the minute
+// that starts at Minute (UTC), by their finalized_at.
+type MinuteCount struct {
+	Minute    time.Time
+	Completed int64
+	Failed    int64
+}
+
+// FinalizedPerMinute counts the tasks completed and failed in each minute
+// from from (included) to to (excluded), by finalized_at. Minutes without
+// such a task are left out. It reads only the rows of that range.
+func FinalizedPerMinute(ctx context.Context, ex driver.Executor, from, to time.Time) ([]MinuteCount, error) {
+	rows, err := ex.Query(ctx, sqlFinalizedPerMinute, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("count finalized tasks: %w", schemaError(err))
+	}
+	defer rows.Close()
+	var out []MinuteCount
+	for rows.Next() {
+		var c MinuteCount
+		if err := rows.Scan(&c.Minute, &c.Completed, &c.Failed); err != nil {
+			return nil, fmt.Errorf("count finalized tasks: scan: %w", err)
+		}
+		c.Minute = c.Minute.UTC()
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count finalized tasks: %w", schemaError(err))
+	}
+	return out, nil
+}

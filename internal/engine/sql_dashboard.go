@@ -103,3 +103,21 @@ WHERE token_hash = $1 AND expires_at > now()`
 DELETE FROM asynqpg_ui_sessions WHERE token_hash IN (
 	SELECT token_hash FROM asynqpg_ui_sessions WHERE expires_at <= now() LIMIT $1 FOR UPDATE SKIP LOCKED)`
 )
+
+// Throughput.
+const (
+	// sqlDatabaseNow reads the database clock.
+	sqlDatabaseNow = `SELECT now()`
+
+	// sqlFinalizedPerMinute counts the tasks completed and failed in each
+	// minute of finalized_at from $1 (included) to $2 (excluded): a range
+	// scan of asynqpg_tasks_finalized_idx (status, finalized_at). Returns
+	// (minute, completed, failed), oldest first, only minutes with a task.
+	sqlFinalizedPerMinute = `
+SELECT date_trunc('minute', finalized_at) AS minute,
+	count(*) FILTER (WHERE status = 'completed'), count(*) FILTER (WHERE status = 'failed')
+FROM asynqpg_tasks
+WHERE status IN ('completed', 'failed')
+	AND finalized_at >= $1::timestamptz AND finalized_at < $2::timestamptz
+GROUP BY 1 ORDER BY 1`
+)

@@ -3,7 +3,7 @@
 
 import type {
   Bulk, Config, Consumer, ListQuery, Provider, Stats, TaskDetail, TaskID, TypeState,
-  TaskList, User,
+  TaskList, ThroughputAnswer, User,
 } from "./types";
 
 function readPrefix(): string {
@@ -113,6 +113,7 @@ export const api = {
   stats: () => call<Stats>("GET", "/api/stats"),
   taskTypes: () => call<string[]>("GET", "/api/task-types"),
   consumers: () => call<Consumer[]>("GET", "/api/consumers"),
+  throughput: () => call<ThroughputAnswer>("GET", "/api/throughput"),
   tasks: (q: ListQuery) => call<TaskList>("GET", `/api/tasks${query(q)}`),
   task: (id: TaskID) => call<TaskDetail>("GET", `/api/tasks/${enc(String(id))}`),
   retry: (id: TaskID) => call<TaskDetail>("POST", `/api/tasks/${enc(String(id))}/retry`),

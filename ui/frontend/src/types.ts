@@ -56,6 +56,21 @@ export interface TypeState {
   paused: boolean;
 }
 
+/** One minute of /api/throughput. */
+export interface ThroughputMinute {
+  /** the minute's start, RFC 3339 in UTC */
+  at: string;
+  completed: number;
+  failed: number;
+}
+
+/** The answer of /api/throughput: the last 60 minutes, oldest first. */
+export interface ThroughputAnswer {
+  minutes: ThroughputMinute[];
+  /** false when some minutes could not be counted in time (they are zero) */
+  complete: boolean;
+}
+
 export interface Bulk {
   affected: number;
 }

@@ -1,18 +1,30 @@
 // Throughput over the last hour: how many tasks completed and failed in each
-// minute. The page measures it itself, from the change of the status counts
-// between two refreshes, and keeps the figures for the browser tab's life so
+// minute. The server counts it from the database (/api/throughput); a server
+// without that route gets it measured by the page itself, from the change of
+// the status counts between two refreshes, kept for the browser tab's life so
 // that moving between pages keeps the history.
 
 import { s } from "../dom";
 import { count } from "../format";
-import type { StatusCounts } from "../types";
+import type { StatusCounts, ThroughputAnswer } from "../types";
 
 const minutes = 60;
 const minuteMs = 60_000;
 
-interface Bucket {
+/** Bucket is one minute of the chart. */
+export interface Bucket {
   completed: number;
   failed: number;
+  /** the minute's start (RFC 3339) when the server counted it */
+  at?: string;
+}
+
+/** Source says who counted the series: the database or the page. */
+export type Source = "database" | "page";
+
+/** fromServer turns an answer of /api/throughput into a series. */
+export function fromServer(answer: ThroughputAnswer): Bucket[] {
+  return answer.minutes.map((m) => ({ completed: m.completed, failed: m.failed, at: m.at }));
 }
 
 interface State {
@@ -70,7 +82,7 @@ export class Throughput {
 }
 
 /** throughputChart draws the series as stacked bars in inline SVG. */
-export function throughputChart(series: Array<Bucket | null>): SVGSVGElement {
+export function throughputChart(series: Array<Bucket | null>, source: Source = "page"): SVGSVGElement {
   const width = 720;
   const height = 180;
   const left = 44;
@@ -94,17 +106,20 @@ export function throughputChart(series: Array<Bucket | null>): SVGSVGElement {
     }
     const cH = (b.completed / max) * plotH;
     const fH = (b.failed / max) * plotH;
-    return s("g", null,
+    return s("g", { "data-at": b.at ?? null, "data-completed": b.completed, "data-failed": b.failed },
       s("title", null, `${label}: ${count(b.completed)} completed, ${count(b.failed)} failed`),
       s("rect", { class: "bar-completed", x: x + 1, y: top + plotH - cH, width: Math.max(1, barW - 2), height: cH }),
       s("rect", { class: "bar-failed", x: x + 1, y: top + plotH - cH - fH, width: Math.max(1, barW - 2), height: fH }),
     );
   });
 
+  const completed = series.reduce((n, b) => n + (b?.completed ?? 0), 0);
+  const failed = series.reduce((n, b) => n + (b?.failed ?? 0), 0);
   return s("svg", {
     class: "chart", viewBox: `0 0 ${width} ${height}`, role: "img",
-    "aria-label": "Tasks completed and failed per minute over the last hour",
+    "aria-label": `Tasks completed and failed per minute over the last hour: ${count(completed)} completed, ${count(failed)} failed`,
     preserveAspectRatio: "none",
+    "data-source": source, "data-completed": completed, "data-failed": failed,
   },
     s("line", { class: "axis", x1: left, y1: top + plotH, x2: width - 8, y2: top + plotH }),
     s("line", { class: "grid", x1: left, y1: y(max), x2: width - 8, y2: y(max) }),

@@ -1,22 +1,38 @@
 // The overview: counts by status, throughput over the last hour, live
 // consumers and a table of task types.
 
-import { api, prefix } from "../api";
+import { api, ApiError, prefix } from "../api";
 import type { Ctx, Page } from "../app";
 import { consumersTable, unservedTypes, unservedWarning } from "../components/consumers";
 import { confirmAction, notify } from "../components/notice";
-import { Throughput, throughputChart } from "../components/throughput";
+import { fromServer, Throughput, throughputChart } from "../components/throughput";
 import { h, replace } from "../dom";
 import { count } from "../format";
 import { href } from "../router";
-import { statuses, type Stats, type TypeStats } from "../types";
+import { statuses, type Stats, type ThroughputAnswer, type TypeStats } from "../types";
 
 const typesPerPage = 50;
 const throughput = new Throughput(`asynqpg.throughput:${prefix}`);
 
+/** serverThroughput reads /api/throughput; null from a server without it. */
+async function serverThroughput(): Promise<ThroughputAnswer | null> {
+  try {
+    return await api.throughput();
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return null;
+    throw err;
+  }
+}
+
+const hintDatabase = "Tasks completed and failed per minute, counted in the database.";
+const hintPartial = " Some minutes could not be counted in time and show as zero.";
+const hintPage = "Tasks completed and failed per minute, measured by this page while it is open.";
+
 export function overviewPage(_route: unknown, ctx: Ctx): Page {
   const cards = h("section", { class: "cards" });
   const chart = h("div", { class: "chart-box" });
+  const hint = h("p", { class: "hint" }, hintDatabase);
+  const nodata = h("span", { class: "legend-nodata", hidden: true }, "not measured");
   const warning = h("div");
   const consumers = h("div");
   const typeRows = h("tbody");
@@ -38,12 +54,12 @@ export function overviewPage(_route: unknown, ctx: Ctx): Page {
     cards,
     h("section", { class: "panel" },
       h("h2", null, "Throughput, last hour"),
-      h("p", { class: "hint" }, "Tasks completed and failed per minute, measured by this page while it is open."),
+      hint,
       chart,
       h("div", { class: "legend" },
         h("span", { class: "legend-completed" }, "completed"),
         h("span", { class: "legend-failed" }, "failed"),
-        h("span", { class: "legend-nodata" }, "not measured")),
+        nodata),
     ),
     consumersSection,
     h("section", { class: "panel" },
@@ -126,12 +142,24 @@ export function overviewPage(_route: unknown, ctx: Ctx): Page {
     ] : null);
   }
 
-  async function refresh(): Promise<void> {
-    const [s, live] = await Promise.all([api.stats(), api.consumers()]);
-    stats = s;
+  function drawThroughput(s: Stats, counted: ThroughputAnswer | null): void {
+    if (counted) {
+      hint.textContent = hintDatabase + (counted.complete ? "" : hintPartial);
+      nodata.hidden = true;
+      replace(chart, throughputChart(fromServer(counted), "database"));
+      return;
+    }
     throughput.record(s.by_status);
+    hint.textContent = hintPage;
+    nodata.hidden = false;
+    replace(chart, throughputChart(throughput.series(), "page"));
+  }
+
+  async function refresh(): Promise<void> {
+    const [s, live, counted] = await Promise.all([api.stats(), api.consumers(), serverThroughput()]);
+    stats = s;
     drawCards(s);
-    replace(chart, throughputChart(throughput.series()));
+    drawThroughput(s, counted);
     const waiting = unservedTypes(s.by_type);
     unserved = new Set(waiting);
     replace(warning, unservedWarning(waiting));

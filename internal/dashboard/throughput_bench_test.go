@@ -1,0 +1,76 @@
+package dashboard
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"testing"
+
+	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/internal/testdb"
+)
+
+// BenchmarkThroughput measures /api/throughput: "first", the first count
+// of a Service (every minute of the hour); "next", a later count once the
+// answer is older than MaxAge (the minutes not yet settled); "cached", an
+// answer within MaxAge. Point it at a large table with
+// ASYNQPG_STATS_BENCH_URL (a migrated database); without it, it runs on a
+// fresh test database with 10,000 tasks finalized over the last hour.
+func BenchmarkThroughput(b *testing.B) {
+	ctx := context.Background()
+	var db *sql.DB
+	if u := os.Getenv("ASYNQPG_STATS_BENCH_URL"); u != "" {
+		var err error
+		if db, err = sql.Open("pgx", u); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = db.Close() })
+	} else {
+		db = testdb.Open(b)
+		if _, err := db.Exec(`INSERT INTO asynqpg_tasks (type, payload, status, finalized_at)
+			SELECT 'type', '{}'::bytea, CASE WHEN g % 10 = 0 THEN 'failed' ELSE 'completed' END,
+				now() - make_interval(secs => g * 0.36)
+			FROM generate_series(1, 10000) g`); err != nil {
+			b.Fatal(err)
+		}
+	}
+	pool := asynqpg.WrapStdDB(db, "pgx")
+	service := func(b *testing.B) *Service {
+		svc, err := New(pool, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return svc
+	}
+	answer := func(b *testing.B, svc *Service) {
+		t, err := svc.Throughput(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if !t.Complete {
+			b.Fatal("the count ran out of time")
+		}
+	}
+	b.Run("first", func(b *testing.B) {
+		for b.Loop() {
+			answer(b, service(b))
+		}
+	})
+	b.Run("next", func(b *testing.B) {
+		svc := service(b)
+		answer(b, svc)
+		for b.Loop() {
+			svc.throughput.mu.Lock()
+			svc.throughput.answer = nil
+			svc.throughput.mu.Unlock()
+			answer(b, svc)
+		}
+	})
+	b.Run("cached", func(b *testing.B) {
+		svc := service(b)
+		answer(b, svc)
+		for b.Loop() {
+			answer(b, svc)
+		}
+	})
+}
