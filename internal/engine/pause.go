@@ -47,23 +47,7 @@ func ResumeType(ctx context.Context, ex driver.Executor, taskType string) error 
 // PausedTypes returns the paused task types in byte order of their names;
 // an empty slice when none is.
 func PausedTypes(ctx context.Context, ex driver.Executor) ([]string, error) {
-	rows, err := ex.Query(ctx, sqlListPausedTypes)
-	if err != nil {
-		return nil, fmt.Errorf("list paused task types: %w", schemaError(err))
-	}
-	defer rows.Close()
-	types := []string{}
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			return nil, fmt.Errorf("list paused task types: scan: %w", err)
-		}
-		types = append(types, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list paused task types: %w", err)
-	}
-	return types, nil
+	return queryAll(ctx, ex, "list paused task types", scanString, sqlListPausedTypes)
 }
 
 // pauseView is a processor's view of the paused task types.
