@@ -89,6 +89,18 @@ type bundle struct {
 	check *sql.DB
 }
 
+// eachDriver runs test in parallel subtests, one per driver, each on a
+// database of its own.
+func eachDriver(t *testing.T, test func(t *testing.T, b *bundle)) {
+	t.Helper()
+	for _, d := range drivers {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			test(t, setup(t, d))
+		})
+	}
+}
+
 func setup(t *testing.T, d driverCase) *bundle {
 	t.Helper()
 	url := testdb.URL(t)
