@@ -179,15 +179,9 @@ func TestConcurrentMigrations(t *testing.T) {
 	}
 
 	latest := latestMigration(t)
-	var appliers []string
 	rows, err := fresh.QueryContext(ctx, `SELECT DISTINCT app FROM reliability_ddl WHERE app LIKE 'migrator-%' ORDER BY app`)
 	require.NoError(t, err)
-	for rows.Next() {
-		var app string
-		require.NoError(t, rows.Scan(&app))
-		appliers = append(appliers, app)
-	}
-	require.NoError(t, rows.Err())
+	appliers := column[string](t, rows)
 	var lastDDL time.Time
 	require.NoError(t, fresh.QueryRowContext(ctx, `SELECT max(at) FROM reliability_ddl WHERE app LIKE 'migrator-%'`).Scan(&lastDDL))
 	var dupVersions, versions int64

@@ -221,10 +221,8 @@ func TestProcessorRetriesThenFails(t *testing.T) {
 		})},
 	})
 	id := b.insertReady(t, "retry", 3)
-	r := b.waitStatus(t, id, asynqpg.TaskStatusFailed)
-	require.Equal(t, 0, r.AttemptsLeft)
-	require.Equal(t, 3, r.AttemptsElapsed)
-	require.Equal(t, []string{"boom", "boom", "boom"}, r.Messages)
+	requireAttempts(t, rowAttempts{asynqpg.TaskStatusFailed, 0, 3, []string{"boom", "boom", "boom"}},
+		b.waitStatus(t, id, asynqpg.TaskStatusFailed))
 	require.EqualValues(t, 3, calls.Load())
 	require.Eventually(t, func() bool {
 		mu.Lock()
