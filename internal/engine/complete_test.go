@@ -70,8 +70,7 @@ func (h *hookLog) hooks() completerHooks {
 // them.
 func (b *procBundle) claimOutcomes(t *testing.T, typ string, n int) []*outcome {
 	t.Helper()
-	_, err := InsertTasks(context.Background(), b.ex, makeNewTasks(typ, n, 3))
-	require.NoError(t, err)
+	b.insertMany(t, typ, n)
 	claimed, err := ClaimTasks(context.Background(), b.ex, typ, n, time.Minute)
 	require.NoError(t, err)
 	require.Len(t, claimed, n)
