@@ -169,14 +169,7 @@ func (h *Heartbeat) StopBeating() {
 
 // run renews the row every Interval until ctx ends.
 func (h *Heartbeat) run(ctx context.Context) {
-	timer := time.NewTimer(h.cfg.Interval)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-timer.C:
-		}
+	repeat(ctx, h.cfg.Interval, nil, func() time.Duration {
 		err := h.beat(ctx)
 		h.mu.Lock()
 		wasFailing := h.failing
@@ -188,8 +181,8 @@ func (h *Heartbeat) run(ctx context.Context) {
 		case err == nil && wasFailing:
 			h.log.Info("heartbeat renewed again")
 		}
-		timer.Reset(h.cfg.Interval)
-	}
+		return h.cfg.Interval
+	})
 }
 
 // beat writes the row once, bounded by the liveness window (a renewal

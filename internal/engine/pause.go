@@ -76,31 +76,22 @@ func (v *pauseView) reloadNow() {
 // paused types were loaded once.
 func (p *Processor) watchPauses(ctx context.Context) {
 	failing := false
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-timer.C:
-		case <-p.pauses.reload:
-		}
+	repeat(ctx, 0, p.pauses.reload, func() time.Duration {
 		err := p.loadPauses(ctx)
 		switch {
 		case ctx.Err() != nil:
-			return
+			return 0
 		case err != nil && !failing:
 			p.log.Warn("asynqpg: could not load the paused task types; retrying", "error", err)
 		case err == nil && failing:
 			p.log.Info("asynqpg: loaded the paused task types again")
 		}
 		failing = err != nil
-		next := pausePollInterval
 		if p.pauses.listening.Load() && !failing {
-			next = pauseResyncInterval
+			return pauseResyncInterval
 		}
-		resetTimer(timer, next)
-	}
+		return pausePollInterval
+	})
 }
 
 // loadPauses loads the paused types and sets the runners' flags; a runner
