@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/yakser/asynqpg/driver"
+	"github.com/yakser/asynqpg/internal/testfixture"
 )
 
 func TestElectorTerms(t *testing.T) {
@@ -131,7 +132,7 @@ type leaderGroup struct {
 	ids     []string
 	nets    []*partitionExecutor
 	cancels []context.CancelFunc
-	logs    []*syncBuffer
+	logs    []*testfixture.SyncBuffer
 
 	stopSampling func()
 	mu           sync.Mutex
@@ -149,7 +150,7 @@ func startLeaderGroup(t *testing.T, b *maintBundle, cfg MaintainerConfig, skews 
 		c.now = skewedClock(skew)
 		net := &partitionExecutor{Executor: b.ex}
 		c.Executor = net
-		var logs *syncBuffer
+		var logs *testfixture.SyncBuffer
 		c.Logger, logs = bufferLogger()
 		m := b.newMaintainer(t, c)
 		ctx, cancel := context.WithCancel(context.Background())
@@ -299,7 +300,7 @@ func TestMaintainerOneLeaderAtATime(t *testing.T) {
 }
 
 // leaderLogs returns the logs of a failed test for inspection.
-func leaderLogs(logs ...*syncBuffer) string {
+func leaderLogs(logs ...*testfixture.SyncBuffer) string {
 	var sb strings.Builder
 	for i, l := range logs {
 		fmt.Fprintf(&sb, "--- maintainer %d\n%s", i, l.String())
