@@ -139,7 +139,7 @@ func (w *outcomeWriter) write(batch []*outcome) {
 		}
 		w.logger.Warn("asynqpg: writing task outcomes failed; trying again",
 			"outcomes", len(batch), "tries", try, "retry_in", delay, "error", err)
-		if !sleepCtx(w.abortCtx, delay) {
+		if !startstop.Sleep(w.abortCtx, delay) {
 			continue // aborted: the next try fails at once and gives up
 		}
 		delay = min(delay*2, completerRetryMax)
@@ -307,17 +307,4 @@ func (c *syncCompleter) stop(ctx context.Context) {
 	c.stopped = true
 	c.mu.Unlock()
 	c.w.stopAfter(ctx, c.writing.Wait)
-}
-
-// sleepCtx waits for d, or until ctx is done; it reports whether the full
-// wait elapsed.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
