@@ -36,18 +36,14 @@ type fzPanicMethodError struct {
 func (e *fzPanicMethodError) Error() string { return e.msg }
 func (e *fzPanicMethodError) Unwrap() error { return e.inner }
 
-func (e *fzPanicMethodError) Is(error) bool {
-	if e.panicIn == "Is" {
-		panic(e.value)
-	}
-	return false
-}
+func (e *fzPanicMethodError) Is(error) bool { e.panicIf("Is"); return false }
+func (e *fzPanicMethodError) As(any) bool   { e.panicIf("As"); return false }
 
-func (e *fzPanicMethodError) As(any) bool {
-	if e.panicIn == "As" {
+// panicIf panics with value when method is the one that panics.
+func (e *fzPanicMethodError) panicIf(method string) {
+	if e.panicIn == method {
 		panic(e.value)
 	}
-	return false
 }
 
 // fzStringer is a value whose String panics with value.
