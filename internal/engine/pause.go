@@ -80,7 +80,7 @@ func (p *Processor) watchPauses(ctx context.Context) {
 		err := p.loadPauses(ctx)
 		switch {
 		case ctx.Err() != nil:
-			return 0
+			return 0 // ctx ended: repeat returns
 		case err != nil && !failing:
 			p.log.Warn("asynqpg: could not load the paused task types; retrying", "error", err)
 		case err == nil && failing:
