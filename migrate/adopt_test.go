@@ -13,6 +13,7 @@ import (
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/client"
 	"github.com/yakser/asynqpg/consumer"
+	"github.com/yakser/asynqpg/internal/testfixture"
 	"github.com/yakser/asynqpg/migrate"
 	"github.com/yakser/asynqpg/producer"
 )
@@ -90,14 +91,9 @@ func TestUpAdoptsOriginalSchema(t *testing.T) {
 			FROM asynqpg_tasks ORDER BY id`)
 		require.NoError(t, err)
 		defer rows.Close()
-		var out []row
-		for rows.Next() {
-			var r row
-			require.NoError(t, rows.Scan(&r.ID, &r.Status, &r.Payload, &r.Messages, &r.Left, &r.Elapsed))
-			out = append(out, r)
-		}
-		require.NoError(t, rows.Err())
-		return out
+		return testfixture.ScanRows(t, rows, func(r *row) []any {
+			return []any{&r.ID, &r.Status, &r.Payload, &r.Messages, &r.Left, &r.Elapsed}
+		})
 	}
 	before := read()
 	require.Len(t, before, 5)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/consumer"
+	"github.com/yakser/asynqpg/internal/testfixture"
 	"github.com/yakser/asynqpg/migrate"
 )
 
@@ -51,14 +52,9 @@ func readUpgradeRows(t *testing.T, db *sql.DB) []upgradeRow {
 		attempts_left, attempts_elapsed, idempotency_token, blocked_till FROM asynqpg_tasks ORDER BY id`)
 	require.NoError(t, err)
 	defer rows.Close()
-	var out []upgradeRow
-	for rows.Next() {
-		var r upgradeRow
-		require.NoError(t, rows.Scan(&r.ID, &r.Status, &r.Payload, &r.Messages, &r.Left, &r.Elapsed, &r.Token, &r.Blocked))
-		out = append(out, r)
-	}
-	require.NoError(t, rows.Err())
-	return out
+	return testfixture.ScanRows(t, rows, func(r *upgradeRow) []any {
+		return []any{&r.ID, &r.Status, &r.Payload, &r.Messages, &r.Left, &r.Elapsed, &r.Token, &r.Blocked}
+	})
 }
 
 // TestUpFromBeforeScheduling migrates a database to version 4, the

@@ -2,7 +2,6 @@ package reliability
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -18,6 +17,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/yakser/asynqpg/internal/testfixture"
 )
 
 // Environment of child processes: the test binary started again, with
@@ -110,31 +111,13 @@ func runConsumerChild() error {
 type proc struct {
 	name  string
 	cmd   *exec.Cmd
-	out   *syncBuffer
+	out   *testfixture.SyncBuffer
 	ready chan struct{}
 	done  chan struct{}
 
 	mu      sync.Mutex
 	results []string
 	waitErr error
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent use.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // startChild starts the test binary as a child of the given role and
@@ -148,7 +131,7 @@ func startChild(t *testing.T, name, role string, spec any, waitReady bool) *proc
 	cmd.Env = append(os.Environ(), roleEnv+"="+role, specEnv+"="+string(js))
 	// The child dies with the test process, even a frozen (SIGSTOP) one.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	p := &proc{name: name, cmd: cmd, out: &syncBuffer{}, ready: make(chan struct{}), done: make(chan struct{})}
+	p := &proc{name: name, cmd: cmd, out: &testfixture.SyncBuffer{}, ready: make(chan struct{}), done: make(chan struct{})}
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	cmd.Stderr = p.out

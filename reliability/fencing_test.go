@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/yakser/asynqpg/driver"
-	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
 	"github.com/yakser/asynqpg/internal/engine"
 )
 
@@ -26,14 +25,9 @@ import (
 // because the database no longer grants it the leadership.
 func TestFrozenLeaderFencing(t *testing.T) {
 	t.Parallel()
-	const (
-		ttl      = 3 * time.Second
-		interval = time.Second
-		backlog  = 100
-	)
+	const backlog = 100
 	useConnections(t, 4+4+4)
 	began := time.Now()
-	ctx := context.Background()
 	b := setup(t)
 	b.exec(t, leaderAudit)
 	b.exec(t, maintenanceAudit)
@@ -42,33 +36,23 @@ INSERT INTO asynqpg_tasks (type, status, attempts_left, finalized_at, created_at
 SELECT 'old', 'completed', 1, now() - interval '2 days', now() - interval '2 days'
 FROM generate_series(1, $1)`, backlog)
 
-	exA, err := driver.Resolve(pgxv5driver.New(openPool(t, b.url, "frozen-a")))
-	require.NoError(t, err)
-	gate := newGateExecutor(exA)
+	gate := newGateExecutor(b.appExecutor(t, "frozen-a"))
 	// The old leader's cleaner statement is held from the start: its first
 	// maintenance run passes the leadership check and then freezes.
 	deleteHeld := gate.hold("DELETE FROM asynqpg_tasks")
-	a, err := engine.NewMaintainer(engine.MaintainerConfig{
-		Executor: gate, ClientID: "frozen-a", LeaderTTL: ttl, ElectInterval: interval,
+	a := startMaintainer(t, engine.MaintainerConfig{
+		Executor: gate, ClientID: "frozen-a", LeaderTTL: frozenTTL, ElectInterval: frozenInterval,
 		JanitorInterval: time.Hour, CompletedRetention: time.Hour,
 	})
-	require.NoError(t, err)
-	require.NoError(t, a.Start(ctx))
-	t.Cleanup(a.Stop)
 	require.Eventually(t, func() bool { return gate.waiting() == 1 }, waitLong, tick, "the old leader never ran its cleaner")
 	// Now its renewals freeze too: the whole process is frozen.
 	renewHeld := gate.hold("UPDATE asynqpg_leader")
 	t.Cleanup(func() { gate.release(deleteHeld); gate.release(renewHeld) })
 
-	exB, err := driver.Resolve(pgxv5driver.New(openPool(t, b.url, "frozen-b")))
-	require.NoError(t, err)
-	bm, err := engine.NewMaintainer(engine.MaintainerConfig{
-		Executor: exB, ClientID: "frozen-b", LeaderTTL: ttl, ElectInterval: interval,
+	startMaintainer(t, engine.MaintainerConfig{
+		Executor: b.appExecutor(t, "frozen-b"), ClientID: "frozen-b", LeaderTTL: frozenTTL, ElectInterval: frozenInterval,
 		JanitorInterval: time.Hour, CompletedRetention: 30 * 24 * time.Hour,
 	})
-	require.NoError(t, err)
-	require.NoError(t, bm.Start(ctx))
-	t.Cleanup(bm.Stop)
 	newLeader := b.waitLeader(t, "frozen-a", time.Time{})
 	require.Equal(t, "frozen-b", newLeader)
 	electedB := b.electedAt(t, "frozen-b")
@@ -152,18 +136,15 @@ func (g *gateExecutor) wait(sql string) {
 }
 
 func (g *gateExecutor) Exec(ctx context.Context, sql string, args ...any) (int64, error) {
-	g.wait(sql)
-	return g.inner.Exec(ctx, sql, args...)
+	return g.over(g.inner).Exec(ctx, sql, args...)
 }
 
 func (g *gateExecutor) Query(ctx context.Context, sql string, args ...any) (driver.Rows, error) {
-	g.wait(sql)
-	return g.inner.Query(ctx, sql, args...)
+	return g.over(g.inner).Query(ctx, sql, args...)
 }
 
 func (g *gateExecutor) QueryRow(ctx context.Context, sql string, args ...any) driver.Row {
-	g.wait(sql)
-	return g.inner.QueryRow(ctx, sql, args...)
+	return g.over(g.inner).QueryRow(ctx, sql, args...)
 }
 
 func (g *gateExecutor) Begin(ctx context.Context) (driver.Tx, error) { return g.inner.Begin(ctx) }

@@ -53,19 +53,7 @@ func TestKilledConsumer(t *testing.T) {
 	// Kill once the victim is busy. It is frozen (SIGSTOP) first, so that
 	// the tasks it holds cannot finish between the look and the kill; when
 	// it holds none at that moment, it is resumed and the wait goes on.
-	heldBy := func() []int64 {
-		var ids []int64
-		rows, err := b.pool.Query(t.Context(), `SELECT id FROM asynqpg_tasks WHERE status = 'running' AND claimed_by = 'victim'`)
-		require.NoError(t, err)
-		defer rows.Close()
-		for rows.Next() {
-			var id int64
-			require.NoError(t, rows.Scan(&id))
-			ids = append(ids, id)
-		}
-		require.NoError(t, rows.Err())
-		return ids
-	}
+	heldBy := func() []int64 { return b.runningClaimedBy(t, "victim") }
 	// Until the kill, the tasks the victim holds are counted every few
 	// milliseconds: they must never outnumber its workers.
 	var held []int64

@@ -15,6 +15,7 @@ import (
 
 	"github.com/yakser/asynqpg/internal/embeddedpg"
 	"github.com/yakser/asynqpg/internal/testdb"
+	"github.com/yakser/asynqpg/internal/testfixture"
 	"github.com/yakser/asynqpg/migrate"
 )
 
@@ -179,15 +180,9 @@ func TestConcurrentMigrations(t *testing.T) {
 	}
 
 	latest := latestMigration(t)
-	var appliers []string
 	rows, err := fresh.QueryContext(ctx, `SELECT DISTINCT app FROM reliability_ddl WHERE app LIKE 'migrator-%' ORDER BY app`)
 	require.NoError(t, err)
-	for rows.Next() {
-		var app string
-		require.NoError(t, rows.Scan(&app))
-		appliers = append(appliers, app)
-	}
-	require.NoError(t, rows.Err())
+	appliers := testfixture.Column[string](t, rows)
 	var lastDDL time.Time
 	require.NoError(t, fresh.QueryRowContext(ctx, `SELECT max(at) FROM reliability_ddl WHERE app LIKE 'migrator-%'`).Scan(&lastDDL))
 	var dupVersions, versions int64

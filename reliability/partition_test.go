@@ -52,15 +52,7 @@ func TestNetworkPartition(t *testing.T) {
 	proxy.Pause()
 	// Let what was on its way settle, then count what it holds.
 	time.Sleep(300 * time.Millisecond)
-	var held []int64
-	rows, err := b.pool.Query(t.Context(), `SELECT id FROM asynqpg_tasks WHERE status = 'running' AND claimed_by = 'cut'`)
-	require.NoError(t, err)
-	for rows.Next() {
-		var id int64
-		require.NoError(t, rows.Scan(&id))
-		held = append(held, id)
-	}
-	require.NoError(t, rows.Err())
+	held := b.runningClaimedBy(t, "cut")
 	inFlight := int64(len(held))
 	cutAt := time.Now()
 	t.Logf("cut off the consumer holding %d running tasks", inFlight)

@@ -8,7 +8,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/yakser/asynqpg/driver"
-	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
 	"github.com/yakser/asynqpg/internal/engine"
 )
 
@@ -21,12 +20,7 @@ import (
 // enqueued twice, and the new leader's instants keep coming.
 func TestFrozenLeaderPeriodic(t *testing.T) {
 	t.Parallel()
-	const (
-		ttl      = 3 * time.Second
-		interval = time.Second
-	)
 	useConnections(t, 4+4+4)
-	ctx := context.Background()
 	b := setup(t)
 	b.exec(t, leaderAudit)
 	every, err := engine.ParseSchedule("@every 1s")
@@ -34,16 +28,11 @@ func TestFrozenLeaderPeriodic(t *testing.T) {
 	periodic := []engine.PeriodicEntry{{Name: "tick", Schedule: every, Enqueue: insertInstant}}
 	instants := func() int64 { return b.scalar(t, `SELECT count(*) FROM asynqpg_tasks WHERE type = 'tick'`) }
 
-	exA, err := driver.Resolve(pgxv5driver.New(openPool(t, b.url, "frozen-a")))
-	require.NoError(t, err)
-	gate := newGateExecutor(exA)
-	a, err := engine.NewMaintainer(engine.MaintainerConfig{
-		Executor: gatedBegin{gate}, ClientID: "frozen-a", LeaderTTL: ttl, ElectInterval: interval,
+	gate := newGateExecutor(b.appExecutor(t, "frozen-a"))
+	a := startMaintainer(t, engine.MaintainerConfig{
+		Executor: gatedBegin{gate}, ClientID: "frozen-a", LeaderTTL: frozenTTL, ElectInterval: frozenInterval,
 		JanitorInterval: time.Hour, Periodic: periodic,
 	})
-	require.NoError(t, err)
-	require.NoError(t, a.Start(ctx))
-	t.Cleanup(a.Stop)
 	require.Eventually(t, func() bool { return instants() >= 2 }, waitLong, tick, "the leader never enqueued")
 
 	// The process freezes: its next mark, then its renewals.
@@ -52,15 +41,10 @@ func TestFrozenLeaderPeriodic(t *testing.T) {
 	renewHeld := gate.hold("UPDATE asynqpg_leader")
 	t.Cleanup(func() { gate.release(markHeld); gate.release(renewHeld) })
 
-	exB, err := driver.Resolve(pgxv5driver.New(openPool(t, b.url, "frozen-b")))
-	require.NoError(t, err)
-	bm, err := engine.NewMaintainer(engine.MaintainerConfig{
-		Executor: exB, ClientID: "frozen-b", LeaderTTL: ttl, ElectInterval: interval,
+	startMaintainer(t, engine.MaintainerConfig{
+		Executor: b.appExecutor(t, "frozen-b"), ClientID: "frozen-b", LeaderTTL: frozenTTL, ElectInterval: frozenInterval,
 		JanitorInterval: time.Hour, Periodic: periodic,
 	})
-	require.NoError(t, err)
-	require.NoError(t, bm.Start(ctx))
-	t.Cleanup(bm.Stop)
 	require.Equal(t, "frozen-b", b.waitLeader(t, "frozen-a", time.Time{}))
 	before := instants()
 	require.Eventually(t, func() bool { return instants() >= before+2 }, waitLong, tick, "the new leader never enqueued")
@@ -99,41 +83,36 @@ type gatedBegin struct{ *gateExecutor }
 
 // Begin begins a transaction whose statements pass the gate.
 func (g gatedBegin) Begin(ctx context.Context) (driver.Tx, error) {
-	tx, err := g.inner.Begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return gatedTx{gate: g.gateExecutor, tx: tx}, nil
+	return beginWrapped(ctx, g.inner, g.gateExecutor.over)
 }
 
-// gatedTx is a transaction whose statements wait at gate.
-type gatedTx struct {
-	gate *gateExecutor
-	tx   driver.Tx
+// over returns inner with its statements, and those of the transactions
+// it begins, held at g.
+func (g *gateExecutor) over(inner driver.Executor) driver.Executor {
+	return gatedStatements{gate: g, inner: inner}
 }
 
-func (t gatedTx) Exec(ctx context.Context, sql string, args ...any) (int64, error) {
-	t.gate.wait(sql)
-	return t.tx.Exec(ctx, sql, args...)
+// gatedStatements runs statements on inner once gate lets them go.
+type gatedStatements struct {
+	gate  *gateExecutor
+	inner driver.Executor
 }
 
-func (t gatedTx) Query(ctx context.Context, sql string, args ...any) (driver.Rows, error) {
-	t.gate.wait(sql)
-	return t.tx.Query(ctx, sql, args...)
+func (s gatedStatements) Exec(ctx context.Context, sql string, args ...any) (int64, error) {
+	s.gate.wait(sql)
+	return s.inner.Exec(ctx, sql, args...)
 }
 
-func (t gatedTx) QueryRow(ctx context.Context, sql string, args ...any) driver.Row {
-	t.gate.wait(sql)
-	return t.tx.QueryRow(ctx, sql, args...)
+func (s gatedStatements) Query(ctx context.Context, sql string, args ...any) (driver.Rows, error) {
+	s.gate.wait(sql)
+	return s.inner.Query(ctx, sql, args...)
 }
 
-func (t gatedTx) Begin(ctx context.Context) (driver.Tx, error) {
-	sub, err := t.tx.Begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return gatedTx{gate: t.gate, tx: sub}, nil
+func (s gatedStatements) QueryRow(ctx context.Context, sql string, args ...any) driver.Row {
+	s.gate.wait(sql)
+	return s.inner.QueryRow(ctx, sql, args...)
 }
 
-func (t gatedTx) Commit(ctx context.Context) error   { return t.tx.Commit(ctx) }
-func (t gatedTx) Rollback(ctx context.Context) error { return t.tx.Rollback(ctx) }
+func (s gatedStatements) Begin(ctx context.Context) (driver.Tx, error) {
+	return beginWrapped(ctx, s.inner, s.gate.over)
+}

@@ -28,6 +28,7 @@ import (
 	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
 	sqlxdriver "github.com/yakser/asynqpg/driver/sqlx"
 	"github.com/yakser/asynqpg/internal/testdb"
+	"github.com/yakser/asynqpg/internal/testfixture"
 )
 
 // pgbouncerInstallHint says how to get PgBouncer when it is missing.
@@ -248,7 +249,7 @@ pidfile = %s
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "userlist.txt"), []byte(fmt.Sprintf("%q \"\"\n", dbUser)), 0o644))
 
 	cmd := exec.Command(bin, filepath.Join(dir, "pgbouncer.ini"))
-	var out syncBuffer
+	var out testfixture.SyncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	// PgBouncer ends with this process, even when the test binary dies
 	// before its cleanup runs.

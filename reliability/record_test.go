@@ -46,17 +46,6 @@ type recordPool struct {
 	ex *recordExecutor
 }
 
-// Executor implements driver.ExecutorSource.
-func (p recordPool) Executor() driver.Executor { return p.ex }
-
-// newRecordPool wraps pool.
-func newRecordPool(t testing.TB, pool asynqpg.Pool, rec *recorder) recordPool {
-	t.Helper()
-	ex, err := driver.Resolve(pool)
-	require.NoError(t, err)
-	return recordPool{Pool: pool, ex: &recordExecutor{inner: ex, rec: rec}}
-}
-
 // recordQuerier is an asynqpg.Querier (a transaction) whose engine
 // Executor records statements.
 type recordQuerier struct {
@@ -65,14 +54,30 @@ type recordQuerier struct {
 }
 
 // Executor implements driver.ExecutorSource.
+func (p recordPool) Executor() driver.Executor { return p.ex }
+
+// Executor implements driver.ExecutorSource.
 func (q recordQuerier) Executor() driver.Executor { return q.ex }
+
+// newRecordPool wraps pool.
+func newRecordPool(t testing.TB, pool asynqpg.Pool, rec *recorder) recordPool {
+	t.Helper()
+	return recordPool{Pool: pool, ex: newRecordExecutor(t, pool, rec)}
+}
 
 // newRecordQuerier wraps q.
 func newRecordQuerier(t testing.TB, q asynqpg.Querier, rec *recorder) recordQuerier {
 	t.Helper()
-	ex, err := driver.Resolve(q)
+	return recordQuerier{Querier: q, ex: newRecordExecutor(t, q, rec)}
+}
+
+// newRecordExecutor records on rec the statements run on the engine
+// Executor of handle (a pool or a transaction of any adapter).
+func newRecordExecutor(t testing.TB, handle any, rec *recorder) *recordExecutor {
+	t.Helper()
+	ex, err := driver.Resolve(handle)
 	require.NoError(t, err)
-	return recordQuerier{Querier: q, ex: &recordExecutor{inner: ex, rec: rec}}
+	return &recordExecutor{inner: ex, rec: rec}
 }
 
 // recordExecutor records the statements it runs on inner.
@@ -98,20 +103,10 @@ func (e *recordExecutor) QueryRow(ctx context.Context, sql string, args ...any) 
 
 func (e *recordExecutor) Begin(ctx context.Context) (driver.Tx, error) {
 	e.rec.add("BEGIN")
-	tx, err := e.inner.Begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &recordTx{recordExecutor: recordExecutor{inner: tx, rec: e.rec}, tx: tx}, nil
+	return beginWrapped(ctx, e.inner, func(tx driver.Executor) driver.Executor {
+		return &recordExecutor{inner: tx, rec: e.rec}
+	})
 }
-
-type recordTx struct {
-	recordExecutor
-	tx driver.Tx
-}
-
-func (t *recordTx) Commit(ctx context.Context) error   { return t.tx.Commit(ctx) }
-func (t *recordTx) Rollback(ctx context.Context) error { return t.tx.Rollback(ctx) }
 
 // namedPool is an adapter's Pool on a test database.
 type namedPool struct {

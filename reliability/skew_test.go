@@ -100,11 +100,9 @@ func (e *skewExecutor) QueryRow(ctx context.Context, sql string, args ...any) dr
 
 // Begin implements driver.Executor.
 func (e *skewExecutor) Begin(ctx context.Context) (driver.Tx, error) {
-	tx, err := e.inner.Begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &skewTx{skewExecutor: skewExecutor{inner: tx, skew: e.skew, sent: e.sent}, tx: tx}, nil
+	return beginWrapped(ctx, e.inner, func(tx driver.Executor) driver.Executor {
+		return &skewExecutor{inner: tx, skew: e.skew, sent: e.sent}
+	})
 }
 
 // NewListener implements driver.ListenerFactory when inner does.
@@ -114,14 +112,6 @@ func (e *skewExecutor) NewListener(ctx context.Context) (driver.Listener, error)
 	}
 	return nil, driver.ErrUnsupported
 }
-
-type skewTx struct {
-	skewExecutor
-	tx driver.Tx
-}
-
-func (t *skewTx) Commit(ctx context.Context) error   { return t.tx.Commit(ctx) }
-func (t *skewTx) Rollback(ctx context.Context) error { return t.tx.Rollback(ctx) }
 
 type skewRows struct {
 	driver.Rows

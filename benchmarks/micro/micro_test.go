@@ -72,6 +72,27 @@ func setup(b *testing.B, driverName string) *bundle {
 	return &bundle{q: q, ex: ex}
 }
 
+// forDrivers runs bench as one sub-benchmark per driver, each on a fresh
+// database.
+func forDrivers(b *testing.B, bench func(b *testing.B, bu *bundle)) {
+	for _, d := range drivers {
+		b.Run(d, func(b *testing.B) { bench(b, setup(b, d)) })
+	}
+}
+
+// timeBatches times b.N calls of op, each over claimBatch tasks, from a
+// backlog of 20 batches, and reports tasks per second.
+func (bu *bundle) timeBatches(b *testing.B, op func()) {
+	b.Helper()
+	bu.fill(b, 20*claimBatch)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		op()
+	}
+	b.ReportMetric(float64(b.N*claimBatch)/b.Elapsed().Seconds(), "tasks/s")
+}
+
 // fill inserts n no-op tasks in batches of 1,000.
 func (bu *bundle) fill(b *testing.B, n int) {
 	b.Helper()
@@ -128,65 +149,48 @@ func (bu *bundle) claimFull(b *testing.B) []engine.ClaimedTask {
 // completed with the timer stopped, so the backlog's shape stays that of
 // a consumer at work.
 func BenchmarkClaim(b *testing.B) {
-	for _, d := range drivers {
-		b.Run(d, func(b *testing.B) {
-			bu := setup(b, d)
-			bu.fill(b, 20*claimBatch)
-			b.ReportAllocs()
-			b.ResetTimer()
-			for range b.N {
-				claimed := bu.claim(b)
-				b.StopTimer()
-				if len(claimed) < claimBatch {
-					bu.fill(b, 20*claimBatch)
-				}
-				bu.complete(b, claimed)
-				b.StartTimer()
+	forDrivers(b, func(b *testing.B, bu *bundle) {
+		bu.timeBatches(b, func() {
+			claimed := bu.claim(b)
+			b.StopTimer()
+			if len(claimed) < claimBatch {
+				bu.fill(b, 20*claimBatch)
 			}
-			b.ReportMetric(float64(b.N*claimBatch)/b.Elapsed().Seconds(), "tasks/s")
+			bu.complete(b, claimed)
+			b.StartTimer()
 		})
-	}
+	})
 }
 
 // BenchmarkRecordOutcomes measures the batch completion statement: one
 // op completes 100 claimed tasks in one statement. Claiming them runs
 // with the timer stopped.
 func BenchmarkRecordOutcomes(b *testing.B) {
-	for _, d := range drivers {
-		b.Run(d, func(b *testing.B) {
-			bu := setup(b, d)
-			bu.fill(b, 20*claimBatch)
-			b.ReportAllocs()
-			b.ResetTimer()
-			for range b.N {
-				b.StopTimer()
-				claimed := bu.claimFull(b)
-				b.StartTimer()
-				bu.complete(b, claimed)
-			}
-			b.ReportMetric(float64(b.N*claimBatch)/b.Elapsed().Seconds(), "tasks/s")
+	forDrivers(b, func(b *testing.B, bu *bundle) {
+		bu.timeBatches(b, func() {
+			b.StopTimer()
+			claimed := bu.claimFull(b)
+			b.StartTimer()
+			bu.complete(b, claimed)
 		})
-	}
+	})
 }
 
 // BenchmarkEnqueueMany1000 measures the producer's batch insert: one op
 // inserts 1,000 no-op tasks with one EnqueueMany.
 func BenchmarkEnqueueMany1000(b *testing.B) {
-	for _, d := range drivers {
-		b.Run(d, func(b *testing.B) {
-			bu := setup(b, d)
-			tasks := harness.NoopTasks(1000)
-			ctx := context.Background()
-			b.ReportAllocs()
-			b.ResetTimer()
-			for range b.N {
-				if _, err := bu.q.Producer.EnqueueMany(ctx, tasks); err != nil {
-					b.Fatal(err)
-				}
+	forDrivers(b, func(b *testing.B, bu *bundle) {
+		tasks := harness.NoopTasks(1000)
+		ctx := context.Background()
+		b.ReportAllocs()
+		b.ResetTimer()
+		for range b.N {
+			if _, err := bu.q.Producer.EnqueueMany(ctx, tasks); err != nil {
+				b.Fatal(err)
 			}
-			b.ReportMetric(float64(b.N*len(tasks))/b.Elapsed().Seconds(), "tasks/s")
-		})
-	}
+		}
+		b.ReportMetric(float64(b.N*len(tasks))/b.Elapsed().Seconds(), "tasks/s")
+	})
 }
 
 // BenchmarkDispatch measures the consumer end to end, per task: one op is
@@ -194,43 +198,40 @@ func BenchmarkEnqueueMany1000(b *testing.B) {
 // completed, with 100 workers and the consumer's default settings.
 // Inserting the backlog and stopping the consumer are not timed.
 func BenchmarkDispatch(b *testing.B) {
-	for _, d := range drivers {
-		b.Run(d, func(b *testing.B) {
-			bu := setup(b, d)
-			bu.fill(b, b.N)
-			ctx := context.Background()
-			var (
-				count  atomic.Int64
-				target = int64(b.N)
-				allRan = make(chan struct{})
-				once   sync.Once
-			)
-			b.ReportAllocs()
-			b.ResetTimer()
-			err := bu.q.Start(ctx, 100, func() {
-				if count.Add(1) >= target {
-					once.Do(func() { close(allRan) })
-				}
-			})
+	forDrivers(b, func(b *testing.B, bu *bundle) {
+		bu.fill(b, b.N)
+		ctx := context.Background()
+		var (
+			count  atomic.Int64
+			target = int64(b.N)
+			allRan = make(chan struct{})
+			once   sync.Once
+		)
+		b.ReportAllocs()
+		b.ResetTimer()
+		err := bu.q.Start(ctx, 100, func() {
+			if count.Add(1) >= target {
+				once.Do(func() { close(allRan) })
+			}
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		<-allRan
+		for {
+			n, err := bu.q.Remaining(ctx)
 			if err != nil {
 				b.Fatal(err)
 			}
-			<-allRan
-			for {
-				n, err := bu.q.Remaining(ctx)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if n == 0 {
-					break
-				}
-				time.Sleep(time.Millisecond)
+			if n == 0 {
+				break
 			}
-			b.StopTimer()
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tasks/s")
-			if err := bu.q.Stop(ctx); err != nil {
-				b.Fatal(err)
-			}
-		})
-	}
+			time.Sleep(time.Millisecond)
+		}
+		b.StopTimer()
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tasks/s")
+		if err := bu.q.Stop(ctx); err != nil {
+			b.Fatal(err)
+		}
+	})
 }

@@ -36,15 +36,6 @@ type globalLimit struct {
 	err     error // the first failed read
 }
 
-// limitTasks returns the limited type's tasks.
-func limitTasks() []*asynqpg.Task {
-	tasks := make([]*asynqpg.Task, partnerTasks)
-	for i := range tasks {
-		tasks[i] = asynqpg.NewTask(typePartner, fmt.Appendf(nil, `{"n":%d}`, i))
-	}
-	return tasks
-}
-
 // call is the limited type's handler: a slow call, counted while it runs.
 func (g *globalLimit) call(ctx context.Context, _ *asynqpg.TaskInfo) error {
 	n := g.running.Add(1)

@@ -36,15 +36,6 @@ type pause struct {
 	runs      int           // handler calls after the resume
 }
 
-// pausedTasks returns the paused type's tasks.
-func pausedTasks() []*asynqpg.Task {
-	tasks := make([]*asynqpg.Task, newsletterTasks)
-	for i := range tasks {
-		tasks[i] = asynqpg.NewTask(typeNewsletter, fmt.Appendf(nil, `{"n":%d}`, i))
-	}
-	return tasks
-}
-
 // send is the paused type's handler.
 func (p *pause) send(ctx context.Context, _ *asynqpg.TaskInfo) error {
 	if p.paused.Load() {

@@ -2,12 +2,14 @@ package engine
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/internal/testfixture"
 )
 
 // A statement that records outcomes and claims writes the outcomes before
@@ -124,13 +126,7 @@ func TestOutcomesUsePrimaryKey(t *testing.T) {
 		require.NoError(t, err)
 		rows, err := tx.QueryContext(ctx, "EXPLAIN "+q, args...)
 		require.NoError(t, err)
-		var plan string
-		for rows.Next() {
-			var line string
-			require.NoError(t, rows.Scan(&line))
-			plan += line + "\n"
-		}
-		require.NoError(t, rows.Err())
+		plan := strings.Join(testfixture.Column[string](t, rows), "\n")
 		require.NoError(t, tx.Rollback())
 		require.Contains(t, plan, "asynqpg_tasks_pkey", "%s:\n%s", name, plan)
 		require.NotContains(t, plan, "asynqpg_tasks_claim_idx", "%s:\n%s", name, plan)

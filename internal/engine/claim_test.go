@@ -124,8 +124,7 @@ func TestClaimTasksConcurrentClaimersNeverShare(t *testing.T) {
 	t.Parallel()
 	b := setupProc(t)
 	const n = 300
-	_, err := InsertTasks(context.Background(), b.ex, makeNewTasks("share", n, 3))
-	require.NoError(t, err)
+	b.insertMany(t, "share", n)
 
 	var (
 		mu   sync.Mutex
@@ -158,13 +157,15 @@ func TestClaimTasksConcurrentClaimersNeverShare(t *testing.T) {
 	}
 }
 
-// makeNewTasks returns n ready tasks of typ with attempts attempts.
-func makeNewTasks(typ string, n, attempts int) []NewTask {
+// insertMany inserts n ready tasks of typ with 3 attempts each.
+func (b *procBundle) insertMany(t *testing.T, typ string, n int) {
+	t.Helper()
 	tasks := make([]NewTask, n)
 	for i := range tasks {
-		tasks[i] = NewTask{Type: typ, Payload: []byte{byte(i)}, Attempts: attempts}
+		tasks[i] = NewTask{Type: typ, Payload: []byte{byte(i)}, Attempts: 3}
 	}
-	return tasks
+	_, err := InsertTasks(context.Background(), b.ex, tasks)
+	require.NoError(t, err)
 }
 
 // assertErr is a plain error with message msg.

@@ -101,6 +101,15 @@ func newOutcomeWriter(ex driver.Executor, logger *slog.Logger, hooks completerHo
 	return outcomeWriter{ex: ex, logger: logger, hooks: hooks, abortCtx: ctx, abort: cancel}
 }
 
+// stopAfter runs drain, which waits for the writes in progress to end,
+// aborting them once ctx ends; the writer is aborted when drain returns.
+func (w *outcomeWriter) stopAfter(ctx context.Context, drain func()) {
+	unregister := context.AfterFunc(ctx, w.abort)
+	drain()
+	unregister()
+	w.abort()
+}
+
 // write writes batch with one statement, trying again after a failure
 // until it succeeds or the writer is aborted.
 func (w *outcomeWriter) write(batch []*outcome) {
@@ -130,7 +139,7 @@ func (w *outcomeWriter) write(batch []*outcome) {
 		}
 		w.logger.Warn("asynqpg: writing task outcomes failed; trying again",
 			"outcomes", len(batch), "tries", try, "retry_in", delay, "error", err)
-		if !sleepCtx(w.abortCtx, delay) {
+		if !startstop.Sleep(w.abortCtx, delay) {
 			continue // aborted: the next try fails at once and gives up
 		}
 		delay = min(delay*2, completerRetryMax)
@@ -200,10 +209,7 @@ func (c *batchCompleter) stop(ctx context.Context) {
 	c.mu.Lock()
 	c.stopping = true
 	c.mu.Unlock()
-	unregister := context.AfterFunc(ctx, c.w.abort)
-	c.loop.Stop()
-	unregister()
-	c.w.abort()
+	c.w.stopAfter(ctx, c.loop.Stop)
 }
 
 // run is the completer's loop. Once ctx ends it writes what is queued,
@@ -300,21 +306,5 @@ func (c *syncCompleter) stop(ctx context.Context) {
 	c.mu.Lock()
 	c.stopped = true
 	c.mu.Unlock()
-	unregister := context.AfterFunc(ctx, c.w.abort)
-	c.writing.Wait()
-	unregister()
-	c.w.abort()
-}
-
-// sleepCtx waits for d, or until ctx is done; it reports whether the full
-// wait elapsed.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	c.w.stopAfter(ctx, c.writing.Wait)
 }

@@ -70,8 +70,7 @@ func (h *hookLog) hooks() completerHooks {
 // them.
 func (b *procBundle) claimOutcomes(t *testing.T, typ string, n int) []*outcome {
 	t.Helper()
-	_, err := InsertTasks(context.Background(), b.ex, makeNewTasks(typ, n, 3))
-	require.NoError(t, err)
+	b.insertMany(t, typ, n)
 	claimed, err := ClaimTasks(context.Background(), b.ex, typ, n, time.Minute)
 	require.NoError(t, err)
 	require.Len(t, claimed, n)
@@ -130,21 +129,29 @@ func TestCompletersRetryFailedWrites(t *testing.T) {
 	}
 }
 
+// submitAndStop hands outs to a new batch completer on ex, then stops it
+// with a deadline of within; it returns what the completer's hooks saw.
+func submitAndStop(t *testing.T, ex driver.Executor, outs []*outcome, within time.Duration) *hookLog {
+	t.Helper()
+	log := newHookLog()
+	c := newBatchCompleter(ex, slog.New(slog.DiscardHandler), log.hooks())
+	for _, o := range outs {
+		require.True(t, c.submit(o))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), within)
+	defer cancel()
+	c.stop(ctx)
+	return log
+}
+
 func TestBatchCompleterGivesUpAtStopDeadline(t *testing.T) {
 	t.Parallel()
 	b := setupProc(t)
 	outs := b.claimOutcomes(t, "gone", 3)
 	ex := &flakyRecorder{Executor: b.ex}
 	ex.failures.Store(-1) // the database is gone for good
-	log := newHookLog()
-	c := newBatchCompleter(ex, slog.New(slog.DiscardHandler), log.hooks())
-	for _, o := range outs {
-		require.True(t, c.submit(o))
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-	defer cancel()
 	began := time.Now()
-	c.stop(ctx)
+	log := submitAndStop(t, ex, outs, 300*time.Millisecond)
 	require.Less(t, time.Since(began), 10*time.Second, "stop is bounded")
 
 	require.Equal(t, 3, b.countStatus(t, "gone", asynqpg.TaskStatusRunning), "the tasks stay running until their leases pass")
@@ -160,14 +167,7 @@ func TestBatchCompleterSharesStatements(t *testing.T) {
 	b := setupProc(t)
 	outs := b.claimOutcomes(t, "share", 250)
 	ex := &recordCounter{Executor: b.ex}
-	log := newHookLog()
-	c := newBatchCompleter(ex, slog.New(slog.DiscardHandler), log.hooks())
-	for _, o := range outs {
-		require.True(t, c.submit(o))
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	c.stop(ctx)
+	submitAndStop(t, ex, outs, 30*time.Second)
 	require.Equal(t, 250, b.countStatus(t, "share", asynqpg.TaskStatusCompleted))
 	require.LessOrEqual(t, ex.records.Load(), int64(10), "250 outcomes handed over at once take a few statements")
 }

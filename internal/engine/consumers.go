@@ -169,14 +169,7 @@ func (h *Heartbeat) StopBeating() {
 
 // run renews the row every Interval until ctx ends.
 func (h *Heartbeat) run(ctx context.Context) {
-	timer := time.NewTimer(h.cfg.Interval)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-timer.C:
-		}
+	repeat(ctx, h.cfg.Interval, nil, func() time.Duration {
 		err := h.beat(ctx)
 		h.mu.Lock()
 		wasFailing := h.failing
@@ -188,8 +181,8 @@ func (h *Heartbeat) run(ctx context.Context) {
 		case err == nil && wasFailing:
 			h.log.Info("heartbeat renewed again")
 		}
-		timer.Reset(h.cfg.Interval)
-	}
+		return h.cfg.Interval
+	})
 }
 
 // beat writes the row once, bounded by the liveness window (a renewal
@@ -238,28 +231,27 @@ type ConsumerRow struct {
 // ListConsumers returns the live consumers, oldest first: those whose last
 // heartbeat is younger than their liveness window.
 func ListConsumers(ctx context.Context, ex driver.Executor) ([]ConsumerRow, error) {
-	rows, err := ex.Query(ctx, sqlListConsumers)
-	if err != nil {
-		return nil, fmt.Errorf("list consumers: %w", schemaError(err))
+	type scanned struct {
+		row     ConsumerRow
+		workers string
 	}
-	defer rows.Close()
-	out := []ConsumerRow{}
-	for rows.Next() {
-		var (
-			r       ConsumerRow
-			workers string
-		)
-		if err := rows.Scan(&r.ID, &r.Hostname, &r.PID, &workers, &r.StartedAt, &r.HeartbeatAt); err != nil {
-			return nil, fmt.Errorf("list consumers: scan: %w", err)
-		}
-		if err := json.Unmarshal([]byte(workers), &r.Workers); err != nil {
+	all, err := queryAll(ctx, ex, "list consumers", func(rows driver.Rows) (scanned, error) {
+		var c scanned
+		r := &c.row
+		err := rows.Scan(&r.ID, &r.Hostname, &r.PID, &c.workers, &r.StartedAt, &r.HeartbeatAt)
+		return c, err
+	}, sqlListConsumers)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ConsumerRow, len(all))
+	for i, c := range all {
+		r := c.row
+		if err := json.Unmarshal([]byte(c.workers), &r.Workers); err != nil {
 			return nil, fmt.Errorf("list consumers: workers of %q: %w", r.ID, err)
 		}
 		r.StartedAt, r.HeartbeatAt = r.StartedAt.UTC(), r.HeartbeatAt.UTC()
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list consumers: %w", schemaError(err))
+		out[i] = r
 	}
 	return out, nil
 }
@@ -269,21 +261,5 @@ func ListConsumers(ctx context.Context, ex driver.Executor) ([]ConsumerRow, erro
 // wait for a consumer that is not there (a type mistyped, or its consumers
 // all stopped). Whether a type is paused does not matter.
 func ListUnservedTypes(ctx context.Context, ex driver.Executor) ([]string, error) {
-	rows, err := ex.Query(ctx, sqlListUnservedTypes)
-	if err != nil {
-		return nil, fmt.Errorf("list unserved task types: %w", schemaError(err))
-	}
-	defer rows.Close()
-	out := []string{}
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			return nil, fmt.Errorf("list unserved task types: scan: %w", err)
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list unserved task types: %w", schemaError(err))
-	}
-	return out, nil
+	return queryAll(ctx, ex, "list unserved task types", scanString, sqlListUnservedTypes)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/yakser/asynqpg"
+	"github.com/yakser/asynqpg/internal/testfixture"
 )
 
 // Bounds of the heartbeat tests.
@@ -259,13 +260,7 @@ FROM generate_series(1, 20000) i`)
 	rows, err := b.db.QueryContext(ctx, `EXPLAIN `+sqlListUnservedTypes)
 	require.NoError(t, err)
 	defer rows.Close()
-	var plan strings.Builder
-	for rows.Next() {
-		var line string
-		require.NoError(t, rows.Scan(&line))
-		plan.WriteString(line + "\n")
-	}
-	require.NoError(t, rows.Err())
-	require.Contains(t, plan.String(), "asynqpg_tasks_claim_idx")
-	require.NotContains(t, plan.String(), "Seq Scan on asynqpg_tasks", plan.String())
+	plan := strings.Join(testfixture.Column[string](t, rows), "\n")
+	require.Contains(t, plan, "asynqpg_tasks_claim_idx")
+	require.NotContains(t, plan, "Seq Scan on asynqpg_tasks", plan)
 }

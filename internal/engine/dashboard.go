@@ -20,23 +20,11 @@ type TypeStatusCount struct {
 // CountByTypeStatus counts every task by type and status, exactly. It
 // reads the whole table: on a large one, call it in the background.
 func CountByTypeStatus(ctx context.Context, ex driver.Executor) ([]TypeStatusCount, error) {
-	rows, err := ex.Query(ctx, sqlCountByTypeStatus)
-	if err != nil {
-		return nil, fmt.Errorf("count tasks: %w", schemaError(err))
-	}
-	defer rows.Close()
-	out := []TypeStatusCount{}
-	for rows.Next() {
+	return queryAll(ctx, ex, "count tasks", func(rows driver.Rows) (TypeStatusCount, error) {
 		var c TypeStatusCount
-		if err := rows.Scan(&c.Type, &c.Status, &c.Count); err != nil {
-			return nil, fmt.Errorf("count tasks: scan: %w", err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("count tasks: %w", schemaError(err))
-	}
-	return out, nil
+		err := rows.Scan(&c.Type, &c.Status, &c.Count)
+		return c, err
+	}, sqlCountByTypeStatus)
 }
 
 // TableSize is what the database knows of the size of asynqpg_tasks

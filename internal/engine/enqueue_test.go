@@ -201,15 +201,21 @@ func TestInsertTasksStatements(t *testing.T) {
 	}
 }
 
+// overBatch returns one task of typ more than a statement inserts.
+func overBatch(typ string) []NewTask {
+	tasks := make([]NewTask, MaxBatchTasks+1)
+	for i := range tasks {
+		tasks[i] = NewTask{Type: typ, Payload: []byte{}, Attempts: 1}
+	}
+	return tasks
+}
+
 // TestInsertTasksAllOrNothing makes the second statement of a split batch
 // fail: the first one's rows must not remain.
 func TestInsertTasksAllOrNothing(t *testing.T) {
 	t.Parallel()
 	b := setupStore(t)
-	tasks := make([]NewTask, MaxBatchTasks+1)
-	for i := range tasks {
-		tasks[i] = NewTask{Type: "aon", Payload: []byte{}, Attempts: 1}
-	}
+	tasks := overBatch("aon")
 	tasks[MaxBatchTasks].Type = "" // violates the table's CHECK, in the second statement
 	_, err := InsertTasks(context.Background(), b.ex, tasks)
 	require.Error(t, err)
@@ -222,10 +228,7 @@ func TestInsertTasksAllOrNothing(t *testing.T) {
 func TestInsertTasksDuplicatesAcrossStatements(t *testing.T) {
 	t.Parallel()
 	b := setupStore(t)
-	tasks := make([]NewTask, MaxBatchTasks+1)
-	for i := range tasks {
-		tasks[i] = NewTask{Type: "cross", Payload: []byte{}, Attempts: 1}
-	}
+	tasks := overBatch("cross")
 	tasks[0].IdempotencyToken = strPtr("k")
 	tasks[MaxBatchTasks].IdempotencyToken = strPtr("k")
 	got, err := InsertTasks(context.Background(), b.ex, tasks)

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/yakser/asynqpg/driver"
+	"github.com/yakser/asynqpg/internal/testfixture"
 )
 
 func TestElectorTerms(t *testing.T) {
@@ -40,43 +41,25 @@ func TestElectorTerms(t *testing.T) {
 	require.Equal(t, "a", leader)
 	require.InDelta(t, ttl.Seconds(), remaining, 5, "the expiry comes from the database clock")
 
-	_, ok, err = c.elect(ctx)
-	require.NoError(t, err)
-	require.False(t, ok, "an unexpired term is not taken over")
-	_, ok, err = c.renew(ctx)
-	require.NoError(t, err)
-	require.False(t, ok, "only the leader renews")
-	_, ok, err = a.elect(ctx)
-	require.NoError(t, err)
-	require.False(t, ok, "nor is it re-elected while its term runs")
+	requireGranted(t, c.elect, false, "an unexpired term is not taken over")
+	requireGranted(t, c.renew, false, "only the leader renews")
+	requireGranted(t, a.elect, false, "nor is it re-elected while its term runs")
 
-	_, ok, err = a.renew(ctx)
-	require.NoError(t, err)
-	require.True(t, ok)
+	requireGranted(t, a.renew, true)
 
 	require.NoError(t, c.resign(ctx), "resigning a term one does not hold changes nothing")
-	_, ok, err = a.renew(ctx)
-	require.NoError(t, err)
-	require.True(t, ok)
+	requireGranted(t, a.renew, true)
 
 	// The term expires.
 	b.exec(t, `UPDATE asynqpg_leader SET expires_at = now() - interval '1 microsecond'`)
-	_, ok, err = a.renew(ctx)
-	require.NoError(t, err)
-	require.False(t, ok, "an expired term is not renewed")
-	_, ok, err = c.elect(ctx)
-	require.NoError(t, err)
-	require.True(t, ok, "an expired term is replaced")
+	requireGranted(t, a.renew, false, "an expired term is not renewed")
+	requireGranted(t, c.elect, true, "an expired term is replaced")
 
 	require.NoError(t, c.resign(ctx))
-	_, ok, err = a.elect(ctx)
-	require.NoError(t, err)
-	require.True(t, ok, "a resigned term is replaced at once")
+	requireGranted(t, a.elect, true, "a resigned term is replaced at once")
 
 	other := &elector{ex: b.ex, name: "other", id: "c", ttl: ttl, margin: ttl / 5, now: time.Now}
-	_, ok, err = other.elect(ctx)
-	require.NoError(t, err)
-	require.True(t, ok, "leaderships of different names are independent")
+	requireGranted(t, other.elect, true, "leaderships of different names are independent")
 }
 
 func TestElectorLateAnswerIsNotTrusted(t *testing.T) {
@@ -93,9 +76,16 @@ func TestElectorLateAnswerIsNotTrusted(t *testing.T) {
 			}
 			return start.Add(10 * time.Second)
 		}}
-	_, ok, err := e.elect(context.Background())
+	requireGranted(t, e.elect, false)
+}
+
+// requireGranted runs step, an elect or a renew of an elector, and checks
+// whether it was granted the term; msgAndArgs go with that check.
+func requireGranted(t *testing.T, step func(context.Context) (time.Time, bool, error), want bool, msgAndArgs ...any) {
+	t.Helper()
+	_, ok, err := step(context.Background())
 	require.NoError(t, err)
-	require.False(t, ok)
+	require.Equal(t, want, ok, msgAndArgs...)
 }
 
 // partitionExecutor simulates a network partition between a consumer and
@@ -142,7 +132,7 @@ type leaderGroup struct {
 	ids     []string
 	nets    []*partitionExecutor
 	cancels []context.CancelFunc
-	logs    []*syncBuffer
+	logs    []*testfixture.SyncBuffer
 
 	stopSampling func()
 	mu           sync.Mutex
@@ -160,7 +150,7 @@ func startLeaderGroup(t *testing.T, b *maintBundle, cfg MaintainerConfig, skews 
 		c.now = skewedClock(skew)
 		net := &partitionExecutor{Executor: b.ex}
 		c.Executor = net
-		var logs *syncBuffer
+		var logs *testfixture.SyncBuffer
 		c.Logger, logs = bufferLogger()
 		m := b.newMaintainer(t, c)
 		ctx, cancel := context.WithCancel(context.Background())
@@ -310,7 +300,7 @@ func TestMaintainerOneLeaderAtATime(t *testing.T) {
 }
 
 // leaderLogs returns the logs of a failed test for inspection.
-func leaderLogs(logs ...*syncBuffer) string {
+func leaderLogs(logs ...*testfixture.SyncBuffer) string {
 	var sb strings.Builder
 	for i, l := range logs {
 		fmt.Fprintf(&sb, "--- maintainer %d\n%s", i, l.String())

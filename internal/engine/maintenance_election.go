@@ -21,15 +21,7 @@ func (m *Maintainer) run(ctx context.Context) {
 		}
 	}
 
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			stepDown()
-			return
-		case <-timer.C:
-		}
+	repeat(ctx, 0, nil, func() time.Duration {
 		sent := m.cfg.now()
 		m.mu.Lock()
 		leading, deadline := m.leading, m.deadline
@@ -81,8 +73,9 @@ func (m *Maintainer) run(ctx context.Context) {
 				m.notify(true)
 			}
 		}
-		timer.Reset(max(0, m.cfg.ElectInterval-m.cfg.now().Sub(sent)))
-	}
+		return max(0, m.cfg.ElectInterval-m.cfg.now().Sub(sent))
+	})
+	stepDown()
 }
 
 // notify reports a change of leadership to OnLeadershipChange.

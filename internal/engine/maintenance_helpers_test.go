@@ -1,12 +1,10 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +14,7 @@ import (
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/driver"
 	"github.com/yakser/asynqpg/internal/testdb"
+	"github.com/yakser/asynqpg/internal/testfixture"
 )
 
 // maintBundle is what a maintenance test works with.
@@ -175,26 +174,8 @@ $$BEGIN PERFORM pg_sleep(%f); RETURN %s; END$$`, perRow.Seconds(), ret))
 	b.exec(t, `CREATE TRIGGER maint_slow BEFORE `+op+` ON asynqpg_tasks FOR EACH ROW EXECUTE FUNCTION maint_slow()`)
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
-}
-
 // bufferLogger logs at every level into a buffer.
-func bufferLogger() (*slog.Logger, *syncBuffer) {
-	buf := &syncBuffer{}
+func bufferLogger() (*slog.Logger, *testfixture.SyncBuffer) {
+	buf := &testfixture.SyncBuffer{}
 	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})), buf
 }

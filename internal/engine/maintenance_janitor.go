@@ -83,14 +83,7 @@ func (m *Maintainer) batches(ctx context.Context, what string, guard func() bool
 // runJanitor runs maintenance at once and then every JanitorInterval
 // until ctx ends, which also cancels a run in progress.
 func (m *Maintainer) runJanitor(ctx context.Context) {
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-timer.C:
-		}
+	repeat(ctx, 0, nil, func() time.Duration {
 		res, err := m.maintain(ctx, m.IsLeader)
 		switch {
 		case err == nil:
@@ -100,8 +93,8 @@ func (m *Maintainer) runJanitor(ctx context.Context) {
 		default:
 			m.log.Error("maintenance failed", "error", err)
 		}
-		timer.Reset(m.cfg.JanitorInterval)
-	}
+		return m.cfg.JanitorInterval
+	})
 }
 
 // logAttrs are the attributes logged with the result of a maintenance run.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/yakser/asynqpg/driver"
+	"github.com/yakser/asynqpg/internal/startstop"
 )
 
 // Reconnection of the listener.
@@ -46,7 +47,7 @@ func (p *Processor) listen(ctx context.Context, f driver.ListenerFactory) {
 		}
 		wait := delay/2 + rand.N(delay/2+1)
 		p.log.Warn("asynqpg: listener failed; polling until it reconnects", "retry_in", wait, "error", err)
-		if !sleepCtx(ctx, wait) {
+		if !startstop.Sleep(ctx, wait) {
 			return
 		}
 		delay = min(delay*2, listenRetryMax)

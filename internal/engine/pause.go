@@ -47,23 +47,7 @@ func ResumeType(ctx context.Context, ex driver.Executor, taskType string) error 
 // PausedTypes returns the paused task types in byte order of their names;
 // an empty slice when none is.
 func PausedTypes(ctx context.Context, ex driver.Executor) ([]string, error) {
-	rows, err := ex.Query(ctx, sqlListPausedTypes)
-	if err != nil {
-		return nil, fmt.Errorf("list paused task types: %w", schemaError(err))
-	}
-	defer rows.Close()
-	types := []string{}
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			return nil, fmt.Errorf("list paused task types: scan: %w", err)
-		}
-		types = append(types, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list paused task types: %w", err)
-	}
-	return types, nil
+	return queryAll(ctx, ex, "list paused task types", scanString, sqlListPausedTypes)
 }
 
 // pauseView is a processor's view of the paused task types.
@@ -92,31 +76,22 @@ func (v *pauseView) reloadNow() {
 // paused types were loaded once.
 func (p *Processor) watchPauses(ctx context.Context) {
 	failing := false
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-timer.C:
-		case <-p.pauses.reload:
-		}
+	repeat(ctx, 0, p.pauses.reload, func() time.Duration {
 		err := p.loadPauses(ctx)
 		switch {
 		case ctx.Err() != nil:
-			return
+			return 0 // ctx ended: repeat returns
 		case err != nil && !failing:
 			p.log.Warn("asynqpg: could not load the paused task types; retrying", "error", err)
 		case err == nil && failing:
 			p.log.Info("asynqpg: loaded the paused task types again")
 		}
 		failing = err != nil
-		next := pausePollInterval
 		if p.pauses.listening.Load() && !failing {
-			next = pauseResyncInterval
+			return pauseResyncInterval
 		}
-		resetTimer(timer, next)
-	}
+		return pausePollInterval
+	})
 }
 
 // loadPauses loads the paused types and sets the runners' flags; a runner

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/yakser/asynqpg/driver"
+	"github.com/yakser/asynqpg/internal/testfixture"
 )
 
 // periodicInsert is an Enqueue of a PeriodicEntry that inserts a task of
@@ -29,14 +30,7 @@ func (b *maintBundle) periodicInstants(t *testing.T, typ string) []string {
 	rows, err := b.db.Query(`SELECT convert_from(payload, 'UTF8') FROM asynqpg_tasks WHERE type = $1 ORDER BY id`, typ)
 	require.NoError(t, err)
 	defer func() { _ = rows.Close() }()
-	var out []string
-	for rows.Next() {
-		var s string
-		require.NoError(t, rows.Scan(&s))
-		out = append(out, s)
-	}
-	require.NoError(t, rows.Err())
-	return out
+	return testfixture.Column[string](t, rows)
 }
 
 // periodicLast returns the last_at of name, or the zero time when it has

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/yakser/asynqpg/internal/testfixture"
 )
 
 // TestClaimPriorityOrder claims ready tasks by priority (higher first), then
@@ -71,14 +73,7 @@ func TestClaimPlanIsOneIndexScan(t *testing.T) {
 	require.NoError(t, err)
 	rows, err := conn.QueryContext(ctx, `EXPLAIN EXECUTE claim('t1', 10, 60000000)`)
 	require.NoError(t, err)
-	var plan []string
-	for rows.Next() {
-		var line string
-		require.NoError(t, rows.Scan(&line))
-		plan = append(plan, line)
-	}
-	require.NoError(t, rows.Err())
-	text := strings.Join(plan, "\n")
+	text := strings.Join(testfixture.Column[string](t, rows), "\n")
 	t.Log("\n" + text)
 	require.Equal(t, 2, strings.Count(text, "Index Scan using asynqpg_tasks_claim_idx"), "one claim-index scan for each kind of ready row")
 	require.NotContains(t, text, "Seq Scan")

@@ -56,6 +56,35 @@ func (b *procBundle) row(t *testing.T, id int64) *TaskRow {
 	return r
 }
 
+// rowAttempts is what a test expects of a task row once an outcome was
+// written: its status, attempts left and elapsed, and messages (nil:
+// none).
+type rowAttempts struct {
+	status        asynqpg.TaskStatus
+	left, elapsed int
+	messages      []string
+}
+
+// requireAttempts checks r against want, and that r carries finalized_at
+// exactly when its status is final; msgAndArgs go with the status check.
+func requireAttempts(t *testing.T, want rowAttempts, r *TaskRow, msgAndArgs ...any) {
+	t.Helper()
+	require.Equal(t, want.status, r.Status, msgAndArgs...)
+	switch want.status {
+	case asynqpg.TaskStatusCompleted, asynqpg.TaskStatusFailed, asynqpg.TaskStatusCancelled:
+		require.NotNil(t, r.FinalizedAt)
+	default:
+		require.Nil(t, r.FinalizedAt)
+	}
+	require.Equal(t, want.left, r.AttemptsLeft)
+	require.Equal(t, want.elapsed, r.AttemptsElapsed)
+	if want.messages == nil {
+		require.Empty(t, r.Messages)
+	} else {
+		require.Equal(t, want.messages, r.Messages)
+	}
+}
+
 // dbNow is the database clock.
 func (b *procBundle) dbNow(t *testing.T) time.Time {
 	t.Helper()

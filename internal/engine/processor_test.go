@@ -88,8 +88,7 @@ func TestProcessorBacklogDoesNotWaitForPoll(t *testing.T) {
 	t.Parallel()
 	b := setupProc(t)
 	const n = 60
-	_, err := InsertTasks(context.Background(), b.ex, makeNewTasks("backlog", n, 3))
-	require.NoError(t, err)
+	b.insertMany(t, "backlog", n)
 	var ran atomic.Int64
 	// The poll interval is far longer than the test: only refetching as
 	// workers free up can run every task.
@@ -182,8 +181,7 @@ func TestProcessorBatchesOutcomes(t *testing.T) {
 			t.Parallel()
 			b := setupProc(t)
 			const n = 120
-			_, err := InsertTasks(context.Background(), b.ex, makeNewTasks("batch", n, 3))
-			require.NoError(t, err)
+			b.insertMany(t, "batch", n)
 			ex := &recordCounter{Executor: pollOnly{b.ex}}
 			testProcessor(t, b, ex, ProcessorConfig{
 				DisableBatchCompleter: tt.disableBatch,
@@ -221,10 +219,8 @@ func TestProcessorRetriesThenFails(t *testing.T) {
 		})},
 	})
 	id := b.insertReady(t, "retry", 3)
-	r := b.waitStatus(t, id, asynqpg.TaskStatusFailed)
-	require.Equal(t, 0, r.AttemptsLeft)
-	require.Equal(t, 3, r.AttemptsElapsed)
-	require.Equal(t, []string{"boom", "boom", "boom"}, r.Messages)
+	requireAttempts(t, rowAttempts{asynqpg.TaskStatusFailed, 0, 3, []string{"boom", "boom", "boom"}},
+		b.waitStatus(t, id, asynqpg.TaskStatusFailed))
 	require.EqualValues(t, 3, calls.Load())
 	require.Eventually(t, func() bool {
 		mu.Lock()

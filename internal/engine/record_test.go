@@ -35,33 +35,13 @@ func TestRecordOutcomes(t *testing.T) {
 		claims[0].Attempt: true, claims[1].Attempt: true, claims[2].Attempt: true, claims[3].Attempt: true,
 	}, written)
 
-	r := b.row(t, ids[0])
-	require.Equal(t, asynqpg.TaskStatusCompleted, r.Status)
-	require.NotNil(t, r.FinalizedAt)
-	require.Equal(t, 3, r.AttemptsLeft)
-	require.Equal(t, 0, r.AttemptsElapsed)
-	require.Empty(t, r.Messages)
-
-	r = b.row(t, ids[1])
-	require.Equal(t, asynqpg.TaskStatusPending, r.Status)
-	require.Nil(t, r.FinalizedAt)
-	require.Equal(t, 2, r.AttemptsLeft)
-	require.Equal(t, 1, r.AttemptsElapsed)
-	require.Equal(t, []string{"boom"}, r.Messages)
+	requireAttempts(t, rowAttempts{status: asynqpg.TaskStatusCompleted, left: 3}, b.row(t, ids[0]))
+	r := b.row(t, ids[1])
+	requireAttempts(t, rowAttempts{asynqpg.TaskStatusPending, 2, 1, []string{"boom"}}, r)
 	require.WithinDuration(t, before.Add(time.Hour), r.BlockedTill, 5*time.Second)
-
-	r = b.row(t, ids[2])
-	require.Equal(t, asynqpg.TaskStatusFailed, r.Status)
-	require.NotNil(t, r.FinalizedAt)
-	require.Equal(t, 2, r.AttemptsLeft)
-	require.Equal(t, 1, r.AttemptsElapsed)
-	require.Equal(t, []string{"bad"}, r.Messages)
-
+	requireAttempts(t, rowAttempts{asynqpg.TaskStatusFailed, 2, 1, []string{"bad"}}, b.row(t, ids[2]))
 	r = b.row(t, ids[3])
-	require.Equal(t, asynqpg.TaskStatusPending, r.Status, "a snooze")
-	require.Equal(t, 3, r.AttemptsLeft)
-	require.Equal(t, 0, r.AttemptsElapsed)
-	require.Empty(t, r.Messages)
+	requireAttempts(t, rowAttempts{status: asynqpg.TaskStatusPending, left: 3}, r, "a snooze")
 	require.WithinDuration(t, before.Add(30*time.Second), r.BlockedTill, 5*time.Second)
 
 	r = b.row(t, stale)
@@ -92,12 +72,7 @@ func TestRecordOutcomesSuccessesOnly(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, map[AttemptKey]bool{ownedClaim.Attempt: true}, written)
 
-	r := b.row(t, owned)
-	require.Equal(t, asynqpg.TaskStatusCompleted, r.Status)
-	require.NotNil(t, r.FinalizedAt)
-	require.Equal(t, 3, r.AttemptsLeft)
-	require.Equal(t, 0, r.AttemptsElapsed)
-	require.Empty(t, r.Messages)
+	requireAttempts(t, rowAttempts{status: asynqpg.TaskStatusCompleted, left: 3}, b.row(t, owned))
 	require.Equal(t, asynqpg.TaskStatusRunning, b.row(t, stale).Status, "a stale attempt changes nothing")
 
 	written, err = RecordOutcomes(ctx, b.ex, []OutcomeRecord{
@@ -117,11 +92,7 @@ func TestRecordOutcomesExhaustion(t *testing.T) {
 	})
 	require.NoError(t, err)
 	require.True(t, written[c.Attempt])
-	r := b.row(t, id)
-	require.Equal(t, asynqpg.TaskStatusFailed, r.Status)
-	require.Equal(t, 0, r.AttemptsLeft)
-	require.Equal(t, 1, r.AttemptsElapsed)
-	require.Equal(t, []string{"last"}, r.Messages)
+	requireAttempts(t, rowAttempts{asynqpg.TaskStatusFailed, 0, 1, []string{"last"}}, b.row(t, id))
 }
 
 func TestRecordOutcomesAfterCancel(t *testing.T) {

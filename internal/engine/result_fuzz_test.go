@@ -24,27 +24,27 @@ type fzPanicError struct{ value any }
 
 func (e *fzPanicError) Error() string { panic(e.value) }
 
-// fzPanicIsError is an error whose Is panics with value; it wraps inner.
-type fzPanicIsError struct {
-	msg   string
-	value any
-	inner error
+// fzPanicMethodError is an error whose method named panicIn ("Is" or
+// "As") panics with value; it wraps inner.
+type fzPanicMethodError struct {
+	msg     string
+	panicIn string
+	value   any
+	inner   error
 }
 
-func (e *fzPanicIsError) Error() string { return e.msg }
-func (e *fzPanicIsError) Is(error) bool { panic(e.value) }
-func (e *fzPanicIsError) Unwrap() error { return e.inner }
+func (e *fzPanicMethodError) Error() string { return e.msg }
+func (e *fzPanicMethodError) Unwrap() error { return e.inner }
 
-// fzPanicAsError is an error whose As panics with value; it wraps inner.
-type fzPanicAsError struct {
-	msg   string
-	value any
-	inner error
+func (e *fzPanicMethodError) Is(error) bool { e.panicIf("Is"); return false }
+func (e *fzPanicMethodError) As(any) bool   { e.panicIf("As"); return false }
+
+// panicIf panics with value when method is the one that panics.
+func (e *fzPanicMethodError) panicIf(method string) {
+	if e.panicIn == method {
+		panic(e.value)
+	}
 }
-
-func (e *fzPanicAsError) Error() string { return e.msg }
-func (e *fzPanicAsError) As(any) bool   { panic(e.value) }
-func (e *fzPanicAsError) Unwrap() error { return e.inner }
 
 // fzStringer is a value whose String panics with value.
 type fzStringer struct{ value any }
@@ -129,9 +129,9 @@ func buildResult(shape, wrap, kind, nest uint8, text string, d int64) fzResult {
 	case shapeErrorPanics:
 		err = &fzPanicError{value: pv}
 	case shapeIsPanics:
-		err = &fzPanicIsError{msg: text, value: pv, inner: errors.New(text)}
+		err = &fzPanicMethodError{msg: text, panicIn: "Is", value: pv, inner: errors.New(text)}
 	case shapeAsPanics:
-		err = &fzPanicAsError{msg: text, value: pv, inner: &asynqpg.TaskSnoozeError{Duration: time.Duration(d)}}
+		err = &fzPanicMethodError{msg: text, panicIn: "As", value: pv, inner: &asynqpg.TaskSnoozeError{Duration: time.Duration(d)}}
 	case shapeSnooze:
 		err = &asynqpg.TaskSnoozeError{Duration: time.Duration(d)}
 	case shapeSnoozeWithErr:
@@ -347,9 +347,9 @@ func TestHandlerResultShapes(t *testing.T) {
 			"panicked when read: kaboom"},
 		{"Error panics with a value whose String panics", fzResult{err: &fzPanicError{value: fzStringer{value: "x"}}}, 5,
 			nil, "failed", asynqpg.StatusFailed, 0, "panicked when read: %!v(PANIC=String method: x)"},
-		{"Is panics", fzResult{err: &fzPanicIsError{msg: "m", value: "is"}}, 5, nil, "failed", asynqpg.StatusFailed, 0,
+		{"Is panics", fzResult{err: &fzPanicMethodError{msg: "m", panicIn: "Is", value: "is"}}, 5, nil, "failed", asynqpg.StatusFailed, 0,
 			"panicked when read: is"},
-		{"As panics", fzResult{err: &fzPanicAsError{msg: "m", value: "as"}}, 5, nil, "failed", asynqpg.StatusFailed, 0,
+		{"As panics", fzResult{err: &fzPanicMethodError{msg: "m", panicIn: "As", value: "as"}}, 5, nil, "failed", asynqpg.StatusFailed, 0,
 			"panicked when read: as"},
 		{"handler panics", fzResult{panics: true, value: "boom"}, 5, nil, "failed", asynqpg.StatusFailed, 0,
 			"task handler panic: boom\ngoroutine"},

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/yakser/asynqpg/internal/startstop"
 )
 
 // ErrShutdownTimeout is reported by [Processor.Stop] when handlers were
@@ -176,7 +178,7 @@ func (p *Processor) requeueUnfinished(ctx context.Context) error {
 			p.log.Info("asynqpg: gave back unfinished tasks", "attempts", len(keys), "requeued", n)
 			return nil
 		}
-		if ctx.Err() != nil || !sleepCtx(ctx, delay) {
+		if ctx.Err() != nil || !startstop.Sleep(ctx, delay) {
 			p.log.Error("asynqpg: could not give back unfinished tasks; they come back when their leases pass",
 				"attempts", len(keys), "error", err)
 			return fmt.Errorf("consumer stop: give back %d unfinished task(s): %w", len(keys), err)

@@ -88,12 +88,7 @@ WITH input AS (
 		COALESCE(NULLIF(d.process_at, '')::timestamptz, now() + d.delay_us * interval '1 microsecond'),
 		d.trace_context, d.priority, d.unique_key
 	FROM dedup d ORDER BY d.ord
-	ON CONFLICT DO NOTHING
-	RETURNING id, type, blocked_till <= now() AS ready
-), notified AS (
-	SELECT pg_notify('` + ChannelNewTask + `', r.type) FROM (SELECT DISTINCT type FROM ins WHERE ready) r
-)
-SELECT id, type FROM ins WHERE (SELECT count(*) FROM notified) >= 0 ORDER BY id`
+	ON CONFLICT DO NOTHING` + sqlInsertedNotify
 
 	// sqlInsertTasksUntokened is sqlInsertTasks for a batch in which no
 	// task has an idempotency token: nothing to deduplicate, no conflict
@@ -108,7 +103,13 @@ WITH ins AS (
 		COALESCE(NULLIF(i.process_at, '')::timestamptz, now() + i.delay_us * interval '1 microsecond'),
 		NULLIF(i.trace_context, '')::jsonb, i.priority
 	FROM unnest($1::text[], $2::bytea[], $3::bigint[], $4::text[], $5::bigint[], $6::text[], $7::bigint[])
-		AS i(type, payload, attempts, process_at, delay_us, trace_context, priority)
+		AS i(type, payload, attempts, process_at, delay_us, trace_context, priority)` + sqlInsertedNotify
+
+	// sqlInsertedNotify ends the insert statements, whose CTE ins
+	// inserts: it notifies ChannelNewTask once for each type with a task
+	// ready now, and returns the new IDs and their types in ascending
+	// order.
+	sqlInsertedNotify = `
 	RETURNING id, type, blocked_till <= now() AS ready
 ), notified AS (
 	SELECT pg_notify('` + ChannelNewTask + `', r.type) FROM (SELECT DISTINCT type FROM ins WHERE ready) r

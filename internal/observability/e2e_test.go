@@ -58,48 +58,44 @@ func scenarioHandlers() map[string]consumer.TaskHandlerFunc {
 // OpenTelemetry SDK, and checks every metric, span and link they record.
 func TestTelemetryEndToEnd(t *testing.T) {
 	t.Parallel()
-	for _, d := range drivers {
-		t.Run(d.name, func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			b := setup(t, d)
-			prodTel, consTel := newTelemetry(t), newTelemetry(t)
-			p := b.newProducer(t, prodTel, nil)
+	eachDriver(t, func(t *testing.T, b *bundle) {
+		ctx := context.Background()
+		prodTel, consTel := newTelemetry(t), newTelemetry(t)
+		p := b.newProducer(t, prodTel, nil)
 
-			// The request that enqueues: its trace must reach every attempt.
-			reqCtx, request := prodTel.tp.Tracer("test").Start(ctx, "request")
-			ids := map[string]int64{}
-			for _, typ := range []string{typeOK, typeRetry, typeFail, typeSnooze} {
-				id, err := p.Enqueue(reqCtx, asynqpg.NewTask(typ, []byte(`{}`)))
-				require.NoError(t, err)
-				ids[typ] = id
-			}
-			batchIDs, err := p.EnqueueMany(reqCtx, []*asynqpg.Task{
-				asynqpg.NewTask(typeOK, []byte{}), asynqpg.NewTask(typeOK, []byte{}),
-			})
+		// The request that enqueues: its trace must reach every attempt.
+		reqCtx, request := prodTel.tp.Tracer("test").Start(ctx, "request")
+		ids := map[string]int64{}
+		for _, typ := range []string{typeOK, typeRetry, typeFail, typeSnooze} {
+			id, err := p.Enqueue(reqCtx, asynqpg.NewTask(typ, []byte(`{}`)))
 			require.NoError(t, err)
-			require.Len(t, batchIDs, 2)
-			request.End()
-
-			c := startConsumer(t, b.consumerConfig(t, consTel), scenarioHandlers())
-			b.waitFinal(t, 6)
-
-			// Recorded before the outcomes became visible: no waiting.
-			cm := consTel.collect(t)
-			checkProcessMetrics(t, cm)
-			checkProcessSpans(t, prodTel, consTel, ids, batchIDs, request.SpanContext())
-
-			require.NoError(t, c.Stop())
-			inFlight := sumPoints(t, consTel.collect(t)[asynqpg.MetricTasksInFlight], false)
-			for k, v := range inFlight {
-				require.Zero(t, v, "in flight after Stop: %s", k)
-			}
-
-			checkEnqueueMetrics(t, prodTel.collect(t))
-			checkEnqueueSpans(t, prodTel, ids, batchIDs, request.SpanContext())
-			checkStoredTraceContext(t, b, ids[typeOK], prodTel)
+			ids[typ] = id
+		}
+		batchIDs, err := p.EnqueueMany(reqCtx, []*asynqpg.Task{
+			asynqpg.NewTask(typeOK, []byte{}), asynqpg.NewTask(typeOK, []byte{}),
 		})
-	}
+		require.NoError(t, err)
+		require.Len(t, batchIDs, 2)
+		request.End()
+
+		c := startConsumer(t, b.consumerConfig(t, consTel), scenarioHandlers())
+		b.waitFinal(t, 6)
+
+		// Recorded before the outcomes became visible: no waiting.
+		cm := consTel.collect(t)
+		checkProcessMetrics(t, cm)
+		checkProcessSpans(t, prodTel, consTel, ids, batchIDs, request.SpanContext())
+
+		require.NoError(t, c.Stop())
+		inFlight := sumPoints(t, consTel.collect(t)[asynqpg.MetricTasksInFlight], false)
+		for k, v := range inFlight {
+			require.Zero(t, v, "in flight after Stop: %s", k)
+		}
+
+		checkEnqueueMetrics(t, prodTel.collect(t))
+		checkEnqueueSpans(t, prodTel, ids, batchIDs, request.SpanContext())
+		checkStoredTraceContext(t, b, ids[typeOK], prodTel)
+	})
 }
 
 // checkProcessMetrics checks the consumer's metrics of the scenario.

@@ -28,6 +28,7 @@ import (
 	bundriver "github.com/yakser/asynqpg/driver/bun"
 	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
 	sqlxdriver "github.com/yakser/asynqpg/driver/sqlx"
+	"github.com/yakser/asynqpg/internal/observability"
 	"github.com/yakser/asynqpg/internal/testdb"
 	"github.com/yakser/asynqpg/producer"
 )
@@ -64,21 +65,23 @@ var drivers = []driverCase{
 	}},
 	{name: "sqlx/libpq", open: func(t *testing.T, url string) asynqpg.Pool {
 		t.Helper()
-		db, err := sqlx.Open("postgres", url)
-		require.NoError(t, err)
-		db.SetMaxOpenConns(maxTestConns)
-		t.Cleanup(func() { _ = db.Close() })
-		return sqlxdriver.New(db)
+		return sqlxdriver.New(sqlx.NewDb(openDB(t, "postgres", url), "postgres"))
 	}},
 	{name: "bun/pgxstdlib", open: func(t *testing.T, url string) asynqpg.Pool {
 		t.Helper()
-		sqldb, err := sql.Open("pgx", url)
-		require.NoError(t, err)
-		sqldb.SetMaxOpenConns(maxTestConns)
-		db := bun.NewDB(sqldb, pgdialect.New())
-		t.Cleanup(func() { _ = db.Close() })
-		return bundriver.New(db)
+		return bundriver.New(bun.NewDB(openDB(t, "pgx", url), pgdialect.New()))
 	}},
+}
+
+// openDB opens a database/sql pool of driverName on url, closed when the
+// test ends.
+func openDB(t *testing.T, driverName, url string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open(driverName, url)
+	require.NoError(t, err)
+	db.SetMaxOpenConns(maxTestConns)
+	t.Cleanup(func() { _ = db.Close() })
+	return db
 }
 
 // bundle is a test's own database, reached through the driver under test
@@ -87,6 +90,18 @@ type bundle struct {
 	url   string
 	d     driverCase
 	check *sql.DB
+}
+
+// eachDriver runs test in parallel subtests, one per driver, each on a
+// database of its own.
+func eachDriver(t *testing.T, test func(t *testing.T, b *bundle)) {
+	t.Helper()
+	for _, d := range drivers {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			test(t, setup(t, d))
+		})
+	}
 }
 
 func setup(t *testing.T, d driverCase) *bundle {
@@ -118,6 +133,15 @@ func newTelemetry(t *testing.T) *telemetry {
 		_ = tel.tp.Shutdown(context.Background())
 	})
 	return tel
+}
+
+// instruments returns the Instruments of observability.New on tel's
+// providers.
+func (tel *telemetry) instruments(t *testing.T) *observability.Instruments {
+	t.Helper()
+	in, err := observability.New(tel.mp, tel.tp)
+	require.NoError(t, err)
+	return in
 }
 
 // collect reads every metric, by name. Every metric must come from

@@ -15,8 +15,7 @@ func TestTaskTypeMeasurements(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	tel := newTelemetry(t)
-	in, err := observability.New(tel.mp, tel.tp)
-	require.NoError(t, err)
+	in := tel.instruments(t)
 
 	a := in.Type("a")
 	require.Same(t, a, in.Type("a"), "built once per type")

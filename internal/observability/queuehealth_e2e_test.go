@@ -19,96 +19,92 @@ import (
 // that a consumer that is not the leader reports nothing.
 func TestQueueHealthGauges(t *testing.T) {
 	t.Parallel()
-	for _, d := range drivers {
-		t.Run(d.name, func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			b := setup(t, d)
-			p := b.newProducer(t, newTelemetry(t), nil)
-			const (
-				typeA = "qh:a"
-				typeB = "qh:b"
-			)
-			// typeA: 3 tasks ready for an hour, 1 delayed by an hour.
-			for range 3 {
-				task := asynqpg.NewTask(typeA, []byte{})
-				task.ProcessAt = time.Now().Add(-time.Hour)
-				_, err := p.Enqueue(ctx, task)
-				require.NoError(t, err)
-			}
-			_, err := p.Enqueue(ctx, asynqpg.NewTask(typeA, []byte{}, asynqpg.WithDelay(time.Hour)))
+	eachDriver(t, func(t *testing.T, b *bundle) {
+		ctx := context.Background()
+		p := b.newProducer(t, newTelemetry(t), nil)
+		const (
+			typeA = "qh:a"
+			typeB = "qh:b"
+		)
+		// typeA: 3 tasks ready for an hour, 1 delayed by an hour.
+		for range 3 {
+			task := asynqpg.NewTask(typeA, []byte{})
+			task.ProcessAt = time.Now().Add(-time.Hour)
+			_, err := p.Enqueue(ctx, task)
 			require.NoError(t, err)
-			// typeB: one of each status but pending.
-			var idsB []int64
-			for range 4 {
-				id, err := p.Enqueue(ctx, asynqpg.NewTask(typeB, []byte{}, asynqpg.WithDelay(time.Hour)))
-				require.NoError(t, err)
-				idsB = append(idsB, id)
-			}
-			for i, status := range []string{"running", "failed", "completed"} {
-				_, err := b.check.Exec(`UPDATE asynqpg_tasks SET status = $2,
-					finalized_at = CASE WHEN $2 = 'running' THEN NULL ELSE now() END,
-					attempted_at = now(), blocked_till = now() + interval '1 hour' WHERE id = $1`, idsB[i], status)
-				require.NoError(t, err)
-			}
-			cl, err := client.New(client.Config{Pool: d.open(t, b.url)})
+		}
+		_, err := p.Enqueue(ctx, asynqpg.NewTask(typeA, []byte{}, asynqpg.WithDelay(time.Hour)))
+		require.NoError(t, err)
+		// typeB: one of each status but pending.
+		var idsB []int64
+		for range 4 {
+			id, err := p.Enqueue(ctx, asynqpg.NewTask(typeB, []byte{}, asynqpg.WithDelay(time.Hour)))
 			require.NoError(t, err)
-			_, err = cl.CancelTask(ctx, idsB[3])
+			idsB = append(idsB, id)
+		}
+		for i, status := range []string{"running", "failed", "completed"} {
+			_, err := b.check.Exec(`UPDATE asynqpg_tasks SET status = $2,
+				finalized_at = CASE WHEN $2 = 'running' THEN NULL ELSE now() END,
+				attempted_at = now(), blocked_till = now() + interval '1 hour' WHERE id = $1`, idsB[i], status)
 			require.NoError(t, err)
+		}
+		cl, err := client.New(client.Config{Pool: b.d.open(t, b.url)})
+		require.NoError(t, err)
+		_, err = cl.CancelTask(ctx, idsB[3])
+		require.NoError(t, err)
 
-			// The consumer handles another type only: it leaves the tasks be.
-			tel := newTelemetry(t)
-			cfg := b.consumerConfig(t, tel)
-			cfg.DisableMaintenance = false
-			cfg.QueueHealthInterval = 50 * time.Millisecond
-			idle := map[string]consumer.TaskHandlerFunc{"qh:other": func(context.Context, *asynqpg.TaskInfo) error { return nil }}
-			startConsumer(t, cfg, idle)
+		// The consumer handles another type only: it leaves the tasks be.
+		tel := newTelemetry(t)
+		cfg := b.consumerConfig(t, tel)
+		cfg.DisableMaintenance = false
+		cfg.QueueHealthInterval = 50 * time.Millisecond
+		idle := map[string]consumer.TaskHandlerFunc{"qh:other": func(context.Context, *asynqpg.TaskInfo) error { return nil }}
+		startConsumer(t, cfg, idle)
 
-			var ms map[string]metricdata.Metrics
-			require.Eventually(t, func() bool {
-				ms = tel.collect(t)
-				_, ok := ms[observability.MetricQueueTasks]
-				return ok
-			}, waitFor, tick, "the leader reports the queue")
-			require.Equal(t, map[string]int64{
-				"status=pending,task_type=" + typeA:   4,
-				"status=running,task_type=" + typeA:   0,
-				"status=failed,task_type=" + typeA:    0,
-				"status=cancelled,task_type=" + typeA: 0,
-				"status=pending,task_type=" + typeB:   0,
-				"status=running,task_type=" + typeB:   1,
-				"status=failed,task_type=" + typeB:    1,
-				"status=cancelled,task_type=" + typeB: 1,
-			}, gaugePoints[int64](t, ms[observability.MetricQueueTasks]))
-			require.Equal(t, "{task}", ms[observability.MetricQueueTasks].Unit)
+		var ms map[string]metricdata.Metrics
+		require.Eventually(t, func() bool {
+			ms = tel.collect(t)
+			_, ok := ms[observability.MetricQueueTasks]
+			return ok
+		}, waitFor, tick, "the leader reports the queue")
+		require.Equal(t, map[string]int64{
+			"status=pending,task_type=" + typeA:   4,
+			"status=running,task_type=" + typeA:   0,
+			"status=failed,task_type=" + typeA:    0,
+			"status=cancelled,task_type=" + typeA: 0,
+			"status=pending,task_type=" + typeB:   0,
+			"status=running,task_type=" + typeB:   1,
+			"status=failed,task_type=" + typeB:    1,
+			"status=cancelled,task_type=" + typeB: 1,
+		}, gaugePoints[int64](t, ms[observability.MetricQueueTasks]))
+		require.Equal(t, "{task}", ms[observability.MetricQueueTasks].Unit)
 
-			ages := gaugePoints[float64](t, ms[observability.MetricQueueOldestReadyAge])
-			require.Len(t, ages, 2)
-			require.InDelta(t, time.Hour.Seconds(), ages["task_type="+typeA], 120, "ready for an hour")
-			require.Zero(t, ages["task_type="+typeB], "none ready")
-			require.Equal(t, "s", ms[observability.MetricQueueOldestReadyAge].Unit)
+		ages := gaugePoints[float64](t, ms[observability.MetricQueueOldestReadyAge])
+		require.Len(t, ages, 2)
+		require.InDelta(t, time.Hour.Seconds(), ages["task_type="+typeA], 120, "ready for an hour")
+		require.Zero(t, ages["task_type="+typeB], "none ready")
+		require.Equal(t, "s", ms[observability.MetricQueueOldestReadyAge].Unit)
 
-			// A second consumer is not the leader: it reports no queue.
-			otherTel := newTelemetry(t)
-			other := b.consumerConfig(t, otherTel)
-			other.DisableMaintenance = false
-			other.QueueHealthInterval = 50 * time.Millisecond
-			startConsumer(t, other, idle)
-			// Something that must not happen: look several times over a
-			// while; the sleep is the waiting under test.
-			for range 5 {
-				require.NotContains(t, otherTel.collect(t), observability.MetricQueueTasks)
-				time.Sleep(20 * time.Millisecond)
-			}
+		// A second consumer is not the leader: it reports no queue.
+		otherTel := newTelemetry(t)
+		other := b.consumerConfig(t, otherTel)
+		other.DisableMaintenance = false
+		other.QueueHealthInterval = 50 * time.Millisecond
+		startConsumer(t, other, idle)
+		// Something that must not happen: look several times over a
+		// while; the sleep is the waiting under test.
+		for range 5 {
+			require.NotContains(t, otherTel.collect(t), observability.MetricQueueTasks)
+			time.Sleep(20 * time.Millisecond)
+		}
 
-			// New work shows within an interval.
-			_, err = p.Enqueue(ctx, asynqpg.NewTask(typeB, []byte{}))
-			require.NoError(t, err)
-			require.Eventually(t, func() bool {
-				return gaugePoints[int64](t, tel.collect(t)[observability.MetricQueueTasks])["status=pending,task_type="+typeB] == 1
-			}, waitFor, tick)
-		})
-	}
+		// New work shows within an interval.
+		_, err = p.Enqueue(ctx, asynqpg.NewTask(typeB, []byte{}))
+		require.NoError(t, err)
+		require.Eventually(t, func() bool {
+			return gaugePoints[int64](t, tel.collect(t)[observability.MetricQueueTasks])["status=pending,task_type="+typeB] == 1
+		}, waitFor, tick)
+	})
 }
 
 // TestQueueHealthDisabled checks that a leader with DisableQueueHealth

@@ -30,8 +30,7 @@ func TestStartProcess(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			tel := newTelemetry(t)
-			in, err := observability.New(tel.mp, tel.tp)
-			require.NoError(t, err)
+			in := tel.instruments(t)
 			task := &asynqpg.TaskInfo{ID: 42, Type: "mail", AttemptsElapsed: 2}
 			ctx, span := in.Type("mail").StartProcess(context.Background(), task, tt.traceContext)
 			require.Equal(t, span.SpanContext(), trace.SpanContextFromContext(ctx), "the handler context carries the span")
@@ -91,8 +90,7 @@ func TestStartEnqueueMany(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			tel := newTelemetry(t)
-			in, err := observability.New(tel.mp, tel.tp)
-			require.NoError(t, err)
+			in := tel.instruments(t)
 			_, span := in.Type(tt.taskType).StartEnqueueMany(context.Background(), 5)
 			observability.EndSpan(span, nil, "")
 			ended := tel.spansNamed(asynqpg.SpanEnqueueMany)

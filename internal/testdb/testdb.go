@@ -239,9 +239,8 @@ func ensureTemplate(ctx context.Context, admin *sql.DB, baseURL, name string) (e
 		return fmt.Errorf("take advisory lock: %w", err)
 	}
 
-	var exists bool
-	if err := conn.QueryRowContext(ctx,
-		"SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
+	exists, err := databaseExists(ctx, conn, name)
+	if err != nil {
 		return fmt.Errorf("look up template: %w", err)
 	}
 	if exists {

@@ -39,9 +39,8 @@ func TestNewURL(t *testing.T) {
 	dropped = true
 	admin, _, _, err := setup(ctx)
 	require.NoError(t, err)
-	var exists bool
-	require.NoError(t, admin.QueryRowContext(ctx,
-		"SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists))
+	exists, err := databaseExists(ctx, admin, name)
+	require.NoError(t, err)
 	require.False(t, exists, "%s dropped", name)
 }
 

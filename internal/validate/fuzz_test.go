@@ -64,24 +64,24 @@ func checkTextInvariants(t *testing.T, s string, max int, err error) {
 	}
 }
 
-func FuzzTaskType(f *testing.F) {
-	for _, seed := range textSeeds(validate.MaxTypeLength) {
+// fuzzTextField fuzzes check, the validation of a text field of at most
+// maxLen bytes, from the text seeds.
+func fuzzTextField(f *testing.F, maxLen int, check func(string) error) {
+	for _, seed := range textSeeds(maxLen) {
 		f.Add(seed.s, seed.pad)
 	}
 	f.Fuzz(func(t *testing.T, s string, pad uint16) {
-		s = fuzzText(s, pad, validate.MaxTypeLength)
-		checkTextInvariants(t, s, validate.MaxTypeLength, validate.TaskType(s))
+		s = fuzzText(s, pad, maxLen)
+		checkTextInvariants(t, s, maxLen, check(s))
 	})
 }
 
+func FuzzTaskType(f *testing.F) {
+	fuzzTextField(f, validate.MaxTypeLength, validate.TaskType)
+}
+
 func FuzzIdempotencyToken(f *testing.F) {
-	for _, seed := range textSeeds(validate.MaxIdempotencyTokenLength) {
-		f.Add(seed.s, seed.pad)
-	}
-	f.Fuzz(func(t *testing.T, s string, pad uint16) {
-		s = fuzzText(s, pad, validate.MaxIdempotencyTokenLength)
-		checkTextInvariants(t, s, validate.MaxIdempotencyTokenLength, validate.IdempotencyToken(s))
-	})
+	fuzzTextField(f, validate.MaxIdempotencyTokenLength, validate.IdempotencyToken)
 }
 
 func FuzzProcessAt(f *testing.F) {

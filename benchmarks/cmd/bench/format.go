@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"os"
@@ -109,6 +110,27 @@ func medianOf(vs []float64) float64 {
 	s := slices.Clone(vs)
 	slices.Sort(s)
 	return s[len(s)/2]
+}
+
+// medianRun is the median of runs by elapsed time, the time of a run (of
+// an even count, the faster of the two middle ones, as medianOf).
+func medianRun[R any](runs []R, elapsed func(R) time.Duration) R {
+	sorted := slices.Clone(runs)
+	slices.SortFunc(sorted, func(a, b R) int { return cmp.Compare(elapsed(b), elapsed(a)) })
+	return sorted[len(sorted)/2]
+}
+
+// runRatio is the median over the runs of ra's throughput ÷ rb's in the
+// same run (side by side), with the ratio of each run; ok is false unless
+// both ran.
+func runRatio[R interface{ Throughput() float64 }](ra, rb []R) (median float64, each []float64, ok bool) {
+	for i := range min(len(ra), len(rb)) {
+		each = append(each, ra[i].Throughput()/rb[i].Throughput())
+	}
+	if len(each) == 0 {
+		return 0, nil, false
+	}
+	return medianOf(each), each, true
 }
 
 // ratioCell shows a median ratio, and the ratio of each run when there

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -71,18 +70,14 @@ func (r *results) drain(sys harness.System, workers, tasks, retained int) (harne
 // medianOf), which the tables use.
 func (r *results) setDrain(k drainKey, runs []harness.DrainResult) harness.DrainResult {
 	r.drainRuns[k] = runs
-	sorted := slices.Clone(runs)
-	slices.SortFunc(sorted, func(a, b harness.DrainResult) int { return cmp.Compare(b.Elapsed, a.Elapsed) })
-	r.drains[k] = sorted[len(sorted)/2]
+	r.drains[k] = medianRun(runs, func(d harness.DrainResult) time.Duration { return d.Elapsed })
 	return r.drains[k]
 }
 
 // setInsert is setDrain for the batch insert of a system.
 func (r *results) setInsert(name string, runs []harness.InsertResult) harness.InsertResult {
 	r.insertRun[name] = runs
-	sorted := slices.Clone(runs)
-	slices.SortFunc(sorted, func(a, b harness.InsertResult) int { return cmp.Compare(b.Elapsed, a.Elapsed) })
-	r.inserts[name] = sorted[len(sorted)/2]
+	r.inserts[name] = medianRun(runs, func(i harness.InsertResult) time.Duration { return i.Elapsed })
 	return r.inserts[name]
 }
 
@@ -90,26 +85,12 @@ func (r *results) setInsert(name string, runs []harness.InsertResult) harness.In
 // ÷ another's in the same run (side by side), with the ratio of each
 // run; ok is false unless both ran.
 func (r *results) drainRatio(a, b drainKey) (median float64, each []float64, ok bool) {
-	ra, rb := r.drainRuns[a], r.drainRuns[b]
-	for i := range min(len(ra), len(rb)) {
-		each = append(each, ra[i].Throughput()/rb[i].Throughput())
-	}
-	if len(each) == 0 {
-		return 0, nil, false
-	}
-	return medianOf(each), each, true
+	return runRatio(r.drainRuns[a], r.drainRuns[b])
 }
 
 // insertRatio is drainRatio for batch inserts.
 func (r *results) insertRatio(a, b string) (median float64, each []float64, ok bool) {
-	ra, rb := r.insertRun[a], r.insertRun[b]
-	for i := range min(len(ra), len(rb)) {
-		each = append(each, ra[i].Throughput()/rb[i].Throughput())
-	}
-	if len(each) == 0 {
-		return 0, nil, false
-	}
-	return medianOf(each), each, true
+	return runRatio(r.insertRun[a], r.insertRun[b])
 }
 
 // markdown renders the results.

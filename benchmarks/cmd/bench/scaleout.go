@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -79,24 +78,14 @@ func (r *runner) scaleout(ctx context.Context) error {
 // setScale keeps the runs of a scale-out case and returns the median.
 func (r *results) setScale(k scaleKey, runs []harness.ScaleOutResult) harness.ScaleOutResult {
 	r.scaleRuns[k] = runs
-	sorted := slices.Clone(runs)
-	slices.SortFunc(sorted, func(a, b harness.ScaleOutResult) int { return cmp.Compare(b.Elapsed, a.Elapsed) })
-	r.scaleouts[k] = sorted[len(sorted)/2]
+	r.scaleouts[k] = medianRun(runs, func(s harness.ScaleOutResult) time.Duration { return s.Elapsed })
 	return r.scaleouts[k]
 }
 
 // scaleRatio is the median over the runs of a case's throughput ÷ the
 // same system's in one process in the same run, with each run's.
 func (r *results) scaleRatio(sys harness.System, processes int) (float64, []float64, bool) {
-	ra, rb := r.scaleRuns[scaleKey{sys.Name, processes}], r.scaleRuns[scaleKey{sys.Name, 1}]
-	var each []float64
-	for i := range min(len(ra), len(rb)) {
-		each = append(each, ra[i].Throughput()/rb[i].Throughput())
-	}
-	if len(each) == 0 {
-		return 0, nil, false
-	}
-	return medianOf(each), each, true
+	return runRatio(r.scaleRuns[scaleKey{sys.Name, processes}], r.scaleRuns[scaleKey{sys.Name, 1}])
 }
 
 // scaleTargets adds asynqpg's drain in the most processes ÷ one process.

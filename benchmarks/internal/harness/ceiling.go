@@ -31,13 +31,7 @@ WHERE t.ctid = ANY (ARRAY(
 // until it finds none. What is measured is the server alone.
 func (e Env) RawLoop(ctx context.Context, tasks, batch, conns int) (DrainResult, error) {
 	res := DrainResult{Tasks: tasks, Workers: batch}
-	err := e.withQueue(ctx, Asynqpg(DriverPgx), func(db *Database, q Queue) error {
-		if err := insertBacklog(ctx, q, tasks); err != nil {
-			return err
-		}
-		if err := db.Settle(ctx, "asynqpg_tasks"); err != nil {
-			return err
-		}
+	err := e.withBacklog(ctx, tasks, func(db *Database, q Queue) error {
 		q.Close() // its sessions would hold up WaitIdle
 		ctx, cancel := context.WithTimeout(ctx, e.Timeout)
 		defer cancel()
@@ -60,35 +54,30 @@ func (e Env) RawLoop(ctx context.Context, tasks, batch, conns int) (DrainResult,
 			}
 			links[i] = c
 		}
-		var (
-			mu   sync.Mutex
-			done int
-			errs []error
-			wg   sync.WaitGroup
-		)
-		cpu := startCPU(ctx, db)
-		start := time.Now()
-		for _, c := range links {
-			wg.Go(func() {
-				n, err := rawLoop(ctx, c, batch)
-				mu.Lock()
-				defer mu.Unlock()
-				done += n
-				if err != nil {
-					errs = append(errs, err)
-					cancel() // the others stop too
-				}
-			})
-		}
-		wg.Wait()
-		err = errors.Join(errs...)
-		res.Elapsed = time.Since(start)
-		res.CPU = cpu.stop(ctx)
+		err = timeLoop(ctx, db, &res, "raw SQL loop", func() (int, error) {
+			var (
+				mu   sync.Mutex
+				done int
+				errs []error
+				wg   sync.WaitGroup
+			)
+			for _, c := range links {
+				wg.Go(func() {
+					n, err := rawLoop(ctx, c, batch)
+					mu.Lock()
+					defer mu.Unlock()
+					done += n
+					if err != nil {
+						errs = append(errs, err)
+						cancel() // the others stop too
+					}
+				})
+			}
+			wg.Wait()
+			return done, errors.Join(errs...)
+		})
 		if err != nil {
-			return fmt.Errorf("raw SQL loop (%d of %d done): %w", done, tasks, err)
-		}
-		if done != tasks {
-			return fmt.Errorf("raw SQL loop completed %d tasks, want %d", done, tasks)
+			return err
 		}
 		for i, c := range links {
 			_ = c.Close(ctx)

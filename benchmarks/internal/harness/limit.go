@@ -22,13 +22,7 @@ const limitLease = 35 * time.Second
 // asynqpg's statements alone.
 func (e Env) SQLLimit(ctx context.Context, tasks, batch int) (DrainResult, error) {
 	res := DrainResult{Tasks: tasks, Workers: batch}
-	err := e.withQueue(ctx, Asynqpg(DriverPgx), func(db *Database, q Queue) error {
-		if err := insertBacklog(ctx, q, tasks); err != nil {
-			return err
-		}
-		if err := db.Settle(ctx, "asynqpg_tasks"); err != nil {
-			return err
-		}
+	err := e.withBacklog(ctx, tasks, func(db *Database, _ Queue) error {
 		pool, err := newPgxPool(ctx, db.URL, 1)
 		if err != nil {
 			return err
@@ -40,20 +34,43 @@ func (e Env) SQLLimit(ctx context.Context, tasks, batch int) (DrainResult, error
 		}
 		ctx, cancel := context.WithTimeout(ctx, e.Timeout)
 		defer cancel()
-		cpu := startCPU(ctx, db)
-		start := time.Now()
-		done, err := ClaimCompleteLoop(ctx, ex, batch)
-		res.Elapsed = time.Since(start)
-		res.CPU = cpu.stop(ctx)
-		if err != nil {
-			return fmt.Errorf("SQL-only loop (%d of %d done): %w", done, tasks, err)
-		}
-		if done != tasks {
-			return fmt.Errorf("SQL-only loop completed %d tasks, want %d", done, tasks)
-		}
-		return nil
+		return timeLoop(ctx, db, &res, "SQL-only loop", func() (int, error) {
+			return ClaimCompleteLoop(ctx, ex, batch)
+		})
 	})
 	return res, err
+}
+
+// withBacklog runs fn on a fresh database of asynqpg (through pgx)
+// holding a settled backlog of tasks no-op tasks.
+func (e Env) withBacklog(ctx context.Context, tasks int, fn func(db *Database, q Queue) error) error {
+	return e.withQueue(ctx, Asynqpg(DriverPgx), func(db *Database, q Queue) error {
+		if err := insertBacklog(ctx, q, tasks); err != nil {
+			return err
+		}
+		if err := db.Settle(ctx, "asynqpg_tasks"); err != nil {
+			return err
+		}
+		return fn(db, q)
+	})
+}
+
+// timeLoop times loop, which drains the backlog of res and returns the
+// tasks it completed, into res with the server's CPU use; what names the
+// loop in errors, which a loop that did not complete every task is.
+func timeLoop(ctx context.Context, db *Database, res *DrainResult, what string, loop func() (int, error)) error {
+	cpu := startCPU(ctx, db)
+	start := time.Now()
+	done, err := loop()
+	res.Elapsed = time.Since(start)
+	res.CPU = cpu.stop(ctx)
+	if err != nil {
+		return fmt.Errorf("%s (%d of %d done): %w", what, done, res.Tasks, err)
+	}
+	if done != res.Tasks {
+		return fmt.Errorf("%s completed %d tasks, want %d", what, done, res.Tasks)
+	}
+	return nil
 }
 
 // completed is the decision for a successful attempt.

@@ -43,34 +43,25 @@ type Warmer interface {
 // warmPgxPool opens every connection of pool: it holds them all at once,
 // then gives them back.
 func warmPgxPool(ctx context.Context, pool *pgxpool.Pool) error {
-	n := int(pool.Config().MaxConns)
-	conns := make([]*pgxpool.Conn, 0, n)
-	defer func() {
-		for _, c := range conns {
-			c.Release()
-		}
-	}()
-	for range n {
-		c, err := pool.Acquire(ctx)
-		if err != nil {
-			return fmt.Errorf("open connection %d of %d: %w", len(conns)+1, n, err)
-		}
-		conns = append(conns, c)
-	}
-	return nil
+	return holdAll(ctx, int(pool.Config().MaxConns), pool.Acquire, (*pgxpool.Conn).Release)
 }
 
 // warmSQLDB opens n connections of db: it holds them all at once, then
 // gives them back (db keeps n idle).
 func warmSQLDB(ctx context.Context, db *sql.DB, n int) error {
-	conns := make([]*sql.Conn, 0, n)
+	return holdAll(ctx, n, db.Conn, func(c *sql.Conn) { _ = c.Close() })
+}
+
+// holdAll acquires n connections at once, then releases them all.
+func holdAll[C any](ctx context.Context, n int, acquire func(context.Context) (C, error), release func(C)) error {
+	conns := make([]C, 0, n)
 	defer func() {
 		for _, c := range conns {
-			_ = c.Close()
+			release(c)
 		}
 	}()
 	for range n {
-		c, err := db.Conn(ctx)
+		c, err := acquire(ctx)
 		if err != nil {
 			return fmt.Errorf("open connection %d of %d: %w", len(conns)+1, n, err)
 		}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/yakser/asynqpg/internal/startstop"
 )
 
 // InsertBatchSize is the batch size of every batch insert: the backlog of
@@ -305,7 +307,7 @@ func (e Env) IdleLatency(ctx context.Context, sys System, samples int, gap time.
 		defer func() { _ = q.Stop(context.Background()) }()
 		// Let the consumer settle into its idle state (first poll done,
 		// listener connected, leader elected).
-		if !sleep(ctx, time.Second) {
+		if !startstop.Sleep(ctx, time.Second) {
 			return ctx.Err()
 		}
 		res.Samples = make([]time.Duration, 0, samples)
@@ -321,7 +323,7 @@ func (e Env) IdleLatency(ctx context.Context, sys System, samples int, gap time.
 			case <-ctx.Done():
 				return fmt.Errorf("sample %d never reached its handler: %w", i, ctx.Err())
 			}
-			if !sleep(ctx, gap) {
+			if !startstop.Sleep(ctx, gap) {
 				return ctx.Err()
 			}
 		}
@@ -330,15 +332,4 @@ func (e Env) IdleLatency(ctx context.Context, sys System, samples int, gap time.
 		return nil
 	})
 	return res, err
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

@@ -1,0 +1,40 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/yakser/asynqpg/driver"
+)
+
+// queryAll runs query on ex and returns every row it returns, each read by
+// scan; an empty result is an empty, non-nil slice. Errors start with
+// what, and a missing table or column is [asynqpg.ErrSchemaNotMigrated].
+func queryAll[T any](ctx context.Context, ex driver.Executor, what string,
+	scan func(driver.Rows) (T, error), query string, args ...any,
+) ([]T, error) {
+	rows, err := ex.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, schemaError(err))
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: scan: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, schemaError(err))
+	}
+	return out, nil
+}
+
+// scanString reads a row of one text column.
+func scanString(rows driver.Rows) (string, error) {
+	var s string
+	err := rows.Scan(&s)
+	return s, err
+}
