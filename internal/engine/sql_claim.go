@@ -5,32 +5,13 @@ package engine
 
 // ownedByAttempt holds when row t is still owned by attempt o: running,
 // with the attempted_at of attempt key o.attempt_key (Unix microseconds).
-//
-// Every statement that uses it joins t to o by id, and the primary key is
-// the right way to find those few rows. The status is compared under the
-// "C" collation (the same equality for these ASCII values) so that the
-// planner cannot use the claim index for it: with statistics that show
-// few running rows, it would otherwise read every running row of the
-// claim index and hash-join them, many index entries per outcome, more
-// of them the more consumers share the table.
-const ownedByAttempt = `t.status COLLATE "C" = 'running' AND t.attempted_at = 'epoch'::timestamptz + o.attempt_key * interval '1 microsecond'`
+const ownedByAttempt = `t.status = 'running' AND t.attempted_at = 'epoch'::timestamptz + o.attempt_key * interval '1 microsecond'`
 
 // Pieces of the claim statements. $1 type, $2 limit, $3 lease in
 // microseconds.
 const (
 	// claimLimit is the limit of a claim, a sub-select (see sqlClaimTasks).
 	claimLimit = `(SELECT $2::bigint)`
-
-	// claimLimitAfterOutcomes is claimLimit in a statement that records
-	// outcomes (CTE done, which returns a row per outcome written). It
-	// reads done, so that the outcomes are written before the claim locks
-	// a row. The other order deadlocks: a claim whose snapshot is older
-	// than another consumer's claim locks, with SKIP LOCKED, rows that
-	// consumer has just claimed, to find them no longer pending, and holds
-	// those locks to its statement's end; its outcomes written after that
-	// may wait for a row the other statement locked the same way. Written
-	// first, the outcomes wait only for claims, which never wait.
-	claimLimitAfterOutcomes = `(SELECT $2::bigint + 0 * (SELECT count(*) FROM done))`
 
 	// claimRank is the third column of the claim index
 	// asynqpg_tasks_claim_idx (migration 5): the priority of a pending
@@ -44,26 +25,17 @@ const (
 	claimExpired = `expired AS (
 	SELECT ctid, priority, blocked_till, id FROM asynqpg_tasks
 	WHERE status = 'running' AND type = $1 AND ` + claimRank + ` = 0 AND blocked_till <= now() AND attempts_left > 1`
-	// claimExpiredEnd ends claimExpired and adds the scan of pending rows;
-	// a statement that also records outcomes puts between them a
-	// condition that leaves those rows out, and ends with
-	// claimExpiredEndAfterOutcomes instead.
-	claimExpiredEnd = claimExpiredOrder + claimLimit + claimPending + claimLimit + claimLocked
-	// claimExpiredEndAfterOutcomes is claimExpiredEnd limited by
-	// claimLimitAfterOutcomes.
-	claimExpiredEndAfterOutcomes = claimExpiredOrder + claimLimitAfterOutcomes + claimPending +
-		claimLimitAfterOutcomes + claimLocked
-
-	// The parts of claimExpiredEnd around its two limits.
-	claimExpiredOrder = `
+	// claimExpiredEnd ends claimExpired; a statement that also records
+	// outcomes puts between them a condition that leaves those rows out.
+	claimExpiredEnd = `
 	ORDER BY blocked_till, id
-	LIMIT `
-	claimPending = claimLocked + `, pending AS (
+	LIMIT ` + claimLimit + `
+	FOR NO KEY UPDATE SKIP LOCKED
+), pending AS (
 	SELECT ctid, priority, blocked_till, id FROM asynqpg_tasks
 	WHERE status = 'pending' AND type = $1 AND blocked_till <= now()
 	ORDER BY ` + claimRank + ` DESC, blocked_till, id
-	LIMIT `
-	claimLocked = `
+	LIMIT ` + claimLimit + `
 	FOR NO KEY UPDATE SKIP LOCKED
 )`
 	// claimUpdate claims the rows found.
@@ -147,8 +119,7 @@ const (
 	UPDATE asynqpg_tasks t SET` + completeSet + `
 	FROM unnest($4::bigint[], $5::bigint[]) AS o(id, attempt_key)
 	WHERE t.id = o.id AND ` + ownedByAttempt + `
-	RETURNING t.id
-), ` + claimExpired + ` AND id <> ALL($4::bigint[])` + claimExpiredEndAfterOutcomes + claimUpdate
+), ` + claimExpired + ` AND id <> ALL($4::bigint[])` + claimExpiredEnd + claimUpdate
 
 	// sqlRecordAndClaim is sqlCompleteAndClaim for outcomes of any kind:
 	// $4 ids, $5 attempt keys, $6 statuses, $7 attempts spent, $8
@@ -159,7 +130,7 @@ const (
 		AS o(id, attempt_key, status, spent, message, delay_us)
 	WHERE t.id = o.id AND ` + ownedByAttempt + `
 	RETURNING t.id, o.attempt_key
-), ` + claimExpired + ` AND id <> ALL($4::bigint[])` + claimExpiredEndAfterOutcomes + `, claimed AS (` + claimUpdate + `)` + claimAndOutcomes
+), ` + claimExpired + ` AND id <> ALL($4::bigint[])` + claimExpiredEnd + `, claimed AS (` + claimUpdate + `)` + claimAndOutcomes
 
 	// sqlRecordOutcomes records the outcomes of many attempts in one
 	// statement. Each outcome: $1 id, $2 attempt key, $3 new status
