@@ -1,7 +1,6 @@
 package consumer_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/consumer"
+	"github.com/yakser/asynqpg/internal/testfixture"
 )
 
 // everySecond is a periodic task builder for registration tests.
@@ -80,28 +80,10 @@ func TestRegisterPeriodicTaskWithoutMaintenance(t *testing.T) {
 	require.ErrorContains(t, err, "Config.DisableMaintenance turns leader election off")
 }
 
-// lockedBuffer is a log destination safe for concurrent writes.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 func TestPeriodicTaskBadBuildsAreSkipped(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	logs := &lockedBuffer{}
+	logs := &testfixture.SyncBuffer{}
 	c := b.leaderConsumer(t, slog.New(slog.NewTextHandler(logs, nil)))
 
 	var (

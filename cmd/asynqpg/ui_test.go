@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -11,12 +10,13 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/yakser/asynqpg/internal/testfixture"
 )
 
 // TestUI: the dashboard is served with basic auth, answers the API as
@@ -30,7 +30,7 @@ func TestUI(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, "ui", "--listen", "127.0.0.1:0", "--basic-auth", "admin:s3cret")
 	cmd.Env = append(withoutDatabaseURL(os.Environ()), "DATABASE_URL="+url)
-	var stderr lockedBuffer
+	var stderr testfixture.SyncBuffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
@@ -77,24 +77,6 @@ func TestUI(t *testing.T) {
 	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
 	require.NoError(t, cmd.Wait(), "stderr: %s", stderr.String())
 	require.Empty(t, stderr.String())
-}
-
-// lockedBuffer is a bytes.Buffer safe to read while a process writes it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // TestUIListenError: an address that cannot be listened on is an error.

@@ -1,4 +1,6 @@
 // Package testfixture holds what the tests of several packages build on:
-// an Executor that counts what runs through it, and reads of the tasks
-// table by status. It is imported by tests and by the conformance suite.
+// an Executor that counts what runs through it (counting.go), reads of
+// the tasks table by status (status.go), the scan of a query's rows and
+// of one column (core_rows.go), and a buffer safe for concurrent writes
+// (core_buffer.go). It is imported by tests and by the conformance suite.
 package testfixture
