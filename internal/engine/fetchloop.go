@@ -18,6 +18,14 @@ const fetchErrorMaxDelay = 5 * time.Second
 // of its workers to free up before claiming for those already free.
 const fetchCooldown = 2 * time.Millisecond
 
+// minClaimBatch is the number of free workers a task type with a backlog
+// gathers before it claims, when it has that many workers and half of
+// them are fewer (half of them otherwise): every claim is a statement and
+// a commit on the database, whatever its size, so a small pool claims for
+// all its workers at once rather than for half of them, and a process of
+// 25 workers makes half as many claims. The cooldown bounds the wait.
+const minClaimBatch = 50
+
 // maxClaimsInFlight is the most claims a task type has in flight at once.
 // While one claim waits on the database, the workers freed meanwhile can
 // be claimed for by a second, so workers do not wait a whole claim's round
@@ -172,7 +180,7 @@ type claimResult struct {
 //
 // After a claim that filled every worker it was for, there are probably
 // more ready tasks: the loop claims again as soon as workers are free,
-// gathering them first (half the workers, or fetchCooldown) so that one
+// gathering them first (see claimBatch, or fetchCooldown) so that one
 // claim serves many, and with up to maxClaimsInFlight claims at once.
 // After a short claim it waits for a notification of a new task of its
 // type, or FetchInterval (tasks whose delay passes are found by this
@@ -234,7 +242,7 @@ func (r *typeRunner) fetchLoop() {
 			free := r.free() + waiting
 			switch {
 			case free == 0:
-			case !backlog || free*2 >= r.cfg.Workers || cooled:
+			case !backlog || free >= r.claimBatch() || cooled:
 				if cooling {
 					stopTimer(cooldown)
 				}
@@ -266,14 +274,15 @@ func (r *typeRunner) fetchLoop() {
 			}
 			resetTimer(poll, p.cfg.FetchInterval)
 			if res.err != nil {
-				failures++
 				backlog = false
-				delay := backoff(p.cfg.FetchInterval, failures, max(fetchErrorMaxDelay, p.cfg.FetchInterval))
-				if failures == 1 && driver.SQLState(res.err) == driver.CodeDeadlockDetected {
-					// The database ended this claim to let another
-					// statement through: nothing is wrong, claim again.
-					delay = 0
+				var delay time.Duration
+				if driver.SQLState(res.err) != driver.CodeDeadlockDetected {
+					failures++
+					delay = backoff(p.cfg.FetchInterval, failures, max(fetchErrorMaxDelay, p.cfg.FetchInterval))
 				}
+				// Otherwise the database ended this claim to let another
+				// statement through: nothing is wrong, claim again at
+				// once, however often it happened before.
 				p.log.Warn("asynqpg: claiming tasks failed", "task_type", r.cfg.Type, "retry_in", delay, "error", res.err)
 				if res.outcomes > 0 {
 					p.dbError(res.err) // it wrote outcomes too, counted like the completer's writes
@@ -287,6 +296,14 @@ func (r *typeRunner) fetchLoop() {
 			backlog = res.claimed == res.limit
 		}
 	}
+}
+
+// claimBatch is the number of free workers a type with a backlog waits
+// for (at most fetchCooldown) before it claims: half of its workers, or
+// minClaimBatch of them, or all of them when it has fewer.
+func (r *typeRunner) claimBatch() int {
+	w := r.cfg.Workers
+	return max((w+1)/2, min(w, minClaimBatch))
 }
 
 // claim writes the outcomes of job and claims tasks for its workers in

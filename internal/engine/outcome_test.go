@@ -183,3 +183,25 @@ func TestBackoffDoesNotOverflow(t *testing.T) {
 		require.Equal(t, tt.want, backoff(tt.base, tt.failures, tt.limit), "%v << %d up to %v", tt.base, tt.failures, tt.limit)
 	}
 }
+
+// A type with a backlog claims for half of its workers, but for at least
+// minClaimBatch of them when it has that many, and for all of a smaller
+// pool: fewer, larger claims.
+func TestClaimBatch(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		workers, want int
+	}{
+		{workers: 1, want: 1},
+		{workers: 10, want: 10},
+		{workers: 25, want: 25},
+		{workers: minClaimBatch, want: minClaimBatch},
+		{workers: 99, want: 50},
+		{workers: 100, want: 50},
+		{workers: 1000, want: 500},
+	}
+	for _, tt := range tests {
+		r := &typeRunner{cfg: TypeConfig{Workers: tt.workers}}
+		require.Equal(t, tt.want, r.claimBatch(), "%d workers", tt.workers)
+	}
+}
