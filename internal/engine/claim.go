@@ -44,6 +44,17 @@ func ClaimTasks(ctx context.Context, ex driver.Executor, taskType string, limit 
 // (see RecordAndClaim); for fewer, the report of each costs little.
 const lightOutcomes = 16
 
+// fewOutcomes is the size of batch from which outcomes are written by the
+// statements that find their rows by a join with the running rows of the
+// claim index and claim first; smaller batches find theirs through the
+// primary key and are written before the claim (see ownedByAttemptByKey
+// and claimLimitAfterOutcomes). Measured with the bench command: for
+// batches of about 50 (one consumer of 100 workers, or several of 25)
+// the primary key is no slower, and the join reads every running task of
+// every consumer for every batch; for batches of about 500 (1,000
+// workers) the join is cheaper.
+const fewOutcomes = 64
+
 // RecordAndClaim writes the outcomes of attempts and claims up to limit
 // ready tasks of taskType (as ClaimTasks does) in one statement, so both
 // take effect at once: the workers the outcomes free are never counted
@@ -76,13 +87,13 @@ func RecordAndClaim(ctx context.Context, ex driver.Executor, taskType string, ou
 		rows, err = ex.Query(ctx, sqlClaimTasks, args...)
 	case expectClaims && len(outcomes) >= lightOutcomes && completedOnly(outcomes):
 		ids, keys := outcomeKeys(outcomes)
-		rows, err = ex.Query(ctx, sqlCompleteAndClaim, append(args, ids, keys)...)
+		rows, err = ex.Query(ctx, bySize(outcomes, sqlCompleteFewAndClaim, sqlCompleteAndClaim), append(args, ids, keys)...)
 		flagged = false
 		for _, o := range outcomes {
 			written[o.Attempt] = true
 		}
 	default:
-		rows, err = ex.Query(ctx, sqlRecordAndClaim, append(args, outcomeArrays(outcomes)...)...)
+		rows, err = ex.Query(ctx, bySize(outcomes, sqlRecordFewAndClaim, sqlRecordAndClaim), append(args, outcomeArrays(outcomes)...)...)
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("claim tasks of type %q: %w", taskType, schemaError(err))
@@ -199,9 +210,9 @@ func RecordOutcomes(ctx context.Context, ex driver.Executor, outcomes []OutcomeR
 	)
 	if completedOnly(outcomes) {
 		ids, keys := outcomeKeys(outcomes)
-		rows, err = ex.Query(ctx, sqlCompleteAttempts, ids, keys)
+		rows, err = ex.Query(ctx, bySize(outcomes, sqlCompleteFewAttempts, sqlCompleteAttempts), ids, keys)
 	} else {
-		rows, err = ex.Query(ctx, sqlRecordOutcomes, outcomeArrays(outcomes)...)
+		rows, err = ex.Query(ctx, bySize(outcomes, sqlRecordFewOutcomes, sqlRecordOutcomes), outcomeArrays(outcomes)...)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("record outcomes: %w", err)
@@ -219,6 +230,15 @@ func RecordOutcomes(ctx context.Context, ex driver.Executor, outcomes []OutcomeR
 		return nil, fmt.Errorf("record outcomes: %w", err)
 	}
 	return written, nil
+}
+
+// bySize returns few for a batch of fewer than fewOutcomes outcomes, and
+// many for a larger one.
+func bySize(outcomes []OutcomeRecord, few, many string) string {
+	if len(outcomes) < fewOutcomes {
+		return few
+	}
+	return many
 }
 
 // completedOnly reports whether every outcome is a success.

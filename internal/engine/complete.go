@@ -137,8 +137,17 @@ func (w *outcomeWriter) write(batch []*outcome) {
 			settle(batch, false)
 			return
 		}
+		wait := delay
+		if driver.SQLState(err) == driver.CodeDeadlockDetected {
+			// The database ended the write to let another statement
+			// through: write again at once.
+			wait = 0
+		}
 		w.logger.Warn("asynqpg: writing task outcomes failed; trying again",
-			"outcomes", len(batch), "tries", try, "retry_in", delay, "error", err)
+			"outcomes", len(batch), "tries", try, "retry_in", wait, "error", err)
+		if wait == 0 {
+			continue
+		}
 		if !startstop.Sleep(w.abortCtx, delay) {
 			continue // aborted: the next try fails at once and gives up
 		}

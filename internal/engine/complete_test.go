@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -16,18 +17,29 @@ import (
 )
 
 // flakyRecorder fails the first failures outcome writes, or every one
-// when failures is negative.
+// when failures is negative, with err (a connection reset when nil).
 type flakyRecorder struct {
 	driver.Executor
 	failures atomic.Int64
 	tries    atomic.Int64
+	err      error
 }
 
+// deadlockError is the error of a statement the database ended as a
+// deadlock victim.
+type deadlockError struct{}
+
+func (deadlockError) Error() string    { return "ERROR: deadlock detected (SQLSTATE 40P01)" }
+func (deadlockError) SQLState() string { return driver.CodeDeadlockDetected }
+
 func (e *flakyRecorder) Query(ctx context.Context, sql string, args ...any) (driver.Rows, error) {
-	if sql == sqlRecordOutcomes || sql == sqlCompleteAttempts {
+	if isOutcomeWrite(sql) {
 		e.tries.Add(1)
 		if n := e.failures.Load(); n != 0 {
 			e.failures.Add(-1)
+			if e.err != nil {
+				return nil, e.err
+			}
 			return nil, errors.New("connection reset by peer")
 		}
 	}
@@ -127,6 +139,27 @@ func TestCompletersRetryFailedWrites(t *testing.T) {
 			require.False(t, c.submit(outs[0]), "a stopped completer takes nothing")
 		})
 	}
+}
+
+// A write the database ended as a deadlock victim is written again at
+// once, not after the back-off of other failures.
+func TestCompleterRetriesDeadlockAtOnce(t *testing.T) {
+	t.Parallel()
+	b := setupProc(t)
+	outs := b.claimOutcomes(t, "deadlock", 1)
+	ex := &flakyRecorder{Executor: b.ex, err: deadlockError{}}
+	ex.failures.Store(3)
+	logger, buf := bufferLogger()
+	log := newHookLog()
+	c := newSyncCompleter(ex, logger, log.hooks())
+	require.True(t, c.submit(outs[0]))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c.stop(ctx)
+
+	require.Equal(t, 1, b.countStatus(t, "deadlock", asynqpg.TaskStatusCompleted), "no outcome lost")
+	require.EqualValues(t, 4, ex.tries.Load())
+	require.Equal(t, 3, strings.Count(buf.String(), "retry_in=0s"), buf.String())
 }
 
 // submitAndStop hands outs to a new batch completer on ex, then stops it

@@ -129,10 +129,20 @@ type recordCounter struct {
 }
 
 func (e *recordCounter) Query(ctx context.Context, sql string, args ...any) (driver.Rows, error) {
-	if sql == sqlRecordOutcomes || sql == sqlCompleteAttempts {
+	if isOutcomeWrite(sql) {
 		e.records.Add(1)
 	}
 	return e.Executor.Query(ctx, sql, args...)
+}
+
+// isOutcomeWrite reports whether sql is one of the statements of the
+// completers, which write outcomes without claiming.
+func isOutcomeWrite(sql string) bool {
+	switch sql {
+	case sqlRecordOutcomes, sqlRecordFewOutcomes, sqlCompleteAttempts, sqlCompleteFewAttempts:
+		return true
+	}
+	return false
 }
 
 // failingListener is an Executor whose listeners never connect.

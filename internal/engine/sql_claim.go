@@ -5,13 +5,43 @@ package engine
 
 // ownedByAttempt holds when row t is still owned by attempt o: running,
 // with the attempted_at of attempt key o.attempt_key (Unix microseconds).
-const ownedByAttempt = `t.status = 'running' AND t.attempted_at = 'epoch'::timestamptz + o.attempt_key * interval '1 microsecond'`
+const ownedByAttempt = `t.status = 'running' AND ` + attemptKeyMatches
+
+// ownedByAttemptByKey is ownedByAttempt for a statement that must find
+// its few rows through the primary key (IDs o.id): the status is compared
+// under the "C" collation (the same equality for these ASCII values), so
+// that the planner cannot read it from the claim index. With statistics
+// that show few running rows (a queue table's usual state), it would
+// otherwise read every running row of the claim index and hash-join them
+// with the outcomes: many index entries per outcome, more of them the
+// more consumers share the table. For a large batch the hash join is the
+// cheaper plan, so large batches keep ownedByAttempt.
+const ownedByAttemptByKey = `t.status COLLATE "C" = 'running' AND ` + attemptKeyMatches
+
+// attemptKeyMatches holds when row t was attempted at attempt key
+// o.attempt_key (Unix microseconds).
+const attemptKeyMatches = `t.attempted_at = 'epoch'::timestamptz + o.attempt_key * interval '1 microsecond'`
 
 // Pieces of the claim statements. $1 type, $2 limit, $3 lease in
 // microseconds.
 const (
 	// claimLimit is the limit of a claim, a sub-select (see sqlClaimTasks).
 	claimLimit = `(SELECT $2::bigint)`
+
+	// claimLimitAfterOutcomes is claimLimit in a statement that records
+	// outcomes (CTE done, which returns a row per outcome written) before
+	// it claims: it reads done, so that every outcome is written before
+	// the claim locks a row. In the other order two such statements can
+	// deadlock: a claim whose snapshot is older than another consumer's
+	// claim locks, with SKIP LOCKED, rows that consumer has just claimed,
+	// to find them no longer pending, and holds those locks to its
+	// statement's end; outcomes it writes after that may wait for a row
+	// the other statement locked the same way, while the other waits for
+	// one of its own. PostgreSQL ends one of them only after
+	// deadlock_timeout (a second by default), with every worker of both
+	// consumers waiting meanwhile. Written first, the outcomes wait only
+	// for claims, and claims never wait.
+	claimLimitAfterOutcomes = `(SELECT $2::bigint + 0 * (SELECT count(*) FROM done))`
 
 	// claimRank is the third column of the claim index
 	// asynqpg_tasks_claim_idx (migration 5): the priority of a pending
@@ -25,17 +55,24 @@ const (
 	claimExpired = `expired AS (
 	SELECT ctid, priority, blocked_till, id FROM asynqpg_tasks
 	WHERE status = 'running' AND type = $1 AND ` + claimRank + ` = 0 AND blocked_till <= now() AND attempts_left > 1`
-	// claimExpiredEnd ends claimExpired; a statement that also records
-	// outcomes puts between them a condition that leaves those rows out.
-	claimExpiredEnd = `
+	// claimExpiredEnd ends claimExpired and adds the scan of pending
+	// rows; a statement that also records outcomes puts between them a
+	// condition that leaves those rows out. claimExpiredEndAfterOutcomes
+	// is the same limited by claimLimitAfterOutcomes.
+	claimExpiredEnd              = claimExpiredOrder + claimLimit + claimPending + claimLimit + claimLocked
+	claimExpiredEndAfterOutcomes = claimExpiredOrder + claimLimitAfterOutcomes + claimPending +
+		claimLimitAfterOutcomes + claimLocked
+
+	// The parts of claimExpiredEnd around its two limits.
+	claimExpiredOrder = `
 	ORDER BY blocked_till, id
-	LIMIT ` + claimLimit + `
-	FOR NO KEY UPDATE SKIP LOCKED
-), pending AS (
+	LIMIT `
+	claimPending = claimLocked + `, pending AS (
 	SELECT ctid, priority, blocked_till, id FROM asynqpg_tasks
 	WHERE status = 'pending' AND type = $1 AND blocked_till <= now()
 	ORDER BY ` + claimRank + ` DESC, blocked_till, id
-	LIMIT ` + claimLimit + `
+	LIMIT `
+	claimLocked = `
 	FOR NO KEY UPDATE SKIP LOCKED
 )`
 	// claimUpdate claims the rows found.
@@ -72,6 +109,50 @@ RETURNING t.id, t.payload, t.idempotency_token, t.messages, t.attempts_left,
 
 	// completeSet is recordSet for a success.
 	completeSet = ` status = 'completed', finalized_at = now(), updated_at = now()`
+
+	// completeDone begins a claim statement with the CTE done that
+	// records the successes of $4 ids, $5 attempt keys; the condition
+	// that the attempt owns its row follows.
+	completeDone = `WITH done AS (
+	UPDATE asynqpg_tasks t SET` + completeSet + `
+	FROM unnest($4::bigint[], $5::bigint[]) AS o(id, attempt_key)
+	WHERE t.id = o.id AND `
+
+	// recordDone is completeDone for outcomes of any kind (see
+	// sqlRecordAndClaim), and recordDoneEnd ends it: done returns the
+	// outcomes written, and claimExpired follows.
+	recordDone = `WITH done AS (
+	UPDATE asynqpg_tasks t SET` + recordSet + `
+	FROM unnest($4::bigint[], $5::bigint[], $6::text[], $7::bigint[], $8::text[], $9::bigint[])
+		AS o(id, attempt_key, status, spent, message, delay_us)
+	WHERE t.id = o.id AND `
+	recordDoneEnd = `
+	RETURNING t.id, o.attempt_key
+` + claimAfterDone
+
+	// claimAfterDone ends done and begins the claim, which leaves out the
+	// tasks of the outcomes; claimExpiredEnd or
+	// claimExpiredEndAfterOutcomes follows.
+	claimAfterDone = `), ` + claimExpired + ` AND id <> ALL($4::bigint[])`
+
+	// claimedAndOutcomes ends a statement that reports the outcomes it
+	// wrote: the claim as CTE claimed, then claimAndOutcomes.
+	claimedAndOutcomes = `, claimed AS (` + claimUpdate + `)` + claimAndOutcomes
+
+	// recordOutcomes and completeAttempts begin sqlRecordOutcomes and
+	// sqlCompleteAttempts; the condition that the attempt owns its row
+	// follows, then outcomesWritten.
+	recordOutcomes = `
+UPDATE asynqpg_tasks t SET` + recordSet + `
+FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::bigint[])
+	AS o(id, attempt_key, status, spent, message, delay_us)
+WHERE t.id = o.id AND `
+	completeAttempts = `
+UPDATE asynqpg_tasks t SET` + completeSet + `
+FROM unnest($1::bigint[], $2::bigint[]) AS o(id, attempt_key)
+WHERE t.id = o.id AND `
+	outcomesWritten = `
+RETURNING t.id, o.attempt_key`
 
 	// claimAndOutcomes is the result of a statement that records
 	// outcomes (CTE done) and claims (CTE claimed): a flag telling the
@@ -115,22 +196,28 @@ const (
 	// success that was not written (its attempt had lost the task) changed
 	// nothing and needs nothing more. It serves a type with a backlog;
 	// sqlRecordAndClaim, which reports every outcome, serves the others.
-	sqlCompleteAndClaim = `WITH done AS (
-	UPDATE asynqpg_tasks t SET` + completeSet + `
-	FROM unnest($4::bigint[], $5::bigint[]) AS o(id, attempt_key)
-	WHERE t.id = o.id AND ` + ownedByAttempt + `
-), ` + claimExpired + ` AND id <> ALL($4::bigint[])` + claimExpiredEnd + claimUpdate
+	// It is for a large batch (see fewOutcomes); sqlCompleteFewAndClaim
+	// serves a small one.
+	sqlCompleteAndClaim = completeDone + ownedByAttempt + `
+` + claimAfterDone + claimExpiredEnd + claimUpdate
+
+	// sqlCompleteFewAndClaim is sqlCompleteAndClaim for a small batch:
+	// it finds the outcomes' rows through the primary key
+	// (ownedByAttemptByKey) and writes them before it claims
+	// (claimLimitAfterOutcomes).
+	sqlCompleteFewAndClaim = completeDone + ownedByAttemptByKey + `
+	RETURNING t.id
+` + claimAfterDone + claimExpiredEndAfterOutcomes + claimUpdate
 
 	// sqlRecordAndClaim is sqlCompleteAndClaim for outcomes of any kind:
 	// $4 ids, $5 attempt keys, $6 statuses, $7 attempts spent, $8
 	// messages, $9 delays in microseconds (see sqlRecordOutcomes).
-	sqlRecordAndClaim = `WITH done AS (
-	UPDATE asynqpg_tasks t SET` + recordSet + `
-	FROM unnest($4::bigint[], $5::bigint[], $6::text[], $7::bigint[], $8::text[], $9::bigint[])
-		AS o(id, attempt_key, status, spent, message, delay_us)
-	WHERE t.id = o.id AND ` + ownedByAttempt + `
-	RETURNING t.id, o.attempt_key
-), ` + claimExpired + ` AND id <> ALL($4::bigint[])` + claimExpiredEnd + `, claimed AS (` + claimUpdate + `)` + claimAndOutcomes
+	sqlRecordAndClaim = recordDone + ownedByAttempt + recordDoneEnd + claimExpiredEnd + claimedAndOutcomes
+
+	// sqlRecordFewAndClaim is sqlRecordAndClaim for a small batch, as
+	// sqlCompleteFewAndClaim is sqlCompleteAndClaim.
+	sqlRecordFewAndClaim = recordDone + ownedByAttemptByKey + recordDoneEnd + claimExpiredEndAfterOutcomes +
+		claimedAndOutcomes
 
 	// sqlRecordOutcomes records the outcomes of many attempts in one
 	// statement. Each outcome: $1 id, $2 attempt key, $3 new status
@@ -138,24 +225,19 @@ const (
 	// for a failed attempt, whose message $5 is appended), $6 delay in
 	// microseconds before a pending task is ready again. Rows whose attempt
 	// no longer owns the task are left alone. Returns the attempts written
-	// (id, attempt key).
-	sqlRecordOutcomes = `
-UPDATE asynqpg_tasks t SET` + recordSet + `
-FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::bigint[])
-	AS o(id, attempt_key, status, spent, message, delay_us)
-WHERE t.id = o.id AND ` + ownedByAttempt + `
-RETURNING t.id, o.attempt_key`
+	// (id, attempt key). It is for a large batch; sqlRecordFewOutcomes
+	// finds the rows of a small one through the primary key.
+	sqlRecordOutcomes    = recordOutcomes + ownedByAttempt + outcomesWritten
+	sqlRecordFewOutcomes = recordOutcomes + ownedByAttemptByKey + outcomesWritten
 
 	// sqlCompleteAttempts records the success of many attempts in one
 	// statement: their tasks become completed. It is sqlRecordOutcomes for
 	// a batch of successes only, with two arrays to send instead of six:
 	// $1 ids, $2 attempt keys. Rows whose attempt no longer owns the task
 	// are left alone. Returns the attempts written (id, attempt key).
-	sqlCompleteAttempts = `
-UPDATE asynqpg_tasks t SET` + completeSet + `
-FROM unnest($1::bigint[], $2::bigint[]) AS o(id, attempt_key)
-WHERE t.id = o.id AND ` + ownedByAttempt + `
-RETURNING t.id, o.attempt_key`
+	// sqlCompleteFewAttempts is the same for a small batch.
+	sqlCompleteAttempts    = completeAttempts + ownedByAttempt + outcomesWritten
+	sqlCompleteFewAttempts = completeAttempts + ownedByAttemptByKey + outcomesWritten
 
 	// sqlLostAttempts returns, among the given attempts ($1 ids, $2 attempt
 	// keys), those that no longer own their task: cancelled, deleted,
