@@ -377,31 +377,3 @@ func (r *typeRunner) claim(job claimJob) (int, error) {
 	}
 	return len(claimed), nil
 }
-
-// backoff is base doubled for every failure, at most limit; it does not
-// overflow whatever its arguments.
-func backoff(base time.Duration, failures int, limit time.Duration) time.Duration {
-	d := max(base, 1)
-	for range min(failures, 62) {
-		if d >= limit/2 {
-			return limit
-		}
-		d *= 2
-	}
-	return min(d, limit)
-}
-
-// resetTimer makes t fire after d.
-func resetTimer(t *time.Timer, d time.Duration) {
-	stopTimer(t)
-	t.Reset(d)
-}
-
-// stopTimer stops t and drains a firing that was not received.
-func stopTimer(t *time.Timer) {
-	t.Stop()
-	select {
-	case <-t.C:
-	default:
-	}
-}

@@ -25,3 +25,31 @@ func repeat(ctx context.Context, first time.Duration, wake <-chan struct{}, step
 		resetTimer(timer, next)
 	}
 }
+
+// backoff is base doubled for every failure, at most limit; it does not
+// overflow whatever its arguments.
+func backoff(base time.Duration, failures int, limit time.Duration) time.Duration {
+	d := max(base, 1)
+	for range min(failures, 62) {
+		if d >= limit/2 {
+			return limit
+		}
+		d *= 2
+	}
+	return min(d, limit)
+}
+
+// resetTimer makes t fire after d.
+func resetTimer(t *time.Timer, d time.Duration) {
+	stopTimer(t)
+	t.Reset(d)
+}
+
+// stopTimer stops t and drains a firing that was not received.
+func stopTimer(t *time.Timer) {
+	t.Stop()
+	select {
+	case <-t.C:
+	default:
+	}
+}
