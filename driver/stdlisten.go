@@ -6,13 +6,11 @@ import (
 	sqldriver "database/sql/driver"
 	"errors"
 	"fmt"
-	"reflect"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/lib/pq"
 )
 
 // stdConnOpener is a database/sql pool that hands out dedicated
@@ -55,7 +53,7 @@ func (e *StdExecutor) NewListener(ctx context.Context) (Listener, error) {
 				return fmt.Errorf("%w: LISTEN over database/sql driver connection %T", ErrUnsupported, dc)
 			}
 			l.kind = listenPQ
-			pq.SetNotificationHandler(c, l.enqueue)
+			return setPQNotificationHandler(c, l.enqueue)
 		default:
 			return fmt.Errorf("%w: LISTEN over database/sql driver connection %T", ErrUnsupported, dc)
 		}
@@ -75,12 +73,6 @@ func (e *StdExecutor) NewListener(ctx context.Context) (Listener, error) {
 		return nil, err
 	}
 	return l, nil
-}
-
-// isPQConn reports whether c is a lib/pq connection.
-func isPQConn(c sqldriver.Conn) bool {
-	t := reflect.TypeOf(c)
-	return t.Kind() == reflect.Pointer && t.Elem().PkgPath() == "github.com/lib/pq" && t.Elem().Name() == "conn"
 }
 
 // listenKind says which database/sql driver a stdListener talks to.
@@ -104,9 +96,9 @@ type stdListener struct {
 
 // enqueue receives a lib/pq notification; it runs while a statement on the
 // connection reads the server's messages.
-func (l *stdListener) enqueue(n *pq.Notification) {
+func (l *stdListener) enqueue(channel, payload string) {
 	l.mu.Lock()
-	l.queue = append(l.queue, &Notification{Channel: n.Channel, Payload: n.Extra})
+	l.queue = append(l.queue, &Notification{Channel: channel, Payload: payload})
 	l.mu.Unlock()
 }
 
