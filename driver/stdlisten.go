@@ -43,7 +43,8 @@ func (e *StdExecutor) NewListener(ctx context.Context) (Listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("driver: open listener connection: %w", err)
 	}
-	l := &stdListener{ListenerGuard: NewListenerGuard(), conn: conn}
+	l := &stdListener{conn: conn}
+	l.ListenerGuard = NewListenerGuard("driver", l.exec)
 	err = conn.Raw(func(dc any) error {
 		switch c := dc.(type) {
 		case *stdlib.Conn:
@@ -115,28 +116,16 @@ func (l *stdListener) dequeue() *Notification {
 	return n
 }
 
-// Listen implements [Listener].
-func (l *stdListener) Listen(ctx context.Context, channel string) error {
-	return l.subscription(ctx, "LISTEN", channel)
-}
-
-// Unlisten implements [Listener].
-func (l *stdListener) Unlisten(ctx context.Context, channel string) error {
-	return l.subscription(ctx, "UNLISTEN", channel)
-}
-
-// subscription runs LISTEN or UNLISTEN (verb) for channel.
-func (l *stdListener) subscription(ctx context.Context, verb, channel string) error {
-	return l.Subscribe(ctx, "driver", verb, channel, func(ctx context.Context, stmt string) error {
-		if l.kind == listenPgx {
-			return l.conn.Raw(func(dc any) error {
-				_, err := dc.(*stdlib.Conn).Conn().Exec(ctx, stmt)
-				return err
-			})
-		}
-		_, err := l.conn.ExecContext(ctx, stmt)
-		return err
-	})
+// exec runs a LISTEN or UNLISTEN statement on the connection.
+func (l *stdListener) exec(ctx context.Context, stmt string) error {
+	if l.kind == listenPgx {
+		return l.conn.Raw(func(dc any) error {
+			_, err := dc.(*stdlib.Conn).Conn().Exec(ctx, stmt)
+			return err
+		})
+	}
+	_, err := l.conn.ExecContext(ctx, stmt)
+	return err
 }
 
 // WaitForNotification implements [Listener].

@@ -179,32 +179,17 @@ func insertChunk(ctx context.Context, ex driver.Executor, tasks []NewTask) ([]In
 			tokened = true // deduplicated by the tokened statement
 		}
 	}
-	var (
-		rows driver.Rows
-		err  error
-	)
-	if tokened {
-		rows, err = ex.Query(ctx, sqlInsertTasks, types, payloads, tokens, attempts, processAt, delays, traces,
-			prios, uniques)
-	} else {
-		rows, err = ex.Query(ctx, sqlInsertTasksUntokened, types, payloads, attempts, processAt, delays, traces, prios)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("insert tasks: %w", schemaError(err))
-	}
-	defer rows.Close()
-	out := make([]InsertedTask, 0, len(tasks))
-	for rows.Next() {
+	scan := func(rows driver.Rows) (InsertedTask, error) {
 		var it InsertedTask
-		if err := rows.Scan(&it.ID, &it.Type); err != nil {
-			return nil, fmt.Errorf("insert tasks: scan: %w", err)
-		}
-		out = append(out, it)
+		err := rows.Scan(&it.ID, &it.Type)
+		return it, err
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("insert tasks: %w", schemaError(err))
+	if tokened {
+		return queryAll(ctx, ex, "insert tasks", scan, sqlInsertTasks, types, payloads, tokens, attempts, processAt,
+			delays, traces, prios, uniques)
 	}
-	return out, nil
+	return queryAll(ctx, ex, "insert tasks", scan, sqlInsertTasksUntokened, types, payloads, attempts, processAt,
+		delays, traces, prios)
 }
 
 // uniqueMicros is a unique period in microseconds for the insert

@@ -43,54 +43,33 @@ func TestHooksNoProviderCost(t *testing.T) {
 	require.LessOrEqual(t, testing.AllocsPerRun(1000, func() { hookEnqueue(in) }), floor)
 }
 
-// BenchmarkProcessHookNoProvider is an attempt recorded through the
-// process hook with no provider configured.
-func BenchmarkProcessHookNoProvider(b *testing.B) {
-	in, err := observability.New(nil, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	m := in.Type(benchTask.Type)
-	b.ReportAllocs()
-	for b.Loop() {
-		hookAttempt(m, "")
-	}
-}
-
 func TestProcessTraceEnd(t *testing.T) {
 	t.Parallel()
-	boom := errors.New("boom")
-	tests := []struct {
-		name      string
-		end       observability.ProcessEnd
-		code      codes.Code
-		processed map[string]int64
-		errors    map[string]int64
+	type want struct {
+		code              codes.Code
+		processed, errors map[string]int64
+	}
+	none := map[string]int64{}
+	cases := map[string]struct {
+		end  observability.ProcessEnd
+		want want
 	}{
-		{
-			name:      "completed",
-			end:       observability.ProcessEnd{Status: asynqpg.StatusCompleted, Handler: time.Second},
-			code:      codes.Unset,
-			processed: map[string]int64{"status=completed,task_type=a": 1},
-			errors:    map[string]int64{},
+		"completed": {
+			observability.ProcessEnd{Status: asynqpg.StatusCompleted, Handler: time.Second},
+			want{codes.Unset, map[string]int64{"status=completed,task_type=a": 1}, none},
 		},
-		{
-			name:      "failure",
-			end:       observability.ProcessEnd{Status: asynqpg.StatusRetried, Handler: time.Second, Failure: boom},
-			code:      codes.Error,
-			processed: map[string]int64{"status=retried,task_type=a": 1},
-			errors:    map[string]int64{"error_type=handler_error,task_type=a": 1},
+		"failure": {
+			observability.ProcessEnd{Status: asynqpg.StatusRetried, Handler: time.Second, Failure: errors.New("boom")},
+			want{codes.Error, map[string]int64{"status=retried,task_type=a": 1},
+				map[string]int64{"error_type=handler_error,task_type=a": 1}},
 		},
-		{
-			name:      "dropped",
-			end:       observability.ProcessEnd{Dropped: "interrupted by shutdown"},
-			code:      codes.Error,
-			processed: map[string]int64{},
-			errors:    map[string]int64{},
+		"dropped": {
+			observability.ProcessEnd{Dropped: "interrupted by shutdown"},
+			want{codes.Error, none, none},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+	for name, tt := range cases {
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			tel := newTelemetry(t)
 			m := tel.instruments(t).Type("a")
@@ -99,11 +78,11 @@ func TestProcessTraceEnd(t *testing.T) {
 
 			ms := tel.collect(t)
 			require.Equal(t, map[string]int64{"task_type=a": 0}, sumPoints(t, ms[asynqpg.MetricTasksInFlight], false))
-			require.Equal(t, tt.processed, sumsOf(t, ms, asynqpg.MetricTasksProcessed))
-			require.Equal(t, tt.errors, sumsOf(t, ms, asynqpg.MetricTasksErrors))
+			require.Equal(t, tt.want.processed, sumsOf(t, ms, asynqpg.MetricTasksProcessed))
+			require.Equal(t, tt.want.errors, sumsOf(t, ms, asynqpg.MetricTasksErrors))
 			spans := tel.spansNamed(asynqpg.SpanProcess)
 			require.Len(t, spans, 1)
-			require.Equal(t, tt.code, spans[0].Status().Code)
+			require.Equal(t, tt.want.code, spans[0].Status().Code)
 			a := spanAttrs(spans[0])
 			if tt.end.Dropped != "" {
 				require.Equal(t, tt.end.Dropped, spans[0].Status().Description)
@@ -118,66 +97,39 @@ func TestProcessTraceEnd(t *testing.T) {
 func TestEnqueueTraceEnd(t *testing.T) {
 	t.Parallel()
 	boom := errors.New("boom")
-	tests := []struct {
-		name     string
-		many     bool
-		end      observability.EnqueueEnd
-		code     codes.Code
-		enqueued map[string]int64
-		errors   map[string]int64
-		attrs    map[attribute.Key]attribute.Value
-	}{
-		{
-			name:     "created",
-			end:      observability.EnqueueEnd{ID: 5},
-			enqueued: map[string]int64{"task_type=a": 1},
-			errors:   map[string]int64{},
-			attrs:    map[attribute.Key]attribute.Value{observability.AttrTaskID: attribute.Int64Value(5)},
-		},
-		{
-			name:     "duplicate",
-			end:      observability.EnqueueEnd{ID: 5, Duplicate: true},
-			enqueued: map[string]int64{},
-			errors:   map[string]int64{},
-			attrs: map[attribute.Key]attribute.Value{
-				observability.AttrTaskID: attribute.Int64Value(5), "asynqpg.duplicate": attribute.BoolValue(true),
-			},
-		},
-		{
-			name:     "statement failed",
-			end:      observability.EnqueueEnd{Err: boom, DBError: true},
-			code:     codes.Error,
-			enqueued: map[string]int64{},
-			errors:   map[string]int64{"error_type=db_error,task_type=a": 1},
-			attrs:    map[attribute.Key]attribute.Value{"error.type": attribute.StringValue(asynqpg.ErrorTypeDB)},
-		},
-		{
-			name:     "refused",
-			end:      observability.EnqueueEnd{Err: boom},
-			code:     codes.Error,
-			enqueued: map[string]int64{},
-			errors:   map[string]int64{},
-			attrs:    map[attribute.Key]attribute.Value{},
-		},
-		{
-			name:     "batch",
-			many:     true,
-			end:      observability.EnqueueEnd{Created: slices.Values([]string{"a", "b", "a"})},
-			enqueued: map[string]int64{"task_type=a": 2, "task_type=b": 1},
-			errors:   map[string]int64{},
-			attrs:    map[attribute.Key]attribute.Value{"asynqpg.enqueued": attribute.IntValue(3)},
-		},
+	none := map[string]int64{}
+	id5 := map[attribute.Key]attribute.Value{observability.AttrTaskID: attribute.Int64Value(5)}
+	type want struct {
+		code             codes.Code
+		enqueued, errors map[string]int64
+		attrs            map[attribute.Key]attribute.Value
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+	cases := map[string]struct {
+		many bool
+		end  observability.EnqueueEnd
+		want want
+	}{
+		"created": {false, observability.EnqueueEnd{ID: 5}, want{codes.Unset, map[string]int64{"task_type=a": 1}, none, id5}},
+		"duplicate": {false, observability.EnqueueEnd{ID: 5, Duplicate: true}, want{codes.Unset, none, none,
+			map[attribute.Key]attribute.Value{observability.AttrTaskID: attribute.Int64Value(5), "asynqpg.duplicate": attribute.BoolValue(true)}}},
+		"statement failed": {false, observability.EnqueueEnd{Err: boom, DBError: true}, want{codes.Error, none,
+			map[string]int64{"error_type=db_error,task_type=a": 1},
+			map[attribute.Key]attribute.Value{"error.type": attribute.StringValue(asynqpg.ErrorTypeDB)}}},
+		"refused": {false, observability.EnqueueEnd{Err: boom}, want{codes.Error, none, none, nil}},
+		"batch": {true, observability.EnqueueEnd{Created: slices.Values([]string{"a", "b", "a"})}, want{codes.Unset,
+			map[string]int64{"task_type=a": 2, "task_type=b": 1}, none,
+			map[attribute.Key]attribute.Value{"asynqpg.enqueued": attribute.IntValue(3)}}},
+	}
+	for name, tt := range cases {
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			tel := newTelemetry(t)
 			in := tel.instruments(t)
-			name, start := asynqpg.SpanEnqueue, func() (context.Context, observability.EnqueueTrace) {
+			span, start := asynqpg.SpanEnqueue, func() (context.Context, observability.EnqueueTrace) {
 				return in.StartEnqueue(context.Background(), "a")
 			}
 			if tt.many {
-				name, start = asynqpg.SpanEnqueueMany, func() (context.Context, observability.EnqueueTrace) {
+				span, start = asynqpg.SpanEnqueueMany, func() (context.Context, observability.EnqueueTrace) {
 					return in.StartEnqueueMany(context.Background(), "", 3)
 				}
 			}
@@ -186,13 +138,13 @@ func TestEnqueueTraceEnd(t *testing.T) {
 			et.End(ctx, tt.end)
 
 			ms := tel.collect(t)
-			require.Equal(t, tt.enqueued, sumsOf(t, ms, asynqpg.MetricTasksEnqueued))
-			require.Equal(t, tt.errors, sumsOf(t, ms, asynqpg.MetricTasksErrors))
-			spans := tel.spansNamed(name)
+			require.Equal(t, tt.want.enqueued, sumsOf(t, ms, asynqpg.MetricTasksEnqueued))
+			require.Equal(t, tt.want.errors, sumsOf(t, ms, asynqpg.MetricTasksErrors))
+			spans := tel.spansNamed(span)
 			require.Len(t, spans, 1)
-			require.Equal(t, tt.code, spans[0].Status().Code)
+			require.Equal(t, tt.want.code, spans[0].Status().Code)
 			a := spanAttrs(spans[0])
-			for k, v := range tt.attrs {
+			for k, v := range tt.want.attrs {
 				require.Equal(t, v, a[k], "attribute %s", k)
 			}
 			if tt.end.Err == nil {
