@@ -20,11 +20,9 @@ type TypeStatusCount struct {
 // CountByTypeStatus counts every task by type and status, exactly. It
 // reads the whole table: on a large one, call it in the background.
 func CountByTypeStatus(ctx context.Context, ex driver.Executor) ([]TypeStatusCount, error) {
-	return queryAll(ctx, ex, "count tasks", func(rows driver.Rows) (TypeStatusCount, error) {
-		var c TypeStatusCount
-		err := rows.Scan(&c.Type, &c.Status, &c.Count)
-		return c, err
-	}, sqlCountByTypeStatus)
+	return queryAll(ctx, ex, "count tasks", scanFields(func(c *TypeStatusCount) []any {
+		return []any{&c.Type, &c.Status, &c.Count}
+	}), sqlCountByTypeStatus)
 }
 
 // TableSize is what the database knows of the size of asynqpg_tasks
@@ -63,11 +61,9 @@ type ColumnFrequency struct {
 // asynqpg_tasks from the planner's statistics; none before the table is
 // first analyzed.
 func ColumnFrequencies(ctx context.Context, ex driver.Executor) ([]ColumnFrequency, error) {
-	return queryAll(ctx, ex, "read column statistics", func(rows driver.Rows) (ColumnFrequency, error) {
-		var f ColumnFrequency
-		err := rows.Scan(&f.Column, &f.Value, &f.Fraction)
-		return f, err
-	}, sqlColumnFrequencies)
+	return queryAll(ctx, ex, "read column statistics", scanFields(func(f *ColumnFrequency) []any {
+		return []any{&f.Column, &f.Value, &f.Fraction}
+	}), sqlColumnFrequencies)
 }
 
 // bulkBatch is the number of tasks one statement of a bulk action

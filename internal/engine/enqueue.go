@@ -179,11 +179,7 @@ func insertChunk(ctx context.Context, ex driver.Executor, tasks []NewTask) ([]In
 			tokened = true // deduplicated by the tokened statement
 		}
 	}
-	scan := func(rows driver.Rows) (InsertedTask, error) {
-		var it InsertedTask
-		err := rows.Scan(&it.ID, &it.Type)
-		return it, err
-	}
+	scan := scanFields(func(it *InsertedTask) []any { return []any{&it.ID, &it.Type} })
 	if tokened {
 		return queryAll(ctx, ex, "insert tasks", scan, sqlInsertTasks, types, payloads, tokens, attempts, processAt,
 			delays, traces, prios, uniques)

@@ -38,3 +38,13 @@ func scanString(rows driver.Rows) (string, error) {
 	err := rows.Scan(&s)
 	return s, err
 }
+
+// scanFields returns a row reader for queryAll that scans the columns into
+// what fields returns: pointers to the fields of the row's value.
+func scanFields[T any](fields func(*T) []any) func(driver.Rows) (T, error) {
+	return func(rows driver.Rows) (T, error) {
+		var v T
+		err := rows.Scan(fields(&v)...)
+		return v, err
+	}
+}
