@@ -1,6 +1,7 @@
 package driver
 
 import (
+	"bytes"
 	sqldriver "database/sql/driver"
 	"encoding/hex"
 	"errors"
@@ -197,10 +198,11 @@ func (p *arrayParser) parse() ([][]byte, error) {
 	if !p.next('{') {
 		return nil, errors.New("no opening brace")
 	}
-	elems := make([][]byte, 0, 8)
 	if p.next('}') {
-		return elems, p.end()
+		return [][]byte{}, p.end()
 	}
+	// Every element but the last ends at a comma (or holds one, quoted).
+	elems := make([][]byte, 0, bytes.Count(p.text[p.pos:], []byte{','})+1)
 	for {
 		e, err := p.element()
 		if err != nil {

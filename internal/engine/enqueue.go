@@ -180,12 +180,13 @@ func insertChunk(ctx context.Context, ex driver.Executor, tasks []NewTask) ([]In
 		}
 	}
 	scan := scanFields(func(it *InsertedTask) []any { return []any{&it.ID, &it.Type} })
+	out := make([]InsertedTask, 0, len(tasks))
 	if tokened {
-		return queryAll(ctx, ex, "insert tasks", scan, sqlInsertTasks, types, payloads, tokens, attempts, processAt,
-			delays, traces, prios, uniques)
+		return appendAll(ctx, ex, out, "insert tasks", scan, sqlInsertTasks, types, payloads, tokens, attempts,
+			processAt, delays, traces, prios, uniques)
 	}
-	return queryAll(ctx, ex, "insert tasks", scan, sqlInsertTasksUntokened, types, payloads, attempts, processAt,
-		delays, traces, prios)
+	return appendAll(ctx, ex, out, "insert tasks", scan, sqlInsertTasksUntokened, types, payloads, attempts,
+		processAt, delays, traces, prios)
 }
 
 // uniqueMicros is a unique period in microseconds for the insert
