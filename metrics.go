@@ -87,59 +87,43 @@ func NewMetrics(mp metric.MeterProvider) (*Metrics, error) {
 	meter := mp.Meter(InstrumentationName)
 
 	var (
-		m   Metrics
-		err error
+		m    Metrics
+		errs [6]error
 	)
-
-	m.TasksEnqueued, err = meter.Int64Counter(MetricTasksEnqueued,
-		metric.WithDescription("Number of tasks enqueued."),
-		metric.WithUnit("{task}"),
-	)
-	if err != nil {
-		return nil, fmt.Errorf("create %s counter: %w", MetricTasksEnqueued, err)
+	m.TasksEnqueued, errs[0] = instrument(meter.Int64Counter, MetricTasksEnqueued)
+	m.TasksProcessed, errs[1] = instrument(meter.Int64Counter, MetricTasksProcessed)
+	m.TasksErrors, errs[2] = instrument(meter.Int64Counter, MetricTasksErrors)
+	m.TaskDuration, errs[3] = instrument(meter.Float64Histogram, MetricTaskDuration)
+	m.EnqueueDuration, errs[4] = instrument(meter.Float64Histogram, MetricEnqueueDuration)
+	m.TasksInFlight, errs[5] = instrument(meter.Int64UpDownCounter, MetricTasksInFlight)
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
 	}
-
-	m.TasksProcessed, err = meter.Int64Counter(MetricTasksProcessed,
-		metric.WithDescription("Number of tasks processed, by outcome status."),
-		metric.WithUnit("{task}"),
-	)
-	if err != nil {
-		return nil, fmt.Errorf("create %s counter: %w", MetricTasksProcessed, err)
-	}
-
-	m.TasksErrors, err = meter.Int64Counter(MetricTasksErrors,
-		metric.WithDescription("Number of task errors, by error type."),
-		metric.WithUnit("{error}"),
-	)
-	if err != nil {
-		return nil, fmt.Errorf("create %s counter: %w", MetricTasksErrors, err)
-	}
-
-	m.TaskDuration, err = meter.Float64Histogram(MetricTaskDuration,
-		metric.WithDescription("Duration of task handler execution."),
-		metric.WithUnit("s"),
-	)
-	if err != nil {
-		return nil, fmt.Errorf("create %s histogram: %w", MetricTaskDuration, err)
-	}
-
-	m.EnqueueDuration, err = meter.Float64Histogram(MetricEnqueueDuration,
-		metric.WithDescription("Duration of task enqueue operations."),
-		metric.WithUnit("s"),
-	)
-	if err != nil {
-		return nil, fmt.Errorf("create %s histogram: %w", MetricEnqueueDuration, err)
-	}
-
-	m.TasksInFlight, err = meter.Int64UpDownCounter(MetricTasksInFlight,
-		metric.WithDescription("Number of tasks currently being processed."),
-		metric.WithUnit("{task}"),
-	)
-	if err != nil {
-		return nil, fmt.Errorf("create %s up-down counter: %w", MetricTasksInFlight, err)
-	}
-
 	return &m, nil
+}
+
+// instrumentInfo is the kind (in errors), description and unit of each
+// instrument NewMetrics creates.
+var instrumentInfo = map[string]struct{ kind, description, unit string }{
+	MetricTasksEnqueued:   {"counter", "Number of tasks enqueued.", "{task}"},
+	MetricTasksProcessed:  {"counter", "Number of tasks processed, by outcome status.", "{task}"},
+	MetricTasksErrors:     {"counter", "Number of task errors, by error type.", "{error}"},
+	MetricTaskDuration:    {"histogram", "Duration of task handler execution.", "s"},
+	MetricEnqueueDuration: {"histogram", "Duration of task enqueue operations.", "s"},
+	MetricTasksInFlight:   {"up-down counter", "Number of tasks currently being processed.", "{task}"},
+}
+
+// instrument creates the instrument name with create, a method of a
+// metric.Meter, with its description and unit from instrumentInfo.
+func instrument[T any, O any](create func(string, ...O) (T, error), name string) (T, error) {
+	info := instrumentInfo[name]
+	v, err := create(name, any(metric.WithDescription(info.description)).(O), any(metric.WithUnit(info.unit)).(O))
+	if err != nil {
+		return v, fmt.Errorf("create %s %s: %w", name, info.kind, err)
+	}
+	return v, nil
 }
 
 // Span names used by asynqpg's tracing.

@@ -176,21 +176,40 @@ func executor(ex driver.Executor, tx asynqpg.Querier) (driver.Executor, error) {
 	return ex, nil
 }
 
-func (c *Client) getTask(ctx context.Context, ex driver.Executor, tx asynqpg.Querier, id int64) (info *TaskInfo, err error) {
+func (c *Client) getTask(ctx context.Context, ex driver.Executor, tx asynqpg.Querier, id int64) (*TaskInfo, error) {
 	if err := validate.Context(ctx); err != nil {
 		return nil, err
 	}
-	ctx, span := observability.StartClient(ctx, c.tracer, asynqpg.SpanGetTask, observability.AttrTaskID.Int64(id))
-	defer func() { observability.EndSpan(span, err, "") }()
-	if ex, err = executor(ex, tx); err != nil {
-		return nil, actionError("get", err)
-	}
-	row, err := engine.GetTask(ctx, ex, id)
+	ctx, tel := observability.StartClientAction(ctx, c.tracer, asynqpg.SpanGetTask, observability.AttrTaskID.Int64(id))
+	row, err := runOn(ctx, ex, tx, id, engine.GetTask)
 	if err != nil {
-		return nil, actionError("get", err)
+		err = actionError("get", err)
 	}
-	span.SetAttributes(asynqpg.AttrTaskType.String(row.Type))
+	tel.End(observability.ClientEnd{Err: err, TaskType: taskType(row)})
+	if err != nil {
+		return nil, err
+	}
 	return newTaskInfo(row), nil
+}
+
+// runOn resolves the handle (ex, or tx when ex is nil) and runs op on task
+// id with it.
+func runOn(ctx context.Context, ex driver.Executor, tx asynqpg.Querier, id int64,
+	op func(context.Context, driver.Executor, int64) (*engine.TaskRow, error),
+) (*engine.TaskRow, error) {
+	ex, err := executor(ex, tx)
+	if err != nil {
+		return nil, err
+	}
+	return op(ctx, ex, id)
+}
+
+// taskType is the type of row, or "" for none.
+func taskType(row *engine.TaskRow) string {
+	if row == nil {
+		return ""
+	}
+	return row.Type
 }
 
 // actionError is the error of a failed action verb: a sentinel of the
@@ -212,25 +231,38 @@ func actionError(verb string, err error) error {
 func (c *Client) change(ctx context.Context, spanName, verb string,
 	op func(context.Context, driver.Executor, int64) (*engine.TaskRow, error),
 	ex driver.Executor, tx asynqpg.Querier, id int64,
-) (info *TaskInfo, err error) {
+) (*TaskInfo, error) {
 	if err := validate.Context(ctx); err != nil {
 		return nil, err
 	}
-	ctx, span := observability.StartClient(ctx, c.tracer, spanName, observability.AttrTaskID.Int64(id))
-	defer func() { observability.EndSpan(span, err, "") }()
-	if ex, err = executor(ex, tx); err != nil {
-		return nil, actionError(verb, err)
+	ctx, tel := observability.StartClientAction(ctx, c.tracer, spanName, observability.AttrTaskID.Int64(id))
+	row, err := c.apply(ctx, verb, op, ex, tx, id)
+	if err != nil {
+		err = actionError(verb, err)
+	}
+	tel.End(observability.ClientEnd{Err: err, TaskType: taskType(row)})
+	if row == nil {
+		return nil, err
+	}
+	return newTaskInfo(row), err
+}
+
+// apply resolves the handle (ex, or tx when ex is nil), runs op on task id
+// with it, and logs what op did or why it refused.
+func (c *Client) apply(ctx context.Context, verb string,
+	op func(context.Context, driver.Executor, int64) (*engine.TaskRow, error),
+	ex driver.Executor, tx asynqpg.Querier, id int64,
+) (*engine.TaskRow, error) {
+	ex, err := executor(ex, tx)
+	if err != nil {
+		return nil, err
 	}
 	row, err := op(ctx, ex, id)
-	if row != nil {
-		info = newTaskInfo(row)
-		span.SetAttributes(asynqpg.AttrTaskType.String(row.Type))
-	}
 	if err != nil {
 		c.logger.DebugContext(ctx, "asynqpg: "+verb+" task refused", slog.Int64("task_id", id), slog.Any("error", err))
-		return info, actionError(verb, err)
+		return row, err
 	}
 	c.logger.DebugContext(ctx, "asynqpg: "+verb+" task", slog.Int64("task_id", id), slog.String("task_type", row.Type),
 		slog.String("status", string(row.Status)))
-	return info, nil
+	return row, nil
 }

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/yakser/asynqpg/driver"
 	"github.com/yakser/asynqpg/internal/engine"
 	"github.com/yakser/asynqpg/internal/validate"
 )
@@ -40,12 +41,9 @@ type ConsumerInfo struct {
 // of its heartbeat intervals have passed since its last heartbeat. The
 // result is empty, not nil, when no consumer is live.
 func (c *Client) ListConsumers(ctx context.Context) ([]ConsumerInfo, error) {
-	if err := validate.Context(ctx); err != nil {
-		return nil, err
-	}
-	rows, err := engine.ListConsumers(ctx, c.ex)
+	rows, err := read(ctx, c, engine.ListConsumers)
 	if err != nil {
-		return nil, fmt.Errorf("client: %w", err)
+		return nil, err
 	}
 	out := make([]ConsumerInfo, 0, len(rows))
 	for _, r := range rows {
@@ -75,12 +73,19 @@ func (c *Client) ListConsumers(ctx context.Context) ([]ConsumerInfo, error) {
 // like any other. The result is empty, not nil, when every type with
 // ready tasks is served.
 func (c *Client) ListUnservedTaskTypes(ctx context.Context) ([]string, error) {
+	return read(ctx, c, engine.ListUnservedTypes)
+}
+
+// read checks ctx and runs op, a read of the engine, on the Client's
+// Pool.
+func read[T any](ctx context.Context, c *Client, op func(context.Context, driver.Executor) (T, error)) (T, error) {
+	var zero T
 	if err := validate.Context(ctx); err != nil {
-		return nil, err
+		return zero, err
 	}
-	types, err := engine.ListUnservedTypes(ctx, c.ex)
+	v, err := op(ctx, c.ex)
 	if err != nil {
-		return nil, fmt.Errorf("client: %w", err)
+		return zero, fmt.Errorf("client: %w", err)
 	}
-	return types, nil
+	return v, nil
 }

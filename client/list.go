@@ -183,13 +183,27 @@ func (c *Client) ListTasksTx(ctx context.Context, tx asynqpg.Querier, params *Li
 	return c.listTasks(ctx, nil, tx, params)
 }
 
-func (c *Client) listTasks(ctx context.Context, ex driver.Executor, tx asynqpg.Querier, params *ListParams) (res *ListResult, err error) {
+func (c *Client) listTasks(ctx context.Context, ex driver.Executor, tx asynqpg.Querier, params *ListParams) (*ListResult, error) {
 	if err := validate.Context(ctx); err != nil {
 		return nil, err
 	}
-	ctx, span := observability.StartClient(ctx, c.tracer, asynqpg.SpanListTasks)
-	defer func() { observability.EndSpan(span, err, "") }()
-	if ex, err = executor(ex, tx); err != nil {
+	ctx, tel := observability.StartClientAction(ctx, c.tracer, asynqpg.SpanListTasks)
+	res, err := list(ctx, ex, tx, params)
+	end := observability.ClientEnd{Err: err}
+	if err == nil {
+		end.Attributes = []attribute.KeyValue{
+			attribute.Int("asynqpg.tasks", len(res.Tasks)), attribute.Int("asynqpg.total", res.Total),
+		}
+	}
+	tel.End(end)
+	return res, err
+}
+
+// list resolves the handle (ex, or tx when ex is nil) and lists the tasks
+// params select with it.
+func list(ctx context.Context, ex driver.Executor, tx asynqpg.Querier, params *ListParams) (*ListResult, error) {
+	ex, err := executor(ex, tx)
+	if err != nil {
 		return nil, actionError("list", err)
 	}
 	q, err := params.query()
@@ -200,11 +214,10 @@ func (c *Client) listTasks(ctx context.Context, ex driver.Executor, tx asynqpg.Q
 	if err != nil {
 		return nil, fmt.Errorf("list tasks: %w", err)
 	}
-	res = &ListResult{Tasks: make([]*TaskInfo, len(rows)), Total: total}
+	res := &ListResult{Tasks: make([]*TaskInfo, len(rows)), Total: total}
 	for i, r := range rows {
 		res.Tasks[i] = newTaskInfo(r)
 	}
-	span.SetAttributes(attribute.Int("asynqpg.tasks", len(rows)), attribute.Int("asynqpg.total", total))
 	return res, nil
 }
 

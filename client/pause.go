@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/yakser/asynqpg/driver"
 	"github.com/yakser/asynqpg/internal/engine"
 	"github.com/yakser/asynqpg/internal/validate"
 )
@@ -18,27 +19,28 @@ import (
 // longer than producer.MaxTypeLength bytes, or one that is not valid
 // UTF-8 without NUL bytes, is an error.
 func (c *Client) PauseTaskType(ctx context.Context, taskType string) error {
-	if err := checkPauseArgs(ctx, taskType); err != nil {
-		return fmt.Errorf("pause task type: %w", err)
-	}
-	if err := engine.PauseType(ctx, c.ex, taskType); err != nil {
-		return err
-	}
-	c.logger.Debug("asynqpg: task type paused", "task_type", taskType)
-	return nil
+	return c.setPaused(ctx, "pause", taskType, engine.PauseType, "asynqpg: task type paused")
 }
 
 // ResumeTaskType resumes a paused taskType: the consumers that serve it
 // are woken at once and claim its tasks again. Resuming a type that is
 // not paused is a no-op. The type is checked as PauseTaskType checks it.
 func (c *Client) ResumeTaskType(ctx context.Context, taskType string) error {
+	return c.setPaused(ctx, "resume", taskType, engine.ResumeType, "asynqpg: task type resumed")
+}
+
+// setPaused checks the arguments of PauseTaskType or ResumeTaskType (verb)
+// and runs op, the engine's pause or resume, logging done when it did.
+func (c *Client) setPaused(ctx context.Context, verb, taskType string,
+	op func(context.Context, driver.Executor, string) error, done string,
+) error {
 	if err := checkPauseArgs(ctx, taskType); err != nil {
-		return fmt.Errorf("resume task type: %w", err)
+		return fmt.Errorf("%s task type: %w", verb, err)
 	}
-	if err := engine.ResumeType(ctx, c.ex, taskType); err != nil {
+	if err := op(ctx, c.ex, taskType); err != nil {
 		return err
 	}
-	c.logger.Debug("asynqpg: task type resumed", "task_type", taskType)
+	c.logger.Debug(done, "task_type", taskType)
 	return nil
 }
 

@@ -22,16 +22,13 @@
 //
 // Adapters live in the subpackages driver/sqlx, driver/pgxv5 and driver/bun.
 //
-// Every program that uses asynqpg links this package, and with it lib/pq
-// and pgx's stdlib driver, even when it uses neither: [Resolve] accepts a
-// *sqlx.DB, a *sqlx.Tx or a value of asynqpg.WrapStdDB as it is, without
-// an adapter, and runs it on the database/sql [StdExecutor], whose LISTEN
-// support uses lib/pq's notification handler on a lib/pq connection (lib/pq
-// has no other way to hand over notifications) and pgx's own on a pgx
-// stdlib connection. Moving lib/pq out of this package would cost that
-// feature: such an unwrapped handle on lib/pq could no longer LISTEN, and
-// its consumers would poll. This package is the only one of asynqpg's
-// non-test packages that a pgx user links and that imports lib/pq.
+// Every program that uses asynqpg links this package, and with it pgx's
+// stdlib driver, but not lib/pq: [Resolve] accepts a *sqlx.DB, a *sqlx.Tx
+// or a value of asynqpg.WrapStdDB as it is, without an adapter, and runs
+// it on the database/sql [StdExecutor], which sends arrays as PostgreSQL
+// array literals and, on a lib/pq connection, LISTENs through the
+// notification handler lib/pq keeps on each connection, set by reflection
+// (pqnotify.go), so that only a program that uses lib/pq links it.
 package driver
 
 import (

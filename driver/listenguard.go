@@ -12,10 +12,15 @@ import (
 var ErrListenerClosed = errors.New("driver: listener closed")
 
 // ListenerGuard is the part every [Listener] on a dedicated connection
-// shares: it runs one operation at a time on the connection, and lets
-// Close end a wait in progress. Adapters embed it; create it with
-// [NewListenerGuard].
+// shares: it runs one operation at a time on the connection, lets Close
+// end a wait in progress, and implements Listen and Unlisten. Adapters
+// embed it; create it with [NewListenerGuard].
 type ListenerGuard struct {
+	// pkg names the adapter's package in errors; exec runs a LISTEN or
+	// UNLISTEN statement on the connection.
+	pkg  string
+	exec func(ctx context.Context, stmt string) error
+
 	// closing is cancelled by Close, so that a blocked wait returns.
 	closing       context.Context
 	cancelClosing context.CancelFunc
@@ -25,9 +30,11 @@ type ListenerGuard struct {
 	closed bool
 }
 
-// NewListenerGuard returns a guard for a newly opened listener.
-func NewListenerGuard() *ListenerGuard {
-	g := &ListenerGuard{}
+// NewListenerGuard returns a guard for a newly opened listener: pkg is the
+// adapter's package name, put before the errors of exec, which runs a
+// LISTEN or UNLISTEN statement on the listener's connection.
+func NewListenerGuard(pkg string, exec func(ctx context.Context, stmt string) error) *ListenerGuard {
+	g := &ListenerGuard{pkg: pkg, exec: exec}
 	g.closing, g.cancelClosing = context.WithCancel(context.Background())
 	return g
 }
@@ -52,12 +59,22 @@ func (g *ListenerGuard) Begin(ctx context.Context) (opCtx context.Context, end f
 	}, nil
 }
 
-// Subscribe runs LISTEN or UNLISTEN (verb) for channel as one operation:
+// Listen implements [Listener]: it subscribes to channel.
+func (g *ListenerGuard) Listen(ctx context.Context, channel string) error {
+	return g.subscribe(ctx, "LISTEN", channel)
+}
+
+// Unlisten implements [Listener]: it ends the subscription to channel.
+func (g *ListenerGuard) Unlisten(ctx context.Context, channel string) error {
+	return g.subscribe(ctx, "UNLISTEN", channel)
+}
+
+// subscribe runs LISTEN or UNLISTEN (verb) for channel as one operation:
 // it refuses a channel name [SubscriptionStatement] refuses, takes the
 // connection with Begin and runs the statement with exec. An error of
-// exec is returned after pkg (the adapter's package name), the verb and
-// the channel.
-func (g *ListenerGuard) Subscribe(ctx context.Context, pkg, verb, channel string, exec func(ctx context.Context, stmt string) error) error {
+// exec is returned after the adapter's package name, the verb and the
+// channel.
+func (g *ListenerGuard) subscribe(ctx context.Context, verb, channel string) error {
 	stmt, err := SubscriptionStatement(verb, channel)
 	if err != nil {
 		return err
@@ -67,8 +84,8 @@ func (g *ListenerGuard) Subscribe(ctx context.Context, pkg, verb, channel string
 		return err
 	}
 	defer end()
-	if err := exec(ctx, stmt); err != nil {
-		return fmt.Errorf("%s: %s %q: %w", pkg, strings.ToLower(verb), channel, err)
+	if err := g.exec(ctx, stmt); err != nil {
+		return fmt.Errorf("%s: %s %q: %w", g.pkg, strings.ToLower(verb), channel, err)
 	}
 	return nil
 }

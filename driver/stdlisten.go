@@ -6,13 +6,11 @@ import (
 	sqldriver "database/sql/driver"
 	"errors"
 	"fmt"
-	"reflect"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/lib/pq"
 )
 
 // stdConnOpener is a database/sql pool that hands out dedicated
@@ -45,7 +43,8 @@ func (e *StdExecutor) NewListener(ctx context.Context) (Listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("driver: open listener connection: %w", err)
 	}
-	l := &stdListener{ListenerGuard: NewListenerGuard(), conn: conn}
+	l := &stdListener{conn: conn}
+	l.ListenerGuard = NewListenerGuard("driver", l.exec)
 	err = conn.Raw(func(dc any) error {
 		switch c := dc.(type) {
 		case *stdlib.Conn:
@@ -55,7 +54,7 @@ func (e *StdExecutor) NewListener(ctx context.Context) (Listener, error) {
 				return fmt.Errorf("%w: LISTEN over database/sql driver connection %T", ErrUnsupported, dc)
 			}
 			l.kind = listenPQ
-			pq.SetNotificationHandler(c, l.enqueue)
+			return setPQNotificationHandler(c, l.enqueue)
 		default:
 			return fmt.Errorf("%w: LISTEN over database/sql driver connection %T", ErrUnsupported, dc)
 		}
@@ -75,12 +74,6 @@ func (e *StdExecutor) NewListener(ctx context.Context) (Listener, error) {
 		return nil, err
 	}
 	return l, nil
-}
-
-// isPQConn reports whether c is a lib/pq connection.
-func isPQConn(c sqldriver.Conn) bool {
-	t := reflect.TypeOf(c)
-	return t.Kind() == reflect.Pointer && t.Elem().PkgPath() == "github.com/lib/pq" && t.Elem().Name() == "conn"
 }
 
 // listenKind says which database/sql driver a stdListener talks to.
@@ -104,9 +97,9 @@ type stdListener struct {
 
 // enqueue receives a lib/pq notification; it runs while a statement on the
 // connection reads the server's messages.
-func (l *stdListener) enqueue(n *pq.Notification) {
+func (l *stdListener) enqueue(channel, payload string) {
 	l.mu.Lock()
-	l.queue = append(l.queue, &Notification{Channel: n.Channel, Payload: n.Extra})
+	l.queue = append(l.queue, &Notification{Channel: channel, Payload: payload})
 	l.mu.Unlock()
 }
 
@@ -123,28 +116,16 @@ func (l *stdListener) dequeue() *Notification {
 	return n
 }
 
-// Listen implements [Listener].
-func (l *stdListener) Listen(ctx context.Context, channel string) error {
-	return l.subscription(ctx, "LISTEN", channel)
-}
-
-// Unlisten implements [Listener].
-func (l *stdListener) Unlisten(ctx context.Context, channel string) error {
-	return l.subscription(ctx, "UNLISTEN", channel)
-}
-
-// subscription runs LISTEN or UNLISTEN (verb) for channel.
-func (l *stdListener) subscription(ctx context.Context, verb, channel string) error {
-	return l.Subscribe(ctx, "driver", verb, channel, func(ctx context.Context, stmt string) error {
-		if l.kind == listenPgx {
-			return l.conn.Raw(func(dc any) error {
-				_, err := dc.(*stdlib.Conn).Conn().Exec(ctx, stmt)
-				return err
-			})
-		}
-		_, err := l.conn.ExecContext(ctx, stmt)
-		return err
-	})
+// exec runs a LISTEN or UNLISTEN statement on the connection.
+func (l *stdListener) exec(ctx context.Context, stmt string) error {
+	if l.kind == listenPgx {
+		return l.conn.Raw(func(dc any) error {
+			_, err := dc.(*stdlib.Conn).Conn().Exec(ctx, stmt)
+			return err
+		})
+	}
+	_, err := l.conn.ExecContext(ctx, stmt)
+	return err
 }
 
 // WaitForNotification implements [Listener].

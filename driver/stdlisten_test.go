@@ -158,3 +158,112 @@ func TestProbeListenerUnsubscribes(t *testing.T) {
 		require.ErrorIs(t, err, context.DeadlineExceeded, "got notification %+v", n)
 	})
 }
+
+// TestStdListenerReceives checks that a listener on either driver gets a
+// notification's channel and payload.
+func TestStdListenerReceives(t *testing.T) {
+	t.Parallel()
+	forEachStdDriver(t, func(t *testing.T, db *sql.DB) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		ex := driver.NewStdExecutor(db)
+		l, err := ex.NewListener(ctx)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = l.Close(context.Background()) })
+		require.NoError(t, l.Listen(ctx, "asynqpg_receive"))
+		_, err = ex.Exec(ctx, `SELECT pg_notify('asynqpg_receive', 'payload ✓')`)
+		require.NoError(t, err)
+		n, err := l.WaitForNotification(ctx)
+		require.NoError(t, err)
+		require.Equal(t, &driver.Notification{Channel: "asynqpg_receive", Payload: "payload ✓"}, n)
+	})
+}
+
+// TestStdArrays sends arrays through the database/sql Executor and scans
+// them back, on lib/pq and on pgx's stdlib: every value comes back as it
+// was sent (a nil slice is sent empty), and a NULL array is scanned nil.
+func TestStdArrays(t *testing.T) {
+	t.Parallel()
+	cases := map[string]struct {
+		ints  []int64
+		texts []string
+		blobs [][]byte
+	}{
+		"empty": {[]int64{}, []string{}, [][]byte{}},
+		"one":   {[]int64{42}, []string{"a"}, [][]byte{{1}}},
+		"awkward": {
+			[]int64{-9223372036854775808, 0, 9223372036854775807},
+			[]string{"", "NULL", `quo"te`, `back\slash`, "a,b", "{braces}", " space ", "é ✓", "new\nline"},
+			[][]byte{{}, {0, 1, 2, 255}, []byte(`"\`), []byte("NULL")},
+		},
+	}
+	forEachStdDriver(t, func(t *testing.T, db *sql.DB) {
+		ex := driver.NewStdExecutor(db)
+		for name, c := range cases {
+			var (
+				ints  []int64
+				texts []string
+				blobs [][]byte
+			)
+			err := ex.QueryRow(context.Background(), `SELECT $1::int8[], $2::text[], $3::bytea[]`,
+				c.ints, c.texts, c.blobs).Scan(&ints, &texts, &blobs)
+			require.NoError(t, err, name)
+			require.Equal(t, c.ints, ints, name)
+			require.Equal(t, c.texts, texts, name)
+			require.Equal(t, c.blobs, blobs, name)
+		}
+		ints, texts, blobs := []int64{1}, []string{"a"}, [][]byte{{1}}
+		err := ex.QueryRow(context.Background(), `SELECT NULL::int8[], NULL::text[], NULL::bytea[]`).
+			Scan(&ints, &texts, &blobs)
+		require.NoError(t, err)
+		require.Nil(t, ints)
+		require.Nil(t, texts)
+		require.Nil(t, blobs)
+	})
+}
+
+// TestStdArrayLiterals scans array literals of every form PostgreSQL
+// writes, and malformed ones (want nil: an error), through the
+// database/sql Executor's array scanners: the literal is selected as text
+// and scanned into a slice.
+func TestStdArrayLiterals(t *testing.T) {
+	t.Parallel()
+	forEachStdDriver(t, func(t *testing.T, db *sql.DB) {
+		scanLiterals(t, db, map[string][]string{
+			"{}":                 {},
+			"{1,-2,3}":           {"1", "-2", "3"},
+			`{"NULL",""}`:        {"NULL", ""},
+			`{"a\"b\\c","x,y}"}`: {`a"b\c`, "x,y}"},
+			"[0:1]={7,8}":        {"7", "8"},
+			"{a,NULL}":           nil, // NULL has no string
+			"{{1},{2}}":          nil, // multidimensional
+			"1,2":                nil, // no brace
+			`{"a`:                nil, // unterminated
+			"{1}x":               nil, // text after the brace
+		})
+		scanLiterals(t, db, map[string][][]byte{
+			`{"\\x00ff10","\\x"}`:       {{0, 0xff, 0x10}, {}},
+			`{NULL,"a\\\\b\\001\\377"}`: {nil, {'a', '\\', 'b', 1, 0xff}},
+			`{"\\xzz"}`:                 nil, // bad hex
+			`{"\\999"}`:                 nil, // bad octal
+			`{"ab\\"}`:                  nil, // cut escape
+		})
+	})
+}
+
+// scanLiterals selects each literal of cases as text and scans it into a
+// []T: the result is the case's, or an error where that is nil.
+func scanLiterals[T any](t *testing.T, db *sql.DB, cases map[string][]T) {
+	t.Helper()
+	ex := driver.NewStdExecutor(db)
+	for literal, want := range cases {
+		var got []T
+		err := ex.QueryRow(context.Background(), `SELECT $1::text`, literal).Scan(&got)
+		if want == nil {
+			require.Error(t, err, literal)
+			continue
+		}
+		require.NoError(t, err, literal)
+		require.Equal(t, want, got, literal)
+	}
+}

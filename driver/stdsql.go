@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"sync/atomic"
 	"time"
-
-	"github.com/lib/pq"
 )
 
 // StdQuerier is the part of database/sql (and sqlx) that [NewStdExecutor]
@@ -26,8 +24,8 @@ type stdBeginner interface {
 
 // StdExecutor is an [Executor] over database/sql. It works with lib/pq and
 // with pgx's stdlib driver alike: array parameters and scan targets go
-// through lib/pq's text-literal arrays, which both accept, and times are
-// returned in UTC.
+// through PostgreSQL array literals (stdarray.go), which both accept, and
+// times are returned in UTC.
 type StdExecutor struct {
 	q     StdQuerier
 	inTx  bool
@@ -171,27 +169,27 @@ func stdArgs(args []any) []any {
 	return replaceEach(NormalizeArgs(args), func(a any) (any, bool) {
 		switch v := a.(type) {
 		case []int64:
-			return pq.Int64Array(v), true
+			return int64Array(v), true
 		case []string:
-			return pq.StringArray(v), true
+			return stringArray(v), true
 		case [][]byte:
-			return pq.ByteaArray(v), true
+			return byteaArray(v), true
 		}
 		return a, false
 	})
 }
 
-// stdScan scans through lib/pq's array scanners where the engine asks for
-// slices, and returns times in UTC.
+// stdScan scans through the array scanners of stdarray.go where the
+// engine asks for slices, and returns times in UTC.
 func stdScan(scan func(...any) error, dest []any) error {
 	conv := replaceEach(dest, func(d any) (any, bool) {
 		switch v := d.(type) {
 		case *[]int64:
-			return (*pq.Int64Array)(v), true
+			return (*int64Array)(v), true
 		case *[]string:
-			return (*pq.StringArray)(v), true
+			return (*stringArray)(v), true
 		case *[][]byte:
-			return (*pq.ByteaArray)(v), true
+			return (*byteaArray)(v), true
 		}
 		return d, false
 	})

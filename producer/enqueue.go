@@ -2,13 +2,9 @@ package producer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
-
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/trace"
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/driver"
@@ -73,92 +69,106 @@ func (p *Producer) executor(tx *txHandle) (driver.Executor, error) {
 	return ex, nil
 }
 
-func (p *Producer) enqueue(ctx context.Context, tx *txHandle, task *asynqpg.Task, opts []EnqueueOption) (id int64, err error) {
+func (p *Producer) enqueue(ctx context.Context, tx *txHandle, task *asynqpg.Task, opts []EnqueueOption) (int64, error) {
 	if err := validate.Context(ctx); err != nil {
 		return 0, err
 	}
 	nt, err := p.toNewTask(applyOptions(task, opts), -1)
-	m := p.obs.Type(nt.Type) // no type when invalid
-	ctx, span := m.StartEnqueue(ctx)
-	errorType := ""
-	defer func() { endSpan(span, err, errorType) }()
-	if err != nil {
-		return 0, err
+	ctx, tel := p.obs.StartEnqueue(ctx, nt.Type) // no type when invalid
+	end := observability.EnqueueEnd{Err: err}
+	if err == nil {
+		nt.TraceContext = tel.TraceContext()
+		end = p.insert(ctx, tx, nt)
 	}
+	tel.End(ctx, end)
+	switch {
+	case end.Err != nil:
+		return 0, end.Err
+	case end.Duplicate:
+		p.logger.DebugContext(ctx, "asynqpg: duplicate task not enqueued",
+			slog.Int64("task_id", end.ID), slog.String("task_type", nt.Type))
+		return end.ID, duplicateError(nt, end.ID)
+	}
+	if p.logger.Enabled(ctx, slog.LevelDebug) {
+		p.logger.DebugContext(ctx, "asynqpg: task enqueued", slog.Int64("task_id", end.ID), slog.String("task_type", nt.Type))
+	}
+	return end.ID, nil
+}
+
+// insert resolves the handle and inserts nt.
+func (p *Producer) insert(ctx context.Context, tx *txHandle, nt engine.NewTask) observability.EnqueueEnd {
 	ex, err := p.executor(tx)
 	if err != nil {
-		return 0, err
+		return observability.EnqueueEnd{Err: err}
 	}
-	nt.TraceContext = observability.InjectTraceContext(ctx)
 	start := time.Now()
 	id, inserted, err := engine.InsertTask(ctx, ex, nt)
 	if err != nil {
-		m.Error(ctx, asynqpg.ErrorTypeDB)
-		errorType = asynqpg.ErrorTypeDB
-		return 0, fmt.Errorf("enqueue task: %w", err)
+		return observability.EnqueueEnd{Err: fmt.Errorf("enqueue task: %w", err), DBError: true}
 	}
-	m.EnqueueDuration(ctx, time.Since(start))
-	observability.Enqueued(span, id)
-	if !inserted {
-		p.logger.DebugContext(ctx, "asynqpg: duplicate task not enqueued",
-			slog.Int64("task_id", id), slog.String("task_type", nt.Type))
-		return id, duplicateError(nt, id)
-	}
-	m.Enqueued(ctx, 1)
-	if p.logger.Enabled(ctx, slog.LevelDebug) {
-		p.logger.DebugContext(ctx, "asynqpg: task enqueued", slog.Int64("task_id", id), slog.String("task_type", nt.Type))
-	}
-	return id, nil
+	return observability.EnqueueEnd{Took: time.Since(start), ID: id, Duplicate: !inserted}
 }
 
-func (p *Producer) enqueueMany(ctx context.Context, tx *txHandle, tasks []*asynqpg.Task) (ids []int64, err error) {
+func (p *Producer) enqueueMany(ctx context.Context, tx *txHandle, tasks []*asynqpg.Task) ([]int64, error) {
 	if err := validate.Context(ctx); err != nil {
 		return nil, err
 	}
-	batch := make([]engine.NewTask, len(tasks))
-	for i, task := range tasks {
-		if batch[i], err = p.toNewTask(task, i); err != nil {
-			break
+	batch, err := p.toNewTasks(tasks)
+	ctx, tel := p.obs.StartEnqueueMany(ctx, commonType(batch, err), len(tasks)) // no type when mixed or invalid
+	end := observability.EnqueueEnd{Err: err}
+	var inserted []engine.InsertedTask
+	if err == nil {
+		if tc := tel.TraceContext(); tc != "" {
+			for i := range batch {
+				batch[i].TraceContext = tc
+			}
 		}
+		inserted, end = p.insertMany(ctx, tx, batch)
 	}
-	m := p.obs.Type(commonType(batch, err)) // no type when mixed or invalid
-	ctx, span := m.StartEnqueueMany(ctx, len(tasks))
-	errorType := ""
-	defer func() { endSpan(span, err, errorType) }()
-	if err != nil {
-		return nil, err
+	tel.End(ctx, end)
+	if end.Err != nil {
+		return nil, end.Err
 	}
-	ex, err := p.executor(tx)
-	if err != nil {
-		return nil, err
-	}
-	if tc := observability.InjectTraceContext(ctx); tc != "" {
-		for i := range batch {
-			batch[i].TraceContext = tc
-		}
-	}
-	start := time.Now()
-	inserted, err := engine.InsertTasks(ctx, ex, batch)
-	if err != nil {
-		m.Error(ctx, asynqpg.ErrorTypeDB)
-		errorType = asynqpg.ErrorTypeDB
-		return nil, fmt.Errorf("batch insert tasks: %w", err)
-	}
-	m.EnqueueDuration(ctx, time.Since(start))
-	ids = make([]int64, len(inserted))
-	perType := make(map[string]int64)
+	ids := make([]int64, len(inserted))
 	for i, t := range inserted {
 		ids[i] = t.ID
-		perType[t.Type]++
 	}
-	for typ, n := range perType {
-		p.obs.Type(typ).Enqueued(ctx, n)
-	}
-	span.SetAttributes(attribute.Int("asynqpg.enqueued", len(ids)))
 	if skipped := len(tasks) - len(ids); skipped > 0 {
 		p.logger.DebugContext(ctx, "asynqpg: duplicate tasks not enqueued", "skipped", skipped)
 	}
 	return ids, nil
+}
+
+// toNewTasks validates every task of a batch, up to the first invalid one.
+func (p *Producer) toNewTasks(tasks []*asynqpg.Task) ([]engine.NewTask, error) {
+	batch := make([]engine.NewTask, len(tasks))
+	for i, task := range tasks {
+		var err error
+		if batch[i], err = p.toNewTask(task, i); err != nil {
+			return batch, err
+		}
+	}
+	return batch, nil
+}
+
+// insertMany resolves the handle and inserts batch.
+func (p *Producer) insertMany(ctx context.Context, tx *txHandle, batch []engine.NewTask) ([]engine.InsertedTask, observability.EnqueueEnd) {
+	ex, err := p.executor(tx)
+	if err != nil {
+		return nil, observability.EnqueueEnd{Err: err}
+	}
+	start := time.Now()
+	inserted, err := engine.InsertTasks(ctx, ex, batch)
+	if err != nil {
+		return nil, observability.EnqueueEnd{Err: fmt.Errorf("batch insert tasks: %w", err), DBError: true}
+	}
+	return inserted, observability.EnqueueEnd{Took: time.Since(start), Created: func(yield func(string) bool) {
+		for _, t := range inserted {
+			if !yield(t.Type) {
+				return
+			}
+		}
+	}}
 }
 
 // commonType returns the type of every task of a valid batch, or "" when
@@ -173,14 +183,4 @@ func commonType(batch []engine.NewTask, invalid error) string {
 		}
 	}
 	return batch[0].Type
-}
-
-// endSpan records err on span, unless it only reports a duplicate, and
-// ends it.
-func endSpan(span trace.Span, err error, errorType string) {
-	if errors.Is(err, ErrDuplicateTask) {
-		span.SetAttributes(attribute.Bool("asynqpg.duplicate", true))
-		err = nil
-	}
-	observability.EndSpan(span, err, errorType)
 }

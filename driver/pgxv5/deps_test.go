@@ -10,14 +10,15 @@ import (
 )
 
 // TestLinkedPackages lists, with go list, the packages a program that
-// imports only the producer and this adapter links, and checks which
-// database libraries come with them: no other adapter and no bun, and
-// lib/pq through package driver alone, which needs it for the
-// database/sql Executor (see the driver package's doc).
+// imports the producer, the consumer, the client and this adapter links,
+// and checks which database libraries come with them: no other adapter,
+// no bun and no lib/pq (an unwrapped lib/pq handle still LISTENs: see
+// driver/pqnotify.go).
 func TestLinkedPackages(t *testing.T) {
 	t.Parallel()
 	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}} {{join .Imports \" \"}}",
-		"github.com/yakser/asynqpg/producer", "github.com/yakser/asynqpg/driver/pgxv5").CombinedOutput()
+		"github.com/yakser/asynqpg/producer", "github.com/yakser/asynqpg/consumer",
+		"github.com/yakser/asynqpg/client", "github.com/yakser/asynqpg/driver/pgxv5").CombinedOutput()
 	require.NoError(t, err, "go list: %s", out)
 
 	var linked, importsPQ []string
@@ -29,8 +30,10 @@ func TestLinkedPackages(t *testing.T) {
 		}
 	}
 	require.Contains(t, linked, "github.com/jackc/pgx/v5/pgxpool", "the list is of the wrong program")
+	require.Contains(t, linked, "github.com/yakser/asynqpg/driver", "the list is of the wrong program")
 	for _, pkg := range linked {
 		for _, unwanted := range []string{
+			"github.com/lib/pq",
 			"github.com/uptrace/bun",
 			"github.com/yakser/asynqpg/driver/sqlx",
 			"github.com/yakser/asynqpg/driver/bun",
@@ -39,5 +42,5 @@ func TestLinkedPackages(t *testing.T) {
 			require.False(t, pkg == unwanted || strings.HasPrefix(pkg, unwanted+"/"), "links %s", pkg)
 		}
 	}
-	require.Equal(t, []string{"github.com/yakser/asynqpg/driver"}, importsPQ, "packages importing lib/pq")
+	require.Empty(t, importsPQ, "packages importing lib/pq")
 }

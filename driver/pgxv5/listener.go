@@ -26,7 +26,11 @@ func (e *poolExecutor) NewListener(ctx context.Context) (driver.Listener, error)
 	if err != nil {
 		return nil, fmt.Errorf("pgxv5driver: acquire listener connection: %w", err)
 	}
-	l := &listener{ListenerGuard: driver.NewListenerGuard(), conn: c.Hijack()}
+	l := &listener{conn: c.Hijack()}
+	l.ListenerGuard = driver.NewListenerGuard("pgxv5driver", func(ctx context.Context, stmt string) error {
+		_, err := l.conn.Exec(ctx, stmt)
+		return err
+	})
 	err = driver.ProbeListener(ctx, l, func(ctx context.Context, channel string) error {
 		_, err := e.pool.Exec(ctx, "SELECT pg_notify($1, 'probe')", channel)
 		return err
@@ -42,24 +46,6 @@ func (e *poolExecutor) NewListener(ctx context.Context) (driver.Listener, error)
 type listener struct {
 	*driver.ListenerGuard
 	conn *pgx.Conn
-}
-
-// Listen implements [driver.Listener].
-func (l *listener) Listen(ctx context.Context, channel string) error {
-	return l.subscription(ctx, "LISTEN", channel)
-}
-
-// Unlisten implements [driver.Listener].
-func (l *listener) Unlisten(ctx context.Context, channel string) error {
-	return l.subscription(ctx, "UNLISTEN", channel)
-}
-
-// subscription runs LISTEN or UNLISTEN (verb) for channel.
-func (l *listener) subscription(ctx context.Context, verb, channel string) error {
-	return l.Subscribe(ctx, "pgxv5driver", verb, channel, func(ctx context.Context, stmt string) error {
-		_, err := l.conn.Exec(ctx, stmt)
-		return err
-	})
 }
 
 // WaitForNotification implements [driver.Listener].

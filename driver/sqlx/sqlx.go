@@ -23,11 +23,11 @@
 // to a plain connection.
 //
 // The engine runs its statements through database/sql: array parameters
-// and results travel as PostgreSQL array literals (lib/pq's array types),
-// which both drivers understand, and times come back in UTC. A pool can
-// LISTEN: it takes a dedicated connection from the *sql.DB, and uses pgx's
-// own notification support on pgx's stdlib driver, or lib/pq's notification
-// handler on lib/pq (the connection then runs "SELECT 1" every 100 ms while
+// and results travel as PostgreSQL array literals, which both drivers
+// understand, and times come back in UTC. A pool can LISTEN: it takes a
+// dedicated connection from the *sql.DB, and uses pgx's own notification
+// support on pgx's stdlib driver, or lib/pq's notification handler on
+// lib/pq (the connection then runs "SELECT 1" every 100 ms while
 // waiting, to read the notifications that arrived). The listening
 // connection stays out of the pool until the listener is closed, and is
 // then closed rather than reused: count it in db.SetMaxOpenConns. Other

@@ -20,11 +20,9 @@ type TypeStatusCount struct {
 // CountByTypeStatus counts every task by type and status, exactly. It
 // reads the whole table: on a large one, call it in the background.
 func CountByTypeStatus(ctx context.Context, ex driver.Executor) ([]TypeStatusCount, error) {
-	return queryAll(ctx, ex, "count tasks", func(rows driver.Rows) (TypeStatusCount, error) {
-		var c TypeStatusCount
-		err := rows.Scan(&c.Type, &c.Status, &c.Count)
-		return c, err
-	}, sqlCountByTypeStatus)
+	return queryAll(ctx, ex, "count tasks", scanFields(func(c *TypeStatusCount) []any {
+		return []any{&c.Type, &c.Status, &c.Count}
+	}), sqlCountByTypeStatus)
 }
 
 // TableSize is what the database knows of the size of asynqpg_tasks
@@ -63,23 +61,9 @@ type ColumnFrequency struct {
 // asynqpg_tasks from the planner's statistics; none before the table is
 // first analyzed.
 func ColumnFrequencies(ctx context.Context, ex driver.Executor) ([]ColumnFrequency, error) {
-	rows, err := ex.Query(ctx, sqlColumnFrequencies)
-	if err != nil {
-		return nil, fmt.Errorf("read column statistics: %w", err)
-	}
-	defer rows.Close()
-	var out []ColumnFrequency
-	for rows.Next() {
-		var f ColumnFrequency
-		if err := rows.Scan(&f.Column, &f.Value, &f.Fraction); err != nil {
-			return nil, fmt.Errorf("read column statistics: scan: %w", err)
-		}
-		out = append(out, f)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read column statistics: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, ex, "read column statistics", scanFields(func(f *ColumnFrequency) []any {
+		return []any{&f.Column, &f.Value, &f.Fraction}
+	}), sqlColumnFrequencies)
 }
 
 // bulkBatch is the number of tasks one statement of a bulk action
@@ -189,22 +173,10 @@ type MinuteCount struct {
 // from from (included) to to (excluded), by finalized_at. Minutes without
 // such a task are left out. It reads only the rows of that range.
 func FinalizedPerMinute(ctx context.Context, ex driver.Executor, from, to time.Time) ([]MinuteCount, error) {
-	rows, err := ex.Query(ctx, sqlFinalizedPerMinute, from, to)
-	if err != nil {
-		return nil, fmt.Errorf("count finalized tasks: %w", schemaError(err))
-	}
-	defer rows.Close()
-	var out []MinuteCount
-	for rows.Next() {
+	return queryAll(ctx, ex, "count finalized tasks", func(rows driver.Rows) (MinuteCount, error) {
 		var c MinuteCount
-		if err := rows.Scan(&c.Minute, &c.Completed, &c.Failed); err != nil {
-			return nil, fmt.Errorf("count finalized tasks: scan: %w", err)
-		}
+		err := rows.Scan(&c.Minute, &c.Completed, &c.Failed)
 		c.Minute = c.Minute.UTC()
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("count finalized tasks: %w", schemaError(err))
-	}
-	return out, nil
+		return c, err
+	}, sqlFinalizedPerMinute, from, to)
 }

@@ -179,32 +179,14 @@ func insertChunk(ctx context.Context, ex driver.Executor, tasks []NewTask) ([]In
 			tokened = true // deduplicated by the tokened statement
 		}
 	}
-	var (
-		rows driver.Rows
-		err  error
-	)
-	if tokened {
-		rows, err = ex.Query(ctx, sqlInsertTasks, types, payloads, tokens, attempts, processAt, delays, traces,
-			prios, uniques)
-	} else {
-		rows, err = ex.Query(ctx, sqlInsertTasksUntokened, types, payloads, attempts, processAt, delays, traces, prios)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("insert tasks: %w", schemaError(err))
-	}
-	defer rows.Close()
+	scan := scanFields(func(it *InsertedTask) []any { return []any{&it.ID, &it.Type} })
 	out := make([]InsertedTask, 0, len(tasks))
-	for rows.Next() {
-		var it InsertedTask
-		if err := rows.Scan(&it.ID, &it.Type); err != nil {
-			return nil, fmt.Errorf("insert tasks: scan: %w", err)
-		}
-		out = append(out, it)
+	if tokened {
+		return appendAll(ctx, ex, out, "insert tasks", scan, sqlInsertTasks, types, payloads, tokens, attempts,
+			processAt, delays, traces, prios, uniques)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("insert tasks: %w", schemaError(err))
-	}
-	return out, nil
+	return appendAll(ctx, ex, out, "insert tasks", scan, sqlInsertTasksUntokened, types, payloads, attempts,
+		processAt, delays, traces, prios)
 }
 
 // uniqueMicros is a unique period in microseconds for the insert

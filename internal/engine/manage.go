@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/yakser/asynqpg"
@@ -47,22 +48,14 @@ func GetTask(ctx context.Context, ex driver.Executor, id int64) (*TaskRow, error
 //   - completed: [ErrTaskAlreadyFinalized];
 //   - missing: [ErrTaskNotFound].
 func CancelTask(ctx context.Context, ex driver.Executor, id int64) (*TaskRow, error) {
-	return changeTask(ctx, ex, id, func(tx driver.Tx, cur *TaskRow) (*TaskRow, error) {
-		switch cur.Status {
-		case asynqpg.TaskStatusCancelled:
-			return cur, nil
-		case asynqpg.TaskStatusCompleted:
-			return cur, ErrTaskAlreadyFinalized
-		case asynqpg.TaskStatusPending, asynqpg.TaskStatusFailed, asynqpg.TaskStatusRunning:
+	return changeTask(ctx, ex, id, taskChange{
+		verb:    "cancel",
+		kept:    map[asynqpg.TaskStatus]error{asynqpg.TaskStatusCancelled: nil, asynqpg.TaskStatusCompleted: ErrTaskAlreadyFinalized},
+		applies: []asynqpg.TaskStatus{asynqpg.TaskStatusPending, asynqpg.TaskStatusFailed, asynqpg.TaskStatusRunning},
+		run: func(ctx context.Context, tx driver.Tx, cur *TaskRow) (*TaskRow, error) {
 			var notified *string
-			row, err := scanTask(tx.QueryRow(ctx, sqlCancelTask, id, cur.Status == asynqpg.TaskStatusRunning), &notified)
-			if err != nil {
-				return nil, fmt.Errorf("cancel task: %w", err)
-			}
-			return row, nil
-		default:
-			return nil, unknownStatus(cur)
-		}
+			return scanTask(tx.QueryRow(ctx, sqlCancelTask, id, cur.Status == asynqpg.TaskStatusRunning), &notified)
+		},
 	})
 }
 
@@ -73,56 +66,71 @@ func CancelTask(ctx context.Context, ex driver.Executor, id int64) (*TaskRow, er
 //   - completed: [ErrTaskAlreadyFinalized];
 //   - missing: [ErrTaskNotFound].
 func RetryTask(ctx context.Context, ex driver.Executor, id int64) (*TaskRow, error) {
-	return changeTask(ctx, ex, id, func(tx driver.Tx, cur *TaskRow) (*TaskRow, error) {
-		switch cur.Status {
-		case asynqpg.TaskStatusPending:
-			return cur, ErrTaskAlreadyAvailable
-		case asynqpg.TaskStatusRunning:
-			return cur, ErrTaskRunning
-		case asynqpg.TaskStatusCompleted:
-			return cur, ErrTaskAlreadyFinalized
-		case asynqpg.TaskStatusFailed, asynqpg.TaskStatusCancelled:
+	return changeTask(ctx, ex, id, taskChange{
+		verb: "retry",
+		kept: map[asynqpg.TaskStatus]error{
+			asynqpg.TaskStatusPending:   ErrTaskAlreadyAvailable,
+			asynqpg.TaskStatusRunning:   ErrTaskRunning,
+			asynqpg.TaskStatusCompleted: ErrTaskAlreadyFinalized,
+		},
+		applies: []asynqpg.TaskStatus{asynqpg.TaskStatusFailed, asynqpg.TaskStatusCancelled},
+		run: func(ctx context.Context, tx driver.Tx, _ *TaskRow) (*TaskRow, error) {
 			var notified *string
-			row, err := scanTask(tx.QueryRow(ctx, sqlRetryTask, id), &notified)
-			if err != nil {
-				return nil, fmt.Errorf("retry task: %w", err)
-			}
-			return row, nil
-		default:
-			return nil, unknownStatus(cur)
-		}
+			return scanTask(tx.QueryRow(ctx, sqlRetryTask, id), &notified)
+		},
 	})
 }
 
 // DeleteTask deletes task id unless it is running ([ErrTaskRunning]) and
 // returns the row as it was. A missing task is [ErrTaskNotFound].
 func DeleteTask(ctx context.Context, ex driver.Executor, id int64) (*TaskRow, error) {
-	return changeTask(ctx, ex, id, func(tx driver.Tx, cur *TaskRow) (*TaskRow, error) {
-		switch cur.Status {
-		case asynqpg.TaskStatusRunning:
-			return cur, ErrTaskRunning
-		case asynqpg.TaskStatusPending, asynqpg.TaskStatusCompleted,
-			asynqpg.TaskStatusFailed, asynqpg.TaskStatusCancelled:
-			row, err := scanTask(tx.QueryRow(ctx, sqlDeleteTask, id))
-			if err != nil {
-				return nil, fmt.Errorf("delete task: %w", err)
-			}
-			return row, nil
-		default:
-			return nil, unknownStatus(cur)
-		}
+	return changeTask(ctx, ex, id, taskChange{
+		verb: "delete",
+		kept: map[asynqpg.TaskStatus]error{asynqpg.TaskStatusRunning: ErrTaskRunning},
+		applies: []asynqpg.TaskStatus{asynqpg.TaskStatusPending, asynqpg.TaskStatusCompleted,
+			asynqpg.TaskStatusFailed, asynqpg.TaskStatusCancelled},
+		run: func(ctx context.Context, tx driver.Tx, _ *TaskRow) (*TaskRow, error) {
+			return scanTask(tx.QueryRow(ctx, sqlDeleteTask, id))
+		},
 	})
 }
 
+// taskChange is a state change of one task, by the status of its locked
+// row: a status in kept leaves the task as it is and returns it with that
+// status's error (nil: none); a status in applies runs the change's
+// statement; any other status is an error.
+type taskChange struct {
+	verb    string
+	kept    map[asynqpg.TaskStatus]error
+	applies []asynqpg.TaskStatus
+	// run runs the statement on the locked row cur and returns the row as
+	// the statement left it.
+	run func(ctx context.Context, tx driver.Tx, cur *TaskRow) (*TaskRow, error)
+}
+
+// apply decides from the locked row cur and runs the statement when the
+// change applies to its status.
+func (c taskChange) apply(ctx context.Context, tx driver.Tx, cur *TaskRow) (*TaskRow, error) {
+	if err, ok := c.kept[cur.Status]; ok {
+		return cur, err
+	}
+	if !slices.Contains(c.applies, cur.Status) {
+		return nil, fmt.Errorf("task %d has unknown status %q", cur.ID, cur.Status)
+	}
+	row, err := c.run(ctx, tx, cur)
+	if err != nil {
+		return nil, fmt.Errorf("%s task: %w", c.verb, err)
+	}
+	return row, nil
+}
+
 // changeTask locks task id in a transaction (a savepoint when ex is one),
-// lets change decide from the locked row, and commits what it did. Two
+// applies change to the locked row, and commits what it did. Two
 // concurrent changes of one task are thus serialized: the second sees the
 // row as the first left it. On an error nothing is changed; when change
 // refuses the task for its state, it returns the locked row with its
 // sentinel, and so does changeTask.
-func changeTask(ctx context.Context, ex driver.Executor, id int64,
-	change func(tx driver.Tx, cur *TaskRow) (*TaskRow, error),
-) (*TaskRow, error) {
+func changeTask(ctx context.Context, ex driver.Executor, id int64, change taskChange) (*TaskRow, error) {
 	tx, err := ex.Begin(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
@@ -135,7 +143,7 @@ func changeTask(ctx context.Context, ex driver.Executor, id int64,
 	if err != nil {
 		return nil, fmt.Errorf("lock task: %w", schemaError(err))
 	}
-	row, err := change(tx, cur)
+	row, err := change.apply(ctx, tx, cur)
 	if err != nil {
 		// A refusal returns the task as it is (rolled back: unchanged).
 		return row, err
@@ -144,10 +152,6 @@ func changeTask(ctx context.Context, ex driver.Executor, id int64,
 		return nil, fmt.Errorf("commit: %w", err)
 	}
 	return row, nil
-}
-
-func unknownStatus(r *TaskRow) error {
-	return fmt.Errorf("task %d has unknown status %q", r.ID, r.Status)
 }
 
 // ListOrder is a column tasks are listed by.
@@ -201,27 +205,13 @@ func ListTasks(ctx context.Context, ex driver.Executor, q ListQuery) ([]*TaskRow
 	// NULL arrays would filter out everything: send empty ones.
 	ids, statuses, types := nonNil(q.IDs), nonNil(q.Statuses), nonNil(q.Types)
 	filters := []any{ids, statuses, types, q.CreatedAfter, q.CreatedBefore, q.HasToken}
-	rows, err := ex.Query(ctx, sqlListTasksPrefix+order+` LIMIT $7 OFFSET $8`,
-		append(filters, int64(q.Limit), int64(q.Offset))...)
+	var total int64
+	tasks, err := queryAll(ctx, ex, "list tasks", func(rows driver.Rows) (*TaskRow, error) {
+		return scanTask(rows, &total)
+	}, sqlListTasksPrefix+order+` LIMIT $7 OFFSET $8`, append(filters, int64(q.Limit), int64(q.Offset))...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("list tasks: %w", schemaError(err))
+		return nil, 0, err
 	}
-	defer rows.Close()
-	var (
-		tasks = []*TaskRow{}
-		total int64
-	)
-	for rows.Next() {
-		row, err := scanTask(rows, &total)
-		if err != nil {
-			return nil, 0, fmt.Errorf("list tasks: scan: %w", err)
-		}
-		tasks = append(tasks, row)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("list tasks: %w", schemaError(err))
-	}
-	rows.Close()
 	if len(tasks) == 0 && q.Offset > 0 {
 		// A page past the end carries no count: ask for it.
 		if err := ex.QueryRow(ctx, sqlCountTasks, filters...).Scan(&total); err != nil {

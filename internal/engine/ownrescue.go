@@ -15,16 +15,10 @@ func (p *Processor) rescueOwnTypes(ctx context.Context) {
 	for t := range p.runners {
 		types = append(types, t)
 	}
-	tick := time.NewTicker(p.cfg.RescueInterval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-			p.rescueOnce(ctx, types)
-		}
-	}
+	repeat(ctx, p.cfg.RescueInterval, nil, func() time.Duration {
+		p.rescueOnce(ctx, types)
+		return p.cfg.RescueInterval
+	})
 }
 
 // rescueOnce runs the rescue statement over types in batches until one

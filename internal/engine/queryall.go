@@ -13,12 +13,19 @@ import (
 func queryAll[T any](ctx context.Context, ex driver.Executor, what string,
 	scan func(driver.Rows) (T, error), query string, args ...any,
 ) ([]T, error) {
+	return appendAll(ctx, ex, []T{}, what, scan, query, args...)
+}
+
+// appendAll is queryAll appending to out, which may have room for the rows
+// already.
+func appendAll[T any](ctx context.Context, ex driver.Executor, out []T, what string,
+	scan func(driver.Rows) (T, error), query string, args ...any,
+) ([]T, error) {
 	rows, err := ex.Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, schemaError(err))
 	}
 	defer rows.Close()
-	out := []T{}
 	for rows.Next() {
 		v, err := scan(rows)
 		if err != nil {
@@ -37,4 +44,14 @@ func scanString(rows driver.Rows) (string, error) {
 	var s string
 	err := rows.Scan(&s)
 	return s, err
+}
+
+// scanFields returns a row reader for queryAll that scans the columns into
+// what fields returns: pointers to the fields of the row's value.
+func scanFields[T any](fields func(*T) []any) func(driver.Rows) (T, error) {
+	return func(rows driver.Rows) (T, error) {
+		var v T
+		err := rows.Scan(fields(&v)...)
+		return v, err
+	}
 }

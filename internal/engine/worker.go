@@ -7,9 +7,6 @@ import (
 	"runtime/debug"
 	"time"
 
-	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/trace"
-
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/internal/observability"
 	"github.com/yakser/asynqpg/internal/validate"
@@ -30,36 +27,35 @@ func (r *typeRunner) run(a *attempt, settled chan<- bool) bool {
 	defer a.cancel()
 
 	ctx := asynqpg.WithTaskMetadata(a.ctx, TaskMetadata(a.task))
-	ctx, span := r.obs.StartProcess(ctx, a.task, a.traceContext)
-
-	r.obs.InFlight(ctx, 1)
+	ctx, tel := r.obs.StartAttempt(ctx, a.task, a.traceContext)
 	started := time.Now()
 	err := RunHandler(ctx, r.cfg.Handler, a.task, r.cfg.Timeout)
 	cause := context.Cause(ctx)
 	elapsed := time.Since(started)
-	r.obs.InFlight(ctx, -1)
 
 	switch {
 	case p.isLost(a):
+		tel.End(ctx, observability.ProcessEnd{Dropped: "attempt lost: task cancelled, deleted or claimed again"})
 		p.log.InfoContext(ctx, "asynqpg: task cancelled, deleted or claimed again while running; the attempt's result is discarded",
 			"task_id", a.key.ID, "task_type", r.cfg.Type, "handler_error", validate.ErrorText(err))
-		span.SetStatus(codes.Error, "attempt lost: task cancelled, deleted or claimed again")
-		span.End()
 		p.forget(a)
 		return false
 	case errors.Is(cause, errShutdown) && err != nil:
 		// Interrupted by Stop: no outcome; Stop gives the task back.
+		tel.End(ctx, observability.ProcessEnd{Dropped: "interrupted by shutdown"})
 		p.log.InfoContext(ctx, "asynqpg: handler interrupted by shutdown; the task will be given back",
 			"task_id", a.key.ID, "task_type", r.cfg.Type, "handler_error", validate.ErrorText(err))
-		span.SetStatus(codes.Error, "interrupted by shutdown")
-		span.End()
 		return false
 	}
 
 	// The decision is made from the attempt's own record of the task, not
 	// from the TaskInfo the handler may have changed.
 	d := Decide(err, a.attemptsLeft, a.attemptsElapsed, r.cfg.MaxAttempts, p.cfg.RetryPolicy)
-	r.record(ctx, span, d, err, elapsed)
+	end := observability.ProcessEnd{Status: d.Kind, Handler: elapsed}
+	if d.Spent != 0 {
+		end.Failure = err // a plain snooze is no error
+	}
+	tel.End(ctx, end)
 	if err != nil {
 		p.log.DebugContext(ctx, "asynqpg: attempt failed", "task_id", a.key.ID, "task_type", r.cfg.Type,
 			"outcome", d.Kind, "delay", d.Delay, "error", d.Message)
@@ -70,24 +66,6 @@ func (r *typeRunner) run(a *attempt, settled chan<- bool) bool {
 	}
 	p.forget(a)
 	return true
-}
-
-// record records the metrics of a finished attempt and ends its span: the
-// attempt is counted as processed with the status its result gives the
-// task, its handler duration recorded, and a failed attempt (one that
-// spends an attempt) counted as a handler error and recorded on the span
-// with the Error status. A plain snooze is no error.
-func (r *typeRunner) record(ctx context.Context, span trace.Span, d Decision, err error, elapsed time.Duration) {
-	r.obs.Processed(ctx, d.Kind, elapsed)
-	if span.IsRecording() {
-		span.SetAttributes(asynqpg.AttrStatus.String(d.Kind))
-	}
-	if err == nil || d.Spent == 0 {
-		span.End()
-		return
-	}
-	r.obs.Error(ctx, asynqpg.ErrorTypeHandler)
-	observability.EndSpan(span, err, asynqpg.ErrorTypeHandler)
 }
 
 // RunHandler runs one attempt at task with h and returns its result as a

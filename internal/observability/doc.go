@@ -3,6 +3,11 @@
 // [asynqpg.NewMetrics]), the span helpers, the trace-context carrier stored
 // with each task, and the queue-health gauges.
 //
+// The fronts record through one hook per operation ([EnqueueTrace],
+// [ProcessTrace], [ClientTrace]), started once and ended once with the
+// operation's result; the hooks are built on the instruments and span
+// helpers.
+//
 // Applications do not call it to get telemetry: producer, consumer and
 // client record through it when given a MeterProvider and a
 // TracerProvider (nil means the global ones). Its names are exported so

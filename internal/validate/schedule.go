@@ -18,11 +18,5 @@ func Priority(p int) error {
 // Count checks a count that must be positive and at most max; what names
 // it (e.g. "global concurrency").
 func Count(what string, n, max int) error {
-	switch {
-	case n <= 0:
-		return fmt.Errorf("%s is %d: must be positive", what, n)
-	case n > max:
-		return fmt.Errorf("%s is %d: must be at most %d", what, n, max)
-	}
-	return nil
+	return bounded(what, n, max)
 }

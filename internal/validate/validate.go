@@ -175,11 +175,17 @@ func ProcessAt(t time.Time) error {
 // Positive checks a duration that must be positive and at most max; what
 // names it (e.g. "timeout").
 func Positive(what string, d, max time.Duration) error {
+	return bounded(what, d, max)
+}
+
+// bounded checks a value that must be positive and at most max; what
+// names it.
+func bounded[T int | time.Duration](what string, v, max T) error {
 	switch {
-	case d <= 0:
-		return fmt.Errorf("%s is %v: must be positive", what, d)
-	case d > max:
-		return fmt.Errorf("%s is %v: must be at most %v", what, d, max)
+	case v <= 0:
+		return fmt.Errorf("%s is %v: must be positive", what, v)
+	case v > max:
+		return fmt.Errorf("%s is %v: must be at most %v", what, v, max)
 	}
 	return nil
 }
