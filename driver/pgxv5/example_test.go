@@ -24,25 +24,14 @@ func ExampleNew() {
 	}
 	defer pool.Close()
 
-	db := pgxv5driver.New(pool)
-	p, err := producer.New(producer.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
+	// The adapter is the Pool of the producer's, consumer's and client's
+	// Configs.
+	p, cl := fronts(pgxv5driver.New(pool))
 	id, err := p.Enqueue(ctx, asynqpg.NewTask("email:send", []byte(`{"to":"user@example.com"}`)))
 	if err != nil {
 		log.Fatal(err)
 	}
-
-	cl, err := client.New(client.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
-	task, err := cl.GetTask(ctx, id)
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(task.Type, task.Status)
+	fmt.Println(describe(ctx, cl, id))
 	// Output: email:send pending
 }
 
@@ -76,11 +65,7 @@ func Example_enqueueTx() {
 		log.Fatal(err)
 	}
 
-	info, err := cl.GetTask(ctx, id)
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(info.Type, info.Status)
+	fmt.Println(describe(ctx, cl, id))
 	// Output: email:welcome pending
 }
 
@@ -120,18 +105,26 @@ func ExampleNewTx() {
 // connect opens a pgx pool on the database the examples run against
 // (DATABASE_URL), and a Producer and a Client on its adapter.
 func connect(ctx context.Context) (*pgxpool.Pool, *producer.Producer, *client.Client) {
-	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
-	if err != nil {
-		log.Fatal(err)
-	}
-	db := pgxv5driver.New(pool)
-	p, err := producer.New(producer.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
-	cl, err := client.New(client.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
+	pool := must(pgxpool.New(ctx, os.Getenv("DATABASE_URL")))
+	p, cl := fronts(pgxv5driver.New(pool))
 	return pool, p, cl
+}
+
+// fronts creates the Producer and the Client the examples use on pool.
+func fronts(pool asynqpg.Pool) (*producer.Producer, *client.Client) {
+	return must(producer.New(producer.Config{Pool: pool})), must(client.New(client.Config{Pool: pool}))
+}
+
+// describe gives the type and status of task id, read through cl.
+func describe(ctx context.Context, cl *client.Client, id int64) string {
+	task := must(cl.GetTask(ctx, id))
+	return task.Type + " " + string(task.Status)
+}
+
+// must returns v, and ends the example on err.
+func must[T any](v T, err error) T {
+	if err != nil {
+		log.Fatal(err)
+	}
+	return v
 }

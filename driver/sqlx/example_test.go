@@ -29,25 +29,14 @@ func ExampleNew() {
 	}
 	defer db.Close()
 
-	pool := sqlxdriver.New(db)
-	p, err := producer.New(producer.Config{Pool: pool})
-	if err != nil {
-		log.Fatal(err)
-	}
+	// The adapter is the Pool of the producer's, consumer's and client's
+	// Configs.
+	p, cl := fronts(sqlxdriver.New(db))
 	id, err := p.Enqueue(ctx, asynqpg.NewTask("email:send", []byte(`{"to":"user@example.com"}`)))
 	if err != nil {
 		log.Fatal(err)
 	}
-
-	cl, err := client.New(client.Config{Pool: pool})
-	if err != nil {
-		log.Fatal(err)
-	}
-	task, err := cl.GetTask(ctx, id)
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(task.Type, task.Status)
+	fmt.Println(describe(ctx, cl, id))
 	// Output: email:send pending
 }
 
@@ -83,12 +72,7 @@ func Example_enqueueTx() {
 	if err := tx.Commit(); err != nil {
 		log.Fatal(err)
 	}
-
-	task, err := cl.GetTask(ctx, id)
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(task.Type, task.Status)
+	fmt.Println(describe(ctx, cl, id))
 	// Output: email:welcome pending
 }
 
@@ -125,11 +109,7 @@ func Example_sqlTx() {
 		return id
 	}
 
-	task, err := cl.GetTask(ctx, enqueue(true))
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println("committed:", task.Type, task.Status)
+	fmt.Println("committed:", describe(ctx, cl, enqueue(true)))
 	_, err = cl.GetTask(ctx, enqueue(false))
 	fmt.Println("rolled back, not found:", errors.Is(err, client.ErrTaskNotFound))
 	// Output:
@@ -139,13 +119,19 @@ func Example_sqlTx() {
 
 // fronts creates the Producer and the Client the examples use on pool.
 func fronts(pool asynqpg.Pool) (*producer.Producer, *client.Client) {
-	p, err := producer.New(producer.Config{Pool: pool})
+	return must(producer.New(producer.Config{Pool: pool})), must(client.New(client.Config{Pool: pool}))
+}
+
+// describe gives the type and status of task id, read through cl.
+func describe(ctx context.Context, cl *client.Client, id int64) string {
+	task := must(cl.GetTask(ctx, id))
+	return task.Type + " " + string(task.Status)
+}
+
+// must returns v, and ends the example on err.
+func must[T any](v T, err error) T {
 	if err != nil {
 		log.Fatal(err)
 	}
-	cl, err := client.New(client.Config{Pool: pool})
-	if err != nil {
-		log.Fatal(err)
-	}
-	return p, cl
+	return v
 }
