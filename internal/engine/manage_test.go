@@ -2,8 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -189,64 +187,20 @@ func TestManageRace(t *testing.T) {
 	for range rounds {
 		id := b.insert(t, "race")
 		b.setStatus(t, id, failed)
-		type result struct {
-			op  string
-			row *TaskRow
-			err error
-		}
 		const perOp = 6
-		results := make(chan result, 3*perOp)
-		start := make(chan struct{})
-		var wg sync.WaitGroup
+		changes := make(map[string]func() testfixture.ChangeResult, len(manageOps))
 		for op, fn := range manageOps {
-			for range perOp {
-				wg.Go(func() {
-					<-start
-					row, err := fn(ctx, b.ex, id)
-					results <- result{op: op, row: row, err: err}
-				})
+			changes[op] = func() testfixture.ChangeResult {
+				row, err := fn(ctx, b.ex, id)
+				if err != nil {
+					return testfixture.ChangeResult{Err: err}
+				}
+				return testfixture.ChangeResult{Status: row.Status, FinalizedAt: row.FinalizedAt, AttemptsLeft: row.AttemptsLeft}
 			}
 		}
-		close(start)
-		wg.Wait()
-		close(results)
-
-		var deleted, deleteMissed, cancels, retries int
-		for r := range results {
-			if errors.Is(r.err, ErrTaskNotFound) {
-				// Only calls after the successful delete miss the task.
-				if r.op == "delete" {
-					deleteMissed++
-				}
-				continue
-			}
-			switch r.op {
-			case "cancel":
-				// The task is never running or completed here.
-				require.NoError(t, r.err)
-				require.Equal(t, cancelled, r.row.Status)
-				require.NotNil(t, r.row.FinalizedAt)
-				cancels++
-			case "retry":
-				if r.err != nil {
-					require.ErrorIs(t, r.err, ErrTaskAlreadyAvailable)
-					continue
-				}
-				require.Equal(t, pending, r.row.Status)
-				require.Nil(t, r.row.FinalizedAt)
-				require.GreaterOrEqual(t, r.row.AttemptsLeft, 1)
-				retries++
-			case "delete":
-				require.NoError(t, r.err)
-				require.Contains(t, []asynqpg.TaskStatus{pending, failed, cancelled}, r.row.Status)
-				deleted++
-			}
-		}
-		require.Equal(t, 1, deleted, "exactly one delete wins")
-		require.Equal(t, perOp-1, deleteMissed, "the other deletes find nothing")
-		// Each retry needs a failed or cancelled task: the initial failure
-		// or a cancel since the previous retry.
-		require.LessOrEqual(t, retries, 1+cancels)
+		results := testfixture.RaceChanges(perOp, changes)
+		testfixture.CheckChangeRace(t, results, perOp, true, testfixture.ChangeErrors{
+			NotFound: ErrTaskNotFound, AlreadyAvailable: ErrTaskAlreadyAvailable})
 		require.Nil(t, b.get(t, id))
 	}
 }
