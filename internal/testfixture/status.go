@@ -3,6 +3,7 @@ package testfixture
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"testing"
 
 	"github.com/yakser/asynqpg"
@@ -24,4 +25,19 @@ func CountStatus(t testing.TB, db Queryer, taskType string, status asynqpg.TaskS
 		t.Fatalf("testfixture: count %s tasks of type %q: %v", status, taskType, err)
 	}
 	return n
+}
+
+// StatusOf reads the status of task id through db: "deleted" when there
+// is no such task.
+func StatusOf(t testing.TB, db Queryer, id int64) string {
+	t.Helper()
+	var s string
+	err := db.QueryRowContext(context.Background(), `SELECT status FROM asynqpg_tasks WHERE id = $1`, id).Scan(&s)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "deleted"
+	}
+	if err != nil {
+		t.Fatalf("testfixture: status of task %d: %v", id, err)
+	}
+	return s
 }
