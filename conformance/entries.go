@@ -2,13 +2,16 @@ package conformance
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/driver"
+	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
 	"github.com/yakser/asynqpg/producer"
 )
 
@@ -78,5 +81,35 @@ func RollbackOnce(rollback func(ctx context.Context) error, done error) func(ctx
 			return err
 		}
 		return nil
+	}
+}
+
+// StdTx is the Tx of a transaction of database/sql's shape (a *sql.Tx, a
+// *sqlx.Tx, a bun.Tx), whose statements run through q.
+func StdTx(q asynqpg.Querier, tx interface {
+	Commit() error
+	Rollback() error
+}) Tx {
+	return Tx{
+		Querier:  q,
+		Commit:   func(context.Context) error { return tx.Commit() },
+		Rollback: RollbackOnce(func(context.Context) error { return tx.Rollback() }, sql.ErrTxDone),
+	}
+}
+
+// BeginPgx is the Begin of an entry whose Pool is the pgx adapter's: a
+// pgx transaction on its pool, through pgxv5driver.NewTx.
+func BeginPgx(t testing.TB, pool asynqpg.Pool) Tx {
+	t.Helper()
+	p, ok := pool.(*pgxv5driver.Pool)
+	require.True(t, ok, "unexpected pool %T", pool)
+	tx, err := p.PgxPool().Begin(context.Background())
+	require.NoError(t, err)
+	return Tx{
+		Querier: pgxv5driver.NewTx(tx),
+		Commit:  tx.Commit,
+		// pgx's Rollback after Commit reports the closed transaction;
+		// the contract wants a no-op.
+		Rollback: RollbackOnce(tx.Rollback, pgx.ErrTxClosed),
 	}
 }

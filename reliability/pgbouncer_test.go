@@ -76,7 +76,7 @@ func TestPgBouncer(t *testing.T) {
 			t.Cleanup(func() { _ = db.Close() })
 			return sqlxdriver.New(db)
 		}
-		entries := []conformance.Driver{{Name: "pgbouncer/pgxv5-exec", Open: openPgx, Begin: beginPgxPool}}
+		entries := []conformance.Driver{{Name: "pgbouncer/pgxv5-exec", Open: openPgx, Begin: conformance.BeginPgx}}
 		if full() {
 			// The short form leaves this one out: the suite's connections
 			// would crowd out the other scenarios for a minute.
@@ -119,25 +119,6 @@ func TestPgBouncer(t *testing.T) {
 		requireNoLossNoDuplicate(t, c, tasks, 0)
 		require.Zero(t, prepared, "prepared-statement errors:\n%s", logs.dump())
 	})
-}
-
-// beginPgxPool begins a pgx transaction on an adapter pool.
-func beginPgxPool(t testing.TB, pool asynqpg.Pool) conformance.Tx {
-	t.Helper()
-	p, ok := pool.(*pgxv5driver.Pool)
-	require.True(t, ok, "unexpected pool %T", pool)
-	tx, err := p.PgxPool().Begin(context.Background())
-	require.NoError(t, err)
-	return conformance.Tx{
-		Querier: pgxv5driver.NewTx(tx),
-		Commit:  tx.Commit,
-		Rollback: func(ctx context.Context) error {
-			if err := tx.Rollback(ctx); !errors.Is(err, pgx.ErrTxClosed) {
-				return err
-			}
-			return nil
-		},
-	}
 }
 
 // beginSqlxPool begins a database/sql transaction on an sqlx adapter pool.
