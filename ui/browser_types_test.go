@@ -65,7 +65,7 @@ func (d *liveDashboard) paused(t *testing.T) []string {
 func TestBrowserOverviewListsLiveConsumersAndWarnsOfUnservedTypes(t *testing.T) {
 	d := newDashboard(t, HandlerOpts{})
 	seedMixed(t, d) // email has pending tasks; report has none
-	if _, err := d.producer.Enqueue(context.Background(), asynqpg.NewTask("later", []byte(`{}`), asynqpg.WithDelay(time.Hour))); err != nil {
+	if _, err := d.pr.Enqueue(context.Background(), asynqpg.NewTask("later", []byte(`{}`), asynqpg.WithDelay(time.Hour))); err != nil {
 		t.Fatal(err)
 	}
 	c := d.startConsumer(t, "worker-1", 2, "report", "sms")
