@@ -28,26 +28,32 @@ type StateErrors struct {
 	NotFound, AlreadyFinalized, AlreadyAvailable, Running error
 }
 
-// StateCases is every row of the state tables.
-var StateCases = []StateCase{
-	{Op: "cancel", Status: asynqpg.TaskStatusPending},
-	{Op: "cancel", Status: asynqpg.TaskStatusFailed},
-	{Op: "cancel", Status: asynqpg.TaskStatusRunning},
-	{Op: "cancel", Status: asynqpg.TaskStatusCancelled},
-	{Op: "cancel", Status: asynqpg.TaskStatusCompleted, Refusal: RefusedAlreadyFinalized},
-	{Op: "cancel", Refusal: RefusedNotFound},
-	{Op: "retry", Status: asynqpg.TaskStatusFailed},
-	{Op: "retry", Status: asynqpg.TaskStatusCancelled},
-	{Op: "retry", Status: asynqpg.TaskStatusPending, Refusal: RefusedAlreadyAvailable},
-	{Op: "retry", Status: asynqpg.TaskStatusRunning, Refusal: RefusedRunning},
-	{Op: "retry", Status: asynqpg.TaskStatusCompleted, Refusal: RefusedAlreadyFinalized},
-	{Op: "retry", Refusal: RefusedNotFound},
-	{Op: "delete", Status: asynqpg.TaskStatusPending},
-	{Op: "delete", Status: asynqpg.TaskStatusFailed},
-	{Op: "delete", Status: asynqpg.TaskStatusCancelled},
-	{Op: "delete", Status: asynqpg.TaskStatusCompleted},
-	{Op: "delete", Status: asynqpg.TaskStatusRunning, Refusal: RefusedRunning},
-	{Op: "delete", Refusal: RefusedNotFound},
+// StateCases is every row of the state tables: each change of a task in
+// each status, and of a task that does not exist.
+var StateCases = stateCases()
+
+// refusals are the state tables: the refusal of each change for a task in
+// each status. A change applies to a status not listed.
+var refusals = map[string]map[asynqpg.TaskStatus]Refusal{
+	"cancel": {asynqpg.TaskStatusCompleted: RefusedAlreadyFinalized},
+	"retry": {
+		asynqpg.TaskStatusPending:   RefusedAlreadyAvailable,
+		asynqpg.TaskStatusRunning:   RefusedRunning,
+		asynqpg.TaskStatusCompleted: RefusedAlreadyFinalized,
+	},
+	"delete": {asynqpg.TaskStatusRunning: RefusedRunning},
+}
+
+func stateCases() []StateCase {
+	var out []StateCase
+	for _, op := range []string{"cancel", "retry", "delete"} {
+		for _, status := range []asynqpg.TaskStatus{asynqpg.TaskStatusPending, asynqpg.TaskStatusFailed,
+			asynqpg.TaskStatusRunning, asynqpg.TaskStatusCancelled, asynqpg.TaskStatusCompleted} {
+			out = append(out, StateCase{Op: op, Status: status, Refusal: refusals[op][status]})
+		}
+		out = append(out, StateCase{Op: op, Refusal: RefusedNotFound})
+	}
+	return out
 }
 
 // Name is the case's subtest name: "op/status", or "op/not found".
@@ -60,17 +66,12 @@ func (c StateCase) Name() string {
 
 // WantErr is the error of errs the change returns; nil when it applies.
 func (c StateCase) WantErr(errs StateErrors) error {
-	switch c.Refusal {
-	case RefusedNotFound:
-		return errs.NotFound
-	case RefusedAlreadyFinalized:
-		return errs.AlreadyFinalized
-	case RefusedAlreadyAvailable:
-		return errs.AlreadyAvailable
-	case RefusedRunning:
-		return errs.Running
-	}
-	return nil
+	return map[Refusal]error{
+		RefusedNotFound:         errs.NotFound,
+		RefusedAlreadyFinalized: errs.AlreadyFinalized,
+		RefusedAlreadyAvailable: errs.AlreadyAvailable,
+		RefusedRunning:          errs.Running,
+	}[c.Refusal]
 }
 
 // Want is the status a change that applies leaves the task in: cancelled
