@@ -68,22 +68,7 @@ func (b *bundle) insert(t *testing.T, typ string, status asynqpg.TaskStatus) int
 	require.NoError(t, b.db.QueryRowContext(context.Background(),
 		`INSERT INTO asynqpg_tasks (type, payload, idempotency_token) VALUES ($1, '\xc0ffee', 'tok-' || nextval('asynqpg_tasks_id_seq'))
 		RETURNING id`, typ).Scan(&id))
-	var q string
-	switch status {
-	case pending:
-		return id
-	case running:
-		q = `UPDATE asynqpg_tasks SET status = 'running', attempted_at = now(), blocked_till = now() + interval '1 hour' WHERE id = $1`
-	case completed:
-		q = `UPDATE asynqpg_tasks SET status = 'completed', attempted_at = now(), finalized_at = now() WHERE id = $1`
-	case failed:
-		q = `UPDATE asynqpg_tasks SET status = 'failed', attempted_at = now(), finalized_at = now(),
-			attempts_left = 0, attempts_elapsed = 3, messages = '{a,b,c}' WHERE id = $1`
-	case cancelled:
-		q = `UPDATE asynqpg_tasks SET status = 'cancelled', finalized_at = now() WHERE id = $1`
-	}
-	_, err := b.db.ExecContext(context.Background(), q, id)
-	require.NoError(t, err)
+	testfixture.SetStatus(t, b.db, id, status, "a", "b", "c")
 	return id
 }
 
