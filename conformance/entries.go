@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/yakser/asynqpg"
@@ -95,6 +96,20 @@ func StdTx(q asynqpg.Querier, tx interface {
 		Commit:   func(context.Context) error { return tx.Commit() },
 		Rollback: RollbackOnce(func(context.Context) error { return tx.Rollback() }, sql.ErrTxDone),
 	}
+}
+
+// OpenPgx opens the pgx adapter on a pool on url whose statements run in
+// mode (PgBouncer in transaction mode needs the simple protocol or
+// QueryExecModeExec); the pool is closed when the test ends.
+func OpenPgx(t testing.TB, url string, mode pgx.QueryExecMode) asynqpg.Pool {
+	t.Helper()
+	cfg, err := pgxpool.ParseConfig(url)
+	require.NoError(t, err)
+	cfg.ConnConfig.DefaultQueryExecMode = mode
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	return pgxv5driver.New(pool)
 }
 
 // BeginPgx is the Begin of an entry whose Pool is the pgx adapter's: a

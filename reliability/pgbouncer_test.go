@@ -18,14 +18,12 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq" // the "postgres" database/sql driver
 	"github.com/stretchr/testify/require"
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/conformance"
-	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
 	sqlxdriver "github.com/yakser/asynqpg/driver/sqlx"
 	"github.com/yakser/asynqpg/internal/testdb"
 	"github.com/yakser/asynqpg/internal/testfixture"
@@ -61,13 +59,7 @@ func TestPgBouncer(t *testing.T) {
 		t.Parallel()
 		openPgx := func(t testing.TB, rawURL string) asynqpg.Pool {
 			t.Helper()
-			cfg, err := pgxpool.ParseConfig(through(t, rawURL))
-			require.NoError(t, err)
-			cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
-			pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
-			require.NoError(t, err)
-			t.Cleanup(pool.Close)
-			return pgxv5driver.New(pool)
+			return conformance.OpenPgx(t, through(t, rawURL), pgx.QueryExecModeExec)
 		}
 		openLibpq := func(t testing.TB, rawURL string) asynqpg.Pool {
 			t.Helper()

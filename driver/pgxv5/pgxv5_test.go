@@ -30,13 +30,7 @@ func openPool(t testing.TB, url string) *pgxpool.Pool {
 // PgBouncer in transaction mode needs.
 func openSimpleProtocol(t testing.TB, url string) asynqpg.Pool {
 	t.Helper()
-	cfg, err := pgxpool.ParseConfig(url)
-	require.NoError(t, err)
-	cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
-	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	return pgxv5driver.New(pool)
+	return conformance.OpenPgx(t, url, pgx.QueryExecModeSimpleProtocol)
 }
 
 func TestConformance(t *testing.T) {
