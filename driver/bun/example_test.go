@@ -27,14 +27,25 @@ func ExampleNew() {
 	db := bun.NewDB(sqldb, pgdialect.New())
 	defer db.Close()
 
-	// The adapter is the Pool of the producer's, consumer's and client's
-	// Configs.
-	p, cl := fronts(bundriver.New(db))
+	pool := bundriver.New(db)
+	p, err := producer.New(producer.Config{Pool: pool})
+	if err != nil {
+		log.Fatal(err)
+	}
 	id, err := p.Enqueue(ctx, asynqpg.NewTask("email:send", []byte(`{"to":"user@example.com"}`)))
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(describe(ctx, cl, id))
+
+	cl, err := client.New(client.Config{Pool: pool})
+	if err != nil {
+		log.Fatal(err)
+	}
+	task, err := cl.GetTask(ctx, id)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(task.Type, task.Status)
 	// Output: email:send pending
 }
 
@@ -73,7 +84,11 @@ func Example_enqueueTx() {
 		log.Fatal(err)
 	}
 
-	fmt.Println(describe(ctx, cl, id), account.ID > 0)
+	info, err := cl.GetTask(ctx, id)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(info.Type, info.Status, account.ID > 0)
 	// Output: email:welcome pending true
 }
 
@@ -93,33 +108,30 @@ func ExampleNewTx() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(describe(ctx, cl, id))
+	task, err := cl.GetTask(ctx, id)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(task.Type, task.Status)
 	// Output: email:verified pending
 }
 
 // connect opens a *bun.DB on the database the examples run against
 // (DATABASE_URL), and a Producer and a Client on its adapter.
 func connect() (*bun.DB, *producer.Producer, *client.Client) {
-	db := bun.NewDB(must(sql.Open("pgx", os.Getenv("DATABASE_URL"))), pgdialect.New())
-	p, cl := fronts(bundriver.New(db))
-	return db, p, cl
-}
-
-// fronts creates the Producer and the Client the examples use on pool.
-func fronts(pool asynqpg.Pool) (*producer.Producer, *client.Client) {
-	return must(producer.New(producer.Config{Pool: pool})), must(client.New(client.Config{Pool: pool}))
-}
-
-// describe gives the type and status of task id, read through cl.
-func describe(ctx context.Context, cl *client.Client, id int64) string {
-	task := must(cl.GetTask(ctx, id))
-	return task.Type + " " + string(task.Status)
-}
-
-// must returns v, and ends the example on err.
-func must[T any](v T, err error) T {
+	sqldb, err := sql.Open("pgx", os.Getenv("DATABASE_URL"))
 	if err != nil {
 		log.Fatal(err)
 	}
-	return v
+	db := bun.NewDB(sqldb, pgdialect.New())
+	pool := bundriver.New(db)
+	p, err := producer.New(producer.Config{Pool: pool})
+	if err != nil {
+		log.Fatal(err)
+	}
+	cl, err := client.New(client.Config{Pool: pool})
+	if err != nil {
+		log.Fatal(err)
+	}
+	return db, p, cl
 }

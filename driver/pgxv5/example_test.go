@@ -24,14 +24,25 @@ func ExampleNew() {
 	}
 	defer pool.Close()
 
-	// The adapter is the Pool of the producer's, consumer's and client's
-	// Configs.
-	p, cl := fronts(pgxv5driver.New(pool))
+	db := pgxv5driver.New(pool)
+	p, err := producer.New(producer.Config{Pool: db})
+	if err != nil {
+		log.Fatal(err)
+	}
 	id, err := p.Enqueue(ctx, asynqpg.NewTask("email:send", []byte(`{"to":"user@example.com"}`)))
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(describe(ctx, cl, id))
+
+	cl, err := client.New(client.Config{Pool: db})
+	if err != nil {
+		log.Fatal(err)
+	}
+	task, err := cl.GetTask(ctx, id)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(task.Type, task.Status)
 	// Output: email:send pending
 }
 
@@ -65,7 +76,11 @@ func Example_enqueueTx() {
 		log.Fatal(err)
 	}
 
-	fmt.Println(describe(ctx, cl, id))
+	info, err := cl.GetTask(ctx, id)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(info.Type, info.Status)
 	// Output: email:welcome pending
 }
 
@@ -105,26 +120,18 @@ func ExampleNewTx() {
 // connect opens a pgx pool on the database the examples run against
 // (DATABASE_URL), and a Producer and a Client on its adapter.
 func connect(ctx context.Context) (*pgxpool.Pool, *producer.Producer, *client.Client) {
-	pool := must(pgxpool.New(ctx, os.Getenv("DATABASE_URL")))
-	p, cl := fronts(pgxv5driver.New(pool))
-	return pool, p, cl
-}
-
-// fronts creates the Producer and the Client the examples use on pool.
-func fronts(pool asynqpg.Pool) (*producer.Producer, *client.Client) {
-	return must(producer.New(producer.Config{Pool: pool})), must(client.New(client.Config{Pool: pool}))
-}
-
-// describe gives the type and status of task id, read through cl.
-func describe(ctx context.Context, cl *client.Client, id int64) string {
-	task := must(cl.GetTask(ctx, id))
-	return task.Type + " " + string(task.Status)
-}
-
-// must returns v, and ends the example on err.
-func must[T any](v T, err error) T {
+	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
 	if err != nil {
 		log.Fatal(err)
 	}
-	return v
+	db := pgxv5driver.New(pool)
+	p, err := producer.New(producer.Config{Pool: db})
+	if err != nil {
+		log.Fatal(err)
+	}
+	cl, err := client.New(client.Config{Pool: db})
+	if err != nil {
+		log.Fatal(err)
+	}
+	return pool, p, cl
 }

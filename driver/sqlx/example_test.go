@@ -29,14 +29,25 @@ func ExampleNew() {
 	}
 	defer db.Close()
 
-	// The adapter is the Pool of the producer's, consumer's and client's
-	// Configs.
-	p, cl := fronts(sqlxdriver.New(db))
+	pool := sqlxdriver.New(db)
+	p, err := producer.New(producer.Config{Pool: pool})
+	if err != nil {
+		log.Fatal(err)
+	}
 	id, err := p.Enqueue(ctx, asynqpg.NewTask("email:send", []byte(`{"to":"user@example.com"}`)))
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(describe(ctx, cl, id))
+
+	cl, err := client.New(client.Config{Pool: pool})
+	if err != nil {
+		log.Fatal(err)
+	}
+	task, err := cl.GetTask(ctx, id)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(task.Type, task.Status)
 	// Output: email:send pending
 }
 
@@ -72,7 +83,12 @@ func Example_enqueueTx() {
 	if err := tx.Commit(); err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(describe(ctx, cl, id))
+
+	task, err := cl.GetTask(ctx, id)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(task.Type, task.Status)
 	// Output: email:welcome pending
 }
 
@@ -109,7 +125,11 @@ func Example_sqlTx() {
 		return id
 	}
 
-	fmt.Println("committed:", describe(ctx, cl, enqueue(true)))
+	task, err := cl.GetTask(ctx, enqueue(true))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("committed:", task.Type, task.Status)
 	_, err = cl.GetTask(ctx, enqueue(false))
 	fmt.Println("rolled back, not found:", errors.Is(err, client.ErrTaskNotFound))
 	// Output:
@@ -119,19 +139,13 @@ func Example_sqlTx() {
 
 // fronts creates the Producer and the Client the examples use on pool.
 func fronts(pool asynqpg.Pool) (*producer.Producer, *client.Client) {
-	return must(producer.New(producer.Config{Pool: pool})), must(client.New(client.Config{Pool: pool}))
-}
-
-// describe gives the type and status of task id, read through cl.
-func describe(ctx context.Context, cl *client.Client, id int64) string {
-	task := must(cl.GetTask(ctx, id))
-	return task.Type + " " + string(task.Status)
-}
-
-// must returns v, and ends the example on err.
-func must[T any](v T, err error) T {
+	p, err := producer.New(producer.Config{Pool: pool})
 	if err != nil {
 		log.Fatal(err)
 	}
-	return v
+	cl, err := client.New(client.Config{Pool: pool})
+	if err != nil {
+		log.Fatal(err)
+	}
+	return p, cl
 }
