@@ -33,7 +33,7 @@ VALUES
 	('upgrade', '\x05', 'failed', 0, 3, now(), now(), now(), '{a,b,c}', NULL),
 	('upgrade', '\x06', 'cancelled', 3, 0, now(), now(), NULL, '{}', 'tok-2')`
 
-// upgradeRow is what the upgrade must keep of a task.
+// upgradeRow is what a migration must keep of a task.
 type upgradeRow struct {
 	ID       int64
 	Status   string
@@ -45,11 +45,13 @@ type upgradeRow struct {
 	Blocked  time.Time
 }
 
-// readUpgradeRows reads every task, in ID order.
+// readUpgradeRows reads every task, in ID order, from any version of the
+// schema, the original asynqpg's included (its status is an enum, its
+// attempts smallints).
 func readUpgradeRows(t *testing.T, db *sql.DB) []upgradeRow {
 	t.Helper()
-	rows, err := db.QueryContext(context.Background(), `SELECT id, status, payload, messages::text,
-		attempts_left, attempts_elapsed, idempotency_token, blocked_till FROM asynqpg_tasks ORDER BY id`)
+	rows, err := db.QueryContext(context.Background(), `SELECT id, status::text, payload, messages::text,
+		attempts_left::int, attempts_elapsed::int, idempotency_token, blocked_till FROM asynqpg_tasks ORDER BY id`)
 	require.NoError(t, err)
 	defer rows.Close()
 	return testfixture.ScanRows(t, rows, func(r *upgradeRow) []any {
