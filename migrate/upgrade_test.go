@@ -59,6 +59,17 @@ func readUpgradeRows(t *testing.T, db *sql.DB) []upgradeRow {
 	})
 }
 
+// requireUpKeepsTasks runs Up on db, which holds n tasks, and checks that
+// every task is kept as it was; it returns the tasks.
+func requireUpKeepsTasks(t *testing.T, db *sql.DB, n int) []upgradeRow {
+	t.Helper()
+	before := readUpgradeRows(t, db)
+	require.Len(t, before, n)
+	require.NoError(t, migrate.Up(context.Background(), db))
+	require.Equal(t, before, readUpgradeRows(t, db), "every task kept as it was")
+	return before
+}
+
 // TestUpFromBeforeScheduling migrates a database to version 4, the
 // schema before scheduling, fills it with tasks in every state, then
 // migrates it to the latest version: every task is kept as it was, with
@@ -78,11 +89,7 @@ func TestUpFromBeforeScheduling(t *testing.T) {
 	require.False(t, tableExists(t, db, "asynqpg_paused_types"), "version 4 has no scheduling")
 	_, err = db.ExecContext(ctx, version4Rows)
 	require.NoError(t, err)
-	before := readUpgradeRows(t, db)
-	require.Len(t, before, 6)
-
-	require.NoError(t, migrate.Up(ctx, db))
-	require.Equal(t, before, readUpgradeRows(t, db), "every task kept as it was")
+	before := requireUpKeepsTasks(t, db, 6)
 	var withPriority, withKey int
 	require.NoError(t, db.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE priority <> 0),
 		count(*) FILTER (WHERE unique_key IS NOT NULL) FROM asynqpg_tasks`).Scan(&withPriority, &withKey))
