@@ -22,24 +22,12 @@ func TestErrSkipRetry(t *testing.T) {
 
 func TestSnoozeErrorMessages(t *testing.T) {
 	t.Parallel()
-
-	tests := []struct {
-		name string
-		err  error
-		want string
-	}{
-		{"snooze", asynqpg.TaskSnooze(30 * time.Second), "task snoozed for 30s"},
-		{"snooze zero", asynqpg.TaskSnooze(0), "task snoozed for 0s"},
-		{"snooze with error", asynqpg.TaskSnoozeWithError(time.Minute), "task snoozed with error for 1m0s"},
-		{"snooze with error zero", asynqpg.TaskSnoozeWithError(0), "task snoozed with error for 0s"},
-	}
-
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			require.EqualError(t, tt.err, tt.want)
-		})
-	}
+	requireConstants(t, []constant{
+		{asynqpg.TaskSnooze(30 * time.Second).Error(), "task snoozed for 30s"},
+		{asynqpg.TaskSnooze(0).Error(), "task snoozed for 0s"},
+		{asynqpg.TaskSnoozeWithError(time.Minute).Error(), "task snoozed with error for 1m0s"},
+		{asynqpg.TaskSnoozeWithError(0).Error(), "task snoozed with error for 0s"},
+	})
 }
 
 func TestSnoozePanicsOnNegative(t *testing.T) {

@@ -15,7 +15,8 @@ import (
 	"github.com/yakser/asynqpg"
 )
 
-// constant is an exported constant and the value it must have.
+// constant is an exported constant, or a message, and the value it must
+// have.
 type constant struct{ got, want string }
 
 // requireConstants checks every constant, each in its own parallel subtest
@@ -30,7 +31,9 @@ func requireConstants(t *testing.T, constants []constant) {
 	}
 }
 
-func TestAttributeConstants(t *testing.T) {
+// TestTelemetryConstants checks the values of the attribute, span and
+// metric names.
+func TestTelemetryConstants(t *testing.T) {
 	t.Parallel()
 	requireConstants(t, []constant{
 		{asynqpg.StatusCompleted, "completed"},
@@ -51,6 +54,12 @@ func TestAttributeConstants(t *testing.T) {
 		{asynqpg.SpanCancelTask, "asynqpg.cancel_task"},
 		{asynqpg.SpanRetryTask, "asynqpg.retry_task"},
 		{asynqpg.SpanDeleteTask, "asynqpg.delete_task"},
+		{asynqpg.MetricTasksEnqueued, "asynqpg.tasks.enqueued"},
+		{asynqpg.MetricTasksProcessed, "asynqpg.tasks.processed"},
+		{asynqpg.MetricTasksErrors, "asynqpg.tasks.errors"},
+		{asynqpg.MetricTaskDuration, "asynqpg.task.duration"},
+		{asynqpg.MetricEnqueueDuration, "asynqpg.task.enqueue_duration"},
+		{asynqpg.MetricTasksInFlight, "asynqpg.tasks.in_flight"},
 	})
 }
 
@@ -113,18 +122,6 @@ func TestNewMetricsSDKProvider(t *testing.T) {
 			require.Equal(t, tt.unit, md.Unit)
 		})
 	}
-}
-
-func TestMetricNameConstants(t *testing.T) {
-	t.Parallel()
-	requireConstants(t, []constant{
-		{asynqpg.MetricTasksEnqueued, "asynqpg.tasks.enqueued"},
-		{asynqpg.MetricTasksProcessed, "asynqpg.tasks.processed"},
-		{asynqpg.MetricTasksErrors, "asynqpg.tasks.errors"},
-		{asynqpg.MetricTaskDuration, "asynqpg.task.duration"},
-		{asynqpg.MetricEnqueueDuration, "asynqpg.task.enqueue_duration"},
-		{asynqpg.MetricTasksInFlight, "asynqpg.tasks.in_flight"},
-	})
 }
 
 func TestNewTracer(t *testing.T) {

@@ -120,17 +120,14 @@ func ExampleWork() {
 // creates a Producer on it and begins a transaction, as the code under
 // test would.
 func begin() (*sqlx.DB, *producer.Producer, *sqlx.Tx) {
-	db, err := sqlx.Connect("pgx", os.Getenv("DATABASE_URL"))
+	db := must(sqlx.Connect("pgx", os.Getenv("DATABASE_URL")))
+	return db, must(producer.New(producer.Config{Pool: db})), must(db.Beginx())
+}
+
+// must returns v, and ends the example on err.
+func must[T any](v T, err error) T {
 	if err != nil {
 		log.Fatal(err)
 	}
-	p, err := producer.New(producer.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
-	tx, err := db.Beginx()
-	if err != nil {
-		log.Fatal(err)
-	}
-	return db, p, tx
+	return v
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/yakser/asynqpg/client"
 	"github.com/yakser/asynqpg/driver"
 	"github.com/yakser/asynqpg/internal/testdb"
+	"github.com/yakser/asynqpg/internal/testfixture"
 )
 
 func TestMain(m *testing.M) { testdb.MainWithURL(m) }
@@ -67,22 +68,7 @@ func (b *bundle) insert(t *testing.T, typ string, status asynqpg.TaskStatus) int
 	require.NoError(t, b.db.QueryRowContext(context.Background(),
 		`INSERT INTO asynqpg_tasks (type, payload, idempotency_token) VALUES ($1, '\xc0ffee', 'tok-' || nextval('asynqpg_tasks_id_seq'))
 		RETURNING id`, typ).Scan(&id))
-	var q string
-	switch status {
-	case pending:
-		return id
-	case running:
-		q = `UPDATE asynqpg_tasks SET status = 'running', attempted_at = now(), blocked_till = now() + interval '1 hour' WHERE id = $1`
-	case completed:
-		q = `UPDATE asynqpg_tasks SET status = 'completed', attempted_at = now(), finalized_at = now() WHERE id = $1`
-	case failed:
-		q = `UPDATE asynqpg_tasks SET status = 'failed', attempted_at = now(), finalized_at = now(),
-			attempts_left = 0, attempts_elapsed = 3, messages = '{a,b,c}' WHERE id = $1`
-	case cancelled:
-		q = `UPDATE asynqpg_tasks SET status = 'cancelled', finalized_at = now() WHERE id = $1`
-	}
-	_, err := b.db.ExecContext(context.Background(), q, id)
-	require.NoError(t, err)
+	testfixture.SetStatus(t, b.db, id, status, "a", "b", "c")
 	return id
 }
 
@@ -156,47 +142,22 @@ var ops = map[string]op{
 func TestStateChanges(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	tests := []struct {
-		op      string
-		status  asynqpg.TaskStatus // "" for a missing task
-		wantErr error
-	}{
-		{op: "cancel", status: pending},
-		{op: "cancel", status: failed},
-		{op: "cancel", status: running},
-		{op: "cancel", status: cancelled},
-		{op: "cancel", status: completed, wantErr: client.ErrTaskAlreadyFinalized},
-		{op: "cancel", wantErr: client.ErrTaskNotFound},
-		{op: "retry", status: failed},
-		{op: "retry", status: cancelled},
-		{op: "retry", status: pending, wantErr: client.ErrTaskAlreadyAvailable},
-		{op: "retry", status: running, wantErr: client.ErrTaskRunning},
-		{op: "retry", status: completed, wantErr: client.ErrTaskAlreadyFinalized},
-		{op: "retry", wantErr: client.ErrTaskNotFound},
-		{op: "delete", status: pending},
-		{op: "delete", status: failed},
-		{op: "delete", status: cancelled},
-		{op: "delete", status: completed},
-		{op: "delete", status: running, wantErr: client.ErrTaskRunning},
-		{op: "delete", wantErr: client.ErrTaskNotFound},
-	}
-	for _, tt := range tests {
-		name := tt.op + "/" + string(tt.status)
-		if tt.status == "" {
-			name = tt.op + "/not found"
-		}
-		t.Run(name, func(t *testing.T) {
+	errs := testfixture.StateErrors{NotFound: client.ErrTaskNotFound, AlreadyFinalized: client.ErrTaskAlreadyFinalized,
+		AlreadyAvailable: client.ErrTaskAlreadyAvailable, Running: client.ErrTaskRunning}
+	for _, tt := range testfixture.StateCases {
+		wantErr := tt.WantErr(errs)
+		t.Run(tt.Name(), func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			id := missingID
-			if tt.status != "" {
-				id = b.insert(t, "state", tt.status)
+			if tt.Status != "" {
+				id = b.insert(t, "state", tt.Status)
 			}
 			before := b.stored(t, id)
-			got, err := ops[tt.op](b.client, ctx, id)
+			got, err := ops[tt.Op](b.client, ctx, id)
 			after := b.stored(t, id)
-			if tt.wantErr != nil {
-				require.Equal(t, tt.wantErr, err, "the sentinel itself, not wrapped")
+			if wantErr != nil {
+				require.Equal(t, wantErr, err, "the sentinel itself, not wrapped")
 				require.Equal(t, before, after)
 				// A refused action returns the task as it is; a missing
 				// task, none.
@@ -204,7 +165,7 @@ func TestStateChanges(t *testing.T) {
 				return
 			}
 			require.NoError(t, err)
-			switch tt.op {
+			switch tt.Op {
 			case "delete":
 				require.Nil(t, after)
 				require.Equal(t, before, got)
@@ -212,7 +173,7 @@ func TestStateChanges(t *testing.T) {
 				require.Equal(t, after, got)
 				require.Equal(t, cancelled, got.Status)
 				require.NotNil(t, got.FinalizedAt)
-				if tt.status == cancelled {
+				if tt.Status == cancelled {
 					require.Equal(t, before, after, "no-op")
 				}
 			case "retry":

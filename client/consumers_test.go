@@ -3,16 +3,15 @@ package client_test
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"os"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/client"
 	"github.com/yakser/asynqpg/consumer"
+	"github.com/yakser/asynqpg/internal/testfixture/testconsumer"
 	"github.com/yakser/asynqpg/internal/validate"
 )
 
@@ -21,18 +20,7 @@ import (
 // at the end of the test.
 func (b *bundle) startConsumer(t *testing.T, id string, workers map[string]int) *consumer.Consumer {
 	t.Helper()
-	c, err := consumer.New(consumer.Config{
-		Pool: b.db, ClientID: id, Logger: slog.New(slog.DiscardHandler),
-		HeartbeatInterval: 100 * time.Millisecond, DisableMaintenance: true,
-	})
-	require.NoError(t, err)
-	for typ, n := range workers {
-		require.NoError(t, c.RegisterTaskHandler(typ, consumer.TaskHandlerFunc(
-			func(context.Context, *asynqpg.TaskInfo) error { return nil }), consumer.WithWorkersCount(n)))
-	}
-	require.NoError(t, c.Start())
-	t.Cleanup(func() { _ = c.Stop() })
-	return c
+	return testconsumer.Start(t, b.db, id, 100*time.Millisecond, workers)
 }
 
 func TestListConsumers(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/client"
+	"github.com/yakser/asynqpg/internal/testfixture"
 	"github.com/yakser/asynqpg/producer"
 )
 
@@ -91,50 +92,21 @@ func (b *apiBundle) listTasks(t *testing.T, p *client.ListParams) (*client.ListR
 // testClientStateChanges has one subtest per row of the seed's tables.
 func testClientStateChanges(t *testing.T, b *apiBundle) {
 	t.Parallel()
-	tests := []struct {
-		op      string
-		status  asynqpg.TaskStatus // "" for a task that does not exist
-		wantErr error
-		check   func(t *testing.T, before, got *client.TaskInfo, after *client.TaskInfo)
-	}{
-		{op: "cancel", status: statusPending, check: checkCancelled},
-		{op: "cancel", status: statusFailed, check: checkCancelled},
-		{op: "cancel", status: statusRunning, check: checkCancelled},
-		{op: "cancel", status: statusCancelled, check: func(t *testing.T, before, got *client.TaskInfo, after *client.TaskInfo) {
-			require.Equal(t, before, got, "cancelling a cancelled task returns it unchanged")
-			require.Equal(t, before, after)
-		}},
-		{op: "cancel", status: statusCompleted, wantErr: client.ErrTaskAlreadyFinalized},
-		{op: "cancel", wantErr: client.ErrTaskNotFound},
-		{op: "retry", status: statusFailed, check: checkRetried},
-		{op: "retry", status: statusCancelled, check: checkRetried},
-		{op: "retry", status: statusPending, wantErr: client.ErrTaskAlreadyAvailable},
-		{op: "retry", status: statusRunning, wantErr: client.ErrTaskRunning},
-		{op: "retry", status: statusCompleted, wantErr: client.ErrTaskAlreadyFinalized},
-		{op: "retry", wantErr: client.ErrTaskNotFound},
-		{op: "delete", status: statusPending, check: checkDeleted},
-		{op: "delete", status: statusFailed, check: checkDeleted},
-		{op: "delete", status: statusCancelled, check: checkDeleted},
-		{op: "delete", status: statusCompleted, check: checkDeleted},
-		{op: "delete", status: statusRunning, wantErr: client.ErrTaskRunning},
-		{op: "delete", wantErr: client.ErrTaskNotFound},
-	}
-	for _, tt := range tests {
-		name := tt.op + "/" + string(tt.status)
-		if tt.status == "" {
-			name = tt.op + "/not found"
-		}
-		t.Run(name, func(t *testing.T) {
+	errs := testfixture.StateErrors{NotFound: client.ErrTaskNotFound, AlreadyFinalized: client.ErrTaskAlreadyFinalized,
+		AlreadyAvailable: client.ErrTaskAlreadyAvailable, Running: client.ErrTaskRunning}
+	for _, tt := range testfixture.StateCases {
+		wantErr := tt.WantErr(errs)
+		t.Run(tt.Name(), func(t *testing.T) {
 			t.Parallel()
 			id := missingTaskID
-			if tt.status != "" {
-				id = b.taskIn(t, "state", tt.status)
+			if tt.Status != "" {
+				id = b.taskIn(t, "state", tt.Status)
 			}
 			before := b.stored(t, id)
-			got, err := b.run(t, tt.op, id)
+			got, err := b.run(t, tt.Op, id)
 			after := b.stored(t, id)
-			if tt.wantErr != nil {
-				require.Equal(t, tt.wantErr, err, "the sentinel itself, not wrapped")
+			if wantErr != nil {
+				require.Equal(t, wantErr, err, "the sentinel itself, not wrapped")
 				require.Equal(t, before, after, "the task changed despite the error")
 				// A refused action returns the task as it is; a missing
 				// task, none.
@@ -142,7 +114,17 @@ func testClientStateChanges(t *testing.T, b *apiBundle) {
 				return
 			}
 			require.NoError(t, err)
-			tt.check(t, before, got, after)
+			switch {
+			case tt.Op == "cancel" && tt.Status == statusCancelled:
+				require.Equal(t, before, got, "cancelling a cancelled task returns it unchanged")
+				require.Equal(t, before, after)
+			case tt.Op == "cancel":
+				checkCancelled(t, before, got, after)
+			case tt.Op == "retry":
+				checkRetried(t, before, got, after)
+			default:
+				checkDeleted(t, before, got, after)
+			}
 		})
 	}
 }

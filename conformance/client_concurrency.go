@@ -2,9 +2,7 @@ package conformance
 
 import (
 	"context"
-	"errors"
 	"strconv"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -12,6 +10,7 @@ import (
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/client"
 	"github.com/yakser/asynqpg/internal/engine"
+	"github.com/yakser/asynqpg/internal/testfixture"
 	"github.com/yakser/asynqpg/producer"
 )
 
@@ -56,69 +55,25 @@ func testClientRace(t *testing.T, b *apiBundle) {
 			t.Parallel()
 			id := b.taskIn(t, "race", from)
 			const perOp = 3
-			type result struct {
-				op  string
-				got *client.TaskInfo
-				err error
-			}
-			var (
-				wg      sync.WaitGroup
-				mu      sync.Mutex
-				results []result
-			)
-			start := make(chan struct{})
+			changes := make(map[string]func() testfixture.ChangeResult, len(clientOps))
 			for name := range clientOps {
-				for range perOp {
-					wg.Go(func() {
-						<-start
-						got, err := b.run(t, name, id)
-						mu.Lock()
-						defer mu.Unlock()
-						results = append(results, result{op: name, got: got, err: err})
-					})
+				changes[name] = func() testfixture.ChangeResult {
+					got, err := b.run(t, name, id)
+					return changeResult(got, err)
 				}
 			}
-			close(start)
-			wg.Wait()
-
-			var deleted, deleteMissed, cancels, retries int
-			for _, r := range results {
-				if errors.Is(r.err, client.ErrTaskNotFound) {
-					if r.op == "delete" {
-						deleteMissed++
-					}
-					continue
-				}
-				switch r.op {
-				case "cancel":
-					// Never running or completed here: a cancel always succeeds.
-					require.NoError(t, r.err)
-					require.Equal(t, statusCancelled, r.got.Status)
-					require.NotNil(t, r.got.FinalizedAt)
-					cancels++
-				case "retry":
-					if r.err != nil {
-						require.ErrorIs(t, r.err, client.ErrTaskAlreadyAvailable)
-						continue
-					}
-					require.Equal(t, statusPending, r.got.Status)
-					require.Nil(t, r.got.FinalizedAt)
-					require.GreaterOrEqual(t, r.got.AttemptsLeft, 1)
-					retries++
-				case "delete":
-					require.NoError(t, r.err)
-					require.Contains(t, []asynqpg.TaskStatus{statusPending, statusFailed, statusCancelled}, r.got.Status)
-					deleted++
-				}
-			}
-			require.Equal(t, 1, deleted, "exactly one delete wins")
-			require.Equal(t, perOp-1, deleteMissed, "the other deletes find nothing")
-			initial := 0
-			if from != statusPending {
-				initial = 1
-			}
-			require.LessOrEqual(t, retries, initial+cancels, "each retry needs a failed or cancelled task")
+			results := testfixture.RaceChanges(perOp, changes)
+			testfixture.CheckChangeRace(t, results, perOp, from != statusPending, testfixture.ChangeErrors{
+				NotFound: client.ErrTaskNotFound, AlreadyAvailable: client.ErrTaskAlreadyAvailable})
 			require.Nil(t, b.stored(t, id))
 		})
 	}
+}
+
+// changeResult is what a client change returned, for the race's checks.
+func changeResult(got *client.TaskInfo, err error) testfixture.ChangeResult {
+	if err != nil {
+		return testfixture.ChangeResult{Err: err}
+	}
+	return testfixture.ChangeResult{Status: got.Status, FinalizedAt: got.FinalizedAt, AttemptsLeft: got.AttemptsLeft}
 }

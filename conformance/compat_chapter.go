@@ -24,16 +24,17 @@ import (
 
 // runCompatChapter runs the compat chapter against d.
 func runCompatChapter(t *testing.T, d Driver) {
-	t.Run("ConstructorTexts", func(t *testing.T) { testCompatConstructors(t) })
-	t.Run("ProducerTexts", func(t *testing.T) { testCompatProducer(t, d) })
-	t.Run("ClientRefusals", func(t *testing.T) { testCompatClient(t, d) })
-	t.Run("SchemaNotMigrated", func(t *testing.T) { testCompatNotMigrated(t, d) })
-	if !d.SkipConsumer {
-		t.Run("ConsumerTexts", func(t *testing.T) { testCompatConsumer(t, d) })
-	}
+	runSections(t, d, []section{
+		{"ConstructorTexts", testCompatConstructors},
+		{"ProducerTexts", testCompatProducer},
+		{"ClientRefusals", testCompatClient},
+		{"SchemaNotMigrated", testCompatNotMigrated},
+	}, []section{
+		{"ConsumerTexts", testCompatConsumer},
+	})
 }
 
-func testCompatConstructors(t *testing.T) {
+func testCompatConstructors(t *testing.T, _ Driver) {
 	t.Parallel()
 	const want = "database pool is required"
 	_, err := producer.New(producer.Config{})

@@ -9,6 +9,7 @@ package conformance
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver, for checks
@@ -114,6 +115,26 @@ var chapters = []chapter{
 	{name: "schedule", run: runScheduleChapter},
 	{name: "schedule_concurrency", run: runConcurrencyChapter},
 	{name: "schedule_pause", run: runPauseChapter},
+}
+
+// section is one test of a chapter, run against an entry.
+type section struct {
+	name string
+	run  func(t *testing.T, d Driver)
+}
+
+// runSections runs a chapter's sections against d, in order: first
+// those of every entry, then those that run consumers or maintenance,
+// which need a Pool and which transaction entries (SkipConsumer) leave
+// to their pool-based sibling.
+func runSections(t *testing.T, d Driver, every, withConsumer []section) {
+	sections := every
+	if !d.SkipConsumer {
+		sections = append(slices.Clip(every), withConsumer...)
+	}
+	for _, s := range sections {
+		t.Run(s.name, func(t *testing.T) { s.run(t, d) })
+	}
 }
 
 // Run runs every chapter of the suite against d.

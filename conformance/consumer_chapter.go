@@ -12,29 +12,26 @@ import "testing"
 
 // runConsumerChapter runs the consumer chapter against d.
 func runConsumerChapter(t *testing.T, d Driver) {
-	if d.SkipConsumer {
-		// A transaction entry: a consumer needs a Pool, which the
-		// entry's pool-based sibling covers.
-		return
-	}
-	t.Run("RunsTasks", func(t *testing.T) { testConsumerRunsTasks(t, d) })
-	t.Run("RetriesThenSucceeds", func(t *testing.T) { testConsumerRetriesThenSucceeds(t, d) })
-	t.Run("Exhaustion", func(t *testing.T) { testConsumerExhaustion(t, d) })
-	t.Run("SkipRetry", func(t *testing.T) { testConsumerSkipRetry(t, d) })
-	t.Run("Panic", func(t *testing.T) { testConsumerPanic(t, d) })
-	t.Run("Snooze", func(t *testing.T) { testConsumerSnooze(t, d) })
-	t.Run("SnoozeWithError", func(t *testing.T) { testConsumerSnoozeWithError(t, d) })
-	t.Run("Timeout", func(t *testing.T) { testConsumerTimeout(t, d) })
-	t.Run("DelayAndProcessAt", func(t *testing.T) { testConsumerDelayAndProcessAt(t, d) })
-	t.Run("WakesOnNotification", func(t *testing.T) { testConsumerWakesOnNotification(t, d) })
-	t.Run("CancelRunning", func(t *testing.T) { testConsumerCancelRunning(t, d) })
-	t.Run("StaleOwner", func(t *testing.T) { testConsumerStaleOwner(t, d) })
-	t.Run("ExactlyOnce", func(t *testing.T) { testConsumerExactlyOnce(t, d) })
-	t.Run("ExpiredLease", func(t *testing.T) { testConsumerExpiredLease(t, d) })
-	t.Run("LostLastAttempt", func(t *testing.T) { testConsumerLostLastAttempt(t, d) })
-	t.Run("GracefulStop", func(t *testing.T) { testConsumerGracefulStop(t, d) })
-	t.Run("Middleware", func(t *testing.T) { testConsumerMiddleware(t, d) })
-	t.Run("Config", func(t *testing.T) { testConsumerConfig(t, d) })
+	runSections(t, d, nil, []section{
+		{"RunsTasks", testConsumerRunsTasks},
+		{"RetriesThenSucceeds", testConsumerRetriesThenSucceeds},
+		{"Exhaustion", testConsumerExhaustion},
+		{"SkipRetry", testConsumerSkipRetry},
+		{"Panic", testConsumerPanic},
+		{"Snooze", testConsumerSnooze},
+		{"SnoozeWithError", testConsumerSnoozeWithError},
+		{"Timeout", testConsumerTimeout},
+		{"DelayAndProcessAt", testConsumerDelayAndProcessAt},
+		{"WakesOnNotification", testConsumerWakesOnNotification},
+		{"CancelRunning", testConsumerCancelRunning},
+		{"StaleOwner", testConsumerStaleOwner},
+		{"ExactlyOnce", testConsumerExactlyOnce},
+		{"ExpiredLease", testConsumerExpiredLease},
+		{"LostLastAttempt", testConsumerLostLastAttempt},
+		{"GracefulStop", testConsumerGracefulStop},
+		{"Middleware", testConsumerMiddleware},
+		{"Config", testConsumerConfig},
+	})
 }
 
 // completers are the two ways of writing outcomes.

@@ -30,12 +30,11 @@ const consumersInterval = time.Second
 
 // runConsumersChapter runs the consumers chapter against d.
 func runConsumersChapter(t *testing.T, d Driver) {
-	if d.SkipConsumer {
-		return
-	}
-	t.Run("ListedAndRemoved", func(t *testing.T) { testConsumersListedAndRemoved(t, d) })
-	t.Run("DeadConsumer", func(t *testing.T) { testConsumersDeadConsumer(t, d) })
-	t.Run("UnservedTypes", func(t *testing.T) { testConsumersUnservedTypes(t, d) })
+	runSections(t, d, nil, []section{
+		{"ListedAndRemoved", testConsumersListedAndRemoved},
+		{"DeadConsumer", testConsumersDeadConsumer},
+		{"UnservedTypes", testConsumersUnservedTypes},
+	})
 }
 
 // startServing starts a consumer with ID id on the entry's Pool, serving

@@ -2,13 +2,17 @@ package conformance
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/driver"
+	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
 	"github.com/yakser/asynqpg/producer"
 )
 
@@ -78,5 +82,49 @@ func RollbackOnce(rollback func(ctx context.Context) error, done error) func(ctx
 			return err
 		}
 		return nil
+	}
+}
+
+// StdTx is the Tx of a transaction of database/sql's shape (a *sql.Tx, a
+// *sqlx.Tx, a bun.Tx), whose statements run through q.
+func StdTx(q asynqpg.Querier, tx interface {
+	Commit() error
+	Rollback() error
+}) Tx {
+	return Tx{
+		Querier:  q,
+		Commit:   func(context.Context) error { return tx.Commit() },
+		Rollback: RollbackOnce(func(context.Context) error { return tx.Rollback() }, sql.ErrTxDone),
+	}
+}
+
+// OpenPgx opens the pgx adapter on a pool on url whose statements run in
+// mode (PgBouncer in transaction mode needs the simple protocol or
+// QueryExecModeExec); the pool is closed when the test ends.
+func OpenPgx(t testing.TB, url string, mode pgx.QueryExecMode) asynqpg.Pool {
+	t.Helper()
+	cfg, err := pgxpool.ParseConfig(url)
+	require.NoError(t, err)
+	cfg.ConnConfig.DefaultQueryExecMode = mode
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	return pgxv5driver.New(pool)
+}
+
+// BeginPgx is the Begin of an entry whose Pool is the pgx adapter's: a
+// pgx transaction on its pool, through pgxv5driver.NewTx.
+func BeginPgx(t testing.TB, pool asynqpg.Pool) Tx {
+	t.Helper()
+	p, ok := pool.(*pgxv5driver.Pool)
+	require.True(t, ok, "unexpected pool %T", pool)
+	tx, err := p.PgxPool().Begin(context.Background())
+	require.NoError(t, err)
+	return Tx{
+		Querier: pgxv5driver.NewTx(tx),
+		Commit:  tx.Commit,
+		// pgx's Rollback after Commit reports the closed transaction;
+		// the contract wants a no-op.
+		Rollback: RollbackOnce(tx.Rollback, pgx.ErrTxClosed),
 	}
 }

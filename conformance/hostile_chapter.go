@@ -25,13 +25,13 @@ import (
 
 // runHostileChapter runs the hostile chapter against d.
 func runHostileChapter(t *testing.T, d Driver) {
-	t.Run("ProducerLimits", func(t *testing.T) { testHostileProducer(t, d) })
-	t.Run("InstantsExact", func(t *testing.T) { testHostileInstants(t, d) })
-	if d.SkipConsumer {
-		return
-	}
-	t.Run("HandlerResults", func(t *testing.T) { testHostileResults(t, d) })
-	t.Run("ConsumerSetup", func(t *testing.T) { testHostileSetup(t, d) })
+	runSections(t, d, []section{
+		{"ProducerLimits", testHostileProducer},
+		{"InstantsExact", testHostileInstants},
+	}, []section{
+		{"HandlerResults", testHostileResults},
+		{"ConsumerSetup", testHostileSetup},
+	})
 }
 
 // derefError is an error type whose Error dereferences its receiver: a

@@ -24,12 +24,11 @@ import (
 
 // runMaintenanceChapter runs the maintenance chapter against d.
 func runMaintenanceChapter(t *testing.T, d Driver) {
-	if d.SkipConsumer {
-		return
-	}
-	t.Run("RunOnce", func(t *testing.T) { testMaintenanceRunOnce(t, d) })
-	t.Run("Election", func(t *testing.T) { testMaintenanceElection(t, d) })
-	t.Run("StatementTimeout", func(t *testing.T) { testMaintenanceStatementTimeout(t, d) })
+	runSections(t, d, nil, []section{
+		{"RunOnce", testMaintenanceRunOnce},
+		{"Election", testMaintenanceElection},
+		{"StatementTimeout", testMaintenanceStatementTimeout},
+	})
 }
 
 // maintenanceInsert inserts a task directly and returns its ID. A running

@@ -147,27 +147,7 @@ func (b *apiBundle) dbNow(t testing.TB) time.Time {
 // setStatus puts task id in status, the way a consumer would leave it.
 func (b *apiBundle) setStatus(t testing.TB, id int64, status asynqpg.TaskStatus) {
 	t.Helper()
-	var q string
-	switch status {
-	case asynqpg.TaskStatusPending:
-		return
-	case asynqpg.TaskStatusRunning:
-		q = `UPDATE asynqpg_tasks SET status = 'running', attempted_at = now(),
-			blocked_till = now() + interval '1 hour', updated_at = now() WHERE id = $1`
-	case asynqpg.TaskStatusCompleted:
-		q = `UPDATE asynqpg_tasks SET status = 'completed', attempted_at = now(), finalized_at = now(),
-			updated_at = now() WHERE id = $1`
-	case asynqpg.TaskStatusFailed:
-		q = `UPDATE asynqpg_tasks SET status = 'failed', attempted_at = now(), finalized_at = now(),
-			attempts_left = 0, attempts_elapsed = 3, messages = '{first,second,third}', updated_at = now()
-			WHERE id = $1`
-	case asynqpg.TaskStatusCancelled:
-		q = `UPDATE asynqpg_tasks SET status = 'cancelled', finalized_at = now(), updated_at = now() WHERE id = $1`
-	default:
-		t.Fatalf("conformance: unknown status %q", status)
-	}
-	_, err := b.Check.ExecContext(context.Background(), q, id)
-	require.NoError(t, err)
+	testfixture.SetStatus(t, b.Check, id, status, "first", "second", "third")
 }
 
 // taskIn enqueues a task of type typ and puts it in status.

@@ -27,12 +27,12 @@ import (
 
 // runConcurrencyChapter runs the concurrency chapter against d.
 func runConcurrencyChapter(t *testing.T, d Driver) {
-	t.Run("LimitedClaim", func(t *testing.T) { testConcurrencyLimitedClaim(t, d) })
-	if d.SkipConsumer {
-		return
-	}
-	t.Run("Contention", func(t *testing.T) { testConcurrencyContention(t, d) })
-	t.Run("DeadConsumer", func(t *testing.T) { testConcurrencyDeadConsumer(t, d) })
+	runSections(t, d, []section{
+		{"LimitedClaim", testConcurrencyLimitedClaim},
+	}, []section{
+		{"Contention", testConcurrencyContention},
+		{"DeadConsumer", testConcurrencyDeadConsumer},
+	})
 }
 
 // insertLeased inserts a task of typ left running by a consumer, whose

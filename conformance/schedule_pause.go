@@ -26,15 +26,15 @@ const pausePropagation = time.Second
 
 // runPauseChapter runs the pause chapter against d.
 func runPauseChapter(t *testing.T, d Driver) {
-	t.Run("List", func(t *testing.T) { testPauseList(t, d) })
-	t.Run("BadType", func(t *testing.T) { testPauseBadType(t, d) })
-	t.Run("EnqueueWhilePaused", func(t *testing.T) { testPauseEnqueue(t, d) })
-	if d.SkipConsumer {
-		return
-	}
-	t.Run("AcrossConsumers", func(t *testing.T) { testPauseAcrossConsumers(t, d) })
-	t.Run("BeforeStart", func(t *testing.T) { testPauseBeforeStart(t, d) })
-	t.Run("RunningFinish", func(t *testing.T) { testPauseRunningFinish(t, d) })
+	runSections(t, d, []section{
+		{"List", testPauseList},
+		{"BadType", testPauseBadType},
+		{"EnqueueWhilePaused", testPauseEnqueue},
+	}, []section{
+		{"AcrossConsumers", testPauseAcrossConsumers},
+		{"BeforeStart", testPauseBeforeStart},
+		{"RunningFinish", testPauseRunningFinish},
+	})
 }
 
 // testPauseList checks ListPausedTaskTypes: byte order of names, and that

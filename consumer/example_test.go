@@ -74,10 +74,7 @@ func ExampleNew() {
 // Stop lets the running handlers finish and writes their outcomes.
 func ExampleConsumer_Start() {
 	ctx := context.Background()
-	db, err := sqlx.Connect("pgx", os.Getenv("DATABASE_URL"))
-	if err != nil {
-		log.Fatal(err)
-	}
+	db := connect()
 	defer db.Close()
 
 	c, err := consumer.New(consumer.Config{Pool: db})
@@ -163,10 +160,7 @@ func ExampleMiddlewareFunc() {
 // Enqueue a task every second, from whichever consumer leads: each
 // instant is enqueued once however many consumers run.
 func ExampleConsumer_RegisterPeriodicTask() {
-	db, err := sqlx.Connect("pgx", os.Getenv("DATABASE_URL"))
-	if err != nil {
-		log.Fatal(err)
-	}
+	db := connect()
 	defer db.Close()
 
 	c, err := consumer.New(consumer.Config{Pool: db})
@@ -205,6 +199,15 @@ func ExampleConsumer_RegisterPeriodicTask() {
 		log.Fatal("no heartbeat")
 	}
 	// Output: heartbeat on a whole second: true
+}
+
+// connect opens the database the examples run against (DATABASE_URL).
+func connect() *sqlx.DB {
+	db, err := sqlx.Connect("pgx", os.Getenv("DATABASE_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	return db
 }
 
 // start starts c and returns what stops it: Stop, whose error it logs.

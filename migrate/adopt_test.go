@@ -13,7 +13,6 @@ import (
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/client"
 	"github.com/yakser/asynqpg/consumer"
-	"github.com/yakser/asynqpg/internal/testfixture"
 	"github.com/yakser/asynqpg/migrate"
 	"github.com/yakser/asynqpg/producer"
 )
@@ -78,28 +77,7 @@ func TestUpAdoptsOriginalSchema(t *testing.T) {
 	require.NoError(t, err)
 	_, err = db.ExecContext(ctx, originalRows)
 	require.NoError(t, err)
-	type row struct {
-		ID       int64
-		Status   string
-		Payload  []byte
-		Messages string
-		Left     int
-		Elapsed  int
-	}
-	read := func() []row {
-		rows, err := db.QueryContext(ctx, `SELECT id, status::text, payload, messages::text, attempts_left::int, attempts_elapsed::int
-			FROM asynqpg_tasks ORDER BY id`)
-		require.NoError(t, err)
-		defer rows.Close()
-		return testfixture.ScanRows(t, rows, func(r *row) []any {
-			return []any{&r.ID, &r.Status, &r.Payload, &r.Messages, &r.Left, &r.Elapsed}
-		})
-	}
-	before := read()
-	require.Len(t, before, 5)
-
-	require.NoError(t, migrate.Up(ctx, db))
-	require.Equal(t, before, read(), "every task kept as it was")
+	before := requireUpKeepsTasks(t, db, 5)
 	var statusType, enum string
 	require.NoError(t, db.QueryRowContext(ctx, `SELECT format_type(atttypid, atttypmod) FROM pg_attribute
 		WHERE attrelid = 'asynqpg_tasks'::regclass AND attname = 'status'`).Scan(&statusType))

@@ -33,7 +33,7 @@ VALUES
 	('upgrade', '\x05', 'failed', 0, 3, now(), now(), now(), '{a,b,c}', NULL),
 	('upgrade', '\x06', 'cancelled', 3, 0, now(), now(), NULL, '{}', 'tok-2')`
 
-// upgradeRow is what the upgrade must keep of a task.
+// upgradeRow is what a migration must keep of a task.
 type upgradeRow struct {
 	ID       int64
 	Status   string
@@ -45,16 +45,29 @@ type upgradeRow struct {
 	Blocked  time.Time
 }
 
-// readUpgradeRows reads every task, in ID order.
+// readUpgradeRows reads every task, in ID order, from any version of the
+// schema, the original asynqpg's included (its status is an enum, its
+// attempts smallints).
 func readUpgradeRows(t *testing.T, db *sql.DB) []upgradeRow {
 	t.Helper()
-	rows, err := db.QueryContext(context.Background(), `SELECT id, status, payload, messages::text,
-		attempts_left, attempts_elapsed, idempotency_token, blocked_till FROM asynqpg_tasks ORDER BY id`)
+	rows, err := db.QueryContext(context.Background(), `SELECT id, status::text, payload, messages::text,
+		attempts_left::int, attempts_elapsed::int, idempotency_token, blocked_till FROM asynqpg_tasks ORDER BY id`)
 	require.NoError(t, err)
 	defer rows.Close()
 	return testfixture.ScanRows(t, rows, func(r *upgradeRow) []any {
 		return []any{&r.ID, &r.Status, &r.Payload, &r.Messages, &r.Left, &r.Elapsed, &r.Token, &r.Blocked}
 	})
+}
+
+// requireUpKeepsTasks runs Up on db, which holds n tasks, and checks that
+// every task is kept as it was; it returns the tasks.
+func requireUpKeepsTasks(t *testing.T, db *sql.DB, n int) []upgradeRow {
+	t.Helper()
+	before := readUpgradeRows(t, db)
+	require.Len(t, before, n)
+	require.NoError(t, migrate.Up(context.Background(), db))
+	require.Equal(t, before, readUpgradeRows(t, db), "every task kept as it was")
+	return before
 }
 
 // TestUpFromBeforeScheduling migrates a database to version 4, the
@@ -76,11 +89,7 @@ func TestUpFromBeforeScheduling(t *testing.T) {
 	require.False(t, tableExists(t, db, "asynqpg_paused_types"), "version 4 has no scheduling")
 	_, err = db.ExecContext(ctx, version4Rows)
 	require.NoError(t, err)
-	before := readUpgradeRows(t, db)
-	require.Len(t, before, 6)
-
-	require.NoError(t, migrate.Up(ctx, db))
-	require.Equal(t, before, readUpgradeRows(t, db), "every task kept as it was")
+	before := requireUpKeepsTasks(t, db, 6)
 	var withPriority, withKey int
 	require.NoError(t, db.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE priority <> 0),
 		count(*) FILTER (WHERE unique_key IS NOT NULL) FROM asynqpg_tasks`).Scan(&withPriority, &withKey))

@@ -201,17 +201,14 @@ func ExampleWithDelay() {
 // connect opens the database the examples run against (DATABASE_URL) and
 // a Producer and a Client on it.
 func connect() (*sqlx.DB, *producer.Producer, *client.Client) {
-	db, err := sqlx.Connect("pgx", os.Getenv("DATABASE_URL"))
+	db := must(sqlx.Connect("pgx", os.Getenv("DATABASE_URL")))
+	return db, must(producer.New(producer.Config{Pool: db})), must(client.New(client.Config{Pool: db}))
+}
+
+// must returns v, and ends the example on err.
+func must[T any](v T, err error) T {
 	if err != nil {
 		log.Fatal(err)
 	}
-	p, err := producer.New(producer.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
-	cl, err := client.New(client.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
-	return db, p, cl
+	return v
 }

@@ -18,14 +18,12 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq" // the "postgres" database/sql driver
 	"github.com/stretchr/testify/require"
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/conformance"
-	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
 	sqlxdriver "github.com/yakser/asynqpg/driver/sqlx"
 	"github.com/yakser/asynqpg/internal/testdb"
 	"github.com/yakser/asynqpg/internal/testfixture"
@@ -61,13 +59,7 @@ func TestPgBouncer(t *testing.T) {
 		t.Parallel()
 		openPgx := func(t testing.TB, rawURL string) asynqpg.Pool {
 			t.Helper()
-			cfg, err := pgxpool.ParseConfig(through(t, rawURL))
-			require.NoError(t, err)
-			cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
-			pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
-			require.NoError(t, err)
-			t.Cleanup(pool.Close)
-			return pgxv5driver.New(pool)
+			return conformance.OpenPgx(t, through(t, rawURL), pgx.QueryExecModeExec)
 		}
 		openLibpq := func(t testing.TB, rawURL string) asynqpg.Pool {
 			t.Helper()
@@ -76,7 +68,7 @@ func TestPgBouncer(t *testing.T) {
 			t.Cleanup(func() { _ = db.Close() })
 			return sqlxdriver.New(db)
 		}
-		entries := []conformance.Driver{{Name: "pgbouncer/pgxv5-exec", Open: openPgx, Begin: beginPgxPool}}
+		entries := []conformance.Driver{{Name: "pgbouncer/pgxv5-exec", Open: openPgx, Begin: conformance.BeginPgx}}
 		if full() {
 			// The short form leaves this one out: the suite's connections
 			// would crowd out the other scenarios for a minute.
@@ -119,25 +111,6 @@ func TestPgBouncer(t *testing.T) {
 		requireNoLossNoDuplicate(t, c, tasks, 0)
 		require.Zero(t, prepared, "prepared-statement errors:\n%s", logs.dump())
 	})
-}
-
-// beginPgxPool begins a pgx transaction on an adapter pool.
-func beginPgxPool(t testing.TB, pool asynqpg.Pool) conformance.Tx {
-	t.Helper()
-	p, ok := pool.(*pgxv5driver.Pool)
-	require.True(t, ok, "unexpected pool %T", pool)
-	tx, err := p.PgxPool().Begin(context.Background())
-	require.NoError(t, err)
-	return conformance.Tx{
-		Querier: pgxv5driver.NewTx(tx),
-		Commit:  tx.Commit,
-		Rollback: func(ctx context.Context) error {
-			if err := tx.Rollback(ctx); !errors.Is(err, pgx.ErrTxClosed) {
-				return err
-			}
-			return nil
-		},
-	}
 }
 
 // beginSqlxPool begins a database/sql transaction on an sqlx adapter pool.

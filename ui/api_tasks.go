@@ -8,76 +8,68 @@ import (
 	"github.com/yakser/asynqpg/internal/dashboard"
 )
 
-func (h *handler) handleStats(w http.ResponseWriter, r *http.Request) {
-	stats, err := h.svc.Stats(r.Context())
+// serve answers a request with what act, one of the service's
+// operations, returns for the argument parse reads from the request: its
+// value as JSON, or the first error (what names the operation).
+func serve[A, T any](h *handler, w http.ResponseWriter, r *http.Request, what string,
+	parse func(*http.Request) (A, error), act func(context.Context, A) (T, error),
+) {
+	arg, err := parse(r)
 	if err != nil {
-		h.fail(w, r, err, "get stats")
+		h.fail(w, r, err, what)
 		return
 	}
-	writeJSON(w, http.StatusOK, stats)
+	v, err := act(r.Context(), arg)
+	if err != nil {
+		h.fail(w, r, err, what)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+// serveRead is serve for a read without an argument.
+func serveRead[T any](h *handler, w http.ResponseWriter, r *http.Request, what string, read func(context.Context) (T, error)) {
+	serve(h, w, r, what, func(*http.Request) (struct{}, error) { return struct{}{}, nil },
+		func(ctx context.Context, _ struct{}) (T, error) { return read(ctx) })
+}
+
+// pathID reads the task id of the request's path.
+func pathID(r *http.Request) (int64, error) { return dashboard.ParseTaskID(r.PathValue("id")) }
+
+func (h *handler) handleStats(w http.ResponseWriter, r *http.Request) {
+	serveRead(h, w, r, "get stats", h.svc.Stats)
 }
 
 func (h *handler) handleTaskTypes(w http.ResponseWriter, r *http.Request) {
-	types, err := h.svc.TaskTypes(r.Context())
-	if err != nil {
-		h.fail(w, r, err, "get task types")
-		return
-	}
-	writeJSON(w, http.StatusOK, types)
+	serveRead(h, w, r, "get task types", h.svc.TaskTypes)
 }
 
 func (h *handler) handleListTasks(w http.ResponseWriter, r *http.Request) {
-	q, err := dashboard.ParseListQuery(r.URL.Query())
-	if err != nil {
-		h.fail(w, r, err, "list tasks")
-		return
-	}
-	list, err := h.svc.List(r.Context(), q)
-	if err != nil {
-		h.fail(w, r, err, "list tasks")
-		return
-	}
-	writeJSON(w, http.StatusOK, list)
+	serve(h, w, r, "list tasks",
+		func(r *http.Request) (dashboard.ListQuery, error) { return dashboard.ParseListQuery(r.URL.Query()) },
+		h.svc.List)
 }
 
 func (h *handler) handleGetTask(w http.ResponseWriter, r *http.Request) {
-	h.taskAction(w, r, "get task", h.svc.Get)
+	serve(h, w, r, "get task", pathID, h.svc.Get)
 }
 
 func (h *handler) handleRetry(w http.ResponseWriter, r *http.Request) {
-	h.taskAction(w, r, "retry task", h.svc.Retry)
+	serve(h, w, r, "retry task", pathID, h.svc.Retry)
 }
 
 func (h *handler) handleCancel(w http.ResponseWriter, r *http.Request) {
-	h.taskAction(w, r, "cancel task", h.svc.Cancel)
+	serve(h, w, r, "cancel task", pathID, h.svc.Cancel)
 }
 
 func (h *handler) handleDelete(w http.ResponseWriter, r *http.Request) {
-	h.taskAction(w, r, "delete task", h.svc.Delete)
-}
-
-// taskAction runs an action on the task of the path's id and sends the
-// task it returns.
-func (h *handler) taskAction(w http.ResponseWriter, r *http.Request, what string,
-	action func(ctx context.Context, id int64) (dashboard.TaskDetail, error),
-) {
-	id, err := dashboard.ParseTaskID(r.PathValue("id"))
-	if err != nil {
-		h.fail(w, r, err, what)
-		return
-	}
-	task, err := action(r.Context(), id)
-	if err != nil {
-		h.fail(w, r, err, what)
-		return
-	}
-	writeJSON(w, http.StatusOK, task)
+	serve(h, w, r, "delete task", pathID, h.svc.Delete)
 }
 
 // handleGetPayload sends the payload as stored: JSON as JSON, anything
 // else as bytes, never as something a browser would render.
 func (h *handler) handleGetPayload(w http.ResponseWriter, r *http.Request) {
-	id, err := dashboard.ParseTaskID(r.PathValue("id"))
+	id, err := pathID(r)
 	if err != nil {
 		h.fail(w, r, err, "get task payload")
 		return
@@ -113,15 +105,5 @@ func (h *handler) handleBulkDelete(w http.ResponseWriter, r *http.Request) {
 func (h *handler) bulk(w http.ResponseWriter, r *http.Request, what string,
 	action func(ctx context.Context, req dashboard.BulkRequest) (dashboard.BulkResult, error),
 ) {
-	req, err := dashboard.DecodeBulk(r.Body)
-	if err != nil {
-		h.fail(w, r, err, what)
-		return
-	}
-	res, err := action(r.Context(), req)
-	if err != nil {
-		h.fail(w, r, err, what)
-		return
-	}
-	writeJSON(w, http.StatusOK, res)
+	serve(h, w, r, what, func(r *http.Request) (dashboard.BulkRequest, error) { return dashboard.DecodeBulk(r.Body) }, action)
 }

@@ -5,9 +5,7 @@ package ui
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -17,56 +15,25 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/internal/testdb"
-	"github.com/yakser/asynqpg/producer"
 )
 
 // liveDashboard is a real database with the real NewHandler in front of it,
 // served under testPrefix.
 type liveDashboard struct {
-	prefix   string
-	db       *sql.DB
-	producer *producer.Producer
-	server   *httptest.Server
+	*apiFixture
+	server *httptest.Server
 }
 
 func newDashboard(t *testing.T, opts HandlerOpts) *liveDashboard {
 	t.Helper()
-	db := testdb.Open(t)
-	pool := asynqpg.WrapStdDB(db, "pgx")
-	opts.Pool = pool
-	if opts.Prefix == "" {
-		opts.Prefix = testPrefix
-	}
-	h, err := NewHandler(opts)
-	if err != nil {
-		t.Fatalf("NewHandler: %v", err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle(mountPrefix(opts.Prefix)+"/", h)
-	srv := httptest.NewServer(mux)
+	f := newAPI(t, opts)
+	srv := httptest.NewServer(f.mux)
 	t.Cleanup(srv.Close)
-	prod, err := producer.New(producer.Config{Pool: pool})
-	if err != nil {
-		t.Fatalf("producer.New: %v", err)
-	}
-	return &liveDashboard{prefix: mountPrefix(opts.Prefix), db: db, producer: prod, server: srv}
+	return &liveDashboard{apiFixture: f, server: srv}
 }
 
 // url is the address of a dashboard path such as "/tasks".
 func (d *liveDashboard) url(path string) string { return d.server.URL + d.prefix + path }
-
-// enqueue inserts a task through the producer and returns its id.
-func (d *liveDashboard) enqueue(t *testing.T, taskType, payload string) int64 {
-	t.Helper()
-	id, err := d.producer.Enqueue(context.Background(), asynqpg.NewTask(taskType, []byte(payload)))
-	if err != nil {
-		t.Fatalf("enqueue %s: %v", taskType, err)
-	}
-	return id
-}
 
 // finish moves a task to a final status as a consumer would, with one
 // message per attempt.
@@ -82,16 +49,6 @@ func (d *liveDashboard) finish(t *testing.T, id int64, status string, messages .
 	if err != nil {
 		t.Fatalf("finish task %d as %s: %v", id, status, err)
 	}
-}
-
-// status reads a task's status from the database.
-func (d *liveDashboard) status(t *testing.T, id int64) string {
-	t.Helper()
-	var s string
-	if err := d.db.QueryRowContext(context.Background(), `SELECT status FROM asynqpg_tasks WHERE id = $1`, id).Scan(&s); err != nil {
-		t.Fatalf("status of task %d: %v", id, err)
-	}
-	return s
 }
 
 // seedMixed inserts 3 pending and 2 failed tasks of type email and one

@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"slices"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/client"
 	"github.com/yakser/asynqpg/consumer"
+	"github.com/yakser/asynqpg/internal/testfixture/testconsumer"
 )
 
 // startConsumer starts a real consumer on the dashboard's database that
@@ -22,24 +22,7 @@ import (
 // the test.
 func (d *liveDashboard) startConsumer(t *testing.T, id string, workers int, types ...string) *consumer.Consumer {
 	t.Helper()
-	c, err := consumer.New(consumer.Config{
-		Pool: asynqpg.WrapStdDB(d.db, "pgx"), ClientID: id, Logger: slog.New(slog.DiscardHandler),
-		HeartbeatInterval: 200 * time.Millisecond, DisableMaintenance: true,
-	})
-	if err != nil {
-		t.Fatalf("consumer.New: %v", err)
-	}
-	for _, typ := range types {
-		h := consumer.TaskHandlerFunc(func(context.Context, *asynqpg.TaskInfo) error { return nil })
-		if err := c.RegisterTaskHandler(typ, h, consumer.WithWorkersCount(workers)); err != nil {
-			t.Fatalf("register %s: %v", typ, err)
-		}
-	}
-	if err := c.Start(); err != nil {
-		t.Fatalf("start consumer: %v", err)
-	}
-	t.Cleanup(func() { _ = c.Stop() })
-	return c
+	return testconsumer.Start(t, asynqpg.WrapStdDB(d.db, "pgx"), id, 200*time.Millisecond, testconsumer.Workers(workers, types...))
 }
 
 // client is a client on the dashboard's database.
@@ -65,7 +48,7 @@ func (d *liveDashboard) paused(t *testing.T) []string {
 func TestBrowserOverviewListsLiveConsumersAndWarnsOfUnservedTypes(t *testing.T) {
 	d := newDashboard(t, HandlerOpts{})
 	seedMixed(t, d) // email has pending tasks; report has none
-	if _, err := d.producer.Enqueue(context.Background(), asynqpg.NewTask("later", []byte(`{}`), asynqpg.WithDelay(time.Hour))); err != nil {
+	if _, err := d.pr.Enqueue(context.Background(), asynqpg.NewTask("later", []byte(`{}`), asynqpg.WithDelay(time.Hour))); err != nil {
 		t.Fatal(err)
 	}
 	c := d.startConsumer(t, "worker-1", 2, "report", "sms")

@@ -215,10 +215,5 @@ func (h *handler) handleConfig(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (h *handler) handleLeader(w http.ResponseWriter, r *http.Request) {
-	leader, err := h.svc.Leader(r.Context())
-	if err != nil {
-		h.fail(w, r, err, "get leader")
-		return
-	}
-	writeJSON(w, http.StatusOK, leader)
+	serveRead(h, w, r, "get leader", h.svc.Leader)
 }

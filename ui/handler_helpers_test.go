@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/internal/testdb"
+	"github.com/yakser/asynqpg/internal/testfixture"
 	"github.com/yakser/asynqpg/producer"
 )
 
@@ -24,6 +24,8 @@ type apiFixture struct {
 	h    http.Handler
 	mux  *http.ServeMux
 	pr   *producer.Producer
+	// prefix is the path the handler is mounted under.
+	prefix string
 }
 
 func newAPI(t *testing.T, opts HandlerOpts) *apiFixture {
@@ -44,14 +46,15 @@ func newAPI(t *testing.T, opts HandlerOpts) *apiFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &apiFixture{db: db, pool: pool, h: h, mux: mux, pr: pr}
+	return &apiFixture{db: db, pool: pool, h: h, mux: mux, pr: pr, prefix: mountPrefix(opts.Prefix)}
 }
 
+// enqueue inserts a task through the producer and returns its id.
 func (f *apiFixture) enqueue(t *testing.T, typ, payload string) int64 {
 	t.Helper()
 	id, err := f.pr.Enqueue(context.Background(), asynqpg.NewTask(typ, []byte(payload)))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("enqueue %s: %v", typ, err)
 	}
 	return id
 }
@@ -67,15 +70,7 @@ func (f *apiFixture) setStatus(t *testing.T, id int64, status string) {
 // status reads a task's status; "deleted" when it is gone.
 func (f *apiFixture) status(t *testing.T, id int64) string {
 	t.Helper()
-	var s string
-	err := f.db.QueryRow(`SELECT status FROM asynqpg_tasks WHERE id = $1`, id).Scan(&s)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "deleted"
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return testfixture.StatusOf(t, f.db, id)
 }
 
 // pause pauses taskType in the database.

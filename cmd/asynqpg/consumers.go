@@ -18,20 +18,11 @@ func newConsumersCmd() *cobra.Command {
 		Use:   "consumers",
 		Short: "List the live consumers and the task types no consumer serves",
 		Args:  noArgs,
-		RunE: action(func(cmd *cobra.Command, _ []string) error {
-			d, err := connect(cmd)
-			if err != nil {
-				return err
-			}
-			defer d.Close()
+		RunE: withDatabase(func(cmd *cobra.Command, d *database, _ []string) error {
 			consumers, unserved, err := readConsumers(cmd.Context(), d, !wantJSON(cmd))
-			if err != nil {
-				return err
-			}
-			if wantJSON(cmd) {
-				return printJSON(cmd.OutOrStdout(), consumers)
-			}
-			return printConsumers(cmd, consumers, unserved)
+			return printResult(cmd, consumers, err, func(cmd *cobra.Command, consumers []client.ConsumerInfo) error {
+				return printConsumers(cmd, consumers, unserved)
+			})
 		}),
 	}
 	addJSONFlag(cmd)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"database/sql"
-	"log/slog"
 	"os"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/consumer"
+	"github.com/yakser/asynqpg/internal/testfixture/testconsumer"
 )
 
 // startConsumer starts a consumer on db serving the types of workers; it
@@ -21,18 +21,7 @@ import (
 // entry does not change while a test compares two readings of it.
 func startConsumer(t *testing.T, db *sql.DB, id string, workers map[string]int) *consumer.Consumer {
 	t.Helper()
-	c, err := consumer.New(consumer.Config{
-		Pool: asynqpg.WrapStdDB(db, "pgx"), ClientID: id, Logger: slog.New(slog.DiscardHandler),
-		HeartbeatInterval: time.Minute, DisableMaintenance: true,
-	})
-	require.NoError(t, err)
-	for typ, n := range workers {
-		require.NoError(t, c.RegisterTaskHandler(typ, consumer.TaskHandlerFunc(
-			func(context.Context, *asynqpg.TaskInfo) error { return nil }), consumer.WithWorkersCount(n)))
-	}
-	require.NoError(t, c.Start())
-	t.Cleanup(func() { _ = c.Stop() })
-	return c
+	return testconsumer.Start(t, asynqpg.WrapStdDB(db, "pgx"), id, time.Minute, workers)
 }
 
 // TestConsumers: the live consumers as a table and as the API's JSON,

@@ -77,6 +77,24 @@ func connect(cmd *cobra.Command) (*database, error) {
 	return &database{pgx: p, pool: pgxv5driver.New(p), where: where}, nil
 }
 
+// onDatabase runs fn on a pool on the command line's database, closed
+// when fn returns.
+func onDatabase(cmd *cobra.Command, fn func(d *database) error) error {
+	d, err := connect(cmd)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return fn(d)
+}
+
+// withDatabase is a command's RunE that runs fn with onDatabase.
+func withDatabase(fn func(cmd *cobra.Command, d *database, args []string) error) func(*cobra.Command, []string) error {
+	return action(func(cmd *cobra.Command, args []string) error {
+		return onDatabase(cmd, func(d *database) error { return fn(cmd, d, args) })
+	})
+}
+
 // Close closes the pool.
 func (d *database) Close() { d.pgx.Close() }
 

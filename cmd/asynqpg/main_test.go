@@ -18,6 +18,7 @@ import (
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/internal/dashboard"
 	"github.com/yakser/asynqpg/internal/testdb"
+	"github.com/yakser/asynqpg/internal/testfixture"
 )
 
 // binary is the asynqpg command built once for all tests.
@@ -159,22 +160,7 @@ func insertTask(t *testing.T, db *sql.DB, typ string, status asynqpg.TaskStatus)
 	var id int64
 	require.NoError(t, db.QueryRowContext(ctx,
 		`INSERT INTO asynqpg_tasks (type, payload) VALUES ($1, '{"n":1}') RETURNING id`, typ).Scan(&id))
-	var q string
-	switch status {
-	case asynqpg.TaskStatusPending:
-		return id
-	case asynqpg.TaskStatusRunning:
-		q = `UPDATE asynqpg_tasks SET status = 'running', attempted_at = now(), blocked_till = now() + interval '1 hour' WHERE id = $1`
-	case asynqpg.TaskStatusCompleted:
-		q = `UPDATE asynqpg_tasks SET status = 'completed', attempted_at = now(), finalized_at = now() WHERE id = $1`
-	case asynqpg.TaskStatusFailed:
-		q = `UPDATE asynqpg_tasks SET status = 'failed', attempted_at = now(), finalized_at = now(),
-			attempts_left = 0, attempts_elapsed = 3, messages = '{"first error","second error","third error"}' WHERE id = $1`
-	case asynqpg.TaskStatusCancelled:
-		q = `UPDATE asynqpg_tasks SET status = 'cancelled', finalized_at = now() WHERE id = $1`
-	}
-	_, err := db.ExecContext(ctx, q, id)
-	require.NoError(t, err)
+	testfixture.SetStatus(t, db, id, status, "first error", "second error", "third error")
 	return id
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"strconv"
@@ -12,28 +13,9 @@ import (
 
 // newMigrateCmd builds "migrate up|down|status".
 func newMigrateCmd() *cobra.Command {
-	up := &cobra.Command{
-		Use:   "up",
-		Short: "Apply every migration not yet applied",
-		Args:  noArgs,
-		RunE: withSQL(func(cmd *cobra.Command, db *sql.DB) error {
-			if err := migrate.Up(cmd.Context(), db); err != nil {
-				return err
-			}
-			return printVersion(cmd, db, "migrated: schema at version %d\n")
-		}),
-	}
-	down := &cobra.Command{
-		Use:   "down",
-		Short: "Roll back every migration: drops the asynqpg tables and all their tasks",
-		Args:  noArgs,
-		RunE: withSQL(func(cmd *cobra.Command, db *sql.DB) error {
-			if err := migrate.Down(cmd.Context(), db); err != nil {
-				return err
-			}
-			return printVersion(cmd, db, "rolled back: schema at version %d\n")
-		}),
-	}
+	up := newMigrateStepCmd("up", "Apply every migration not yet applied", "migrated", migrate.Up)
+	down := newMigrateStepCmd("down", "Roll back every migration: drops the asynqpg tables and all their tasks",
+		"rolled back", migrate.Down)
 	status := &cobra.Command{
 		Use:   "status",
 		Short: "Show which migrations are applied",
@@ -57,14 +39,25 @@ func newMigrateCmd() *cobra.Command {
 	return group("migrate", "Apply, roll back or show the asynqpg schema migrations", up, down, status)
 }
 
+// newMigrateStepCmd builds "migrate up" or "migrate down": it runs step,
+// then prints what it did (done) and the schema version it left.
+func newMigrateStepCmd(use, short, done string, step func(context.Context, *sql.DB) error) *cobra.Command {
+	return &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  noArgs,
+		RunE: withSQL(func(cmd *cobra.Command, db *sql.DB) error {
+			if err := step(cmd.Context(), db); err != nil {
+				return err
+			}
+			return printVersion(cmd, db, done+": schema at version %d\n")
+		}),
+	}
+}
+
 // withSQL runs fn with a database/sql handle on the command line's database.
 func withSQL(fn func(cmd *cobra.Command, db *sql.DB) error) func(*cobra.Command, []string) error {
-	return action(func(cmd *cobra.Command, _ []string) error {
-		d, err := connect(cmd)
-		if err != nil {
-			return err
-		}
-		defer d.Close()
+	return withDatabase(func(cmd *cobra.Command, d *database, _ []string) error {
 		db := d.sqlDB()
 		defer db.Close()
 		return fn(cmd, db)

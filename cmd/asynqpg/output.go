@@ -25,6 +25,18 @@ func wantJSON(cmd *cobra.Command) bool {
 	return v
 }
 
+// printResult prints v, what a read that returned err found: as JSON
+// under --json, else with text. The read's error is returned as it is.
+func printResult[T any](cmd *cobra.Command, v T, err error, text func(*cobra.Command, T) error) error {
+	if err != nil {
+		return err
+	}
+	if wantJSON(cmd) {
+		return printJSON(cmd.OutOrStdout(), v)
+	}
+	return text(cmd, v)
+}
+
 // printJSON writes v as one line of JSON, exactly as json.Marshal encodes it.
 func printJSON(w io.Writer, v any) error {
 	b, err := json.Marshal(v)

@@ -17,20 +17,9 @@ func newStatsCmd() *cobra.Command {
 		Use:   "stats",
 		Short: "Count tasks by type and status",
 		Args:  noArgs,
-		RunE: action(func(cmd *cobra.Command, _ []string) error {
-			d, err := connect(cmd)
-			if err != nil {
-				return err
-			}
-			defer d.Close()
+		RunE: withDatabase(func(cmd *cobra.Command, d *database, _ []string) error {
 			st, err := readStats(cmd.Context(), d)
-			if err != nil {
-				return err
-			}
-			if wantJSON(cmd) {
-				return printJSON(cmd.OutOrStdout(), st)
-			}
-			return printStats(cmd, st)
+			return printResult(cmd, st, err, printStats)
 		}),
 	}
 	addJSONFlag(cmd)

@@ -31,19 +31,10 @@ func newTasksListCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			d, err := connect(cmd)
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			res, err := listTasks(cmd.Context(), d, q)
-			if err != nil {
-				return err
-			}
-			if wantJSON(cmd) {
-				return printJSON(cmd.OutOrStdout(), res)
-			}
-			return printTaskList(cmd, res)
+			return onDatabase(cmd, func(d *database) error {
+				res, err := listTasks(cmd.Context(), d, q)
+				return printResult(cmd, res, err, printTaskList)
+			})
 		}),
 	}
 	cmd.Flags().StringSlice("status", nil, "only tasks in these statuses (pending,running,completed,failed,cancelled)")
@@ -65,19 +56,10 @@ func newTasksShowCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			d, err := connect(cmd)
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			task, err := getTask(cmd.Context(), d, ids[0])
-			if err != nil {
-				return err
-			}
-			if wantJSON(cmd) {
-				return printJSON(cmd.OutOrStdout(), task)
-			}
-			return printTask(cmd, task)
+			return onDatabase(cmd, func(d *database) error {
+				task, err := getTask(cmd.Context(), d, ids[0])
+				return printResult(cmd, task, err, printTask)
+			})
 		}),
 	}
 	addJSONFlag(cmd)

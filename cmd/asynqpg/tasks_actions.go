@@ -74,32 +74,29 @@ func newActionCmd(verb, done, short string, act taskAction) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			d, err := connect(cmd)
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			s, err := d.service()
-			if err != nil {
-				return err
-			}
-			var failed []string
-			for _, id := range ids {
-				task, err := act(s, cmd.Context(), id)
+			return onDatabase(cmd, func(d *database) error {
+				s, err := d.service()
 				if err != nil {
-					failed = append(failed, fmt.Sprintf("cannot %s task %d: %v", verb, id, apiError(err)))
-					continue
+					return err
 				}
-				now := task.Status
-				if verb == "delete" {
-					now = "gone" // the answer is the task as it was
+				var failed []string
+				for _, id := range ids {
+					task, err := act(s, cmd.Context(), id)
+					if err != nil {
+						failed = append(failed, fmt.Sprintf("cannot %s task %d: %v", verb, id, apiError(err)))
+						continue
+					}
+					now := task.Status
+					if verb == "delete" {
+						now = "gone" // the answer is the task as it was
+					}
+					fmt.Fprintf(cmd.OutOrStdout(), "%s task %d (%s, now %s)\n", done, id, task.Type, now)
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s task %d (%s, now %s)\n", done, id, task.Type, now)
-			}
-			if len(failed) > 0 {
-				return errors.New(strings.Join(failed, "; "))
-			}
-			return nil
+				if len(failed) > 0 {
+					return errors.New(strings.Join(failed, "; "))
+				}
+				return nil
+			})
 		}),
 	}
 }
@@ -111,15 +108,12 @@ func retryFailed(cmd *cobra.Command, _ []string) error {
 		t, _ := cmd.Flags().GetString("type")
 		typ = &t
 	}
-	d, err := connect(cmd)
-	if err != nil {
+	return onDatabase(cmd, func(d *database) error {
+		n, err := bulkRetryFailed(cmd.Context(), d, typ)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(cmd.OutOrStdout(), "retried %d failed tasks\n", n)
 		return err
-	}
-	defer d.Close()
-	n, err := bulkRetryFailed(cmd.Context(), d, typ)
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(cmd.OutOrStdout(), "retried %d failed tasks\n", n)
-	return err
+	})
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -10,30 +11,10 @@ import (
 
 // newTypesCmd builds "types pause|resume|list".
 func newTypesCmd() *cobra.Command {
-	pause := &cobra.Command{
-		Use:   "pause TYPE",
-		Short: "Stop every consumer from claiming tasks of a type (running ones finish)",
-		Args:  exactArgs(1, "a task type"),
-		RunE: withClient(func(cmd *cobra.Command, c *client.Client, args []string) error {
-			if err := c.PauseTaskType(cmd.Context(), args[0]); err != nil {
-				return err
-			}
-			_, err := fmt.Fprintf(cmd.OutOrStdout(), "paused %s\n", args[0])
-			return err
-		}),
-	}
-	resume := &cobra.Command{
-		Use:   "resume TYPE",
-		Short: "Let consumers claim tasks of a paused type again",
-		Args:  exactArgs(1, "a task type"),
-		RunE: withClient(func(cmd *cobra.Command, c *client.Client, args []string) error {
-			if err := c.ResumeTaskType(cmd.Context(), args[0]); err != nil {
-				return err
-			}
-			_, err := fmt.Fprintf(cmd.OutOrStdout(), "resumed %s\n", args[0])
-			return err
-		}),
-	}
+	pause := newTypeSwitchCmd("pause", "Stop every consumer from claiming tasks of a type (running ones finish)",
+		"paused", (*client.Client).PauseTaskType)
+	resume := newTypeSwitchCmd("resume", "Let consumers claim tasks of a paused type again",
+		"resumed", (*client.Client).ResumeTaskType)
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List the paused task types, one per line",
@@ -58,14 +39,26 @@ func newTypesCmd() *cobra.Command {
 	return group("types", "Pause, resume and list paused task types", pause, resume, list)
 }
 
+// newTypeSwitchCmd builds "types pause TYPE" or "types resume TYPE": it
+// applies set to the type and says so (done).
+func newTypeSwitchCmd(verb, short, done string, set func(*client.Client, context.Context, string) error) *cobra.Command {
+	return &cobra.Command{
+		Use:   verb + " TYPE",
+		Short: short,
+		Args:  exactArgs(1, "a task type"),
+		RunE: withClient(func(cmd *cobra.Command, c *client.Client, args []string) error {
+			if err := set(c, cmd.Context(), args[0]); err != nil {
+				return err
+			}
+			_, err := fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", done, args[0])
+			return err
+		}),
+	}
+}
+
 // withClient runs fn with a client on the command line's database.
 func withClient(fn func(cmd *cobra.Command, c *client.Client, args []string) error) func(*cobra.Command, []string) error {
-	return action(func(cmd *cobra.Command, args []string) error {
-		d, err := connect(cmd)
-		if err != nil {
-			return err
-		}
-		defer d.Close()
+	return withDatabase(func(cmd *cobra.Command, d *database, args []string) error {
 		c, err := d.client()
 		if err != nil {
 			return err

@@ -34,25 +34,27 @@ func newUICmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			d, err := connect(cmd)
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			h, err := ui.NewHandler(ui.HandlerOpts{
-				Pool:      d.pool,
-				BasicAuth: auth,
-				Logger:    slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn})),
+			return onDatabase(cmd, func(d *database) error {
+				return serveDashboard(cmd, d, listen, auth)
 			})
-			if err != nil {
-				return err
-			}
-			return serve(cmd, listen, h, auth != nil)
 		}),
 	}
 	cmd.Flags().String("listen", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
 	cmd.Flags().String("basic-auth", "", "require HTTP basic authentication with this user:password")
 	return cmd
+}
+
+// serveDashboard serves the dashboard on d at listen until interrupted.
+func serveDashboard(cmd *cobra.Command, d *database, listen string, auth *ui.BasicAuth) error {
+	h, err := ui.NewHandler(ui.HandlerOpts{
+		Pool:      d.pool,
+		BasicAuth: auth,
+		Logger:    slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn})),
+	})
+	if err != nil {
+		return err
+	}
+	return serve(cmd, listen, h, auth != nil)
 }
 
 // basicAuth reads --basic-auth. The value is not repeated in an error: it

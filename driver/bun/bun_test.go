@@ -39,11 +39,7 @@ func beginBun(t testing.TB, pool asynqpg.Pool) conformance.Tx {
 	require.True(t, ok, "unexpected pool %T", pool)
 	tx, err := p.BunDB().BeginTx(context.Background(), nil)
 	require.NoError(t, err)
-	return conformance.Tx{
-		Querier:  bundriver.NewTx(tx),
-		Commit:   func(context.Context) error { return tx.Commit() },
-		Rollback: conformance.RollbackOnce(func(context.Context) error { return tx.Rollback() }, sql.ErrTxDone),
-	}
+	return conformance.StdTx(bundriver.NewTx(tx), tx)
 }
 
 // open returns a conformance Open function for bun on the named

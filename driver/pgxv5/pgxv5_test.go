@@ -26,43 +26,20 @@ func openPool(t testing.TB, url string) *pgxpool.Pool {
 	return pool
 }
 
-// beginPgx begins a pgx transaction on the adapter's pool and returns it as
-// a Querier through NewTx.
-func beginPgx(t testing.TB, pool asynqpg.Pool) conformance.Tx {
-	t.Helper()
-	p, ok := pool.(*pgxv5driver.Pool)
-	require.True(t, ok, "unexpected pool %T", pool)
-	tx, err := p.PgxPool().Begin(context.Background())
-	require.NoError(t, err)
-	return conformance.Tx{
-		Querier: pgxv5driver.NewTx(tx),
-		Commit:  tx.Commit,
-		// pgx's Rollback after Commit reports the closed transaction;
-		// the conformance contract wants a no-op.
-		Rollback: conformance.RollbackOnce(tx.Rollback, pgx.ErrTxClosed),
-	}
-}
-
 // openSimpleProtocol opens a pool in the simple query protocol, the mode
 // PgBouncer in transaction mode needs.
 func openSimpleProtocol(t testing.TB, url string) asynqpg.Pool {
 	t.Helper()
-	cfg, err := pgxpool.ParseConfig(url)
-	require.NoError(t, err)
-	cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
-	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	return pgxv5driver.New(pool)
+	return conformance.OpenPgx(t, url, pgx.QueryExecModeSimpleProtocol)
 }
 
 func TestConformance(t *testing.T) {
 	t.Parallel()
 	open := func(t testing.TB, url string) asynqpg.Pool { return pgxv5driver.New(openPool(t, url)) }
 	entries := []conformance.Driver{
-		{Name: "pgxv5/pool", Open: open, Begin: beginPgx, CanListen: true},
-		{Name: "pgxv5/tx", Open: open, Begin: beginPgx, TxEntry: true, SkipConsumer: true, CanListen: true},
-		{Name: "pgxv5/simple-protocol", Open: openSimpleProtocol, Begin: beginPgx, CanListen: true},
+		{Name: "pgxv5/pool", Open: open, Begin: conformance.BeginPgx, CanListen: true},
+		{Name: "pgxv5/tx", Open: open, Begin: conformance.BeginPgx, TxEntry: true, SkipConsumer: true, CanListen: true},
+		{Name: "pgxv5/simple-protocol", Open: openSimpleProtocol, Begin: conformance.BeginPgx, CanListen: true},
 	}
 	conformance.RunEntries(t, entries, conformance.Run)
 }

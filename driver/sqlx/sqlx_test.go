@@ -45,11 +45,7 @@ func beginSqlx(t testing.TB, pool asynqpg.Pool) conformance.Tx {
 	}
 	tx, err := db.BeginTxx(context.Background(), nil)
 	require.NoError(t, err)
-	return conformance.Tx{
-		Querier:  tx,
-		Commit:   func(context.Context) error { return tx.Commit() },
-		Rollback: conformance.RollbackOnce(func(context.Context) error { return tx.Rollback() }, sql.ErrTxDone),
-	}
+	return conformance.StdTx(tx, tx)
 }
 
 func TestConformance(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -14,31 +13,15 @@ import (
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/client"
 	"github.com/yakser/asynqpg/consumer"
+	"github.com/yakser/asynqpg/internal/testfixture/testconsumer"
 	"github.com/yakser/asynqpg/internal/validate"
 )
 
-// startConsumer starts a consumer serving types, one worker each, and
+// startConsumer starts a consumer serving types, two workers each, and
 // stops it at the end of the test.
 func (f *fixture) startConsumer(t *testing.T, id string, types ...string) *consumer.Consumer {
 	t.Helper()
-	c, err := consumer.New(consumer.Config{
-		Pool: asynqpg.WrapStdDB(f.db, "pgx"), ClientID: id, Logger: slog.New(slog.DiscardHandler),
-		HeartbeatInterval: 100 * time.Millisecond, DisableMaintenance: true,
-	})
-	if err != nil {
-		t.Fatalf("consumer.New: %v", err)
-	}
-	for _, typ := range types {
-		h := consumer.TaskHandlerFunc(func(context.Context, *asynqpg.TaskInfo) error { return nil })
-		if err := c.RegisterTaskHandler(typ, h, consumer.WithWorkersCount(2)); err != nil {
-			t.Fatalf("register %s: %v", typ, err)
-		}
-	}
-	if err := c.Start(); err != nil {
-		t.Fatalf("start consumer: %v", err)
-	}
-	t.Cleanup(func() { _ = c.Stop() })
-	return c
+	return testconsumer.Start(t, asynqpg.WrapStdDB(f.db, "pgx"), id, 100*time.Millisecond, testconsumer.Workers(2, types...))
 }
 
 func TestConsumersAndUnservedTypes(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/internal/testdb"
+	"github.com/yakser/asynqpg/internal/testfixture"
 	"github.com/yakser/asynqpg/producer"
 )
 
@@ -59,17 +60,10 @@ func (f *fixture) setStatus(t *testing.T, id int64, status string) {
 	}
 }
 
+// status reads a task's status; "deleted" when it is gone.
 func (f *fixture) status(t *testing.T, id int64) string {
 	t.Helper()
-	var s string
-	err := f.db.QueryRow(`SELECT status FROM asynqpg_tasks WHERE id = $1`, id).Scan(&s)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "deleted"
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return testfixture.StatusOf(t, f.db, id)
 }
 
 func wantCode(t *testing.T, err error, status int, code string) {

@@ -2,14 +2,11 @@ package dashboard
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/internal/testdb"
 )
 
 func TestStatsExactOnASmallTable(t *testing.T) {
@@ -91,20 +88,8 @@ func TestStatsOnALargeTableAnswerFromACount(t *testing.T) {
 // runs on a fresh test database with 10,000 tasks.
 func BenchmarkStats(b *testing.B) {
 	ctx := context.Background()
-	var db *sql.DB
-	if u := os.Getenv("ASYNQPG_STATS_BENCH_URL"); u != "" {
-		var err error
-		if db, err = sql.Open("pgx", u); err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { _ = db.Close() })
-	} else {
-		db = testdb.Open(b)
-		if _, err := db.Exec(`INSERT INTO asynqpg_tasks (type, payload, status)
-			SELECT 'type' || (g % 7), '{}'::bytea, 'pending' FROM generate_series(1, 10000) g`); err != nil {
-			b.Fatal(err)
-		}
-	}
+	db := benchDB(b, `INSERT INTO asynqpg_tasks (type, payload, status)
+		SELECT 'type' || (g % 7), '{}'::bytea, 'pending' FROM generate_series(1, 10000) g`)
 	pool := asynqpg.WrapStdDB(db, "pgx")
 	svc, err := New(pool, Options{})
 	if err != nil {

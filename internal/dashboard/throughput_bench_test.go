@@ -18,22 +18,10 @@ import (
 // fresh test database with 10,000 tasks finalized over the last hour.
 func BenchmarkThroughput(b *testing.B) {
 	ctx := context.Background()
-	var db *sql.DB
-	if u := os.Getenv("ASYNQPG_STATS_BENCH_URL"); u != "" {
-		var err error
-		if db, err = sql.Open("pgx", u); err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { _ = db.Close() })
-	} else {
-		db = testdb.Open(b)
-		if _, err := db.Exec(`INSERT INTO asynqpg_tasks (type, payload, status, finalized_at)
-			SELECT 'type', '{}'::bytea, CASE WHEN g % 10 = 0 THEN 'failed' ELSE 'completed' END,
-				now() - make_interval(secs => g * 0.36)
-			FROM generate_series(1, 10000) g`); err != nil {
-			b.Fatal(err)
-		}
-	}
+	db := benchDB(b, `INSERT INTO asynqpg_tasks (type, payload, status, finalized_at)
+		SELECT 'type', '{}'::bytea, CASE WHEN g % 10 = 0 THEN 'failed' ELSE 'completed' END,
+			now() - make_interval(secs => g * 0.36)
+		FROM generate_series(1, 10000) g`)
 	pool := asynqpg.WrapStdDB(db, "pgx")
 	service := func(b *testing.B) *Service {
 		svc, err := New(pool, Options{})
@@ -73,4 +61,24 @@ func BenchmarkThroughput(b *testing.B) {
 			answer(b, svc)
 		}
 	})
+}
+
+// benchDB opens the database of ASYNQPG_STATS_BENCH_URL (a migrated
+// database) when it is set; else a fresh test database, filled by the
+// statement seed.
+func benchDB(b *testing.B, seed string) *sql.DB {
+	b.Helper()
+	if u := os.Getenv("ASYNQPG_STATS_BENCH_URL"); u != "" {
+		db, err := sql.Open("pgx", u)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = db.Close() })
+		return db
+	}
+	db := testdb.Open(b)
+	if _, err := db.Exec(seed); err != nil {
+		b.Fatal(err)
+	}
+	return db
 }

@@ -43,25 +43,7 @@ func (b *storeBundle) insert(t *testing.T, typ string) int64 {
 // setStatus puts task id in status, the way the consumer would leave it.
 func (b *storeBundle) setStatus(t *testing.T, id int64, status asynqpg.TaskStatus) {
 	t.Helper()
-	var q string
-	switch status {
-	case asynqpg.TaskStatusPending:
-		return
-	case asynqpg.TaskStatusRunning:
-		q = `UPDATE asynqpg_tasks SET status = 'running', attempted_at = now(),
-			blocked_till = now() + interval '1 hour' WHERE id = $1`
-	case asynqpg.TaskStatusCompleted:
-		q = `UPDATE asynqpg_tasks SET status = 'completed', attempted_at = now(), finalized_at = now() WHERE id = $1`
-	case asynqpg.TaskStatusFailed:
-		q = `UPDATE asynqpg_tasks SET status = 'failed', attempted_at = now(), finalized_at = now(),
-			attempts_left = 0, attempts_elapsed = 3, messages = '{boom,boom,boom}' WHERE id = $1`
-	case asynqpg.TaskStatusCancelled:
-		q = `UPDATE asynqpg_tasks SET status = 'cancelled', finalized_at = now() WHERE id = $1`
-	default:
-		t.Fatalf("unknown status %q", status)
-	}
-	_, err := b.db.ExecContext(context.Background(), q, id)
-	require.NoError(t, err)
+	testfixture.SetStatus(t, b.db, id, status, "boom", "boom", "boom")
 }
 
 // get reads task id directly; nil when it does not exist.

@@ -2,8 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -38,50 +36,24 @@ func TestManageTask(t *testing.T) {
 	t.Parallel()
 	b := setupStore(t)
 
-	tests := []struct {
-		op      string
-		status  asynqpg.TaskStatus // "" for a missing task
-		wantErr error
-		want    asynqpg.TaskStatus // status returned and stored; "" when deleted
-	}{
-		{op: "cancel", status: pending, want: cancelled},
-		{op: "cancel", status: failed, want: cancelled},
-		{op: "cancel", status: running, want: cancelled},
-		{op: "cancel", status: cancelled, want: cancelled},
-		{op: "cancel", status: completed, wantErr: ErrTaskAlreadyFinalized},
-		{op: "cancel", wantErr: ErrTaskNotFound},
-		{op: "retry", status: failed, want: pending},
-		{op: "retry", status: cancelled, want: pending},
-		{op: "retry", status: pending, wantErr: ErrTaskAlreadyAvailable},
-		{op: "retry", status: running, wantErr: ErrTaskRunning},
-		{op: "retry", status: completed, wantErr: ErrTaskAlreadyFinalized},
-		{op: "retry", wantErr: ErrTaskNotFound},
-		{op: "delete", status: pending},
-		{op: "delete", status: failed},
-		{op: "delete", status: cancelled},
-		{op: "delete", status: completed},
-		{op: "delete", status: running, wantErr: ErrTaskRunning},
-		{op: "delete", wantErr: ErrTaskNotFound},
-	}
-	for _, tt := range tests {
-		name := tt.op + "/" + string(tt.status)
-		if tt.status == "" {
-			name = tt.op + "/missing"
-		}
-		t.Run(name, func(t *testing.T) {
+	errs := testfixture.StateErrors{NotFound: ErrTaskNotFound, AlreadyFinalized: ErrTaskAlreadyFinalized,
+		AlreadyAvailable: ErrTaskAlreadyAvailable, Running: ErrTaskRunning}
+	for _, tt := range testfixture.StateCases {
+		wantErr := tt.WantErr(errs)
+		t.Run(tt.Name(), func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			id := int64(1 << 40) // never allocated by the sequence
 			var before *TaskRow
-			if tt.status != "" {
+			if tt.Status != "" {
 				id = b.insert(t, "manage")
-				b.setStatus(t, id, tt.status)
+				b.setStatus(t, id, tt.Status)
 				before = b.get(t, id)
 			}
-			got, err := manageOps[tt.op](ctx, b.ex, id)
+			got, err := manageOps[tt.Op](ctx, b.ex, id)
 			after := b.get(t, id)
-			if tt.wantErr != nil {
-				require.ErrorIs(t, err, tt.wantErr)
+			if wantErr != nil {
+				require.ErrorIs(t, err, wantErr)
 				// A refusal returns the task as it is; a missing task, none.
 				require.Equal(t, before, got, "a refused task is returned as it is")
 				require.Equal(t, before, after, "changed despite the error")
@@ -89,21 +61,21 @@ func TestManageTask(t *testing.T) {
 			}
 			require.NoError(t, err)
 			require.Equal(t, id, got.ID)
-			if tt.op == "delete" {
+			if tt.Op == "delete" {
 				require.Nil(t, after)
 				require.Equal(t, before, got, "delete returns the row as it was")
 				return
 			}
 			require.Equal(t, after, got, "returned row is the stored row")
-			require.Equal(t, tt.want, got.Status)
+			require.Equal(t, tt.Want(), got.Status)
 			switch {
-			case tt.op == "cancel" && tt.status == cancelled:
+			case tt.Op == "cancel" && tt.Status == cancelled:
 				require.Equal(t, before, after, "cancelling a cancelled task changes nothing")
-			case tt.op == "cancel":
+			case tt.Op == "cancel":
 				require.NotNil(t, got.FinalizedAt)
 				require.True(t, got.UpdatedAt.Equal(*got.FinalizedAt))
 				require.False(t, got.FinalizedAt.Before(before.UpdatedAt))
-			case tt.op == "retry":
+			case tt.Op == "retry":
 				require.Nil(t, got.FinalizedAt)
 				require.GreaterOrEqual(t, got.AttemptsLeft, 1)
 				require.Equal(t, before.AttemptsElapsed, got.AttemptsElapsed)
@@ -189,64 +161,20 @@ func TestManageRace(t *testing.T) {
 	for range rounds {
 		id := b.insert(t, "race")
 		b.setStatus(t, id, failed)
-		type result struct {
-			op  string
-			row *TaskRow
-			err error
-		}
 		const perOp = 6
-		results := make(chan result, 3*perOp)
-		start := make(chan struct{})
-		var wg sync.WaitGroup
+		changes := make(map[string]func() testfixture.ChangeResult, len(manageOps))
 		for op, fn := range manageOps {
-			for range perOp {
-				wg.Go(func() {
-					<-start
-					row, err := fn(ctx, b.ex, id)
-					results <- result{op: op, row: row, err: err}
-				})
+			changes[op] = func() testfixture.ChangeResult {
+				row, err := fn(ctx, b.ex, id)
+				if err != nil {
+					return testfixture.ChangeResult{Err: err}
+				}
+				return testfixture.ChangeResult{Status: row.Status, FinalizedAt: row.FinalizedAt, AttemptsLeft: row.AttemptsLeft}
 			}
 		}
-		close(start)
-		wg.Wait()
-		close(results)
-
-		var deleted, deleteMissed, cancels, retries int
-		for r := range results {
-			if errors.Is(r.err, ErrTaskNotFound) {
-				// Only calls after the successful delete miss the task.
-				if r.op == "delete" {
-					deleteMissed++
-				}
-				continue
-			}
-			switch r.op {
-			case "cancel":
-				// The task is never running or completed here.
-				require.NoError(t, r.err)
-				require.Equal(t, cancelled, r.row.Status)
-				require.NotNil(t, r.row.FinalizedAt)
-				cancels++
-			case "retry":
-				if r.err != nil {
-					require.ErrorIs(t, r.err, ErrTaskAlreadyAvailable)
-					continue
-				}
-				require.Equal(t, pending, r.row.Status)
-				require.Nil(t, r.row.FinalizedAt)
-				require.GreaterOrEqual(t, r.row.AttemptsLeft, 1)
-				retries++
-			case "delete":
-				require.NoError(t, r.err)
-				require.Contains(t, []asynqpg.TaskStatus{pending, failed, cancelled}, r.row.Status)
-				deleted++
-			}
-		}
-		require.Equal(t, 1, deleted, "exactly one delete wins")
-		require.Equal(t, perOp-1, deleteMissed, "the other deletes find nothing")
-		// Each retry needs a failed or cancelled task: the initial failure
-		// or a cancel since the previous retry.
-		require.LessOrEqual(t, retries, 1+cancels)
+		results := testfixture.RaceChanges(perOp, changes)
+		testfixture.CheckChangeRace(t, results, perOp, true, testfixture.ChangeErrors{
+			NotFound: ErrTaskNotFound, AlreadyAvailable: ErrTaskAlreadyAvailable})
 		require.Nil(t, b.get(t, id))
 	}
 }

@@ -3,6 +3,8 @@ package testfixture
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/yakser/asynqpg"
@@ -24,4 +26,70 @@ func CountStatus(t testing.TB, db Queryer, taskType string, status asynqpg.TaskS
 		t.Fatalf("testfixture: count %s tasks of type %q: %v", status, taskType, err)
 	}
 	return n
+}
+
+// StatusOf reads the status of task id through db: "deleted" when there
+// is no such task.
+func StatusOf(t testing.TB, db Queryer, id int64) string {
+	t.Helper()
+	var s string
+	err := db.QueryRowContext(context.Background(), `SELECT status FROM asynqpg_tasks WHERE id = $1`, id).Scan(&s)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "deleted"
+	}
+	if err != nil {
+		t.Fatalf("testfixture: status of task %d: %v", id, err)
+	}
+	return s
+}
+
+// Execer is what SetStatus writes through: *sql.DB, *sql.Tx and *sqlx.DB
+// are.
+type Execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// statusChanges are the updates that leave a pending task in a status the
+// way a consumer would; $2 is a failed task's messages.
+var statusChanges = map[asynqpg.TaskStatus]string{
+	asynqpg.TaskStatusRunning: `UPDATE asynqpg_tasks SET status = 'running', attempted_at = now(),
+		blocked_till = now() + interval '1 hour', updated_at = now() WHERE id = $1`,
+	asynqpg.TaskStatusCompleted: `UPDATE asynqpg_tasks SET status = 'completed', attempted_at = now(),
+		finalized_at = now(), updated_at = now() WHERE id = $1`,
+	asynqpg.TaskStatusFailed: `UPDATE asynqpg_tasks SET status = 'failed', attempted_at = now(), finalized_at = now(),
+		attempts_left = 0, attempts_elapsed = cardinality($2::text[]), messages = $2::text[], updated_at = now()
+		WHERE id = $1`,
+	asynqpg.TaskStatusCancelled: `UPDATE asynqpg_tasks SET status = 'cancelled', finalized_at = now(),
+		updated_at = now() WHERE id = $1`,
+}
+
+// SetStatus puts the pending task id in status, the way a consumer would
+// leave it. A failed task has spent its attempts, one a message of
+// messages; running is claimed for an hour.
+func SetStatus(t testing.TB, db Execer, id int64, status asynqpg.TaskStatus, messages ...string) {
+	t.Helper()
+	if status == asynqpg.TaskStatusPending {
+		return
+	}
+	q, ok := statusChanges[status]
+	if !ok {
+		t.Fatalf("testfixture: unknown status %q", status)
+	}
+	args := []any{id}
+	if status == asynqpg.TaskStatusFailed {
+		args = append(args, textArray(messages))
+	}
+	if _, err := db.ExecContext(context.Background(), q, args...); err != nil {
+		t.Fatalf("testfixture: set task %d %s: %v", id, status, err)
+	}
+}
+
+// textArray is the text of a PostgreSQL text[] holding ss, which every
+// database/sql driver sends as it is.
+func textArray(ss []string) string {
+	quoted := make([]string, len(ss))
+	for i, s := range ss {
+		quoted[i] = `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+	}
+	return "{" + strings.Join(quoted, ",") + "}"
 }
