@@ -2,7 +2,6 @@ package asynqpgtest_test
 
 import (
 	"context"
-
 	"testing"
 
 	"github.com/yakser/asynqpg"
