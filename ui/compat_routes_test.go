@@ -20,6 +20,8 @@ func TestListParamsErrorsAreTheOriginals(t *testing.T) {
 		{"/api/tasks?status=pending,bogus", "invalid_params", "invalid status: bogus"},
 		{"/api/tasks?id=1,abc", "invalid_params", "invalid task id: abc"},
 		{"/api/tasks?id=-5", "invalid_params", "invalid task id: -5"},
+		{"/api/tasks?id=1,", "invalid_params", "invalid task id: "},
+		{"/api/tasks?status=failed,", "invalid_params", "invalid status: "},
 		{"/api/tasks?order_by=payload", "invalid_params", "invalid order_by field: payload"},
 		{"/api/tasks?order=RANDOM", "invalid_params", "order must be ASC or DESC"},
 		{"/api/tasks?created_after=yesterday", "invalid_params", "created_after must be a valid RFC3339 timestamp"},

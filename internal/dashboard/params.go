@@ -75,14 +75,14 @@ func ParseListQuery(v url.Values) (ListQuery, error) {
 		}
 		q.Offset = n
 	}
-	for _, s := range splitList(v.Get("status")) {
+	for _, s := range splitItems(v.Get("status")) {
 		if !isStatus(s) {
 			return q, invalidParams("invalid status: %s", s)
 		}
 		q.Statuses = append(q.Statuses, s)
 	}
 	q.Types = splitList(v.Get("type"))
-	for _, s := range splitList(v.Get("id")) {
+	for _, s := range splitItems(v.Get("id")) {
 		id, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || id <= 0 {
 			return q, invalidParams("invalid task id: %s", s)
@@ -129,6 +129,19 @@ func parseTime(v url.Values, name string) (*time.Time, error) {
 	}
 	t = t.UTC()
 	return &t, nil
+}
+
+// splitItems splits a comma-separated value, trimming spaces but keeping
+// empty items, which the original refuses as a status or an id ("a,").
+func splitItems(s string) []string {
+	if s == "" {
+		return nil
+	}
+	items := strings.Split(s, ",")
+	for i := range items {
+		items[i] = strings.TrimSpace(items[i])
+	}
+	return items
 }
 
 // splitList splits a comma-separated value, trimming spaces and dropping
