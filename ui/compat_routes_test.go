@@ -88,3 +88,28 @@ func TestLeaderRouteShowsAnExpiredTerm(t *testing.T) {
 		})
 	}
 }
+
+// TestBulkBodyErrorsAreInvalidBody: a bulk body that is not the expected
+// JSON object answers 400 invalid_body, its message starting with the
+// original's "invalid request body" and saying what is wrong.
+func TestBulkBodyErrorsAreInvalidBody(t *testing.T) {
+	f := newAPI(t, HandlerOpts{})
+	tests := []struct{ body, detail string }{
+		{`{bad`, "malformed JSON"},
+		{`[]`, "the body must be a JSON object, not array"},
+		{`"sms"`, "the body must be a JSON object, not string"},
+		{`{"type":5}`, "type cannot hold number"},
+	}
+	for _, tt := range tests {
+		for _, action := range []string{"retry", "delete"} {
+			t.Run(action+" "+tt.body, func(t *testing.T) {
+				rec := f.do(t, http.MethodPost, testPrefix+"/api/tasks/bulk/"+action, strings.NewReader(tt.body))
+				wantError(t, rec, http.StatusBadRequest, "invalid_body")
+				msg := decodeReply(t, rec).Error.Message
+				if !strings.HasPrefix(msg, "invalid request body: ") || !strings.Contains(msg, tt.detail) {
+					t.Errorf("message %q, want the original's prefix and %q", msg, tt.detail)
+				}
+			})
+		}
+	}
+}

@@ -271,6 +271,8 @@ func jsonProblem(err error) string {
 	switch {
 	case errors.As(err, &syn):
 		return fmt.Sprintf("malformed JSON at byte %d", syn.Offset)
+	case errors.As(err, &typ) && typ.Field == "":
+		return fmt.Sprintf("the body must be a JSON object, not %s", typ.Value)
 	case errors.As(err, &typ):
 		return fmt.Sprintf("%s cannot hold %s", typ.Field, typ.Value)
 	}
