@@ -32,6 +32,9 @@ type RequireOpts struct {
 	// JSON values when both are JSON (so key order and spacing do not
 	// matter), byte for byte otherwise.
 	Payload []byte
+	// Priority, when not nil, must equal the task's priority
+	// (asynqpg.WithPriority).
+	Priority *int
 	// MaxRetry, when not nil, must equal the number of attempts the task
 	// was enqueued with.
 	MaxRetry *int
@@ -155,6 +158,9 @@ func (o *RequireOpts) mismatch(r *engine.TaskRow) string {
 	if o.Payload != nil && !samePayload(o.Payload, r.Payload) {
 		return fmt.Sprintf("payload is %s, expected %s", r.Payload, o.Payload)
 	}
+	if o.Priority != nil && r.Priority != *o.Priority {
+		return fmt.Sprintf("priority is %d, expected %d", r.Priority, *o.Priority)
+	}
 	if o.MaxRetry != nil && maxRetry(r) != *o.MaxRetry {
 		return fmt.Sprintf("max retry is %d, expected %d", maxRetry(r), *o.MaxRetry)
 	}
@@ -176,6 +182,9 @@ func (o *RequireOpts) describe() string {
 	if o.Payload != nil {
 		parts = append(parts, fmt.Sprintf("payload %s", o.Payload))
 	}
+	if o.Priority != nil {
+		parts = append(parts, fmt.Sprintf("priority %d", *o.Priority))
+	}
 	if o.MaxRetry != nil {
 		parts = append(parts, fmt.Sprintf("max retry %d", *o.MaxRetry))
 	}
@@ -196,8 +205,8 @@ func describeRows(rows []*engine.TaskRow) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d task(s):", len(rows))
 	for _, r := range rows {
-		fmt.Fprintf(&b, "\n\tid %d, type %q, status %s, payload %s, max retry %d, scheduled at %s",
-			r.ID, r.Type, r.Status, r.Payload, maxRetry(r), r.BlockedTill.UTC().Format(time.RFC3339Nano))
+		fmt.Fprintf(&b, "\n\tid %d, type %q, status %s, payload %s, max retry %d, priority %d, scheduled at %s",
+			r.ID, r.Type, r.Status, r.Payload, maxRetry(r), r.Priority, r.BlockedTill.UTC().Format(time.RFC3339Nano))
 	}
 	if len(rows) == maxListed {
 		fmt.Fprintf(&b, "\n\t(only the first %d are read)", maxListed)

@@ -99,6 +99,7 @@ func attemptOf(ctx context.Context, h consumer.TaskHandler, task *asynqpg.Task) 
 		Type:             task.Type,
 		Payload:          task.Payload,
 		IdempotencyToken: task.IdempotencyToken,
+		Priority:         task.Priority,
 		AttemptsLeft:     attempts,
 		CreatedAt:        time.Now(),
 		Messages:         []string{},

@@ -97,6 +97,13 @@ func testDashboardCountsAndBulk(t *testing.T, d Driver) {
 	require.NotNil(t, leader)
 	require.Equal(t, "node-1", leader.LeaderID)
 	require.InDelta(t, time.Minute.Seconds(), leader.Left.Seconds(), 5)
+	_, err = b.Check.Exec(`UPDATE asynqpg_leader SET expires_at = now() - interval '30 seconds' WHERE name = 'dashboard'`)
+	require.NoError(t, err)
+	leader, err = engine.CurrentLeader(ctx, ex, "dashboard")
+	require.NoError(t, err)
+	require.NotNil(t, leader, "an expired term is still shown")
+	require.Equal(t, "node-1", leader.LeaderID)
+	require.Zero(t, leader.Left, "no time left on an expired term")
 }
 
 func testDashboardSessions(t *testing.T, d Driver) {

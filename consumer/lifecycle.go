@@ -19,10 +19,10 @@ const StartTimeout = 15 * time.Second
 
 // running holds the services of one Start.
 type running struct {
-	proc       *engine.Processor
+	proc       *engine.Processor  // nil with periodic tasks only
 	maintainer *engine.Maintainer // nil with DisableMaintenance
 	health     *observability.QueueHealth
-	heartbeat  *engine.Heartbeat
+	heartbeat  *engine.Heartbeat // nil with periodic tasks only
 }
 
 // active reports whether the consumer is started or stopping; c.mu must
@@ -42,8 +42,11 @@ func (c *Consumer) active() bool {
 // without asynqpg's schema with an error matching
 // asynqpg.ErrSchemaNotMigrated, and one that cannot be reached with the
 // driver's error once StartTimeout has passed (a failure that may pass is
-// tried again until then). It also returns an error when no handler
-// is registered, or when the Consumer is started already. A Start that
+// tried again until then). It also returns an error when neither a
+// handler nor a periodic task is registered (a Consumer with periodic
+// tasks only takes part in the election and enqueues them when it leads,
+// claims nothing and is not listed among the live consumers), or when
+// the Consumer is started already. A Start that
 // failed leaves nothing running, and may be called again; so may Start
 // after Stop.
 func (c *Consumer) Start() error {
@@ -55,19 +58,24 @@ func (c *Consumer) Start() error {
 	case stateStopping:
 		return errStopping
 	}
-	if len(c.handlers) == 0 {
+	if len(c.handlers) == 0 && len(c.periodic) == 0 {
 		return errNoHandlers
 	}
 	if err := c.checkDatabase(); err != nil {
 		return fmt.Errorf("consumer: Start: %w", err)
 	}
-	hb, err := c.startHeartbeat()
-	if err != nil {
-		return fmt.Errorf("consumer: Start: %w", err)
+	var hb *engine.Heartbeat
+	if len(c.handlers) > 0 {
+		var err error
+		if hb, err = c.startHeartbeat(); err != nil {
+			return fmt.Errorf("consumer: Start: %w", err)
+		}
 	}
 	run, err := c.startServices()
 	if err != nil {
-		hb.Stop()
+		if hb != nil {
+			hb.Stop()
+		}
 		return fmt.Errorf("consumer: Start: %w", err)
 	}
 	run.heartbeat = hb
@@ -139,14 +147,17 @@ func (c *Consumer) startServices() (*running, error) {
 			GlobalConcurrency: reg.opts.GlobalConcurrency,
 		})
 	}
-	proc, err := engine.NewProcessor(pcfg)
-	if err != nil {
-		return nil, err
+	run := &running{}
+	if len(pcfg.Types) > 0 { // none for a Consumer of periodic tasks only
+		proc, err := engine.NewProcessor(pcfg)
+		if err != nil {
+			return nil, err
+		}
+		if err := proc.Start(); err != nil {
+			return nil, err
+		}
+		run.proc = proc
 	}
-	if err := proc.Start(); err != nil {
-		return nil, err
-	}
-	run := &running{proc: proc}
 	if c.mcfg == nil {
 		return run, nil
 	}
@@ -158,13 +169,13 @@ func (c *Consumer) startServices() (*running, error) {
 		err = run.maintainer.Start(context.Background())
 	}
 	if err != nil {
-		_ = proc.Stop(0)
+		_ = run.stopProcessor(0)
 		return nil, fmt.Errorf("maintenance: %w", err)
 	}
 	if !c.cfg.DisableQueueHealth {
 		if run.health, err = c.newQueueHealth(run.maintainer); err != nil {
 			run.maintainer.Stop()
-			_ = proc.Stop(0)
+			_ = run.stopProcessor(0)
 			return nil, err
 		}
 	}
@@ -217,9 +228,11 @@ func (c *Consumer) Shutdown(timeout time.Duration) error {
 	if first {
 		c.log.Info("asynqpg: consumer stopping", "timeout", timeout)
 	}
-	err := run.proc.Stop(max(timeout, 0))
+	err := run.stopProcessor(max(timeout, 0))
 	if first {
-		run.heartbeat.Stop()
+		if run.heartbeat != nil {
+			run.heartbeat.Stop()
+		}
 		if run.health != nil {
 			if herr := run.health.Close(); herr != nil {
 				c.log.Warn("asynqpg: unregistering the queue health gauges failed", "error", herr)
@@ -261,4 +274,12 @@ func (c *Consumer) newQueueHealth(m *engine.Maintainer) (*observability.QueueHea
 			c.obs.Type("").Error(context.Background(), asynqpg.ErrorTypeDB)
 		},
 	})
+}
+
+// stopProcessor stops the task processor, if the Consumer has one.
+func (r *running) stopProcessor(timeout time.Duration) error {
+	if r.proc == nil {
+		return nil
+	}
+	return r.proc.Stop(timeout)
 }

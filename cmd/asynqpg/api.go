@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -28,6 +29,16 @@ func (d *database) service() (*dashboard.Service, error) {
 // newListQuery checks the filters of "tasks list" as the API checks its
 // query parameters.
 func newListQuery(statuses, types []string, limit int) (dashboard.ListQuery, error) {
+	// The API's messages do not quote the value; a command line names it
+	// quoted, so that an empty or spaced one shows.
+	for _, s := range statuses {
+		if !slices.Contains(dashboard.Statuses, strings.TrimSpace(s)) {
+			return dashboard.ListQuery{}, fmt.Errorf("invalid status: %q", s)
+		}
+	}
+	if limit < 1 {
+		return dashboard.ListQuery{}, fmt.Errorf("limit must be a positive integer, got %q", strconv.Itoa(limit))
+	}
 	v := url.Values{}
 	if len(statuses) > 0 {
 		v.Set("status", strings.Join(statuses, ","))

@@ -64,41 +64,41 @@ func ParseListQuery(v url.Values) (ListQuery, error) {
 	if s := v.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
-			return q, invalidParams("limit must be a positive integer, got %q", s)
+			return q, invalidParams("limit must be a positive integer")
 		}
 		q.Limit = min(n, MaxLimit)
 	}
 	if s := v.Get("offset"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 0 {
-			return q, invalidParams("offset must be a non-negative integer, got %q", s)
+			return q, invalidParams("offset must be a non-negative integer")
 		}
 		q.Offset = n
 	}
-	for _, s := range splitList(v.Get("status")) {
+	for _, s := range splitItems(v.Get("status")) {
 		if !isStatus(s) {
-			return q, invalidParams("invalid status: %q", s)
+			return q, invalidParams("invalid status: %s", s)
 		}
 		q.Statuses = append(q.Statuses, s)
 	}
 	q.Types = splitList(v.Get("type"))
-	for _, s := range splitList(v.Get("id")) {
+	for _, s := range splitItems(v.Get("id")) {
 		id, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || id <= 0 {
-			return q, invalidParams("invalid task id: %q", s)
+			return q, invalidParams("invalid task id: %s", s)
 		}
 		q.IDs = append(q.IDs, id)
 	}
 	if s := v.Get("order_by"); s != "" {
 		if _, ok := orderFields[s]; !ok {
-			return q, invalidParams("invalid order_by field: %q", s)
+			return q, invalidParams("invalid order_by field: %s", s)
 		}
 		q.OrderBy = s
 	}
 	if s := v.Get("order"); s != "" {
 		up := strings.ToUpper(s)
 		if up != "ASC" && up != "DESC" {
-			return q, invalidParams("order must be ASC or DESC, got %q", s)
+			return q, invalidParams("order must be ASC or DESC")
 		}
 		q.OrderDir = up
 	}
@@ -111,7 +111,7 @@ func ParseListQuery(v url.Values) (ListQuery, error) {
 	}
 	if s := v.Get("idempotency_token"); s != "" {
 		if s != "has" && s != "none" {
-			return q, invalidParams("idempotency_token must be 'has' or 'none', got %q", s)
+			return q, invalidParams("idempotency_token must be 'has' or 'none'")
 		}
 		q.IdempotencyToken = s
 	}
@@ -125,10 +125,23 @@ func parseTime(v url.Values, name string) (*time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return nil, invalidParams("%s must be a valid RFC3339 timestamp, got %q", name, s)
+		return nil, invalidParams("%s must be a valid RFC3339 timestamp", name)
 	}
 	t = t.UTC()
 	return &t, nil
+}
+
+// splitItems splits a comma-separated value, trimming spaces but keeping
+// empty items, which the original refuses as a status or an id ("a,").
+func splitItems(s string) []string {
+	if s == "" {
+		return nil
+	}
+	items := strings.Split(s, ",")
+	for i := range items {
+		items[i] = strings.TrimSpace(items[i])
+	}
+	return items
 }
 
 // splitList splits a comma-separated value, trimming spaces and dropping
@@ -186,7 +199,7 @@ func (q ListQuery) clientParams() *client.ListParams {
 // ParseTaskID reads a task id from a path segment: a positive decimal
 // int64. Anything else is an *Error with code invalid_id.
 func ParseTaskID(s string) (int64, error) {
-	bad := &Error{Status: http.StatusBadRequest, Code: CodeInvalidID, Message: fmt.Sprintf("invalid task id: %q", s)}
+	bad := &Error{Status: http.StatusBadRequest, Code: CodeInvalidID, Message: "invalid task id: " + s}
 	if s == "" {
 		bad.Message = "missing task id"
 		return 0, bad
@@ -258,6 +271,8 @@ func jsonProblem(err error) string {
 	switch {
 	case errors.As(err, &syn):
 		return fmt.Sprintf("malformed JSON at byte %d", syn.Offset)
+	case errors.As(err, &typ) && typ.Field == "":
+		return fmt.Sprintf("the body must be a JSON object, not %s", typ.Value)
 	case errors.As(err, &typ):
 		return fmt.Sprintf("%s cannot hold %s", typ.Field, typ.Value)
 	}

@@ -147,7 +147,8 @@ func (s *Service) bulk(ctx context.Context, req BulkRequest, what string,
 	return BulkResult{Affected: n}, nil
 }
 
-// Leader returns the current leader's term, zero while there is none.
+// Leader returns the last leader's term, with lease_ttl_seconds 0 once it
+// has expired (as the original shows it); zero while none is recorded.
 func (s *Service) Leader(ctx context.Context) (Leader, error) {
 	term, err := engine.CurrentLeader(ctx, s.ex, engine.DefaultLeaderName)
 	if err != nil {

@@ -78,8 +78,8 @@ type BulkResult struct {
 	Affected int64 `json:"affected"`
 }
 
-// Leader is the current leader's term; every field is zero while nobody
-// holds one.
+// Leader is the last leader's term (LeaseTTLSeconds 0 once it expired);
+// every field is zero while no term is recorded.
 type Leader struct {
 	LeaderID        string     `json:"leader_id"`
 	ElectedAt       *time.Time `json:"elected_at"`

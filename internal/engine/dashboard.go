@@ -125,17 +125,19 @@ func inBatches(ctx context.Context, batch func() (int64, error), what string) (i
 	}
 }
 
-// LeaderTerm is the unexpired term of a leadership.
+// LeaderTerm is the last term of a leadership, which may have expired.
 type LeaderTerm struct {
 	LeaderID  string
 	ElectedAt time.Time
 	ExpiresAt time.Time
-	// Left is the time until the term ends, by the database clock.
+	// Left is the time until the term ends, by the database clock; zero
+	// once it has ended.
 	Left time.Duration
 }
 
-// CurrentLeader reads the unexpired term of the leadership name. It
-// returns nil and no error while nobody holds one.
+// CurrentLeader reads the last term of the leadership name, expired or
+// not, as the original's dashboard shows it. It returns nil and no error
+// while no term was ever recorded (or the last leader resigned).
 func CurrentLeader(ctx context.Context, ex driver.Executor, name string) (*LeaderTerm, error) {
 	var (
 		t    LeaderTerm

@@ -69,12 +69,13 @@ AND status = 'failed'`
 
 // Leadership.
 const (
-	// sqlCurrentLeader reads the unexpired term of leadership $1: the
-	// leader, when it was elected, when its term ends and the seconds left
-	// by the database clock. No row while nobody holds a term.
+	// sqlCurrentLeader reads the last term of leadership $1, expired or
+	// not: the leader, when it was elected, when its term ends and the
+	// seconds left by the database clock (0 once ended). No row while no
+	// term is recorded.
 	sqlCurrentLeader = `
-SELECT leader_id, elected_at, expires_at, extract(epoch FROM expires_at - now())::float8
-FROM asynqpg_leader WHERE name = $1 AND expires_at > now()`
+SELECT leader_id, elected_at, expires_at, greatest(extract(epoch FROM expires_at - now()), 0)::float8
+FROM asynqpg_leader WHERE name = $1`
 )
 
 // Dashboard sessions (table asynqpg_ui_sessions). A session is stored
