@@ -48,12 +48,13 @@ const lightOutcomes = 16
 // statements that find their rows by a join with the running rows of the
 // claim index and claim first; smaller batches find theirs through the
 // primary key and are written before the claim (see ownedByAttemptByKey
-// and claimLimitAfterOutcomes). Measured with the bench command: for
-// batches of about 50 (one consumer of 100 workers, or several of 25)
-// the primary key is no slower, and the join reads every running task of
-// every consumer for every batch; for batches of about 500 (1,000
-// workers) the join is cheaper.
-const fewOutcomes = 64
+// and claimLimitAfterOutcomes). Measured with the bench command: batches
+// of about 25 (processes of 25 workers sharing a database) drain faster
+// through the primary key, as the join reads every running task of every
+// consumer for every batch; batches of about 50 (one consumer of 100
+// workers) drained about 15 % slower through it, and batches of about
+// 500 (1,000 workers) are cheaper through the join.
+const fewOutcomes = 32
 
 // RecordAndClaim writes the outcomes of attempts and claims up to limit
 // ready tasks of taskType (as ClaimTasks does) in one statement, so both
