@@ -8,8 +8,13 @@ import (
 
 // startHeartbeat records the consumer in the list of live consumers, with
 // its task types and workers, and renews the entry every
-// HeartbeatInterval until Shutdown; c.mu must be held.
+// HeartbeatInterval until Shutdown; c.mu must be held. A Consumer of
+// periodic tasks only claims nothing and is not listed: it gets a nil
+// Heartbeat, whose Stop does nothing.
 func (c *Consumer) startHeartbeat() (*engine.Heartbeat, error) {
+	if len(c.handlers) == 0 {
+		return nil, nil
+	}
 	workers := make(map[string]int, len(c.handlers))
 	for t, reg := range c.handlers {
 		workers[t] = reg.opts.WorkersCount

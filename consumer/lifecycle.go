@@ -17,12 +17,13 @@ import (
 // be reached and holds asynqpg's schema.
 const StartTimeout = 15 * time.Second
 
-// running holds the services of one Start.
+// running holds the services of one Start. A service the Consumer does
+// not run is nil; the engine's services stop as a no-op when nil.
 type running struct {
-	proc       *engine.Processor  // nil with periodic tasks only
-	maintainer *engine.Maintainer // nil with DisableMaintenance
-	health     *observability.QueueHealth
-	heartbeat  *engine.Heartbeat // nil with periodic tasks only
+	proc       *engine.Processor          // nil with periodic tasks only
+	maintainer *engine.Maintainer         // nil with DisableMaintenance
+	health     *observability.QueueHealth // nil with DisableMaintenance or DisableQueueHealth
+	heartbeat  *engine.Heartbeat          // nil with periodic tasks only
 }
 
 // active reports whether the consumer is started or stopping; c.mu must
@@ -64,18 +65,13 @@ func (c *Consumer) Start() error {
 	if err := c.checkDatabase(); err != nil {
 		return fmt.Errorf("consumer: Start: %w", err)
 	}
-	var hb *engine.Heartbeat
-	if len(c.handlers) > 0 {
-		var err error
-		if hb, err = c.startHeartbeat(); err != nil {
-			return fmt.Errorf("consumer: Start: %w", err)
-		}
+	hb, err := c.startHeartbeat()
+	if err != nil {
+		return fmt.Errorf("consumer: Start: %w", err)
 	}
 	run, err := c.startServices()
 	if err != nil {
-		if hb != nil {
-			hb.Stop()
-		}
+		hb.Stop()
 		return fmt.Errorf("consumer: Start: %w", err)
 	}
 	run.heartbeat = hb
@@ -130,6 +126,42 @@ func lasting(err error) bool {
 // the maintainer and the queue-health gauges. On an error it stops what
 // it started.
 func (c *Consumer) startServices() (*running, error) {
+	proc, err := c.startProcessor()
+	if err != nil {
+		return nil, err
+	}
+	run := &running{proc: proc}
+	if c.mcfg == nil {
+		return run, nil
+	}
+	mcfg, err := c.maintainerConfig()
+	if err == nil {
+		run.maintainer, err = engine.NewMaintainer(mcfg)
+	}
+	if err == nil {
+		err = run.maintainer.Start(context.Background())
+	}
+	if err != nil {
+		_ = run.proc.Stop(0)
+		return nil, fmt.Errorf("maintenance: %w", err)
+	}
+	if !c.cfg.DisableQueueHealth {
+		if run.health, err = c.newQueueHealth(run.maintainer); err != nil {
+			run.maintainer.Stop()
+			_ = run.proc.Stop(0)
+			return nil, err
+		}
+	}
+	return run, nil
+}
+
+// startProcessor starts the fetch loops and worker pools of the
+// registered task types; it returns a nil Processor, whose Stop does
+// nothing, for a Consumer of periodic tasks only. c.mu must be held.
+func (c *Consumer) startProcessor() (*engine.Processor, error) {
+	if len(c.handlers) == 0 {
+		return nil, nil
+	}
 	pcfg := c.base
 	for _, t := range c.typeNames() {
 		reg := c.handlers[t]
@@ -147,39 +179,14 @@ func (c *Consumer) startServices() (*running, error) {
 			GlobalConcurrency: reg.opts.GlobalConcurrency,
 		})
 	}
-	run := &running{}
-	if len(pcfg.Types) > 0 { // none for a Consumer of periodic tasks only
-		proc, err := engine.NewProcessor(pcfg)
-		if err != nil {
-			return nil, err
-		}
-		if err := proc.Start(); err != nil {
-			return nil, err
-		}
-		run.proc = proc
-	}
-	if c.mcfg == nil {
-		return run, nil
-	}
-	mcfg, err := c.maintainerConfig()
-	if err == nil {
-		run.maintainer, err = engine.NewMaintainer(mcfg)
-	}
-	if err == nil {
-		err = run.maintainer.Start(context.Background())
-	}
+	proc, err := engine.NewProcessor(pcfg)
 	if err != nil {
-		_ = run.stopProcessor(0)
-		return nil, fmt.Errorf("maintenance: %w", err)
+		return nil, err
 	}
-	if !c.cfg.DisableQueueHealth {
-		if run.health, err = c.newQueueHealth(run.maintainer); err != nil {
-			run.maintainer.Stop()
-			_ = run.stopProcessor(0)
-			return nil, err
-		}
+	if err := proc.Start(); err != nil {
+		return nil, err
 	}
-	return run, nil
+	return proc, nil
 }
 
 // typeNames returns the registered task types in order; c.mu must be held.
@@ -228,19 +235,15 @@ func (c *Consumer) Shutdown(timeout time.Duration) error {
 	if first {
 		c.log.Info("asynqpg: consumer stopping", "timeout", timeout)
 	}
-	err := run.stopProcessor(max(timeout, 0))
+	err := run.proc.Stop(max(timeout, 0))
 	if first {
-		if run.heartbeat != nil {
-			run.heartbeat.Stop()
-		}
+		run.heartbeat.Stop()
 		if run.health != nil {
 			if herr := run.health.Close(); herr != nil {
 				c.log.Warn("asynqpg: unregistering the queue health gauges failed", "error", herr)
 			}
 		}
-		if run.maintainer != nil {
-			run.maintainer.Stop()
-		}
+		run.maintainer.Stop()
 		c.mu.Lock()
 		c.state = stateStopped
 		c.mu.Unlock()
@@ -274,12 +277,4 @@ func (c *Consumer) newQueueHealth(m *engine.Maintainer) (*observability.QueueHea
 			c.obs.Type("").Error(context.Background(), asynqpg.ErrorTypeDB)
 		},
 	})
-}
-
-// stopProcessor stops the task processor, if the Consumer has one.
-func (r *running) stopProcessor(timeout time.Duration) error {
-	if r.proc == nil {
-		return nil
-	}
-	return r.proc.Stop(timeout)
 }

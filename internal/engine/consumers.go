@@ -140,8 +140,12 @@ func (h *Heartbeat) Start(ctx context.Context) error {
 
 // Stop stops the renewals and deletes the consumer's row, so that it is
 // no longer listed. A failed delete is logged: the row then expires by
-// itself. Stop before Start, or twice, does nothing.
+// itself. Stop before Start, or twice, does nothing; so does Stop on a nil
+// Heartbeat, which a consumer without handlers has.
 func (h *Heartbeat) Stop() {
+	if h == nil {
+		return
+	}
 	h.loop.Stop()
 	h.mu.Lock()
 	registered := h.startedAt != nil

@@ -174,6 +174,13 @@ func TestNewHeartbeatRejectsBadConfig(t *testing.T) {
 	require.Equal(t, LivenessIntervals*DefaultHeartbeatInterval, h.Window())
 }
 
+func TestHeartbeatStopOnNil(t *testing.T) {
+	t.Parallel()
+	var h *Heartbeat // a consumer without handlers has none
+	require.NotPanics(t, func() { h.Stop() })
+	require.NotPanics(t, func() { h.Stop() })
+}
+
 func TestHeartbeatWithoutTableIsSchemaError(t *testing.T) {
 	t.Parallel()
 	b := setupStore(t)

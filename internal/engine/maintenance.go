@@ -88,8 +88,12 @@ func (m *Maintainer) Start(ctx context.Context) error {
 // Stop stops maintenance and the election loop, waits for them to return,
 // and resigns the leadership if this maintainer may hold it, so that
 // another consumer takes over at once. It may be called more than once, and
-// before Start.
+// before Start; on a nil Maintainer, which a consumer with maintenance
+// disabled has, it does nothing.
 func (m *Maintainer) Stop() {
+	if m == nil {
+		return
+	}
 	m.mu.Lock()
 	m.stopping = true
 	m.mu.Unlock()

@@ -26,6 +26,12 @@ func TestMaintainerStartStop(t *testing.T) {
 		require.False(t, m.IsLeader())
 	})
 
+	t.Run("stop on nil", func(t *testing.T) {
+		var m *Maintainer // a consumer with maintenance disabled has none
+		require.NotPanics(t, func() { m.Stop() })
+		require.NotPanics(t, func() { m.Stop() })
+	})
+
 	t.Run("start twice, stop twice", func(t *testing.T) {
 		var (
 			mu      sync.Mutex

@@ -90,3 +90,10 @@ func TestProcessorStopBeforeStart(t *testing.T) {
 	require.NoError(t, p.Stop(time.Second))
 	require.NoError(t, p.Stop(time.Second))
 }
+
+func TestProcessorStopOnNil(t *testing.T) {
+	t.Parallel()
+	var p *Processor // a consumer without handlers has none
+	require.NoError(t, p.Stop(time.Second))
+	require.NoError(t, p.Stop(0))
+}

@@ -21,13 +21,17 @@ var ErrShutdownTimeout = errors.New("shutdown timeout exceeded")
 // attempts produced no outcome: they become pending and ready at once,
 // with no attempt counted.
 //
-// Stop before Start does nothing and returns nil. Stop may be called more
-// than once and concurrently: every call waits for the one stop and
+// Stop before Start does nothing and returns nil, and so does Stop on a
+// nil Processor, which a consumer without handlers has. Stop may be called
+// more than once and concurrently: every call waits for the one stop and
 // returns its result. A non-nil error reports handlers that did not
 // return, or outcomes and tasks that could not be written back (those
 // tasks come back when their leases pass); it matches
 // [ErrShutdownTimeout] when handlers were still running at the timeout.
 func (p *Processor) Stop(timeout time.Duration) error {
+	if p == nil {
+		return nil
+	}
 	p.mu.Lock()
 	switch p.state {
 	case procNew:
