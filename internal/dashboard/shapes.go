@@ -12,20 +12,12 @@ import (
 // TaskSummary is a task in a list: everything but the payload, whose size
 // it gives.
 type TaskSummary struct {
-	ID               int64      `json:"id"`
-	Type             string     `json:"type"`
-	Status           string     `json:"status"`
-	IdempotencyToken *string    `json:"idempotency_token"`
-	Messages         []string   `json:"messages"`
-	BlockedTill      time.Time  `json:"blocked_till"`
-	AttemptsLeft     int        `json:"attempts_left"`
-	AttemptsElapsed  int        `json:"attempts_elapsed"`
-	CreatedAt        time.Time  `json:"created_at"`
-	UpdatedAt        time.Time  `json:"updated_at"`
-	FinalizedAt      *time.Time `json:"finalized_at"`
-	AttemptedAt      *time.Time `json:"attempted_at"`
-	PayloadSize      int64      `json:"payload_size"`
-	Priority         int        `json:"priority"`
+	ID     int64  `json:"id"`
+	Type   string `json:"type"`
+	Status string `json:"status"`
+	taskState
+	PayloadSize int64 `json:"payload_size"`
+	Priority    int   `json:"priority"`
 }
 
 // TaskList is a page of tasks and the number of all tasks the filters
@@ -38,11 +30,19 @@ type TaskList struct {
 // TaskDetail is one task with its payload as text; Payload is null when
 // the payload is empty or hidden.
 type TaskDetail struct {
-	ID               int64      `json:"id"`
-	Type             string     `json:"type"`
-	Status           string     `json:"status"`
-	Payload          *string    `json:"payload"`
-	PayloadSize      int        `json:"payload_size"`
+	ID          int64   `json:"id"`
+	Type        string  `json:"type"`
+	Status      string  `json:"status"`
+	Payload     *string `json:"payload"`
+	PayloadSize int     `json:"payload_size"`
+	taskState
+	Priority int `json:"priority"`
+}
+
+// taskState is the part of a task that TaskSummary and TaskDetail both
+// give, in the same place of their JSON: its token, messages, attempts
+// and times (in UTC).
+type taskState struct {
 	IdempotencyToken *string    `json:"idempotency_token"`
 	Messages         []string   `json:"messages"`
 	BlockedTill      time.Time  `json:"blocked_till"`
@@ -52,7 +52,6 @@ type TaskDetail struct {
 	UpdatedAt        time.Time  `json:"updated_at"`
 	FinalizedAt      *time.Time `json:"finalized_at"`
 	AttemptedAt      *time.Time `json:"attempted_at"`
-	Priority         int        `json:"priority"`
 }
 
 // Stats counts the tasks by status, and by status within each type.
@@ -115,20 +114,12 @@ func zeroByStatus() map[string]int64 {
 // NewTaskDetail shapes info; the payload is left out when hide is set.
 func NewTaskDetail(info *client.TaskInfo, hide bool) TaskDetail {
 	d := TaskDetail{
-		ID:               info.ID,
-		Type:             info.Type,
-		Status:           string(info.Status),
-		PayloadSize:      len(info.Payload),
-		IdempotencyToken: info.IdempotencyToken,
-		Messages:         nonNilMessages(info.Messages),
-		BlockedTill:      info.BlockedTill.UTC(),
-		AttemptsLeft:     info.AttemptsLeft,
-		AttemptsElapsed:  info.AttemptsElapsed,
-		CreatedAt:        info.CreatedAt.UTC(),
-		UpdatedAt:        info.UpdatedAt.UTC(),
-		FinalizedAt:      utc(info.FinalizedAt),
-		AttemptedAt:      utc(info.AttemptedAt),
-		Priority:         info.Priority,
+		ID:          info.ID,
+		Type:        info.Type,
+		Status:      string(info.Status),
+		PayloadSize: len(info.Payload),
+		taskState:   newTaskState(info),
+		Priority:    info.Priority,
 	}
 	if !hide && len(info.Payload) > 0 {
 		s := string(info.Payload)
@@ -140,9 +131,18 @@ func NewTaskDetail(info *client.TaskInfo, hide bool) TaskDetail {
 // NewTaskSummary shapes info for a list.
 func NewTaskSummary(info *client.TaskInfo) TaskSummary {
 	return TaskSummary{
-		ID:               info.ID,
-		Type:             info.Type,
-		Status:           string(info.Status),
+		ID:          info.ID,
+		Type:        info.Type,
+		Status:      string(info.Status),
+		taskState:   newTaskState(info),
+		PayloadSize: int64(len(info.Payload)),
+		Priority:    info.Priority,
+	}
+}
+
+// newTaskState shapes the part of info that a summary and a detail share.
+func newTaskState(info *client.TaskInfo) taskState {
+	return taskState{
 		IdempotencyToken: info.IdempotencyToken,
 		Messages:         nonNilMessages(info.Messages),
 		BlockedTill:      info.BlockedTill.UTC(),
@@ -152,8 +152,6 @@ func NewTaskSummary(info *client.TaskInfo) TaskSummary {
 		UpdatedAt:        info.UpdatedAt.UTC(),
 		FinalizedAt:      utc(info.FinalizedAt),
 		AttemptedAt:      utc(info.AttemptedAt),
-		PayloadSize:      int64(len(info.Payload)),
-		Priority:         info.Priority,
 	}
 }
 
