@@ -41,21 +41,8 @@ type TaskInfo struct {
 	Priority int
 }
 
+// newTaskInfo is r as a TaskInfo: the two types have the same fields in
+// the same order, which the conversion checks when the package compiles.
 func newTaskInfo(r *engine.TaskRow) *TaskInfo {
-	return &TaskInfo{
-		ID:               r.ID,
-		Type:             r.Type,
-		Payload:          r.Payload,
-		Status:           r.Status,
-		IdempotencyToken: r.IdempotencyToken,
-		Messages:         r.Messages,
-		BlockedTill:      r.BlockedTill,
-		AttemptsLeft:     r.AttemptsLeft,
-		AttemptsElapsed:  r.AttemptsElapsed,
-		CreatedAt:        r.CreatedAt,
-		UpdatedAt:        r.UpdatedAt,
-		FinalizedAt:      r.FinalizedAt,
-		AttemptedAt:      r.AttemptedAt,
-		Priority:         r.Priority,
-	}
+	return (*TaskInfo)(r)
 }

@@ -6,7 +6,9 @@ import (
 	"github.com/yakser/asynqpg"
 )
 
-// TaskRow is a full row of asynqpg_tasks.
+// TaskRow is a full row of asynqpg_tasks. client.TaskInfo converts from
+// it, field for field: a field added here is added there, in the same
+// place.
 type TaskRow struct {
 	ID               int64
 	Type             string
