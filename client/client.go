@@ -45,7 +45,6 @@ var (
 	// sort order or state that is not one of the package's constants.
 	ErrInvalidListParams = errors.New("invalid list parameters")
 
-	errNoPool      = errors.New("database pool is required")
 	errNilExecutor = errors.New("executor cannot be nil")
 )
 
@@ -73,12 +72,9 @@ type Client struct {
 
 // New creates a new Client with the given configuration.
 func New(cfg Config) (*Client, error) {
-	if validate.IsNil(cfg.Pool) {
-		return nil, errNoPool
-	}
-	ex, err := driver.Resolve(cfg.Pool)
+	ex, err := engine.ResolvePool("client", cfg.Pool)
 	if err != nil {
-		return nil, fmt.Errorf("client: Config.Pool: %w", err)
+		return nil, err
 	}
 	c := &Client{ex: ex, logger: cfg.Logger, tracer: asynqpg.NewTracer(cfg.TracerProvider)}
 	if c.logger == nil {

@@ -52,12 +52,9 @@ type Consumer struct {
 // New validates cfg and creates a Consumer. It does not connect to the
 // database; Start does.
 func New(cfg Config) (*Consumer, error) {
-	if validate.IsNil(cfg.Pool) {
-		return nil, errNoPool
-	}
-	ex, err := driver.Resolve(cfg.Pool)
+	ex, err := engine.ResolvePool("consumer", cfg.Pool)
 	if err != nil {
-		return nil, fmt.Errorf("consumer: Config.Pool: %w", err)
+		return nil, err
 	}
 	if err := checkConfig(&cfg); err != nil {
 		return nil, err

@@ -20,7 +20,6 @@ var (
 	// cancelled and their tasks given back; nothing is lost.
 	ErrShutdownTimeout = engine.ErrShutdownTimeout
 
-	errNoPool            = errors.New("database pool is required")
 	errAlreadyStarted    = errors.New("consumer is already started")
 	errNoHandlers        = errors.New("no task handlers registered")
 	errRegisterStarted   = errors.New("cannot register handler after consumer is started")

@@ -47,7 +47,6 @@
 package producer
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 
@@ -56,6 +55,7 @@ import (
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/driver"
+	"github.com/yakser/asynqpg/internal/engine"
 	"github.com/yakser/asynqpg/internal/observability"
 	"github.com/yakser/asynqpg/internal/validate"
 )
@@ -63,9 +63,6 @@ import (
 // DefaultMaxRetry is the number of attempts of a task whose MaxRetry is
 // nil, when Config.DefaultMaxRetry is 0.
 const DefaultMaxRetry = 3
-
-// errNoPool is returned by New without a Pool (the original's text).
-var errNoPool = errors.New("database pool is required")
 
 // Config holds configuration for creating a new Producer.
 type Config struct {
@@ -94,12 +91,9 @@ type Producer struct {
 
 // New creates a new Producer with the given configuration.
 func New(cfg Config) (*Producer, error) {
-	if validate.IsNil(cfg.Pool) {
-		return nil, errNoPool
-	}
-	ex, err := driver.Resolve(cfg.Pool)
+	ex, err := engine.ResolvePool("producer", cfg.Pool)
 	if err != nil {
-		return nil, fmt.Errorf("producer: Config.Pool: %w", err)
+		return nil, err
 	}
 	if cfg.DefaultMaxRetry < 0 {
 		return nil, fmt.Errorf("producer: Config.DefaultMaxRetry is %d: must not be negative", cfg.DefaultMaxRetry)
