@@ -65,11 +65,7 @@ func ExampleProducer_EnqueueTx() {
 	ctx := context.Background()
 	db, p, cl := examples.Connect()
 	defer db.Close()
-	// The application's own table.
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS accounts (
-		id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL)`); err != nil {
-		log.Fatal(err)
-	}
+	examples.CreateAccounts(ctx, db) // the application's own table: accounts (id, email)
 
 	// signUp creates an account and enqueues its welcome email in one
 	// transaction, which it commits or rolls back.

@@ -38,11 +38,7 @@ func Example_enqueueTx() {
 	ctx := context.Background()
 	db, p, cl := examples.Connect()
 	defer db.Close()
-	// The application's own table.
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS accounts (
-		id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL)`); err != nil {
-		log.Fatal(err)
-	}
+	examples.CreateAccounts(ctx, db) // the application's own table: accounts (id, email)
 
 	tx := must(db.BeginTxx(ctx, nil))
 	defer func() { _ = tx.Rollback() }()

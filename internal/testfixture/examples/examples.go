@@ -1,7 +1,8 @@
 // Package examples holds the set-up that the runnable examples of several
 // packages share: a connection to the database they run against
 // (DATABASE_URL, which testdb.MainWithURL points at a migrated database),
-// the Producer and the Client they enqueue and look tasks up with, and the
+// the Producer and the Client they enqueue and look tasks up with, the
+// application's own table that some of them write beside a task, and the
 // printing of a task's type and status. Any error ends the example, as
 // log.Fatal does in an example's own body.
 package examples
@@ -38,6 +39,14 @@ func Connect() (*sqlx.DB, *producer.Producer, *client.Client) {
 // settings, on pool.
 func ProducerAndClient(pool asynqpg.Pool) (*producer.Producer, *client.Client) {
 	return must(producer.New(producer.Config{Pool: pool})), must(client.New(client.Config{Pool: pool}))
+}
+
+// CreateAccounts creates, unless it exists, the table of the application
+// whose transactions the examples enqueue in: accounts (id, email), id
+// generated.
+func CreateAccounts(ctx context.Context, q asynqpg.Querier) {
+	must(q.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS accounts (
+		id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL)`))
 }
 
 // PrintTask prints the type and the status of task id, as cl reads them.
