@@ -22,6 +22,8 @@ func ExampleNew() {
 	db := bun.NewDB(sqldb, pgdialect.New())
 	defer db.Close()
 
+	// New makes db the asynqpg.Pool of producer.Config, consumer.Config and
+	// client.Config: here a Producer and a Client use it.
 	p, cl := examples.ProducerAndClient(bundriver.New(db))
 	id := must(p.Enqueue(ctx, asynqpg.NewTask("email:send", []byte(`{"to":"user@example.com"}`))))
 	examples.PrintTask(ctx, cl, id)

@@ -21,6 +21,8 @@ func ExampleNew() {
 	pool := must(pgxpool.New(ctx, os.Getenv("DATABASE_URL")))
 	defer pool.Close()
 
+	// New makes pool the asynqpg.Pool of producer.Config, consumer.Config and
+	// client.Config: here a Producer and a Client use it.
 	p, cl := examples.ProducerAndClient(pgxv5driver.New(pool))
 	id := must(p.Enqueue(ctx, asynqpg.NewTask("email:send", []byte(`{"to":"user@example.com"}`))))
 	examples.PrintTask(ctx, cl, id)

@@ -26,6 +26,8 @@ func ExampleNew() {
 	db := must(sqlx.Open("pgx", os.Getenv("DATABASE_URL")))
 	defer db.Close()
 
+	// New makes db the asynqpg.Pool of producer.Config, consumer.Config and
+	// client.Config: here a Producer and a Client use it.
 	p, cl := examples.ProducerAndClient(sqlxdriver.New(db))
 	id := must(p.Enqueue(ctx, asynqpg.NewTask("email:send", []byte(`{"to":"user@example.com"}`))))
 	examples.PrintTask(ctx, cl, id)
