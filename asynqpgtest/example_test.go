@@ -5,16 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"log"
-	"os"
 	"testing"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 	"github.com/jmoiron/sqlx"
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/asynqpgtest"
 	"github.com/yakser/asynqpg/consumer"
+	"github.com/yakser/asynqpg/internal/testfixture/examples"
 	"github.com/yakser/asynqpg/producer"
 )
 
@@ -53,10 +52,7 @@ func ExampleRequireEnqueued() {
 
 // Check that nothing was enqueued for a type.
 func ExampleRequireNotEnqueued() {
-	db, err := sqlx.Connect("pgx", os.Getenv("DATABASE_URL"))
-	if err != nil {
-		log.Fatal(err)
-	}
+	db := examples.Open()
 	defer db.Close()
 
 	asynqpgtest.RequireNotEnqueued(exampleTB, db, "email:goodbye", nil)
@@ -114,20 +110,4 @@ func ExampleWork() {
 	// Output:
 	// snoozed 10m0s
 	// failed mail server down
-}
-
-// begin connects to the database the examples run against (DATABASE_URL),
-// creates a Producer on it and begins a transaction, as the code under
-// test would.
-func begin() (*sqlx.DB, *producer.Producer, *sqlx.Tx) {
-	db := must(sqlx.Connect("pgx", os.Getenv("DATABASE_URL")))
-	return db, must(producer.New(producer.Config{Pool: db})), must(db.Beginx())
-}
-
-// must returns v, and ends the example on err.
-func must[T any](v T, err error) T {
-	if err != nil {
-		log.Fatal(err)
-	}
-	return v
 }

@@ -18,12 +18,9 @@ func ExampleClient_ListUnservedTaskTypes() {
 	db, p, cl := connect()
 	defer db.Close()
 
-	c, err := consumer.New(consumer.Config{Pool: db, ClientID: "example-invoices",
-		Logger: slog.New(slog.DiscardHandler), DisableMaintenance: true})
-	if err != nil {
-		log.Fatal(err)
-	}
-	err = c.RegisterTaskHandler("invoice:send", consumer.TaskHandlerFunc(
+	c := must(consumer.New(consumer.Config{Pool: db, ClientID: "example-invoices",
+		Logger: slog.New(slog.DiscardHandler), DisableMaintenance: true}))
+	err := c.RegisterTaskHandler("invoice:send", consumer.TaskHandlerFunc(
 		func(context.Context, *asynqpg.TaskInfo) error { return nil }), consumer.WithWorkersCount(4))
 	if err != nil {
 		log.Fatal(err)
@@ -33,25 +30,16 @@ func ExampleClient_ListUnservedTaskTypes() {
 	}
 	defer c.Stop()
 
-	id, err := p.Enqueue(ctx, asynqpg.NewTask("invoice:sned", []byte(`{"invoice":7}`)))
-	if err != nil {
-		log.Fatal(err)
-	}
+	id := must(p.Enqueue(ctx, asynqpg.NewTask("invoice:sned", []byte(`{"invoice":7}`))))
 	defer cl.DeleteTask(ctx, id)
 
-	consumers, err := cl.ListConsumers(ctx)
-	if err != nil {
-		log.Fatal(err)
-	}
+	consumers := must(cl.ListConsumers(ctx))
 	for _, ci := range consumers {
 		if ci.ID == "example-invoices" {
 			fmt.Println(ci.TaskTypes, ci.Workers)
 		}
 	}
-	types, err := cl.ListUnservedTaskTypes(ctx)
-	if err != nil {
-		log.Fatal(err)
-	}
+	types := must(cl.ListUnservedTaskTypes(ctx))
 	fmt.Println(slices.Contains(types, "invoice:sned"), slices.Contains(types, "invoice:send"))
 	// Output:
 	// [invoice:send] map[invoice:send:4]

@@ -13,7 +13,6 @@ import (
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/client"
-	"github.com/yakser/asynqpg/producer"
 )
 
 // Create a Client and look up a task by its ID.
@@ -22,21 +21,12 @@ func ExampleNew() {
 	db, p, _ := connect()
 	defer db.Close()
 
-	cl, err := client.New(client.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
+	cl := must(client.New(client.Config{Pool: db}))
 
-	id, err := p.Enqueue(ctx, asynqpg.NewTask("email:send", []byte(`{"to":"user@example.com"}`),
-		asynqpg.WithMaxRetry(5), asynqpg.WithDelay(time.Hour)))
-	if err != nil {
-		log.Fatal(err)
-	}
+	id := must(p.Enqueue(ctx, asynqpg.NewTask("email:send", []byte(`{"to":"user@example.com"}`),
+		asynqpg.WithMaxRetry(5), asynqpg.WithDelay(time.Hour))))
 
-	task, err := cl.GetTask(ctx, id)
-	if err != nil {
-		log.Fatal(err)
-	}
+	task := must(cl.GetTask(ctx, id))
 	fmt.Println(task.Type, string(task.Payload))
 	fmt.Println(task.Status, task.AttemptsLeft, task.AttemptsElapsed)
 	fmt.Println("ready in", time.Until(task.BlockedTill).Round(time.Minute))
@@ -52,11 +42,8 @@ func ExampleClient_CancelTask() {
 	ctx := context.Background()
 	db, p, cl := connect()
 	defer db.Close()
-	id, err := p.Enqueue(ctx, asynqpg.NewTask("report:generate", []byte(`{"month":"2026-01"}`),
-		asynqpg.WithDelay(time.Hour)))
-	if err != nil {
-		log.Fatal(err)
-	}
+	id := must(p.Enqueue(ctx, asynqpg.NewTask("report:generate", []byte(`{"month":"2026-01"}`),
+		asynqpg.WithDelay(time.Hour))))
 
 	cancel := func() {
 		task, err := cl.CancelTask(ctx, id)
@@ -122,17 +109,11 @@ func ExampleClient_ListTasks() {
 // is rejected before a query is sent.
 func ExampleListParams_OrderBy() {
 	// sqlx.Open connects lazily: nothing reaches the database here.
-	db, err := sqlx.Open("pgx", os.Getenv("DATABASE_URL"))
-	if err != nil {
-		log.Fatal(err)
-	}
+	db := must(sqlx.Open("pgx", os.Getenv("DATABASE_URL")))
 	defer db.Close()
-	cl, err := client.New(client.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
+	cl := must(client.New(client.Config{Pool: db}))
 
-	_, err = cl.ListTasks(context.Background(), client.NewListParams().
+	_, err := cl.ListTasks(context.Background(), client.NewListParams().
 		OrderBy("payload", client.SortAsc))
 	fmt.Println(err)
 	fmt.Println(errors.Is(err, client.ErrInvalidListParams))
@@ -167,10 +148,7 @@ func ExampleListParams_Offset() {
 		OrderBy(client.OrderByID, client.SortAsc).
 		Limit(pageSize)
 	for offset := 0; ; offset += pageSize {
-		page, err := cl.ListTasks(ctx, params.Offset(offset))
-		if err != nil {
-			log.Fatal(err)
-		}
+		page := must(cl.ListTasks(ctx, params.Offset(offset)))
 		fmt.Print("page ", offset/pageSize+1, ":")
 		for _, task := range page.Tasks {
 			fmt.Printf(" %q", task.Payload)
@@ -184,19 +162,4 @@ func ExampleListParams_Offset() {
 	// page 1: "invoice 1" "invoice 2"
 	// page 2: "invoice 3" "invoice 4"
 	// page 3: "invoice 5"
-}
-
-// connect opens the database the examples run against (DATABASE_URL) and
-// a Producer and a Client on it.
-func connect() (*sqlx.DB, *producer.Producer, *client.Client) {
-	db := must(sqlx.Connect("pgx", os.Getenv("DATABASE_URL")))
-	return db, must(producer.New(producer.Config{Pool: db})), must(client.New(client.Config{Pool: db}))
-}
-
-// must returns v, and ends the example on err.
-func must[T any](v T, err error) T {
-	if err != nil {
-		log.Fatal(err)
-	}
-	return v
 }

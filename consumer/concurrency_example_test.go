@@ -4,26 +4,20 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/consumer"
-	"github.com/yakser/asynqpg/producer"
+	"github.com/yakser/asynqpg/internal/testfixture/examples"
 )
 
 // Two consumers of ten workers each share a limit of two running reports:
 // however many workers are free, the database never runs more than two.
 func ExampleWithGlobalConcurrency() {
 	ctx := context.Background()
-	db, err := sqlx.Connect("pgx", os.Getenv("DATABASE_URL"))
-	if err != nil {
-		log.Fatal(err)
-	}
+	db, p, _ := examples.Connect()
 	defer db.Close()
 
 	const reports = 8
@@ -43,25 +37,16 @@ func ExampleWithGlobalConcurrency() {
 		return nil
 	})
 	for range 2 {
-		c, err := consumer.New(consumer.Config{Pool: db, DisableMaintenance: true, FetchInterval: 100 * time.Millisecond})
-		if err != nil {
-			log.Fatal(err)
-		}
-		err = c.RegisterTaskHandler("report:build", build,
+		c := must(consumer.New(consumer.Config{Pool: db, DisableMaintenance: true, FetchInterval: 100 * time.Millisecond}))
+		err := c.RegisterTaskHandler("report:build", build,
 			consumer.WithWorkersCount(10), consumer.WithGlobalConcurrency(2))
 		if err != nil {
 			log.Fatal(err)
 		}
-		if err := c.Start(); err != nil {
-			log.Fatal(err)
-		}
-		defer func() { _ = c.Stop() }()
+		stop := start(c)
+		defer stop()
 	}
 
-	p, err := producer.New(producer.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
 	tasks := make([]*asynqpg.Task, reports)
 	for i := range tasks {
 		tasks[i] = asynqpg.NewTask("report:build", []byte{})

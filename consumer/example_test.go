@@ -5,16 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log"
-	"os"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
-	"github.com/jmoiron/sqlx"
-
 	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/client"
 	"github.com/yakser/asynqpg/consumer"
-	"github.com/yakser/asynqpg/producer"
+	"github.com/yakser/asynqpg/internal/testfixture/examples"
 )
 
 // Create a Consumer with an ErrorHandler, which hears of every task that
@@ -22,10 +17,7 @@ import (
 // its task at once, whatever attempts are left.
 func ExampleNew() {
 	ctx := context.Background()
-	db, err := sqlx.Connect("pgx", os.Getenv("DATABASE_URL"))
-	if err != nil {
-		log.Fatal(err)
-	}
+	db, p, _ := examples.Connect()
 	defer db.Close()
 
 	failed := make(chan string, 1)
@@ -54,10 +46,6 @@ func ExampleNew() {
 	stop := start(c)
 	defer stop()
 
-	p, err := producer.New(producer.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
 	if _, err := p.Enqueue(ctx, asynqpg.NewTask("email:send", []byte{})); err != nil {
 		log.Fatal(err)
 	}
@@ -74,15 +62,12 @@ func ExampleNew() {
 // Stop lets the running handlers finish and writes their outcomes.
 func ExampleConsumer_Start() {
 	ctx := context.Background()
-	db := connect()
+	db, p, cl := examples.Connect()
 	defer db.Close()
 
-	c, err := consumer.New(consumer.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
+	c := must(consumer.New(consumer.Config{Pool: db}))
 	handled := make(chan string, 1)
-	err = c.RegisterTaskHandler("report:generate", consumer.TaskHandlerFunc(
+	err := c.RegisterTaskHandler("report:generate", consumer.TaskHandlerFunc(
 		func(ctx context.Context, task *asynqpg.TaskInfo) error {
 			attempt, _ := asynqpg.GetRetryCount(ctx)
 			handled <- fmt.Sprintf("%s %s, attempt %d", task.Type, task.Payload, attempt+1)
@@ -95,14 +80,7 @@ func ExampleConsumer_Start() {
 		log.Fatal(err)
 	}
 
-	p, err := producer.New(producer.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
-	id, err := p.Enqueue(ctx, asynqpg.NewTask("report:generate", []byte(`{"month":"2026-01"}`)))
-	if err != nil {
-		log.Fatal(err)
-	}
+	id := must(p.Enqueue(ctx, asynqpg.NewTask("report:generate", []byte(`{"month":"2026-01"}`))))
 	select {
 	case msg := <-handled:
 		fmt.Println("handled", msg)
@@ -113,14 +91,7 @@ func ExampleConsumer_Start() {
 		log.Fatal(err)
 	}
 
-	cl, err := client.New(client.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
-	task, err := cl.GetTask(ctx, id)
-	if err != nil {
-		log.Fatal(err)
-	}
+	task := must(cl.GetTask(ctx, id))
 	fmt.Println(task.Status)
 	// Output:
 	// handled report:generate {"month":"2026-01"}, attempt 1
@@ -160,15 +131,12 @@ func ExampleMiddlewareFunc() {
 // Enqueue a task every second, from whichever consumer leads: each
 // instant is enqueued once however many consumers run.
 func ExampleConsumer_RegisterPeriodicTask() {
-	db := connect()
+	db := examples.Open()
 	defer db.Close()
 
-	c, err := consumer.New(consumer.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
+	c := must(consumer.New(consumer.Config{Pool: db}))
 	instants := make(chan time.Time, 10)
-	err = c.RegisterPeriodicTask(consumer.PeriodicTask{
+	err := c.RegisterPeriodicTask(consumer.PeriodicTask{
 		Name:     "example:heartbeat",
 		Schedule: "@every 1s", // or "*/5 * * * *", "@hourly", "CRON_TZ=Europe/Paris 0 9 * * *"
 		Task: func(at time.Time) *asynqpg.Task {
@@ -199,25 +167,4 @@ func ExampleConsumer_RegisterPeriodicTask() {
 		log.Fatal("no heartbeat")
 	}
 	// Output: heartbeat on a whole second: true
-}
-
-// connect opens the database the examples run against (DATABASE_URL).
-func connect() *sqlx.DB {
-	db, err := sqlx.Connect("pgx", os.Getenv("DATABASE_URL"))
-	if err != nil {
-		log.Fatal(err)
-	}
-	return db
-}
-
-// start starts c and returns what stops it: Stop, whose error it logs.
-func start(c *consumer.Consumer) (stop func()) {
-	if err := c.Start(); err != nil {
-		log.Fatal(err)
-	}
-	return func() {
-		if err := c.Stop(); err != nil {
-			log.Print(err)
-		}
-	}
 }

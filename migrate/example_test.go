@@ -18,10 +18,7 @@ import (
 // from many processes at once; Status tells what is applied.
 func ExampleUp() {
 	ctx := context.Background()
-	db, err := sql.Open("pgx", os.Getenv("DATABASE_URL"))
-	if err != nil {
-		log.Fatal(err)
-	}
+	db := must(sql.Open("pgx", os.Getenv("DATABASE_URL")))
 	defer db.Close()
 
 	if err := migrate.Up(ctx, db); err != nil {
@@ -46,10 +43,7 @@ func ExampleUp() {
 // pass bunDB.DB, sqlx users sqlxDB.DB.)
 func ExampleUp_pgxPool() {
 	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
-	if err != nil {
-		log.Fatal(err)
-	}
+	pool := must(pgxpool.New(ctx, os.Getenv("DATABASE_URL")))
 	defer pool.Close()
 
 	db := stdlib.OpenDBFromPool(pool)

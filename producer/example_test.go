@@ -13,6 +13,7 @@ import (
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/client"
+	"github.com/yakser/asynqpg/internal/testfixture/examples"
 	"github.com/yakser/asynqpg/producer"
 )
 
@@ -21,29 +22,14 @@ import (
 // and add ?sslmode=disable to the URL of a server without TLS.
 func ExampleNew() {
 	ctx := context.Background()
-	db, err := sqlx.Connect("pgx", os.Getenv("DATABASE_URL"))
-	if err != nil {
-		log.Fatal(err)
-	}
+	db := must(sqlx.Connect("pgx", os.Getenv("DATABASE_URL")))
 	defer db.Close()
 
-	p, err := producer.New(producer.Config{Pool: db, DefaultMaxRetry: 5})
-	if err != nil {
-		log.Fatal(err)
-	}
-	id, err := p.Enqueue(ctx, asynqpg.NewTask("email:send", []byte(`{"to":"user@example.com"}`)))
-	if err != nil {
-		log.Fatal(err)
-	}
+	p := must(producer.New(producer.Config{Pool: db, DefaultMaxRetry: 5}))
+	id := must(p.Enqueue(ctx, asynqpg.NewTask("email:send", []byte(`{"to":"user@example.com"}`))))
 
-	cl, err := client.New(client.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
-	task, err := cl.GetTask(ctx, id)
-	if err != nil {
-		log.Fatal(err)
-	}
+	cl := must(client.New(client.Config{Pool: db}))
+	task := must(cl.GetTask(ctx, id))
 	fmt.Println(task.Type, task.Status, task.AttemptsLeft)
 	// Output: email:send pending 5
 }
@@ -52,7 +38,7 @@ func ExampleNew() {
 // returns the ID of the task already there, with ErrDuplicateTask.
 func ExampleProducer_Enqueue() {
 	ctx := context.Background()
-	db, p, _ := connect()
+	db, p, _ := examples.Connect()
 	defer db.Close()
 
 	task := asynqpg.NewTask("email:welcome", []byte(`{"to":"user@example.com"}`),
@@ -77,31 +63,21 @@ func ExampleProducer_Enqueue() {
 // and only if the transaction commits. A *sqlx.Tx is passed as it is.
 func ExampleProducer_EnqueueTx() {
 	ctx := context.Background()
-	db, p, cl := connect()
+	db, p, cl := examples.Connect()
 	defer db.Close()
-	// The application's own table.
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS accounts (
-		id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL)`); err != nil {
-		log.Fatal(err)
-	}
+	examples.CreateAccounts(ctx, db) // the application's own table: accounts (id, email)
 
 	// signUp creates an account and enqueues its welcome email in one
 	// transaction, which it commits or rolls back.
 	signUp := func(email string, commit bool) int64 {
-		tx, err := db.BeginTxx(ctx, nil)
-		if err != nil {
-			log.Fatal(err)
-		}
+		tx := must(db.BeginTxx(ctx, nil))
 		defer func() { _ = tx.Rollback() }()
 		var account int64
 		if err := tx.GetContext(ctx, &account, `INSERT INTO accounts (email) VALUES ($1) RETURNING id`, email); err != nil {
 			log.Fatal(err)
 		}
 		payload := fmt.Appendf(nil, `{"account":%d}`, account)
-		id, err := p.EnqueueTx(ctx, tx, asynqpg.NewTask("email:welcome", payload))
-		if err != nil {
-			log.Fatal(err)
-		}
+		id := must(p.EnqueueTx(ctx, tx, asynqpg.NewTask("email:welcome", payload)))
 		if commit {
 			if err := tx.Commit(); err != nil {
 				log.Fatal(err)
@@ -110,13 +86,10 @@ func ExampleProducer_EnqueueTx() {
 		return id
 	}
 
-	task, err := cl.GetTask(ctx, signUp("ada@example.com", true))
-	if err != nil {
-		log.Fatal(err)
-	}
+	task := must(cl.GetTask(ctx, signUp("ada@example.com", true)))
 	fmt.Println("committed:", task.Type, task.Status)
 
-	_, err = cl.GetTask(ctx, signUp("bob@example.com", false))
+	_, err := cl.GetTask(ctx, signUp("bob@example.com", false))
 	fmt.Println("rolled back:", errors.Is(err, client.ErrTaskNotFound))
 	// Output:
 	// committed: email:welcome pending
@@ -127,7 +100,7 @@ func ExampleProducer_EnqueueTx() {
 // before anything is written.
 func ExampleProducer_Enqueue_noPayload() {
 	ctx := context.Background()
-	db, p, _ := connect()
+	db, p, _ := examples.Connect()
 	defer db.Close()
 
 	_, err := p.Enqueue(ctx, asynqpg.NewTask("cache:flush", nil))
@@ -147,16 +120,10 @@ func ExampleProducer_Enqueue_noPayload() {
 // slice, never nil.
 func ExampleProducer_EnqueueMany_invalidTask() {
 	// sqlx.Open connects lazily: nothing reaches the database here.
-	db, err := sqlx.Open("pgx", os.Getenv("DATABASE_URL"))
-	if err != nil {
-		log.Fatal(err)
-	}
+	db := must(sqlx.Open("pgx", os.Getenv("DATABASE_URL")))
 	defer db.Close()
-	p, err := producer.New(producer.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
-	_, err = p.EnqueueMany(context.Background(), []*asynqpg.Task{
+	p := must(producer.New(producer.Config{Pool: db}))
+	_, err := p.EnqueueMany(context.Background(), []*asynqpg.Task{
 		asynqpg.NewTask("cache:flush", []byte{}),
 		asynqpg.NewTask("cache:flush", nil),
 	})
@@ -175,20 +142,14 @@ func ExampleProducer_EnqueueMany_invalidTask() {
 // changed, so it can serve as a template.
 func ExampleWithDelay() {
 	ctx := context.Background()
-	db, p, cl := connect()
+	db, p, cl := examples.Connect()
 	defer db.Close()
 
 	reminder := asynqpg.NewTask("reminder:send", []byte(`{"user":42}`))
 	var due []time.Time
 	for _, after := range []time.Duration{time.Hour, 24 * time.Hour} {
-		id, err := p.Enqueue(ctx, reminder, producer.WithDelay(after))
-		if err != nil {
-			log.Fatal(err)
-		}
-		task, err := cl.GetTask(ctx, id)
-		if err != nil {
-			log.Fatal(err)
-		}
+		id := must(p.Enqueue(ctx, reminder, producer.WithDelay(after)))
+		task := must(cl.GetTask(ctx, id))
 		due = append(due, task.BlockedTill)
 	}
 	fmt.Println("the second is due", due[1].Sub(due[0]).Round(time.Hour), "after the first")
@@ -196,19 +157,4 @@ func ExampleWithDelay() {
 	// Output:
 	// the second is due 23h0m0s after the first
 	// the template is unchanged: 0s
-}
-
-// connect opens the database the examples run against (DATABASE_URL) and
-// a Producer and a Client on it.
-func connect() (*sqlx.DB, *producer.Producer, *client.Client) {
-	db := must(sqlx.Connect("pgx", os.Getenv("DATABASE_URL")))
-	return db, must(producer.New(producer.Config{Pool: db})), must(client.New(client.Config{Pool: db}))
-}
-
-// must returns v, and ends the example on err.
-func must[T any](v T, err error) T {
-	if err != nil {
-		log.Fatal(err)
-	}
-	return v
 }

@@ -7,45 +7,26 @@ import (
 	"log"
 	"os"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/client"
 	bundriver "github.com/yakser/asynqpg/driver/bun"
-	"github.com/yakser/asynqpg/producer"
+	"github.com/yakser/asynqpg/internal/testfixture/examples"
 )
 
 // Enqueue a task with bun on pgx's stdlib driver.
 func ExampleNew() {
 	ctx := context.Background()
-	sqldb, err := sql.Open("pgx", os.Getenv("DATABASE_URL"))
-	if err != nil {
-		log.Fatal(err)
-	}
+	sqldb := must(sql.Open("pgx", os.Getenv("DATABASE_URL")))
 	db := bun.NewDB(sqldb, pgdialect.New())
 	defer db.Close()
 
-	pool := bundriver.New(db)
-	p, err := producer.New(producer.Config{Pool: pool})
-	if err != nil {
-		log.Fatal(err)
-	}
-	id, err := p.Enqueue(ctx, asynqpg.NewTask("email:send", []byte(`{"to":"user@example.com"}`)))
-	if err != nil {
-		log.Fatal(err)
-	}
-
-	cl, err := client.New(client.Config{Pool: pool})
-	if err != nil {
-		log.Fatal(err)
-	}
-	task, err := cl.GetTask(ctx, id)
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(task.Type, task.Status)
+	// New makes db the asynqpg.Pool of producer.Config, consumer.Config and
+	// client.Config: here a Producer and a Client use it.
+	p, cl := examples.ProducerAndClient(bundriver.New(db))
+	id := must(p.Enqueue(ctx, asynqpg.NewTask("email:send", []byte(`{"to":"user@example.com"}`))))
+	examples.PrintTask(ctx, cl, id)
 	// Output: email:send pending
 }
 
@@ -66,28 +47,19 @@ func Example_enqueueTx() {
 		log.Fatal(err)
 	}
 
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		log.Fatal(err)
-	}
+	tx := must(db.BeginTx(ctx, nil))
 	defer func() { _ = tx.Rollback() }()
 	account := &Account{Email: "ada@example.com"}
 	if _, err := tx.NewInsert().Model(account).Exec(ctx); err != nil {
 		log.Fatal(err)
 	}
 	task := asynqpg.NewTask("email:welcome", fmt.Appendf(nil, `{"account":%d}`, account.ID))
-	id, err := p.EnqueueTx(ctx, bundriver.NewTx(tx), task)
-	if err != nil {
-		log.Fatal(err)
-	}
+	id := must(p.EnqueueTx(ctx, bundriver.NewTx(tx), task))
 	if err := tx.Commit(); err != nil {
 		log.Fatal(err)
 	}
 
-	info, err := cl.GetTask(ctx, id)
-	if err != nil {
-		log.Fatal(err)
-	}
+	info := must(cl.GetTask(ctx, id))
 	fmt.Println(info.Type, info.Status, account.ID > 0)
 	// Output: email:welcome pending true
 }
@@ -108,30 +80,6 @@ func ExampleNewTx() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	task, err := cl.GetTask(ctx, id)
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(task.Type, task.Status)
+	examples.PrintTask(ctx, cl, id)
 	// Output: email:verified pending
-}
-
-// connect opens a *bun.DB on the database the examples run against
-// (DATABASE_URL), and a Producer and a Client on its adapter.
-func connect() (*bun.DB, *producer.Producer, *client.Client) {
-	sqldb, err := sql.Open("pgx", os.Getenv("DATABASE_URL"))
-	if err != nil {
-		log.Fatal(err)
-	}
-	db := bun.NewDB(sqldb, pgdialect.New())
-	pool := bundriver.New(db)
-	p, err := producer.New(producer.Config{Pool: pool})
-	if err != nil {
-		log.Fatal(err)
-	}
-	cl, err := client.New(client.Config{Pool: pool})
-	if err != nil {
-		log.Fatal(err)
-	}
-	return db, p, cl
 }

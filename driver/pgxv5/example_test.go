@@ -12,37 +12,20 @@ import (
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/client"
 	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
-	"github.com/yakser/asynqpg/producer"
+	"github.com/yakser/asynqpg/internal/testfixture/examples"
 )
 
 // Enqueue a task with a pgx pool.
 func ExampleNew() {
 	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
-	if err != nil {
-		log.Fatal(err)
-	}
+	pool := must(pgxpool.New(ctx, os.Getenv("DATABASE_URL")))
 	defer pool.Close()
 
-	db := pgxv5driver.New(pool)
-	p, err := producer.New(producer.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
-	id, err := p.Enqueue(ctx, asynqpg.NewTask("email:send", []byte(`{"to":"user@example.com"}`)))
-	if err != nil {
-		log.Fatal(err)
-	}
-
-	cl, err := client.New(client.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
-	task, err := cl.GetTask(ctx, id)
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(task.Type, task.Status)
+	// New makes pool the asynqpg.Pool of producer.Config, consumer.Config and
+	// client.Config: here a Producer and a Client use it.
+	p, cl := examples.ProducerAndClient(pgxv5driver.New(pool))
+	id := must(p.Enqueue(ctx, asynqpg.NewTask("email:send", []byte(`{"to":"user@example.com"}`))))
+	examples.PrintTask(ctx, cl, id)
 	// Output: email:send pending
 }
 
@@ -58,29 +41,18 @@ func Example_enqueueTx() {
 		log.Fatal(err)
 	}
 
-	tx, err := pool.Begin(ctx)
-	if err != nil {
-		log.Fatal(err)
-	}
+	tx := must(pool.Begin(ctx))
 	defer func() { _ = tx.Rollback(ctx) }()
 	var account int64
 	if err := tx.QueryRow(ctx, `INSERT INTO accounts (email) VALUES ($1) RETURNING id`, "ada@example.com").Scan(&account); err != nil {
 		log.Fatal(err)
 	}
 	task := asynqpg.NewTask("email:welcome", fmt.Appendf(nil, `{"account":%d}`, account))
-	id, err := p.EnqueueTx(ctx, pgxv5driver.NewTx(tx), task)
-	if err != nil {
-		log.Fatal(err)
-	}
+	id := must(p.EnqueueTx(ctx, pgxv5driver.NewTx(tx), task))
 	if err := tx.Commit(ctx); err != nil {
 		log.Fatal(err)
 	}
-
-	info, err := cl.GetTask(ctx, id)
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(info.Type, info.Status)
+	examples.PrintTask(ctx, cl, id)
 	// Output: email:welcome pending
 }
 
@@ -92,15 +64,9 @@ func ExampleNewTx() {
 	pool, p, cl := connect(ctx)
 	defer pool.Close()
 
-	tx, err := pool.Begin(ctx)
-	if err != nil {
-		log.Fatal(err)
-	}
+	tx := must(pool.Begin(ctx))
 	q := pgxv5driver.NewTx(tx)
-	id, err := p.EnqueueTx(ctx, q, asynqpg.NewTask("email:verified", []byte(`{"user_id":42}`)))
-	if err != nil {
-		log.Fatal(err)
-	}
+	id := must(p.EnqueueTx(ctx, q, asynqpg.NewTask("email:verified", []byte(`{"user_id":42}`))))
 	var status string
 	if err := q.GetContext(ctx, &status, `SELECT status FROM asynqpg_tasks WHERE id = $1`, id); err != nil {
 		log.Fatal(err)
@@ -110,28 +76,9 @@ func ExampleNewTx() {
 		log.Fatal(err)
 	}
 
-	_, err = cl.GetTask(ctx, id)
+	_, err := cl.GetTask(ctx, id)
 	fmt.Println("after the rollback, not found:", errors.Is(err, client.ErrTaskNotFound))
 	// Output:
 	// inside the transaction: pending
 	// after the rollback, not found: true
-}
-
-// connect opens a pgx pool on the database the examples run against
-// (DATABASE_URL), and a Producer and a Client on its adapter.
-func connect(ctx context.Context) (*pgxpool.Pool, *producer.Producer, *client.Client) {
-	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
-	if err != nil {
-		log.Fatal(err)
-	}
-	db := pgxv5driver.New(pool)
-	p, err := producer.New(producer.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
-	cl, err := client.New(client.Config{Pool: db})
-	if err != nil {
-		log.Fatal(err)
-	}
-	return pool, p, cl
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/client"
 	sqlxdriver "github.com/yakser/asynqpg/driver/sqlx"
-	"github.com/yakser/asynqpg/producer"
+	"github.com/yakser/asynqpg/internal/testfixture/examples"
 )
 
 // Enqueue a task with a *sqlx.DB on pgx's stdlib driver. With lib/pq,
@@ -23,31 +23,14 @@ import (
 // ?sslmode=disable.
 func ExampleNew() {
 	ctx := context.Background()
-	db, err := sqlx.Open("pgx", os.Getenv("DATABASE_URL"))
-	if err != nil {
-		log.Fatal(err)
-	}
+	db := must(sqlx.Open("pgx", os.Getenv("DATABASE_URL")))
 	defer db.Close()
 
-	pool := sqlxdriver.New(db)
-	p, err := producer.New(producer.Config{Pool: pool})
-	if err != nil {
-		log.Fatal(err)
-	}
-	id, err := p.Enqueue(ctx, asynqpg.NewTask("email:send", []byte(`{"to":"user@example.com"}`)))
-	if err != nil {
-		log.Fatal(err)
-	}
-
-	cl, err := client.New(client.Config{Pool: pool})
-	if err != nil {
-		log.Fatal(err)
-	}
-	task, err := cl.GetTask(ctx, id)
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(task.Type, task.Status)
+	// New makes db the asynqpg.Pool of producer.Config, consumer.Config and
+	// client.Config: here a Producer and a Client use it.
+	p, cl := examples.ProducerAndClient(sqlxdriver.New(db))
+	id := must(p.Enqueue(ctx, asynqpg.NewTask("email:send", []byte(`{"to":"user@example.com"}`))))
+	examples.PrintTask(ctx, cl, id)
 	// Output: email:send pending
 }
 
@@ -55,40 +38,21 @@ func ExampleNew() {
 // is: the task exists if and only if the transaction commits.
 func Example_enqueueTx() {
 	ctx := context.Background()
-	db, err := sqlx.Open("pgx", os.Getenv("DATABASE_URL"))
-	if err != nil {
-		log.Fatal(err)
-	}
+	db, p, cl := examples.Connect()
 	defer db.Close()
-	p, cl := fronts(db)
-	// The application's own table.
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS accounts (
-		id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL)`); err != nil {
-		log.Fatal(err)
-	}
+	examples.CreateAccounts(ctx, db) // the application's own table: accounts (id, email)
 
-	tx, err := db.BeginTxx(ctx, nil)
-	if err != nil {
-		log.Fatal(err)
-	}
+	tx := must(db.BeginTxx(ctx, nil))
 	defer func() { _ = tx.Rollback() }()
 	var account int64
 	if err := tx.GetContext(ctx, &account, `INSERT INTO accounts (email) VALUES ($1) RETURNING id`, "ada@example.com"); err != nil {
 		log.Fatal(err)
 	}
-	id, err := p.EnqueueTx(ctx, tx, asynqpg.NewTask("email:welcome", fmt.Appendf(nil, `{"account":%d}`, account)))
-	if err != nil {
-		log.Fatal(err)
-	}
+	id := must(p.EnqueueTx(ctx, tx, asynqpg.NewTask("email:welcome", fmt.Appendf(nil, `{"account":%d}`, account))))
 	if err := tx.Commit(); err != nil {
 		log.Fatal(err)
 	}
-
-	task, err := cl.GetTask(ctx, id)
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(task.Type, task.Status)
+	examples.PrintTask(ctx, cl, id)
 	// Output: email:welcome pending
 }
 
@@ -99,24 +63,15 @@ func Example_enqueueTx() {
 // through it.
 func Example_sqlTx() {
 	ctx := context.Background()
-	db, err := sql.Open("pgx", os.Getenv("DATABASE_URL"))
-	if err != nil {
-		log.Fatal(err)
-	}
+	db := must(sql.Open("pgx", os.Getenv("DATABASE_URL")))
 	defer db.Close()
 	pool := asynqpg.WrapStdDB(db, "pgx")
-	p, cl := fronts(pool)
+	p, cl := examples.ProducerAndClient(pool)
 
 	enqueue := func(commit bool) int64 {
-		tx, err := db.BeginTx(ctx, nil) // a *sql.Tx
-		if err != nil {
-			log.Fatal(err)
-		}
+		tx := must(db.BeginTx(ctx, nil)) // a *sql.Tx
 		defer func() { _ = tx.Rollback() }()
-		id, err := p.EnqueueTx(ctx, &sqlx.Tx{Tx: tx}, asynqpg.NewTask("invoice:issue", []byte(`{"order":7}`)))
-		if err != nil {
-			log.Fatal(err)
-		}
+		id := must(p.EnqueueTx(ctx, &sqlx.Tx{Tx: tx}, asynqpg.NewTask("invoice:issue", []byte(`{"order":7}`))))
 		if commit {
 			if err := tx.Commit(); err != nil {
 				log.Fatal(err)
@@ -125,27 +80,11 @@ func Example_sqlTx() {
 		return id
 	}
 
-	task, err := cl.GetTask(ctx, enqueue(true))
-	if err != nil {
-		log.Fatal(err)
-	}
+	task := must(cl.GetTask(ctx, enqueue(true)))
 	fmt.Println("committed:", task.Type, task.Status)
-	_, err = cl.GetTask(ctx, enqueue(false))
+	_, err := cl.GetTask(ctx, enqueue(false))
 	fmt.Println("rolled back, not found:", errors.Is(err, client.ErrTaskNotFound))
 	// Output:
 	// committed: invoice:issue pending
 	// rolled back, not found: true
-}
-
-// fronts creates the Producer and the Client the examples use on pool.
-func fronts(pool asynqpg.Pool) (*producer.Producer, *client.Client) {
-	p, err := producer.New(producer.Config{Pool: pool})
-	if err != nil {
-		log.Fatal(err)
-	}
-	cl, err := client.New(client.Config{Pool: pool})
-	if err != nil {
-		log.Fatal(err)
-	}
-	return p, cl
 }

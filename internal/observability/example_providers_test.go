@@ -4,11 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"os"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
-	"github.com/jmoiron/sqlx"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -17,6 +14,7 @@ import (
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/client"
 	"github.com/yakser/asynqpg/consumer"
+	"github.com/yakser/asynqpg/internal/testfixture/examples"
 	"github.com/yakser/asynqpg/producer"
 )
 
@@ -31,26 +29,14 @@ func Example_providers() {
 	spans := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
 
-	db, err := sqlx.Connect("pgx", os.Getenv("DATABASE_URL"))
-	if err != nil {
-		log.Fatal(err)
-	}
+	db := examples.Open()
 	defer db.Close()
-	p, err := producer.New(producer.Config{Pool: db, MeterProvider: mp, TracerProvider: tp})
-	if err != nil {
-		log.Fatal(err)
-	}
-	c, err := consumer.New(consumer.Config{Pool: db, MeterProvider: mp, TracerProvider: tp})
-	if err != nil {
-		log.Fatal(err)
-	}
-	cl, err := client.New(client.Config{Pool: db, TracerProvider: tp})
-	if err != nil {
-		log.Fatal(err)
-	}
+	p := must(producer.New(producer.Config{Pool: db, MeterProvider: mp, TracerProvider: tp}))
+	c := must(consumer.New(consumer.Config{Pool: db, MeterProvider: mp, TracerProvider: tp}))
+	cl := must(client.New(client.Config{Pool: db, TracerProvider: tp}))
 
 	done := make(chan struct{}, 1)
-	err = c.RegisterTaskHandler("report:generate", consumer.TaskHandlerFunc(
+	err := c.RegisterTaskHandler("report:generate", consumer.TaskHandlerFunc(
 		func(ctx context.Context, task *asynqpg.TaskInfo) error {
 			done <- struct{}{}
 			return nil
@@ -61,10 +47,7 @@ func Example_providers() {
 	if err := c.Start(); err != nil {
 		log.Fatal(err)
 	}
-	id, err := p.Enqueue(ctx, asynqpg.NewTask("report:generate", []byte(`{"month":"2026-01"}`)))
-	if err != nil {
-		log.Fatal(err)
-	}
+	id := must(p.Enqueue(ctx, asynqpg.NewTask("report:generate", []byte(`{"month":"2026-01"}`))))
 	select {
 	case <-done:
 	case <-time.After(time.Minute):
