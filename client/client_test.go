@@ -47,9 +47,7 @@ type bundle struct {
 func setup(t *testing.T) *bundle {
 	t.Helper()
 	url := testdb.URL(t)
-	std, err := sql.Open("pgx", url)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = std.Close() })
+	std := testdb.OpenURL(t, url)
 	std.SetMaxOpenConns(8) // tests run in parallel on one server
 	db := sqlx.NewDb(std, "pgx")
 	spans := tracetest.NewSpanRecorder()

@@ -12,7 +12,6 @@ import (
 	"slices"
 	"testing"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver, for checks
 	"github.com/stretchr/testify/require"
 
 	"github.com/yakser/asynqpg"
@@ -71,10 +70,7 @@ func Setup(t *testing.T, d Driver) *Bundle {
 	t.Helper()
 	url := testdb.URL(t)
 	pool := d.Open(t, url)
-	check, err := sql.Open("pgx", url)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = check.Close() })
-	return &Bundle{Driver: d, URL: url, Pool: pool, Check: check}
+	return &Bundle{Driver: d, URL: url, Pool: pool, Check: testdb.OpenURL(t, url)}
 }
 
 // Executor resolves the adapter's Pool to the engine's Executor.

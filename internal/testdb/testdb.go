@@ -133,7 +133,13 @@ func URL(t testing.TB) string {
 // URL, closed when the test ends.
 func Open(t testing.TB) *sql.DB {
 	t.Helper()
-	u := URL(t)
+	return OpenURL(t, URL(t))
+}
+
+// OpenURL returns a *sql.DB (pgx stdlib driver) on the database at u,
+// connected, and closed when the test ends.
+func OpenURL(t testing.TB, u string) *sql.DB {
+	t.Helper()
 	db, err := sql.Open("pgx", u)
 	if err != nil {
 		t.Fatalf("testdb: open %s: %v", u, err)
