@@ -34,9 +34,6 @@ const (
 	cancelled = asynqpg.TaskStatusCancelled
 )
 
-// missingID is never allocated by the test databases' sequences.
-const missingID = int64(1) << 40
-
 type bundle struct {
 	url    string
 	db     *sqlx.DB
@@ -147,7 +144,7 @@ func TestStateChanges(t *testing.T) {
 		t.Run(tt.Name(), func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			id := missingID
+			id := testfixture.MissingID
 			if tt.Status != "" {
 				id = b.insert(t, "state", tt.Status)
 			}
@@ -197,7 +194,7 @@ func TestGetTask(t *testing.T) {
 	require.Equal(t, []string{"a", "b", "c"}, got.Messages)
 	require.Equal(t, time.UTC, got.CreatedAt.Location())
 
-	_, err = b.client.GetTask(ctx, missingID)
+	_, err = b.client.GetTask(ctx, testfixture.MissingID)
 	require.ErrorIs(t, err, client.ErrTaskNotFound)
 }
 

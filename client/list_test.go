@@ -45,7 +45,7 @@ func TestListTasks(t *testing.T) {
 		{name: "blocked desc", params: client.NewListParams().OrderBy(client.OrderByBlockedTill, client.SortDesc), want: reversed(byBlocked), wantTotal: 6},
 		{name: "states", params: client.NewListParams().States(pending, running), want: []int64{ids[0], ids[3], ids[5]}, wantTotal: 3},
 		{name: "types", params: client.NewListParams().Types("b", "c"), want: []int64{ids[1], ids[3], ids[5]}, wantTotal: 3},
-		{name: "ids", params: client.NewListParams().IDs(ids[4], ids[1], missingID), want: []int64{ids[1], ids[4]}, wantTotal: 2},
+		{name: "ids", params: client.NewListParams().IDs(ids[4], ids[1], testfixture.MissingID), want: []int64{ids[1], ids[4]}, wantTotal: 2},
 		{name: "combined", params: client.NewListParams().Types("a").States(pending, completed).IDs(ids[0], ids[2], ids[3]),
 			want: []int64{ids[0], ids[2]}, wantTotal: 2},
 		{name: "limit", params: client.NewListParams().Limit(2), want: ids[:2], wantTotal: 6},

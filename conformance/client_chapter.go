@@ -42,9 +42,6 @@ const (
 	statusCancelled = asynqpg.TaskStatusCancelled
 )
 
-// missingTaskID is never allocated in a test database.
-const missingTaskID = int64(1) << 40
-
 // clientOp is a client state change, with its Tx variant.
 type clientOp struct {
 	plain func(c *client.Client, ctx context.Context, id int64) (*client.TaskInfo, error)
@@ -98,7 +95,7 @@ func testClientStateChanges(t *testing.T, b *apiBundle) {
 		wantErr := tt.WantErr(errs)
 		t.Run(tt.Name(), func(t *testing.T) {
 			t.Parallel()
-			id := missingTaskID
+			id := testfixture.MissingID
 			if tt.Status != "" {
 				id = b.taskIn(t, "state", tt.Status)
 			}
@@ -177,7 +174,7 @@ func testClientGetTask(t *testing.T, b *apiBundle) {
 	}
 	t.Run("not found", func(t *testing.T) {
 		t.Parallel()
-		got, err := b.getTask(t, missingTaskID)
+		got, err := b.getTask(t, testfixture.MissingID)
 		require.ErrorIs(t, err, client.ErrTaskNotFound)
 		require.Nil(t, got)
 	})

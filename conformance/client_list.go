@@ -45,7 +45,7 @@ func testClientListTasks(t *testing.T, d Driver) {
 		{name: "states", params: client.NewListParams().States(statusFailed, statusRunning), want: []int64{ids[1], ids[5], ids[6]}, wantTotal: 3},
 		{name: "every state", params: client.NewListParams().States(statusPending, statusRunning, statusCompleted, statusFailed, statusCancelled), want: ids, wantTotal: n},
 		{name: "types", params: client.NewListParams().Types("list:b", "list:c"), want: []int64{ids[1], ids[3], ids[5], ids[6]}, wantTotal: 4},
-		{name: "ids", params: client.NewListParams().IDs(ids[6], ids[2], missingTaskID), want: []int64{ids[2], ids[6]}, wantTotal: 2},
+		{name: "ids", params: client.NewListParams().IDs(ids[6], ids[2], testfixture.MissingID), want: []int64{ids[2], ids[6]}, wantTotal: 2},
 		{name: "filters combined", params: client.NewListParams().Types("list:a", "list:c").States(statusPending).IDs(ids[0], ids[1], ids[3], ids[4]),
 			want: []int64{ids[0], ids[3]}, wantTotal: 2},
 		{name: "filter replaced", params: client.NewListParams().Types("list:zzz").Types("list:a"), want: []int64{ids[0], ids[2], ids[4]}, wantTotal: 3},

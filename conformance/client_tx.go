@@ -9,6 +9,7 @@ import (
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/client"
+	"github.com/yakser/asynqpg/internal/testfixture"
 )
 
 // testClientTransactions checks, for every entry, that each Tx method
@@ -99,7 +100,7 @@ func testClientTransactions(t *testing.T, b *apiBundle) {
 		require.ErrorIs(t, err, client.ErrTaskRunning)
 		_, err = b.Client.RetryTaskTx(ctx, tx.Querier, pending)
 		require.ErrorIs(t, err, client.ErrTaskAlreadyAvailable)
-		_, err = b.Client.RetryTaskTx(ctx, tx.Querier, missingTaskID)
+		_, err = b.Client.RetryTaskTx(ctx, tx.Querier, testfixture.MissingID)
 		require.ErrorIs(t, err, client.ErrTaskNotFound)
 		_, err = b.Client.ListTasksTx(ctx, tx.Querier, client.NewListParams().OrderBy("nope", client.SortAsc))
 		require.ErrorIs(t, err, client.ErrInvalidListParams)

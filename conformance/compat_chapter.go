@@ -11,6 +11,7 @@ import (
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/client"
 	"github.com/yakser/asynqpg/consumer"
+	"github.com/yakser/asynqpg/internal/testfixture"
 	"github.com/yakser/asynqpg/producer"
 )
 
@@ -129,7 +130,7 @@ func testCompatClient(t *testing.T, d Driver) {
 	for name, call := range map[string]func(context.Context, int64) (*client.TaskInfo, error){
 		"get": b.Client.GetTask, "cancel": b.Client.CancelTask, "retry": b.Client.RetryTask, "delete": b.Client.DeleteTask,
 	} {
-		info, err := call(ctx, missingTaskID)
+		info, err := call(ctx, testfixture.MissingID)
 		require.True(t, err == client.ErrTaskNotFound, "%s of a missing task: got %v", name, err)
 		require.Nil(t, info, name)
 	}

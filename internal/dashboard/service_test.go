@@ -116,7 +116,7 @@ func TestActionsFollowTheClientsRules(t *testing.T) {
 		})
 	}
 	for name, act := range map[string]action{"get": f.svc.Get, "retry": f.svc.Retry, "cancel": f.svc.Cancel, "delete": f.svc.Delete} {
-		_, err := act(ctx, 1<<40)
+		_, err := act(ctx, testfixture.MissingID)
 		if err == nil {
 			t.Fatalf("%s of a missing task succeeded", name)
 		}

@@ -43,7 +43,7 @@ func TestManageTask(t *testing.T) {
 		t.Run(tt.Name(), func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			id := int64(1 << 40) // never allocated by the sequence
+			id := testfixture.MissingID
 			var before *TaskRow
 			if tt.Status != "" {
 				id = b.insert(t, "manage")
@@ -203,7 +203,7 @@ func TestListTasks(t *testing.T) {
 		{name: "by blocked_till", q: ListQuery{Limit: 2, OrderBy: ListOrderBlockedTill}, want: []int64{ids[4], ids[3]}, wantTotal: 5},
 		{name: "types", q: ListQuery{Limit: 100, Types: []string{"a", "c"}}, want: []int64{ids[0], ids[2], ids[3], ids[4]}, wantTotal: 4},
 		{name: "statuses", q: ListQuery{Limit: 100, Statuses: []string{"failed"}}, want: []int64{ids[2]}, wantTotal: 1},
-		{name: "ids", q: ListQuery{Limit: 100, IDs: []int64{ids[1], ids[4], 1 << 40}}, want: []int64{ids[1], ids[4]}, wantTotal: 2},
+		{name: "ids", q: ListQuery{Limit: 100, IDs: []int64{ids[1], ids[4], testfixture.MissingID}}, want: []int64{ids[1], ids[4]}, wantTotal: 2},
 		{name: "all filters", q: ListQuery{Limit: 100, IDs: ids[:3], Types: []string{"a"}, Statuses: []string{"pending"}},
 			want: []int64{ids[0]}, wantTotal: 1},
 		{name: "page", q: ListQuery{Limit: 2, Offset: 2}, want: ids[2:4], wantTotal: 5},

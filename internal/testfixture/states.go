@@ -85,3 +85,7 @@ func (c StateCase) Want() asynqpg.TaskStatus {
 	}
 	return ""
 }
+
+// MissingID is a task ID the sequences of the test databases never
+// allocate: the ID of a task that does not exist.
+const MissingID = int64(1) << 40
