@@ -2,7 +2,6 @@ package testfixture
 
 import (
 	"context"
-	"database/sql"
 	"slices"
 	"testing"
 	"time"
@@ -12,7 +11,7 @@ import (
 // are.
 type QueryExecer interface {
 	Execer
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	RowsQueryer
 }
 
 // TimeOrders are the IDs of the tasks of a database in the order of each
