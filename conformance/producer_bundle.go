@@ -130,10 +130,7 @@ func (b *apiBundle) stored(t testing.TB, id int64) *client.TaskInfo {
 // countType counts the committed tasks of the given types.
 func (b *apiBundle) countType(t testing.TB, types ...string) int {
 	t.Helper()
-	var n int
-	require.NoError(t, b.Check.QueryRowContext(context.Background(),
-		`SELECT count(*) FROM asynqpg_tasks WHERE type = ANY($1::text[])`, types).Scan(&n))
-	return n
+	return testfixture.CountTypes(t, b.Check, types...)
 }
 
 // dbNow is the database clock.

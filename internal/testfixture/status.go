@@ -28,6 +28,19 @@ func CountStatus(t testing.TB, db Queryer, taskType string, status asynqpg.TaskS
 	return n
 }
 
+// CountTypes counts the committed tasks of the given types, read through
+// db.
+func CountTypes(t testing.TB, db Queryer, types ...string) int {
+	t.Helper()
+	var n int
+	err := db.QueryRowContext(context.Background(),
+		`SELECT count(*) FROM asynqpg_tasks WHERE type = ANY($1::text[])`, textArray(types)).Scan(&n)
+	if err != nil {
+		t.Fatalf("testfixture: count tasks of types %q: %v", types, err)
+	}
+	return n
+}
+
 // StatusOf reads the status of task id through db: "deleted" when there
 // is no such task.
 func StatusOf(t testing.TB, db Queryer, id int64) string {
