@@ -26,12 +26,14 @@ func runClientChapter(t *testing.T, d Driver) {
 	// ListTasks sees every task and CancelNotifies every notification
 	// of its database, so they have their own.
 	b := setupAPI(t, d, producer.Config{})
-	t.Run("StateChanges", func(t *testing.T) { testClientStateChanges(t, b) })
-	t.Run("GetTask", func(t *testing.T) { testClientGetTask(t, b) })
-	t.Run("ListTasks", func(t *testing.T) { testClientListTasks(t, d) })
-	t.Run("Transactions", func(t *testing.T) { testClientTransactions(t, b) })
-	t.Run("CancelNotifies", func(t *testing.T) { testClientCancelNotifies(t, d) })
-	t.Run("Race", func(t *testing.T) { testClientRace(t, b) })
+	runEach(t, d, []section{
+		{"StateChanges", b.shared(testClientStateChanges)},
+		{"GetTask", b.shared(testClientGetTask)},
+		{"ListTasks", testClientListTasks},
+		{"Transactions", b.shared(testClientTransactions)},
+		{"CancelNotifies", testClientCancelNotifies},
+		{"Race", b.shared(testClientRace)},
+	})
 }
 
 const (

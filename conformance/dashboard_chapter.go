@@ -20,8 +20,10 @@ import (
 
 // runDashboardChapter runs the dashboard chapter against d.
 func runDashboardChapter(t *testing.T, d Driver) {
-	t.Run("CountsAndBulk", func(t *testing.T) { testDashboardCountsAndBulk(t, d) })
-	t.Run("Sessions", func(t *testing.T) { testDashboardSessions(t, d) })
+	runEach(t, d, []section{
+		{"CountsAndBulk", testDashboardCountsAndBulk},
+		{"Sessions", testDashboardSessions},
+	})
 }
 
 // dashboardExecutor is the entry's subject as an Executor: the Pool, or a
