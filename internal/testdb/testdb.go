@@ -29,6 +29,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 
 	"github.com/yakser/asynqpg/internal/embeddedpg"
@@ -151,6 +152,18 @@ func OpenURL(t testing.TB, u string) *sql.DB {
 		t.Fatalf("testdb: connect to test database: %v", err)
 	}
 	return db
+}
+
+// PgxPool returns a pgx pool on the database at u, closed when the test
+// ends. Like pgxpool.New, it connects on first use.
+func PgxPool(t testing.TB, u string) *pgxpool.Pool {
+	t.Helper()
+	pool, err := pgxpool.New(context.Background(), u)
+	if err != nil {
+		t.Fatalf("testdb: open a pgx pool on %s: %v", redact(u), err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
 }
 
 // setup finds the server and ensures the template, once per process; a
