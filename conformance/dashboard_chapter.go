@@ -20,10 +20,8 @@ import (
 
 // runDashboardChapter runs the dashboard chapter against d.
 func runDashboardChapter(t *testing.T, d Driver) {
-	runEach(t, d, []section{
-		{"CountsAndBulk", testDashboardCountsAndBulk},
-		{"Sessions", testDashboardSessions},
-	})
+	t.Run("CountsAndBulk", func(t *testing.T) { testDashboardCountsAndBulk(t, d) })
+	t.Run("Sessions", func(t *testing.T) { testDashboardSessions(t, d) })
 }
 
 // dashboardExecutor is the entry's subject as an Executor: the Pool, or a
