@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -228,57 +227,26 @@ func TestCancelRunningNotifies(t *testing.T) {
 	require.Equal(t, strconv.FormatInt(committed, 10), n.Payload, "the first notification is the committed cancel")
 }
 
-// TestRace runs many cancels, retries and deletes of one task at once.
+// TestRace runs many cancels, retries and deletes of one task at once:
+// every result must be one the state tables allow for some order of them.
 func TestRace(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	b := setup(t)
 	id := b.insert(t, "race", cancelled)
 	const perOp = 5
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		errs = map[string][]error{}
-		oks  = map[string][]*client.TaskInfo{}
-	)
-	start := make(chan struct{})
+	changes := make(map[string]func() testfixture.ChangeResult, len(ops))
 	for name, fn := range ops {
-		for range perOp {
-			wg.Go(func() {
-				<-start
-				got, err := fn(b.client, ctx, id)
-				mu.Lock()
-				defer mu.Unlock()
-				if err != nil {
-					errs[name] = append(errs[name], err)
-				} else {
-					oks[name] = append(oks[name], got)
-				}
-			})
+		changes[name] = func() testfixture.ChangeResult {
+			got, err := fn(b.client, ctx, id)
+			if err != nil {
+				return testfixture.ChangeResult{Err: err}
+			}
+			return testfixture.ChangeResult{Status: got.Status, FinalizedAt: got.FinalizedAt, AttemptsLeft: got.AttemptsLeft}
 		}
 	}
-	close(start)
-	wg.Wait()
-
-	require.Len(t, oks["delete"], 1, "exactly one delete wins")
-	for _, err := range errs["delete"] {
-		require.ErrorIs(t, err, client.ErrTaskNotFound)
-	}
-	for _, err := range errs["cancel"] {
-		require.ErrorIs(t, err, client.ErrTaskNotFound)
-	}
-	for _, err := range errs["retry"] {
-		if !errors.Is(err, client.ErrTaskNotFound) {
-			require.ErrorIs(t, err, client.ErrTaskAlreadyAvailable)
-		}
-	}
-	for _, ti := range oks["cancel"] {
-		require.Equal(t, cancelled, ti.Status)
-	}
-	for _, ti := range oks["retry"] {
-		require.Equal(t, pending, ti.Status)
-	}
-	require.LessOrEqual(t, len(oks["retry"]), 1+len(oks["cancel"]), "each retry needs a cancel before it")
+	testfixture.CheckChangeRace(t, testfixture.RaceChanges(perOp, changes), perOp, true, testfixture.ChangeErrors{
+		NotFound: client.ErrTaskNotFound, AlreadyAvailable: client.ErrTaskAlreadyAvailable})
 	require.Nil(t, b.stored(t, id))
 }
 
