@@ -36,14 +36,6 @@ func runClientChapter(t *testing.T, d Driver) {
 	})
 }
 
-const (
-	statusPending   = asynqpg.TaskStatusPending
-	statusRunning   = asynqpg.TaskStatusRunning
-	statusCompleted = asynqpg.TaskStatusCompleted
-	statusFailed    = asynqpg.TaskStatusFailed
-	statusCancelled = asynqpg.TaskStatusCancelled
-)
-
 // clientOp is a client state change, with its Tx variant.
 type clientOp struct {
 	plain func(c *client.Client, ctx context.Context, id int64) (*client.TaskInfo, error)
@@ -114,7 +106,7 @@ func testClientStateChanges(t *testing.T, b *apiBundle) {
 			}
 			require.NoError(t, err)
 			switch {
-			case tt.Op == "cancel" && tt.Status == statusCancelled:
+			case tt.Op == "cancel" && tt.Status == asynqpg.TaskStatusCancelled:
 				require.Equal(t, before, got, "cancelling a cancelled task returns it unchanged")
 				require.Equal(t, before, after)
 			case tt.Op == "cancel":
@@ -131,7 +123,7 @@ func testClientStateChanges(t *testing.T, b *apiBundle) {
 func checkCancelled(t *testing.T, before, got *client.TaskInfo, after *client.TaskInfo) {
 	t.Helper()
 	require.Equal(t, after, got, "the returned task is the stored one")
-	require.Equal(t, statusCancelled, got.Status)
+	require.Equal(t, asynqpg.TaskStatusCancelled, got.Status)
 	require.NotNil(t, got.FinalizedAt)
 	require.True(t, got.FinalizedAt.Equal(got.UpdatedAt))
 	require.False(t, got.FinalizedAt.Before(before.UpdatedAt))
@@ -144,7 +136,7 @@ func checkCancelled(t *testing.T, before, got *client.TaskInfo, after *client.Ta
 func checkRetried(t *testing.T, before, got *client.TaskInfo, after *client.TaskInfo) {
 	t.Helper()
 	require.Equal(t, after, got, "the returned task is the stored one")
-	require.Equal(t, statusPending, got.Status)
+	require.Equal(t, asynqpg.TaskStatusPending, got.Status)
 	require.Nil(t, got.FinalizedAt)
 	require.Equal(t, max(before.AttemptsLeft, 1), got.AttemptsLeft)
 	require.True(t, got.BlockedTill.Equal(got.UpdatedAt), "ready now")
@@ -163,7 +155,8 @@ func checkDeleted(t *testing.T, before, got *client.TaskInfo, after *client.Task
 
 func testClientGetTask(t *testing.T, b *apiBundle) {
 	t.Parallel()
-	for _, status := range []asynqpg.TaskStatus{statusPending, statusRunning, statusCompleted, statusFailed, statusCancelled} {
+	for _, status := range []asynqpg.TaskStatus{asynqpg.TaskStatusPending, asynqpg.TaskStatusRunning,
+		asynqpg.TaskStatusCompleted, asynqpg.TaskStatusFailed, asynqpg.TaskStatusCancelled} {
 		t.Run(string(status), func(t *testing.T) {
 			t.Parallel()
 			id, err := b.enqueue(t, asynqpg.NewTask("get", allBytes(), asynqpg.WithIdempotencyToken(string(status))))

@@ -15,7 +15,8 @@ func testClientListTasks(t *testing.T, d Driver) {
 	t.Parallel()
 	b := setupAPI(t, d, producer.Config{})
 
-	statuses := []asynqpg.TaskStatus{statusPending, statusFailed, statusCompleted, statusPending, statusCancelled, statusRunning, statusFailed}
+	statuses := []asynqpg.TaskStatus{asynqpg.TaskStatusPending, asynqpg.TaskStatusFailed, asynqpg.TaskStatusCompleted,
+		asynqpg.TaskStatusPending, asynqpg.TaskStatusCancelled, asynqpg.TaskStatusRunning, asynqpg.TaskStatusFailed}
 	types := []string{"list:a", "list:b", "list:a", "list:c", "list:a", "list:b", "list:c"}
 	ids := make([]int64, len(statuses))
 	for i := range statuses {
@@ -42,11 +43,12 @@ func testClientListTasks(t *testing.T, d Driver) {
 		{name: "updated_at desc", params: client.NewListParams().OrderBy(client.OrderByUpdatedAt, client.SortDesc), want: desc(byUpdated), wantTotal: n},
 		{name: "blocked_till asc", params: client.NewListParams().OrderBy(client.OrderByBlockedTill, client.SortAsc), want: byBlocked, wantTotal: n},
 		{name: "blocked_till desc", params: client.NewListParams().OrderBy(client.OrderByBlockedTill, client.SortDesc), want: desc(byBlocked), wantTotal: n},
-		{name: "states", params: client.NewListParams().States(statusFailed, statusRunning), want: []int64{ids[1], ids[5], ids[6]}, wantTotal: 3},
-		{name: "every state", params: client.NewListParams().States(statusPending, statusRunning, statusCompleted, statusFailed, statusCancelled), want: ids, wantTotal: n},
+		{name: "states", params: client.NewListParams().States(asynqpg.TaskStatusFailed, asynqpg.TaskStatusRunning), want: []int64{ids[1], ids[5], ids[6]}, wantTotal: 3},
+		{name: "every state", params: client.NewListParams().States(asynqpg.TaskStatusPending, asynqpg.TaskStatusRunning,
+			asynqpg.TaskStatusCompleted, asynqpg.TaskStatusFailed, asynqpg.TaskStatusCancelled), want: ids, wantTotal: n},
 		{name: "types", params: client.NewListParams().Types("list:b", "list:c"), want: []int64{ids[1], ids[3], ids[5], ids[6]}, wantTotal: 4},
 		{name: "ids", params: client.NewListParams().IDs(ids[6], ids[2], testfixture.MissingID), want: []int64{ids[2], ids[6]}, wantTotal: 2},
-		{name: "filters combined", params: client.NewListParams().Types("list:a", "list:c").States(statusPending).IDs(ids[0], ids[1], ids[3], ids[4]),
+		{name: "filters combined", params: client.NewListParams().Types("list:a", "list:c").States(asynqpg.TaskStatusPending).IDs(ids[0], ids[1], ids[3], ids[4]),
 			want: []int64{ids[0], ids[3]}, wantTotal: 2},
 		{name: "filter replaced", params: client.NewListParams().Types("list:zzz").Types("list:a"), want: []int64{ids[0], ids[2], ids[4]}, wantTotal: 3},
 		{name: "limit", params: client.NewListParams().Limit(3), want: ids[:3], wantTotal: n},
@@ -58,7 +60,7 @@ func testClientListTasks(t *testing.T, d Driver) {
 			want: []int64{ids[2], ids[0]}, wantTotal: 3},
 		{name: "last partial page", params: client.NewListParams().Limit(5).Offset(5), want: ids[5:], wantTotal: n},
 		{name: "past the end", params: client.NewListParams().Offset(n), want: []int64{}, wantTotal: n},
-		{name: "past the end filtered", params: client.NewListParams().States(statusFailed).Offset(50), want: []int64{}, wantTotal: 2},
+		{name: "past the end filtered", params: client.NewListParams().States(asynqpg.TaskStatusFailed).Offset(50), want: []int64{}, wantTotal: 2},
 		{name: "no match", params: client.NewListParams().Types("list:none"), want: []int64{}, wantTotal: 0},
 	}
 	for _, tt := range tests {

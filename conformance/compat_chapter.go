@@ -112,11 +112,11 @@ func testCompatClient(t *testing.T, d Driver) {
 		call   func(ctx context.Context, id int64) (*client.TaskInfo, error)
 		want   error
 	}{
-		{"cancel completed", statusCompleted, b.Client.CancelTask, client.ErrTaskAlreadyFinalized},
-		{"retry pending", statusPending, b.Client.RetryTask, client.ErrTaskAlreadyAvailable},
-		{"retry running", statusRunning, b.Client.RetryTask, client.ErrTaskRunning},
-		{"retry completed", statusCompleted, b.Client.RetryTask, client.ErrTaskAlreadyFinalized},
-		{"delete running", statusRunning, b.Client.DeleteTask, client.ErrTaskRunning},
+		{"cancel completed", asynqpg.TaskStatusCompleted, b.Client.CancelTask, client.ErrTaskAlreadyFinalized},
+		{"retry pending", asynqpg.TaskStatusPending, b.Client.RetryTask, client.ErrTaskAlreadyAvailable},
+		{"retry running", asynqpg.TaskStatusRunning, b.Client.RetryTask, client.ErrTaskRunning},
+		{"retry completed", asynqpg.TaskStatusCompleted, b.Client.RetryTask, client.ErrTaskAlreadyFinalized},
+		{"delete running", asynqpg.TaskStatusRunning, b.Client.DeleteTask, client.ErrTaskRunning},
 	}
 	for _, tt := range tests {
 		id := b.taskIn(t, "compat", tt.status)
