@@ -138,47 +138,41 @@ func TestStateChanges(t *testing.T) {
 	b := setup(t)
 	errs := testfixture.StateErrors{NotFound: client.ErrTaskNotFound, AlreadyFinalized: client.ErrTaskAlreadyFinalized,
 		AlreadyAvailable: client.ErrTaskAlreadyAvailable, Running: client.ErrTaskRunning}
-	for _, tt := range testfixture.StateCases {
+	insert := func(t *testing.T, status asynqpg.TaskStatus) int64 { return b.insert(t, "state", status) }
+	testfixture.RunStateCases(t, insert, func(t *testing.T, tt testfixture.StateCase, id int64) {
 		wantErr := tt.WantErr(errs)
-		t.Run(tt.Name(), func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			id := testfixture.MissingID
-			if tt.Status != "" {
-				id = b.insert(t, "state", tt.Status)
+		ctx := context.Background()
+		before := b.stored(t, id)
+		got, err := ops[tt.Op](b.client, ctx, id)
+		after := b.stored(t, id)
+		if wantErr != nil {
+			require.Equal(t, wantErr, err, "the sentinel itself, not wrapped")
+			require.Equal(t, before, after)
+			// A refused action returns the task as it is; a missing
+			// task, none.
+			require.Equal(t, before, got)
+			return
+		}
+		require.NoError(t, err)
+		switch tt.Op {
+		case "delete":
+			require.Nil(t, after)
+			require.Equal(t, before, got)
+		case "cancel":
+			require.Equal(t, after, got)
+			require.Equal(t, cancelled, got.Status)
+			require.NotNil(t, got.FinalizedAt)
+			if tt.Status == cancelled {
+				require.Equal(t, before, after, "no-op")
 			}
-			before := b.stored(t, id)
-			got, err := ops[tt.Op](b.client, ctx, id)
-			after := b.stored(t, id)
-			if wantErr != nil {
-				require.Equal(t, wantErr, err, "the sentinel itself, not wrapped")
-				require.Equal(t, before, after)
-				// A refused action returns the task as it is; a missing
-				// task, none.
-				require.Equal(t, before, got)
-				return
-			}
-			require.NoError(t, err)
-			switch tt.Op {
-			case "delete":
-				require.Nil(t, after)
-				require.Equal(t, before, got)
-			case "cancel":
-				require.Equal(t, after, got)
-				require.Equal(t, cancelled, got.Status)
-				require.NotNil(t, got.FinalizedAt)
-				if tt.Status == cancelled {
-					require.Equal(t, before, after, "no-op")
-				}
-			case "retry":
-				require.Equal(t, after, got)
-				require.Equal(t, pending, got.Status)
-				require.Nil(t, got.FinalizedAt)
-				require.GreaterOrEqual(t, got.AttemptsLeft, 1)
-				require.Equal(t, got.UpdatedAt, got.BlockedTill, "ready now")
-			}
-		})
-	}
+		case "retry":
+			require.Equal(t, after, got)
+			require.Equal(t, pending, got.Status)
+			require.Nil(t, got.FinalizedAt)
+			require.GreaterOrEqual(t, got.AttemptsLeft, 1)
+			require.Equal(t, got.UpdatedAt, got.BlockedTill, "ready now")
+		}
+	})
 }
 
 func TestGetTask(t *testing.T) {

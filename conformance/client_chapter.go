@@ -85,39 +85,33 @@ func testClientStateChanges(t *testing.T, b *apiBundle) {
 	t.Parallel()
 	errs := testfixture.StateErrors{NotFound: client.ErrTaskNotFound, AlreadyFinalized: client.ErrTaskAlreadyFinalized,
 		AlreadyAvailable: client.ErrTaskAlreadyAvailable, Running: client.ErrTaskRunning}
-	for _, tt := range testfixture.StateCases {
+	taskIn := func(t *testing.T, status asynqpg.TaskStatus) int64 { return b.taskIn(t, "state", status) }
+	testfixture.RunStateCases(t, taskIn, func(t *testing.T, tt testfixture.StateCase, id int64) {
 		wantErr := tt.WantErr(errs)
-		t.Run(tt.Name(), func(t *testing.T) {
-			t.Parallel()
-			id := testfixture.MissingID
-			if tt.Status != "" {
-				id = b.taskIn(t, "state", tt.Status)
-			}
-			before := b.stored(t, id)
-			got, err := b.run(t, tt.Op, id)
-			after := b.stored(t, id)
-			if wantErr != nil {
-				require.Equal(t, wantErr, err, "the sentinel itself, not wrapped")
-				require.Equal(t, before, after, "the task changed despite the error")
-				// A refused action returns the task as it is; a missing
-				// task, none.
-				require.Equal(t, before, got)
-				return
-			}
-			require.NoError(t, err)
-			switch {
-			case tt.Op == "cancel" && tt.Status == asynqpg.TaskStatusCancelled:
-				require.Equal(t, before, got, "cancelling a cancelled task returns it unchanged")
-				require.Equal(t, before, after)
-			case tt.Op == "cancel":
-				checkCancelled(t, before, got, after)
-			case tt.Op == "retry":
-				checkRetried(t, before, got, after)
-			default:
-				checkDeleted(t, before, got, after)
-			}
-		})
-	}
+		before := b.stored(t, id)
+		got, err := b.run(t, tt.Op, id)
+		after := b.stored(t, id)
+		if wantErr != nil {
+			require.Equal(t, wantErr, err, "the sentinel itself, not wrapped")
+			require.Equal(t, before, after, "the task changed despite the error")
+			// A refused action returns the task as it is; a missing
+			// task, none.
+			require.Equal(t, before, got)
+			return
+		}
+		require.NoError(t, err)
+		switch {
+		case tt.Op == "cancel" && tt.Status == asynqpg.TaskStatusCancelled:
+			require.Equal(t, before, got, "cancelling a cancelled task returns it unchanged")
+			require.Equal(t, before, after)
+		case tt.Op == "cancel":
+			checkCancelled(t, before, got, after)
+		case tt.Op == "retry":
+			checkRetried(t, before, got, after)
+		default:
+			checkDeleted(t, before, got, after)
+		}
+	})
 }
 
 func checkCancelled(t *testing.T, before, got *client.TaskInfo, after *client.TaskInfo) {
