@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -34,9 +33,6 @@ const (
 	cancelled = asynqpg.TaskStatusCancelled
 )
 
-// missingID is never allocated by the test databases' sequences.
-const missingID = int64(1) << 40
-
 type bundle struct {
 	url    string
 	db     *sqlx.DB
@@ -47,9 +43,7 @@ type bundle struct {
 func setup(t *testing.T) *bundle {
 	t.Helper()
 	url := testdb.URL(t)
-	std, err := sql.Open("pgx", url)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = std.Close() })
+	std := testdb.OpenURL(t, url)
 	std.SetMaxOpenConns(8) // tests run in parallel on one server
 	db := sqlx.NewDb(std, "pgx")
 	spans := tracetest.NewSpanRecorder()
@@ -144,47 +138,41 @@ func TestStateChanges(t *testing.T) {
 	b := setup(t)
 	errs := testfixture.StateErrors{NotFound: client.ErrTaskNotFound, AlreadyFinalized: client.ErrTaskAlreadyFinalized,
 		AlreadyAvailable: client.ErrTaskAlreadyAvailable, Running: client.ErrTaskRunning}
-	for _, tt := range testfixture.StateCases {
+	insert := func(t *testing.T, status asynqpg.TaskStatus) int64 { return b.insert(t, "state", status) }
+	testfixture.RunStateCases(t, insert, func(t *testing.T, tt testfixture.StateCase, id int64) {
 		wantErr := tt.WantErr(errs)
-		t.Run(tt.Name(), func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			id := missingID
-			if tt.Status != "" {
-				id = b.insert(t, "state", tt.Status)
+		ctx := context.Background()
+		before := b.stored(t, id)
+		got, err := ops[tt.Op](b.client, ctx, id)
+		after := b.stored(t, id)
+		if wantErr != nil {
+			require.Equal(t, wantErr, err, "the sentinel itself, not wrapped")
+			require.Equal(t, before, after)
+			// A refused action returns the task as it is; a missing
+			// task, none.
+			require.Equal(t, before, got)
+			return
+		}
+		require.NoError(t, err)
+		switch tt.Op {
+		case "delete":
+			require.Nil(t, after)
+			require.Equal(t, before, got)
+		case "cancel":
+			require.Equal(t, after, got)
+			require.Equal(t, cancelled, got.Status)
+			require.NotNil(t, got.FinalizedAt)
+			if tt.Status == cancelled {
+				require.Equal(t, before, after, "no-op")
 			}
-			before := b.stored(t, id)
-			got, err := ops[tt.Op](b.client, ctx, id)
-			after := b.stored(t, id)
-			if wantErr != nil {
-				require.Equal(t, wantErr, err, "the sentinel itself, not wrapped")
-				require.Equal(t, before, after)
-				// A refused action returns the task as it is; a missing
-				// task, none.
-				require.Equal(t, before, got)
-				return
-			}
-			require.NoError(t, err)
-			switch tt.Op {
-			case "delete":
-				require.Nil(t, after)
-				require.Equal(t, before, got)
-			case "cancel":
-				require.Equal(t, after, got)
-				require.Equal(t, cancelled, got.Status)
-				require.NotNil(t, got.FinalizedAt)
-				if tt.Status == cancelled {
-					require.Equal(t, before, after, "no-op")
-				}
-			case "retry":
-				require.Equal(t, after, got)
-				require.Equal(t, pending, got.Status)
-				require.Nil(t, got.FinalizedAt)
-				require.GreaterOrEqual(t, got.AttemptsLeft, 1)
-				require.Equal(t, got.UpdatedAt, got.BlockedTill, "ready now")
-			}
-		})
-	}
+		case "retry":
+			require.Equal(t, after, got)
+			require.Equal(t, pending, got.Status)
+			require.Nil(t, got.FinalizedAt)
+			require.GreaterOrEqual(t, got.AttemptsLeft, 1)
+			require.Equal(t, got.UpdatedAt, got.BlockedTill, "ready now")
+		}
+	})
 }
 
 func TestGetTask(t *testing.T) {
@@ -199,7 +187,7 @@ func TestGetTask(t *testing.T) {
 	require.Equal(t, []string{"a", "b", "c"}, got.Messages)
 	require.Equal(t, time.UTC, got.CreatedAt.Location())
 
-	_, err = b.client.GetTask(ctx, missingID)
+	_, err = b.client.GetTask(ctx, testfixture.MissingID)
 	require.ErrorIs(t, err, client.ErrTaskNotFound)
 }
 
@@ -233,57 +221,26 @@ func TestCancelRunningNotifies(t *testing.T) {
 	require.Equal(t, strconv.FormatInt(committed, 10), n.Payload, "the first notification is the committed cancel")
 }
 
-// TestRace runs many cancels, retries and deletes of one task at once.
+// TestRace runs many cancels, retries and deletes of one task at once:
+// every result must be one the state tables allow for some order of them.
 func TestRace(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	b := setup(t)
 	id := b.insert(t, "race", cancelled)
 	const perOp = 5
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		errs = map[string][]error{}
-		oks  = map[string][]*client.TaskInfo{}
-	)
-	start := make(chan struct{})
+	changes := make(map[string]func() testfixture.ChangeResult, len(ops))
 	for name, fn := range ops {
-		for range perOp {
-			wg.Go(func() {
-				<-start
-				got, err := fn(b.client, ctx, id)
-				mu.Lock()
-				defer mu.Unlock()
-				if err != nil {
-					errs[name] = append(errs[name], err)
-				} else {
-					oks[name] = append(oks[name], got)
-				}
-			})
+		changes[name] = func() testfixture.ChangeResult {
+			got, err := fn(b.client, ctx, id)
+			if err != nil {
+				return testfixture.ChangeResult{Err: err}
+			}
+			return testfixture.ChangeResult{Status: got.Status, FinalizedAt: got.FinalizedAt, AttemptsLeft: got.AttemptsLeft}
 		}
 	}
-	close(start)
-	wg.Wait()
-
-	require.Len(t, oks["delete"], 1, "exactly one delete wins")
-	for _, err := range errs["delete"] {
-		require.ErrorIs(t, err, client.ErrTaskNotFound)
-	}
-	for _, err := range errs["cancel"] {
-		require.ErrorIs(t, err, client.ErrTaskNotFound)
-	}
-	for _, err := range errs["retry"] {
-		if !errors.Is(err, client.ErrTaskNotFound) {
-			require.ErrorIs(t, err, client.ErrTaskAlreadyAvailable)
-		}
-	}
-	for _, ti := range oks["cancel"] {
-		require.Equal(t, cancelled, ti.Status)
-	}
-	for _, ti := range oks["retry"] {
-		require.Equal(t, pending, ti.Status)
-	}
-	require.LessOrEqual(t, len(oks["retry"]), 1+len(oks["cancel"]), "each retry needs a cancel before it")
+	testfixture.CheckChangeRace(t, testfixture.RaceChanges(perOp, changes), perOp, true, testfixture.ChangeErrors{
+		NotFound: client.ErrTaskNotFound, AlreadyAvailable: client.ErrTaskAlreadyAvailable})
 	require.Nil(t, b.stored(t, id))
 }
 

@@ -2,13 +2,13 @@ package client_test
 
 import (
 	"context"
-	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/client"
+	"github.com/yakser/asynqpg/internal/testfixture"
 )
 
 func TestListTasks(t *testing.T) {
@@ -24,34 +24,9 @@ func TestListTasks(t *testing.T) {
 	for i := range statuses {
 		ids[i] = b.insert(t, types[i], statuses[i])
 	}
-	_, err := b.db.ExecContext(ctx, `
-		UPDATE asynqpg_tasks SET
-			created_at = now() - (id % 3) * interval '1 minute',
-			updated_at = now() - (id % 4) * interval '1 minute',
-			blocked_till = now() + (id % 5) * interval '1 minute'`)
-	require.NoError(t, err)
-	all := make([]*client.TaskInfo, len(ids))
-	for i, id := range ids {
-		all[i] = b.stored(t, id)
-	}
-	sorted := func(less func(a, b *client.TaskInfo) int) []int64 {
-		s := slices.Clone(all)
-		slices.SortStableFunc(s, func(x, y *client.TaskInfo) int {
-			if c := less(x, y); c != 0 {
-				return c
-			}
-			return int(x.ID - y.ID)
-		})
-		out := make([]int64, len(s))
-		for i, ti := range s {
-			out[i] = ti.ID
-		}
-		return out
-	}
-	reversed := func(s []int64) []int64 { s = slices.Clone(s); slices.Reverse(s); return s }
-	byCreated := sorted(func(a, b *client.TaskInfo) int { return a.CreatedAt.Compare(b.CreatedAt) })
-	byUpdated := sorted(func(a, b *client.TaskInfo) int { return a.UpdatedAt.Compare(b.UpdatedAt) })
-	byBlocked := sorted(func(a, b *client.TaskInfo) int { return a.BlockedTill.Compare(b.BlockedTill) })
+	orders := testfixture.ScatterTimes(t, b.db)
+	reversed := testfixture.Reversed
+	byCreated, byUpdated, byBlocked := orders.Created, orders.Updated, orders.Blocked
 
 	tests := []struct {
 		name      string
@@ -70,7 +45,7 @@ func TestListTasks(t *testing.T) {
 		{name: "blocked desc", params: client.NewListParams().OrderBy(client.OrderByBlockedTill, client.SortDesc), want: reversed(byBlocked), wantTotal: 6},
 		{name: "states", params: client.NewListParams().States(pending, running), want: []int64{ids[0], ids[3], ids[5]}, wantTotal: 3},
 		{name: "types", params: client.NewListParams().Types("b", "c"), want: []int64{ids[1], ids[3], ids[5]}, wantTotal: 3},
-		{name: "ids", params: client.NewListParams().IDs(ids[4], ids[1], missingID), want: []int64{ids[1], ids[4]}, wantTotal: 2},
+		{name: "ids", params: client.NewListParams().IDs(ids[4], ids[1], testfixture.MissingID), want: []int64{ids[1], ids[4]}, wantTotal: 2},
 		{name: "combined", params: client.NewListParams().Types("a").States(pending, completed).IDs(ids[0], ids[2], ids[3]),
 			want: []int64{ids[0], ids[2]}, wantTotal: 2},
 		{name: "limit", params: client.NewListParams().Limit(2), want: ids[:2], wantTotal: 6},

@@ -26,24 +26,15 @@ func runClientChapter(t *testing.T, d Driver) {
 	// ListTasks sees every task and CancelNotifies every notification
 	// of its database, so they have their own.
 	b := setupAPI(t, d, producer.Config{})
-	t.Run("StateChanges", func(t *testing.T) { testClientStateChanges(t, b) })
-	t.Run("GetTask", func(t *testing.T) { testClientGetTask(t, b) })
-	t.Run("ListTasks", func(t *testing.T) { testClientListTasks(t, d) })
-	t.Run("Transactions", func(t *testing.T) { testClientTransactions(t, b) })
-	t.Run("CancelNotifies", func(t *testing.T) { testClientCancelNotifies(t, d) })
-	t.Run("Race", func(t *testing.T) { testClientRace(t, b) })
+	runEach(t, d, []section{
+		{"StateChanges", b.shared(testClientStateChanges)},
+		{"GetTask", b.shared(testClientGetTask)},
+		{"ListTasks", testClientListTasks},
+		{"Transactions", b.shared(testClientTransactions)},
+		{"CancelNotifies", testClientCancelNotifies},
+		{"Race", b.shared(testClientRace)},
+	})
 }
-
-const (
-	statusPending   = asynqpg.TaskStatusPending
-	statusRunning   = asynqpg.TaskStatusRunning
-	statusCompleted = asynqpg.TaskStatusCompleted
-	statusFailed    = asynqpg.TaskStatusFailed
-	statusCancelled = asynqpg.TaskStatusCancelled
-)
-
-// missingTaskID is never allocated in a test database.
-const missingTaskID = int64(1) << 40
 
 // clientOp is a client state change, with its Tx variant.
 type clientOp struct {
@@ -94,45 +85,39 @@ func testClientStateChanges(t *testing.T, b *apiBundle) {
 	t.Parallel()
 	errs := testfixture.StateErrors{NotFound: client.ErrTaskNotFound, AlreadyFinalized: client.ErrTaskAlreadyFinalized,
 		AlreadyAvailable: client.ErrTaskAlreadyAvailable, Running: client.ErrTaskRunning}
-	for _, tt := range testfixture.StateCases {
+	taskIn := func(t *testing.T, status asynqpg.TaskStatus) int64 { return b.taskIn(t, "state", status) }
+	testfixture.RunStateCases(t, taskIn, func(t *testing.T, tt testfixture.StateCase, id int64) {
 		wantErr := tt.WantErr(errs)
-		t.Run(tt.Name(), func(t *testing.T) {
-			t.Parallel()
-			id := missingTaskID
-			if tt.Status != "" {
-				id = b.taskIn(t, "state", tt.Status)
-			}
-			before := b.stored(t, id)
-			got, err := b.run(t, tt.Op, id)
-			after := b.stored(t, id)
-			if wantErr != nil {
-				require.Equal(t, wantErr, err, "the sentinel itself, not wrapped")
-				require.Equal(t, before, after, "the task changed despite the error")
-				// A refused action returns the task as it is; a missing
-				// task, none.
-				require.Equal(t, before, got)
-				return
-			}
-			require.NoError(t, err)
-			switch {
-			case tt.Op == "cancel" && tt.Status == statusCancelled:
-				require.Equal(t, before, got, "cancelling a cancelled task returns it unchanged")
-				require.Equal(t, before, after)
-			case tt.Op == "cancel":
-				checkCancelled(t, before, got, after)
-			case tt.Op == "retry":
-				checkRetried(t, before, got, after)
-			default:
-				checkDeleted(t, before, got, after)
-			}
-		})
-	}
+		before := b.stored(t, id)
+		got, err := b.run(t, tt.Op, id)
+		after := b.stored(t, id)
+		if wantErr != nil {
+			require.Equal(t, wantErr, err, "the sentinel itself, not wrapped")
+			require.Equal(t, before, after, "the task changed despite the error")
+			// A refused action returns the task as it is; a missing
+			// task, none.
+			require.Equal(t, before, got)
+			return
+		}
+		require.NoError(t, err)
+		switch {
+		case tt.Op == "cancel" && tt.Status == asynqpg.TaskStatusCancelled:
+			require.Equal(t, before, got, "cancelling a cancelled task returns it unchanged")
+			require.Equal(t, before, after)
+		case tt.Op == "cancel":
+			checkCancelled(t, before, got, after)
+		case tt.Op == "retry":
+			checkRetried(t, before, got, after)
+		default:
+			checkDeleted(t, before, got, after)
+		}
+	})
 }
 
 func checkCancelled(t *testing.T, before, got *client.TaskInfo, after *client.TaskInfo) {
 	t.Helper()
 	require.Equal(t, after, got, "the returned task is the stored one")
-	require.Equal(t, statusCancelled, got.Status)
+	require.Equal(t, asynqpg.TaskStatusCancelled, got.Status)
 	require.NotNil(t, got.FinalizedAt)
 	require.True(t, got.FinalizedAt.Equal(got.UpdatedAt))
 	require.False(t, got.FinalizedAt.Before(before.UpdatedAt))
@@ -145,7 +130,7 @@ func checkCancelled(t *testing.T, before, got *client.TaskInfo, after *client.Ta
 func checkRetried(t *testing.T, before, got *client.TaskInfo, after *client.TaskInfo) {
 	t.Helper()
 	require.Equal(t, after, got, "the returned task is the stored one")
-	require.Equal(t, statusPending, got.Status)
+	require.Equal(t, asynqpg.TaskStatusPending, got.Status)
 	require.Nil(t, got.FinalizedAt)
 	require.Equal(t, max(before.AttemptsLeft, 1), got.AttemptsLeft)
 	require.True(t, got.BlockedTill.Equal(got.UpdatedAt), "ready now")
@@ -164,7 +149,8 @@ func checkDeleted(t *testing.T, before, got *client.TaskInfo, after *client.Task
 
 func testClientGetTask(t *testing.T, b *apiBundle) {
 	t.Parallel()
-	for _, status := range []asynqpg.TaskStatus{statusPending, statusRunning, statusCompleted, statusFailed, statusCancelled} {
+	for _, status := range []asynqpg.TaskStatus{asynqpg.TaskStatusPending, asynqpg.TaskStatusRunning,
+		asynqpg.TaskStatusCompleted, asynqpg.TaskStatusFailed, asynqpg.TaskStatusCancelled} {
 		t.Run(string(status), func(t *testing.T) {
 			t.Parallel()
 			id, err := b.enqueue(t, asynqpg.NewTask("get", allBytes(), asynqpg.WithIdempotencyToken(string(status))))
@@ -177,7 +163,7 @@ func testClientGetTask(t *testing.T, b *apiBundle) {
 	}
 	t.Run("not found", func(t *testing.T) {
 		t.Parallel()
-		got, err := b.getTask(t, missingTaskID)
+		got, err := b.getTask(t, testfixture.MissingID)
 		require.ErrorIs(t, err, client.ErrTaskNotFound)
 		require.Nil(t, got)
 	})

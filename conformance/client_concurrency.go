@@ -23,10 +23,10 @@ func testClientCancelNotifies(t *testing.T, d Driver) {
 	ctx := context.Background()
 	conn := b.listen(t, engine.ChannelCancel)
 
-	rolledBack := b.taskIn(t, "notify", statusRunning)
-	notRunning := b.taskIn(t, "notify", statusPending)
-	first := b.taskIn(t, "notify", statusRunning)
-	second := b.taskIn(t, "notify", statusRunning)
+	rolledBack := b.taskIn(t, "notify", asynqpg.TaskStatusRunning)
+	notRunning := b.taskIn(t, "notify", asynqpg.TaskStatusPending)
+	first := b.taskIn(t, "notify", asynqpg.TaskStatusRunning)
+	second := b.taskIn(t, "notify", asynqpg.TaskStatusRunning)
 
 	tx := b.Begin(t)
 	_, err := b.Client.CancelTaskTx(ctx, tx.Querier, rolledBack)
@@ -50,7 +50,7 @@ func testClientCancelNotifies(t *testing.T, d Driver) {
 // every result must be one the tables allow for some order of them.
 func testClientRace(t *testing.T, b *apiBundle) {
 	t.Parallel()
-	for _, from := range []asynqpg.TaskStatus{statusFailed, statusPending, statusCancelled} {
+	for _, from := range []asynqpg.TaskStatus{asynqpg.TaskStatusFailed, asynqpg.TaskStatusPending, asynqpg.TaskStatusCancelled} {
 		t.Run(string(from), func(t *testing.T) {
 			t.Parallel()
 			id := b.taskIn(t, "race", from)
@@ -63,7 +63,7 @@ func testClientRace(t *testing.T, b *apiBundle) {
 				}
 			}
 			results := testfixture.RaceChanges(perOp, changes)
-			testfixture.CheckChangeRace(t, results, perOp, from != statusPending, testfixture.ChangeErrors{
+			testfixture.CheckChangeRace(t, results, perOp, from != asynqpg.TaskStatusPending, testfixture.ChangeErrors{
 				NotFound: client.ErrTaskNotFound, AlreadyAvailable: client.ErrTaskAlreadyAvailable})
 			require.Nil(t, b.stored(t, id))
 		})

@@ -1,61 +1,31 @@
 package conformance
 
 import (
-	"context"
-	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/client"
+	"github.com/yakser/asynqpg/internal/testfixture"
 	"github.com/yakser/asynqpg/producer"
 )
 
 func testClientListTasks(t *testing.T, d Driver) {
 	t.Parallel()
 	b := setupAPI(t, d, producer.Config{})
-	ctx := context.Background()
 
-	statuses := []asynqpg.TaskStatus{statusPending, statusFailed, statusCompleted, statusPending, statusCancelled, statusRunning, statusFailed}
+	statuses := []asynqpg.TaskStatus{asynqpg.TaskStatusPending, asynqpg.TaskStatusFailed, asynqpg.TaskStatusCompleted,
+		asynqpg.TaskStatusPending, asynqpg.TaskStatusCancelled, asynqpg.TaskStatusRunning, asynqpg.TaskStatusFailed}
 	types := []string{"list:a", "list:b", "list:a", "list:c", "list:a", "list:b", "list:c"}
 	ids := make([]int64, len(statuses))
 	for i := range statuses {
 		ids[i] = b.taskIn(t, types[i], statuses[i])
 	}
 	// Orders by the time columns that differ from the ID order, with ties.
-	_, err := b.Check.ExecContext(ctx, `
-		UPDATE asynqpg_tasks SET
-			created_at = now() - (id % 3) * interval '1 minute',
-			updated_at = now() - (id % 4) * interval '1 minute',
-			blocked_till = now() + (id % 5) * interval '1 minute'`)
-	require.NoError(t, err)
-	all := make([]*client.TaskInfo, len(ids))
-	for i, id := range ids {
-		all[i] = b.stored(t, id)
-	}
-	orderBy := func(key func(*client.TaskInfo) int64, desc bool) []int64 {
-		s := slices.Clone(all)
-		slices.SortFunc(s, func(x, y *client.TaskInfo) int {
-			c := int(key(x) - key(y))
-			if c == 0 {
-				c = int(x.ID - y.ID)
-			}
-			if desc {
-				return -c
-			}
-			return c
-		})
-		out := make([]int64, len(s))
-		for i, ti := range s {
-			out[i] = ti.ID
-		}
-		return out
-	}
-	byID := func(ti *client.TaskInfo) int64 { return ti.ID }
-	byCreated := func(ti *client.TaskInfo) int64 { return ti.CreatedAt.UnixMicro() }
-	byUpdated := func(ti *client.TaskInfo) int64 { return ti.UpdatedAt.UnixMicro() }
-	byBlocked := func(ti *client.TaskInfo) int64 { return ti.BlockedTill.UnixMicro() }
+	orders := testfixture.ScatterTimes(t, b.Check)
+	desc := testfixture.Reversed
+	byCreated, byUpdated, byBlocked := orders.Created, orders.Updated, orders.Blocked
 	n := len(ids)
 
 	tests := []struct {
@@ -66,18 +36,19 @@ func testClientListTasks(t *testing.T, d Driver) {
 	}{
 		{name: "defaults", params: client.NewListParams(), want: ids, wantTotal: n},
 		{name: "nil", params: nil, want: ids, wantTotal: n},
-		{name: "id desc", params: client.NewListParams().OrderBy(client.OrderByID, client.SortDesc), want: orderBy(byID, true), wantTotal: n},
-		{name: "created_at asc", params: client.NewListParams().OrderBy(client.OrderByCreatedAt, client.SortAsc), want: orderBy(byCreated, false), wantTotal: n},
-		{name: "created_at desc", params: client.NewListParams().OrderBy(client.OrderByCreatedAt, client.SortDesc), want: orderBy(byCreated, true), wantTotal: n},
-		{name: "updated_at asc", params: client.NewListParams().OrderBy(client.OrderByUpdatedAt, client.SortAsc), want: orderBy(byUpdated, false), wantTotal: n},
-		{name: "updated_at desc", params: client.NewListParams().OrderBy(client.OrderByUpdatedAt, client.SortDesc), want: orderBy(byUpdated, true), wantTotal: n},
-		{name: "blocked_till asc", params: client.NewListParams().OrderBy(client.OrderByBlockedTill, client.SortAsc), want: orderBy(byBlocked, false), wantTotal: n},
-		{name: "blocked_till desc", params: client.NewListParams().OrderBy(client.OrderByBlockedTill, client.SortDesc), want: orderBy(byBlocked, true), wantTotal: n},
-		{name: "states", params: client.NewListParams().States(statusFailed, statusRunning), want: []int64{ids[1], ids[5], ids[6]}, wantTotal: 3},
-		{name: "every state", params: client.NewListParams().States(statusPending, statusRunning, statusCompleted, statusFailed, statusCancelled), want: ids, wantTotal: n},
+		{name: "id desc", params: client.NewListParams().OrderBy(client.OrderByID, client.SortDesc), want: desc(ids), wantTotal: n},
+		{name: "created_at asc", params: client.NewListParams().OrderBy(client.OrderByCreatedAt, client.SortAsc), want: byCreated, wantTotal: n},
+		{name: "created_at desc", params: client.NewListParams().OrderBy(client.OrderByCreatedAt, client.SortDesc), want: desc(byCreated), wantTotal: n},
+		{name: "updated_at asc", params: client.NewListParams().OrderBy(client.OrderByUpdatedAt, client.SortAsc), want: byUpdated, wantTotal: n},
+		{name: "updated_at desc", params: client.NewListParams().OrderBy(client.OrderByUpdatedAt, client.SortDesc), want: desc(byUpdated), wantTotal: n},
+		{name: "blocked_till asc", params: client.NewListParams().OrderBy(client.OrderByBlockedTill, client.SortAsc), want: byBlocked, wantTotal: n},
+		{name: "blocked_till desc", params: client.NewListParams().OrderBy(client.OrderByBlockedTill, client.SortDesc), want: desc(byBlocked), wantTotal: n},
+		{name: "states", params: client.NewListParams().States(asynqpg.TaskStatusFailed, asynqpg.TaskStatusRunning), want: []int64{ids[1], ids[5], ids[6]}, wantTotal: 3},
+		{name: "every state", params: client.NewListParams().States(asynqpg.TaskStatusPending, asynqpg.TaskStatusRunning,
+			asynqpg.TaskStatusCompleted, asynqpg.TaskStatusFailed, asynqpg.TaskStatusCancelled), want: ids, wantTotal: n},
 		{name: "types", params: client.NewListParams().Types("list:b", "list:c"), want: []int64{ids[1], ids[3], ids[5], ids[6]}, wantTotal: 4},
-		{name: "ids", params: client.NewListParams().IDs(ids[6], ids[2], missingTaskID), want: []int64{ids[2], ids[6]}, wantTotal: 2},
-		{name: "filters combined", params: client.NewListParams().Types("list:a", "list:c").States(statusPending).IDs(ids[0], ids[1], ids[3], ids[4]),
+		{name: "ids", params: client.NewListParams().IDs(ids[6], ids[2], testfixture.MissingID), want: []int64{ids[2], ids[6]}, wantTotal: 2},
+		{name: "filters combined", params: client.NewListParams().Types("list:a", "list:c").States(asynqpg.TaskStatusPending).IDs(ids[0], ids[1], ids[3], ids[4]),
 			want: []int64{ids[0], ids[3]}, wantTotal: 2},
 		{name: "filter replaced", params: client.NewListParams().Types("list:zzz").Types("list:a"), want: []int64{ids[0], ids[2], ids[4]}, wantTotal: 3},
 		{name: "limit", params: client.NewListParams().Limit(3), want: ids[:3], wantTotal: n},
@@ -89,7 +60,7 @@ func testClientListTasks(t *testing.T, d Driver) {
 			want: []int64{ids[2], ids[0]}, wantTotal: 3},
 		{name: "last partial page", params: client.NewListParams().Limit(5).Offset(5), want: ids[5:], wantTotal: n},
 		{name: "past the end", params: client.NewListParams().Offset(n), want: []int64{}, wantTotal: n},
-		{name: "past the end filtered", params: client.NewListParams().States(statusFailed).Offset(50), want: []int64{}, wantTotal: 2},
+		{name: "past the end filtered", params: client.NewListParams().States(asynqpg.TaskStatusFailed).Offset(50), want: []int64{}, wantTotal: 2},
 		{name: "no match", params: client.NewListParams().Types("list:none"), want: []int64{}, wantTotal: 0},
 	}
 	for _, tt := range tests {

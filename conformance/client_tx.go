@@ -9,6 +9,7 @@ import (
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/client"
+	"github.com/yakser/asynqpg/internal/testfixture"
 )
 
 // testClientTransactions checks, for every entry, that each Tx method
@@ -24,15 +25,15 @@ func testClientTransactions(t *testing.T, b *apiBundle) {
 		from   asynqpg.TaskStatus
 		wantIn func(t *testing.T, got *client.TaskInfo, err error) // GetTaskTx inside the transaction
 	}{
-		{op: "cancel", from: statusRunning, wantIn: func(t *testing.T, got *client.TaskInfo, err error) {
+		{op: "cancel", from: asynqpg.TaskStatusRunning, wantIn: func(t *testing.T, got *client.TaskInfo, err error) {
 			require.NoError(t, err)
-			require.Equal(t, statusCancelled, got.Status)
+			require.Equal(t, asynqpg.TaskStatusCancelled, got.Status)
 		}},
-		{op: "retry", from: statusFailed, wantIn: func(t *testing.T, got *client.TaskInfo, err error) {
+		{op: "retry", from: asynqpg.TaskStatusFailed, wantIn: func(t *testing.T, got *client.TaskInfo, err error) {
 			require.NoError(t, err)
-			require.Equal(t, statusPending, got.Status)
+			require.Equal(t, asynqpg.TaskStatusPending, got.Status)
 		}},
-		{op: "delete", from: statusCompleted, wantIn: func(t *testing.T, got *client.TaskInfo, err error) {
+		{op: "delete", from: asynqpg.TaskStatusCompleted, wantIn: func(t *testing.T, got *client.TaskInfo, err error) {
 			require.ErrorIs(t, err, client.ErrTaskNotFound)
 		}},
 	}
@@ -89,9 +90,9 @@ func testClientTransactions(t *testing.T, b *apiBundle) {
 
 	t.Run("errors keep the transaction usable", func(t *testing.T) {
 		t.Parallel()
-		done := b.taskIn(t, "tx:errors", statusCompleted)
-		running := b.taskIn(t, "tx:errors", statusRunning)
-		pending := b.taskIn(t, "tx:errors", statusPending)
+		done := b.taskIn(t, "tx:errors", asynqpg.TaskStatusCompleted)
+		running := b.taskIn(t, "tx:errors", asynqpg.TaskStatusRunning)
+		pending := b.taskIn(t, "tx:errors", asynqpg.TaskStatusPending)
 		tx := b.Begin(t)
 		_, err := b.Client.CancelTaskTx(ctx, tx.Querier, done)
 		require.ErrorIs(t, err, client.ErrTaskAlreadyFinalized)
@@ -99,7 +100,7 @@ func testClientTransactions(t *testing.T, b *apiBundle) {
 		require.ErrorIs(t, err, client.ErrTaskRunning)
 		_, err = b.Client.RetryTaskTx(ctx, tx.Querier, pending)
 		require.ErrorIs(t, err, client.ErrTaskAlreadyAvailable)
-		_, err = b.Client.RetryTaskTx(ctx, tx.Querier, missingTaskID)
+		_, err = b.Client.RetryTaskTx(ctx, tx.Querier, testfixture.MissingID)
 		require.ErrorIs(t, err, client.ErrTaskNotFound)
 		_, err = b.Client.ListTasksTx(ctx, tx.Querier, client.NewListParams().OrderBy("nope", client.SortAsc))
 		require.ErrorIs(t, err, client.ErrInvalidListParams)
@@ -107,12 +108,12 @@ func testClientTransactions(t *testing.T, b *apiBundle) {
 		require.NoError(t, err)
 		require.NoError(t, tx.Commit(ctx))
 		require.Nil(t, b.stored(t, pending))
-		require.Equal(t, statusCompleted, b.stored(t, done).Status)
+		require.Equal(t, asynqpg.TaskStatusCompleted, b.stored(t, done).Status)
 	})
 
 	t.Run("nil transaction", func(t *testing.T) {
 		t.Parallel()
-		id := b.taskIn(t, "tx:nil", statusPending)
+		id := b.taskIn(t, "tx:nil", asynqpg.TaskStatusPending)
 		_, err := b.Client.GetTaskTx(ctx, nil, id)
 		require.Error(t, err)
 		_, err = b.Client.ListTasksTx(ctx, nil, nil)
@@ -121,6 +122,6 @@ func testClientTransactions(t *testing.T, b *apiBundle) {
 			_, err := op.tx(b.Client, ctx, nil, id)
 			require.Error(t, err)
 		}
-		require.Equal(t, statusPending, b.stored(t, id).Status)
+		require.Equal(t, asynqpg.TaskStatusPending, b.stored(t, id).Status)
 	})
 }

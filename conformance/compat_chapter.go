@@ -11,6 +11,7 @@ import (
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/client"
 	"github.com/yakser/asynqpg/consumer"
+	"github.com/yakser/asynqpg/internal/testfixture"
 	"github.com/yakser/asynqpg/producer"
 )
 
@@ -111,11 +112,11 @@ func testCompatClient(t *testing.T, d Driver) {
 		call   func(ctx context.Context, id int64) (*client.TaskInfo, error)
 		want   error
 	}{
-		{"cancel completed", statusCompleted, b.Client.CancelTask, client.ErrTaskAlreadyFinalized},
-		{"retry pending", statusPending, b.Client.RetryTask, client.ErrTaskAlreadyAvailable},
-		{"retry running", statusRunning, b.Client.RetryTask, client.ErrTaskRunning},
-		{"retry completed", statusCompleted, b.Client.RetryTask, client.ErrTaskAlreadyFinalized},
-		{"delete running", statusRunning, b.Client.DeleteTask, client.ErrTaskRunning},
+		{"cancel completed", asynqpg.TaskStatusCompleted, b.Client.CancelTask, client.ErrTaskAlreadyFinalized},
+		{"retry pending", asynqpg.TaskStatusPending, b.Client.RetryTask, client.ErrTaskAlreadyAvailable},
+		{"retry running", asynqpg.TaskStatusRunning, b.Client.RetryTask, client.ErrTaskRunning},
+		{"retry completed", asynqpg.TaskStatusCompleted, b.Client.RetryTask, client.ErrTaskAlreadyFinalized},
+		{"delete running", asynqpg.TaskStatusRunning, b.Client.DeleteTask, client.ErrTaskRunning},
 	}
 	for _, tt := range tests {
 		id := b.taskIn(t, "compat", tt.status)
@@ -129,7 +130,7 @@ func testCompatClient(t *testing.T, d Driver) {
 	for name, call := range map[string]func(context.Context, int64) (*client.TaskInfo, error){
 		"get": b.Client.GetTask, "cancel": b.Client.CancelTask, "retry": b.Client.RetryTask, "delete": b.Client.DeleteTask,
 	} {
-		info, err := call(ctx, missingTaskID)
+		info, err := call(ctx, testfixture.MissingID)
 		require.True(t, err == client.ErrTaskNotFound, "%s of a missing task: got %v", name, err)
 		require.Nil(t, info, name)
 	}

@@ -12,7 +12,6 @@ import (
 	"slices"
 	"testing"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver, for checks
 	"github.com/stretchr/testify/require"
 
 	"github.com/yakser/asynqpg"
@@ -71,10 +70,7 @@ func Setup(t *testing.T, d Driver) *Bundle {
 	t.Helper()
 	url := testdb.URL(t)
 	pool := d.Open(t, url)
-	check, err := sql.Open("pgx", url)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = check.Close() })
-	return &Bundle{Driver: d, URL: url, Pool: pool, Check: check}
+	return &Bundle{Driver: d, URL: url, Pool: pool, Check: testdb.OpenURL(t, url)}
 }
 
 // Executor resolves the adapter's Pool to the engine's Executor.
@@ -94,15 +90,16 @@ func (b *Bundle) Begin(t testing.TB) Tx {
 	return tx
 }
 
-// chapter is one group of conformance tests.
-type chapter struct {
+// section is a named part of the suite run against an entry: a chapter,
+// or one test of a chapter.
+type section struct {
 	name string
 	run  func(t *testing.T, d Driver)
 }
 
 // chapters is the suite, in the order it runs: every chapter a driver
 // entry must pass.
-var chapters = []chapter{
+var chapters = []section{
 	{name: "client", run: runClientChapter},
 	{name: "compat", run: runCompatChapter},
 	{name: "consumer", run: runConsumerChapter},
@@ -117,12 +114,6 @@ var chapters = []chapter{
 	{name: "schedule_pause", run: runPauseChapter},
 }
 
-// section is one test of a chapter, run against an entry.
-type section struct {
-	name string
-	run  func(t *testing.T, d Driver)
-}
-
 // runSections runs a chapter's sections against d, in order: first
 // those of every entry, then those that run consumers or maintenance,
 // which need a Pool and which transaction entries (SkipConsumer) leave
@@ -132,20 +123,27 @@ func runSections(t *testing.T, d Driver, every, withConsumer []section) {
 	if !d.SkipConsumer {
 		sections = append(slices.Clip(every), withConsumer...)
 	}
+	runEach(t, d, sections)
+}
+
+// runEach runs each section against d as a subtest of its name, in order.
+func runEach(t *testing.T, d Driver, sections []section) {
 	for _, s := range sections {
 		t.Run(s.name, func(t *testing.T) { s.run(t, d) })
 	}
 }
 
-// Run runs every chapter of the suite against d.
-func Run(t *testing.T, d Driver) {
+// requireDriver fails the test when d lacks what every entry must give.
+func requireDriver(t *testing.T, d Driver) {
 	t.Helper()
 	require.NotEmpty(t, d.Name, "conformance: Driver.Name is required")
 	require.NotNil(t, d.Open, "conformance: Driver.Open is required")
 	require.NotNil(t, d.Begin, "conformance: Driver.Begin is required")
-	for _, c := range chapters {
-		t.Run(c.name, func(t *testing.T) {
-			c.run(t, d)
-		})
-	}
+}
+
+// Run runs every chapter of the suite against d.
+func Run(t *testing.T, d Driver) {
+	t.Helper()
+	requireDriver(t, d)
+	runEach(t, d, chapters)
 }

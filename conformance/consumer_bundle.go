@@ -124,12 +124,8 @@ func (b *consumerBundle) enqueueTask(t *testing.T, task *asynqpg.Task) int64 {
 // waitStatus waits until task id is committed in status and returns it.
 func (b *consumerBundle) waitStatus(t *testing.T, id int64, status asynqpg.TaskStatus) *client.TaskInfo {
 	t.Helper()
-	var last *client.TaskInfo
-	require.Eventually(t, func() bool {
-		last = b.stored(t, id)
-		return last != nil && last.Status == status
-	}, consumerWait, consumerTick, "task %d never reached status %s", id, status)
-	return last
+	testfixture.WaitStatus(t, b.Check, id, status, consumerWait)
+	return b.stored(t, id)
 }
 
 // countStatus counts the committed tasks of taskType in status.

@@ -21,23 +21,23 @@ import (
 // errors, transactions and listening can differ.
 func RunDriverChapter(t *testing.T, d Driver) {
 	t.Helper()
-	require.NotEmpty(t, d.Name, "conformance: Driver.Name is required")
-	require.NotNil(t, d.Open, "conformance: Driver.Open is required")
-	require.NotNil(t, d.Begin, "conformance: Driver.Begin is required")
+	requireDriver(t, d)
 	t.Run("driver", func(t *testing.T) { runDriverChapter(t, d) })
 }
 
 // runDriverChapter is the driver chapter.
 func runDriverChapter(t *testing.T, d Driver) {
-	t.Run("Values", func(t *testing.T) { testDriverValues(t, d) })
-	t.Run("Times", func(t *testing.T) { testDriverTimes(t, d) })
-	t.Run("Rows", func(t *testing.T) { testDriverRows(t, d) })
-	t.Run("Errors", func(t *testing.T) { testDriverErrors(t, d) })
-	t.Run("Transactions", func(t *testing.T) { testDriverTransactions(t, d) })
-	t.Run("Savepoints", func(t *testing.T) { testDriverSavepoints(t, d) })
-	t.Run("Cancel", func(t *testing.T) { testDriverCancel(t, d) })
-	t.Run("Querier", func(t *testing.T) { testDriverQuerier(t, d) })
-	t.Run("Listen", func(t *testing.T) { testDriverListen(t, d) })
+	runEach(t, d, []section{
+		{"Values", testDriverValues},
+		{"Times", testDriverTimes},
+		{"Rows", testDriverRows},
+		{"Errors", testDriverErrors},
+		{"Transactions", testDriverTransactions},
+		{"Savepoints", testDriverSavepoints},
+		{"Cancel", testDriverCancel},
+		{"Querier", testDriverQuerier},
+		{"Listen", testDriverListen},
+	})
 }
 
 // driverTable is the table the driver chapter's tests write to.

@@ -59,6 +59,12 @@ func setupAPI(t *testing.T, d Driver, cfg producer.Config) *apiBundle {
 	return &apiBundle{Bundle: b, Producer: p, Client: c}
 }
 
+// shared makes a section of test, run on b: the chapter's one database
+// for the tests that keep to tasks of their own.
+func (b *apiBundle) shared(test func(t *testing.T, b *apiBundle)) func(t *testing.T, d Driver) {
+	return func(t *testing.T, _ Driver) { test(t, b) }
+}
+
 // viaTx runs call in a transaction begun through the adapter and commits
 // it, whatever call returned: a failed call must leave the caller's
 // transaction usable.
@@ -130,10 +136,7 @@ func (b *apiBundle) stored(t testing.TB, id int64) *client.TaskInfo {
 // countType counts the committed tasks of the given types.
 func (b *apiBundle) countType(t testing.TB, types ...string) int {
 	t.Helper()
-	var n int
-	require.NoError(t, b.Check.QueryRowContext(context.Background(),
-		`SELECT count(*) FROM asynqpg_tasks WHERE type = ANY($1::text[])`, types).Scan(&n))
-	return n
+	return testfixture.CountTypes(t, b.Check, types...)
 }
 
 // dbNow is the database clock.

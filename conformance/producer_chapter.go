@@ -25,14 +25,16 @@ func runProducerChapter(t *testing.T, d Driver) {
 	// database.
 	b := setupAPI(t, d, producer.Config{})
 	b.addPoison(t)
-	t.Run("Fields", func(t *testing.T) { testProducerFields(t, b) })
-	t.Run("Options", func(t *testing.T) { testProducerOptions(t, b) })
-	t.Run("Idempotency", func(t *testing.T) { testProducerIdempotency(t, b) })
-	t.Run("ConcurrentDuplicates", func(t *testing.T) { testProducerConcurrentDuplicates(t, b) })
-	t.Run("BadInput", func(t *testing.T) { testProducerBadInput(t, b) })
-	t.Run("Transactions", func(t *testing.T) { testProducerTransactions(t, b) })
-	t.Run("Batches", func(t *testing.T) { testProducerBatches(t, b) })
-	t.Run("Notify", func(t *testing.T) { testProducerNotify(t, d) })
+	runEach(t, d, []section{
+		{"Fields", b.shared(testProducerFields)},
+		{"Options", b.shared(testProducerOptions)},
+		{"Idempotency", b.shared(testProducerIdempotency)},
+		{"ConcurrentDuplicates", b.shared(testProducerConcurrentDuplicates)},
+		{"BadInput", b.shared(testProducerBadInput)},
+		{"Transactions", b.shared(testProducerTransactions)},
+		{"Batches", b.shared(testProducerBatches)},
+		{"Notify", testProducerNotify},
+	})
 }
 
 // allBytes is a payload holding every byte value.

@@ -18,11 +18,11 @@ import (
 // runScheduleChapter runs the schedule chapter against d.
 func runScheduleChapter(t *testing.T, d Driver) {
 	b := setupAPI(t, d, producer.Config{})
-	t.Run("PriorityRange", func(t *testing.T) { testSchedulePriorityRange(t, b) })
-	t.Run("Unique", func(t *testing.T) { testScheduleUnique(t, b) })
-	if d.SkipConsumer {
-		return
-	}
-	t.Run("PriorityOrder", func(t *testing.T) { testSchedulePriorityOrder(t, d) })
-	t.Run("PeriodicLeaderChange", func(t *testing.T) { testSchedulePeriodicLeaderChange(t, d) })
+	runSections(t, d, []section{
+		{"PriorityRange", b.shared(testSchedulePriorityRange)},
+		{"Unique", b.shared(testScheduleUnique)},
+	}, []section{
+		{"PriorityOrder", testSchedulePriorityOrder},
+		{"PeriodicLeaderChange", testSchedulePeriodicLeaderChange},
+	})
 }

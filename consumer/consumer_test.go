@@ -40,20 +40,11 @@ type bundle struct {
 func setup(t *testing.T) *bundle {
 	t.Helper()
 	url := testdb.URL(t)
-	b := &bundle{url: url, pool: openPool(t, url)}
+	b := &bundle{url: url, pool: testdb.PgxPool(t, url)}
 	var err error
 	b.producer, err = producer.New(producer.Config{Pool: pgxv5driver.New(b.pool)})
 	require.NoError(t, err)
 	return b
-}
-
-// openPool opens a pgx pool on url, closed at the end of the test.
-func openPool(t *testing.T, url string) *pgxpool.Pool {
-	t.Helper()
-	pool, err := pgxpool.New(context.Background(), url)
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	return pool
 }
 
 // config is a consumer configuration with short intervals.

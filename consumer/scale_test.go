@@ -10,6 +10,7 @@ import (
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/consumer"
+	"github.com/yakser/asynqpg/internal/testdb"
 )
 
 // TestExactlyOnceAtScale shares 10,000 tasks between three consumers, each
@@ -28,7 +29,7 @@ func TestExactlyOnceAtScale(t *testing.T) {
 		runs = make(map[int64]int, tasks)
 	)
 	for range consumers {
-		cfg := b.config(openPool(t, b.url))
+		cfg := b.config(testdb.PgxPool(t, b.url))
 		c, err := consumer.New(cfg)
 		require.NoError(t, err)
 		require.NoError(t, c.RegisterTaskHandler("scale",

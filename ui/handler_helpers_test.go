@@ -59,12 +59,10 @@ func (f *apiFixture) enqueue(t *testing.T, typ, payload string) int64 {
 	return id
 }
 
+// setStatus moves a task to status as a consumer would.
 func (f *apiFixture) setStatus(t *testing.T, id int64, status string) {
 	t.Helper()
-	if _, err := f.db.Exec(`UPDATE asynqpg_tasks SET status = $2, finalized_at = CASE WHEN $2 IN ('pending', 'running') THEN NULL ELSE now() END,
-		attempted_at = now() WHERE id = $1`, id, status); err != nil {
-		t.Fatal(err)
-	}
+	testfixture.SetStatus(t, f.db, id, asynqpg.TaskStatus(status), "boom")
 }
 
 // status reads a task's status; "deleted" when it is gone.

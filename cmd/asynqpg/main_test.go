@@ -169,10 +169,7 @@ func insertTask(t *testing.T, db *sql.DB, typ string, status asynqpg.TaskStatus)
 func openDB(t *testing.T) (*sql.DB, string) {
 	t.Helper()
 	url := testdb.URL(t)
-	db, err := sql.Open("pgx", url)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
-	return db, url
+	return testdb.OpenURL(t, url), url
 }
 
 // service returns the dashboard's operations on db, to compare --json

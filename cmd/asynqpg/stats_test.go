@@ -2,33 +2,12 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/yakser/asynqpg"
 )
-
-// countTasks counts the tasks of typ.
-func countTasks(t *testing.T, db *sql.DB, typ string) int {
-	t.Helper()
-	var n int
-	require.NoError(t, db.QueryRowContext(context.Background(),
-		`SELECT count(*) FROM asynqpg_tasks WHERE type = $1`, typ).Scan(&n))
-	return n
-}
-
-// statusOf reads the status of task id.
-func statusOf(t *testing.T, db *sql.DB, id int64) asynqpg.TaskStatus {
-	t.Helper()
-	var s string
-	require.NoError(t, db.QueryRowContext(context.Background(),
-		`SELECT status FROM asynqpg_tasks WHERE id = $1`, id).Scan(&s))
-	return asynqpg.TaskStatus(s)
-}
 
 // TestStats: counts by type and status as a table and as JSON.
 func TestStats(t *testing.T) {

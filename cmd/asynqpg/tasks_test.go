@@ -162,7 +162,7 @@ func TestTaskActions(t *testing.T) {
 				require.Contains(t, r.stdout, " task "+id+" (t, now ")
 			}
 			if tt.after == "" {
-				require.Equal(t, 0, countTasks(t, db, "t"))
+				require.Equal(t, 0, testfixture.CountTypes(t, db, "t"))
 			} else {
 				require.Equal(t, len(okIDs), testfixture.CountStatus(t, db, "t", asynqpg.TaskStatus(tt.after)))
 			}
@@ -174,7 +174,7 @@ func TestTaskActions(t *testing.T) {
 				fmt.Sprintf("cannot %s task %d: %s", tt.verb, refused, tt.reason),
 				fmt.Sprintf("cannot %s task 999999: task not found", tt.verb))
 			require.Contains(t, r.stdout, fmt.Sprintf(" task %d (u, now ", fine))
-			require.Equal(t, tt.refused, statusOf(t, db, refused), "the refused task is unchanged")
+			require.Equal(t, tt.refused, asynqpg.TaskStatus(testfixture.StatusOf(t, db, refused)), "the refused task is unchanged")
 		})
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,7 +9,6 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
@@ -61,9 +59,7 @@ func TestDashboardURL(t *testing.T) {
 // TestDashboardBasicAuth checks that with -basic-auth every request, the
 // page included, needs the credentials, and that the server stops.
 func TestDashboardBasicAuth(t *testing.T) {
-	pgxPool, err := pgxpool.New(context.Background(), testdb.URL(t))
-	require.NoError(t, err)
-	defer pgxPool.Close()
+	pgxPool := testdb.PgxPool(t, testdb.URL(t))
 	opts := options{listen: "127.0.0.1:0", basicAuth: &ui.BasicAuth{Username: "admin", Password: "secret"}}
 	var out bytes.Buffer
 	d, err := startDashboard(pgxv5driver.New(pgxPool), opts, slog.New(slog.DiscardHandler), &out)

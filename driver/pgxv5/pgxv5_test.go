@@ -17,15 +17,6 @@ import (
 
 func TestMain(m *testing.M) { testdb.MainWithURL(m) }
 
-// openPool opens a pgx pool on url, closed when the test ends.
-func openPool(t testing.TB, url string) *pgxpool.Pool {
-	t.Helper()
-	pool, err := pgxpool.New(context.Background(), url)
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	return pool
-}
-
 // openSimpleProtocol opens a pool in the simple query protocol, the mode
 // PgBouncer in transaction mode needs.
 func openSimpleProtocol(t testing.TB, url string) asynqpg.Pool {
@@ -35,7 +26,7 @@ func openSimpleProtocol(t testing.TB, url string) asynqpg.Pool {
 
 func TestConformance(t *testing.T) {
 	t.Parallel()
-	open := func(t testing.TB, url string) asynqpg.Pool { return pgxv5driver.New(openPool(t, url)) }
+	open := func(t testing.TB, url string) asynqpg.Pool { return pgxv5driver.New(testdb.PgxPool(t, url)) }
 	entries := []conformance.Driver{
 		{Name: "pgxv5/pool", Open: open, Begin: conformance.BeginPgx, CanListen: true},
 		{Name: "pgxv5/tx", Open: open, Begin: conformance.BeginPgx, TxEntry: true, SkipConsumer: true, CanListen: true},
@@ -49,7 +40,7 @@ func TestConformance(t *testing.T) {
 // the producer, while the values of New and NewTx resolve.
 func TestResolveNilHandles(t *testing.T) {
 	t.Parallel()
-	pool := pgxv5driver.New(openPool(t, os.Getenv("DATABASE_URL")))
+	pool := pgxv5driver.New(testdb.PgxPool(t, os.Getenv("DATABASE_URL")))
 	conformance.RequireRefusals(t, pool, []conformance.Refusal{
 		{Name: "New(nil)", Handle: pgxv5driver.New(nil), ErrText: "driver: nil Pool or Querier"},
 		{Name: "nil *Pool", Handle: (*pgxv5driver.Pool)(nil), ErrText: "driver: nil Pool or Querier"},

@@ -191,13 +191,11 @@ func TestNil(t *testing.T) {
 // meanwhile.
 func TestQuerierNoGoroutineLeak(t *testing.T) {
 	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, testdb.URL(t))
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
+	pool := testdb.PgxPool(t, testdb.URL(t))
 	require.NoError(t, pool.Ping(ctx)) // the pool's own goroutines start now
 	// The shared handle's connection opener starts at its first use and
 	// stays.
-	_, err = pgxv5driver.New(pool).ExecContext(ctx, `SELECT 1`)
+	_, err := pgxv5driver.New(pool).ExecContext(ctx, `SELECT 1`)
 	require.NoError(t, err)
 	before := goleak.IgnoreCurrent()
 

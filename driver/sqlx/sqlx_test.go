@@ -70,10 +70,7 @@ func TestConformance(t *testing.T) {
 		{
 			Name: "wrapstddb",
 			Open: func(t testing.TB, url string) asynqpg.Pool {
-				db, err := sql.Open("pgx", url)
-				require.NoError(t, err)
-				t.Cleanup(func() { _ = db.Close() })
-				return asynqpg.WrapStdDB(db, "pgx")
+				return asynqpg.WrapStdDB(testdb.OpenURL(t, url), "pgx")
 			},
 			Begin:     beginSqlx,
 			CanListen: true,

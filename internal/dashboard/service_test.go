@@ -50,14 +50,7 @@ func (f *fixture) enqueue(t *testing.T, typ, payload string) int64 {
 // setStatus moves a task to status as a consumer would.
 func (f *fixture) setStatus(t *testing.T, id int64, status string) {
 	t.Helper()
-	final := "NULL"
-	if status != "pending" && status != "running" {
-		final = "now()"
-	}
-	if _, err := f.db.Exec(`UPDATE asynqpg_tasks SET status = $2, finalized_at = `+final+`,
-		attempted_at = now(), messages = ARRAY['boom'] WHERE id = $1`, id, status); err != nil {
-		t.Fatalf("set task %d %s: %v", id, status, err)
-	}
+	testfixture.SetStatus(t, f.db, id, asynqpg.TaskStatus(status), "boom")
 }
 
 // status reads a task's status; "deleted" when it is gone.
@@ -116,7 +109,7 @@ func TestActionsFollowTheClientsRules(t *testing.T) {
 		})
 	}
 	for name, act := range map[string]action{"get": f.svc.Get, "retry": f.svc.Retry, "cancel": f.svc.Cancel, "delete": f.svc.Delete} {
-		_, err := act(ctx, 1<<40)
+		_, err := act(ctx, testfixture.MissingID)
 		if err == nil {
 			t.Fatalf("%s of a missing task succeeded", name)
 		}

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
@@ -264,10 +263,7 @@ FROM generate_series(1, 20000) i`)
 	require.NoError(t, err)
 	_, err = b.db.ExecContext(ctx, `ANALYZE asynqpg_tasks`)
 	require.NoError(t, err)
-	rows, err := b.db.QueryContext(ctx, `EXPLAIN `+sqlListUnservedTypes)
-	require.NoError(t, err)
-	defer rows.Close()
-	plan := strings.Join(testfixture.Column[string](t, rows), "\n")
+	plan := testfixture.Plan(t, b.db, sqlListUnservedTypes)
 	require.Contains(t, plan, "asynqpg_tasks_claim_idx")
 	require.NotContains(t, plan, "Seq Scan on asynqpg_tasks", plan)
 }

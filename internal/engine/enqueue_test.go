@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/yakser/asynqpg/internal/testfixture"
 )
 
 func strPtr(s string) *string { return &s }
@@ -113,7 +115,7 @@ func TestInsertTaskConcurrentDuplicates(t *testing.T) {
 		}
 	}
 	require.Equal(t, 1, created)
-	require.Equal(t, 1, b.count(t, "race"))
+	require.Equal(t, 1, testfixture.CountTypes(t, b.db, "race"))
 }
 
 func TestInsertTasks(t *testing.T) {
@@ -196,7 +198,7 @@ func TestInsertTasksStatements(t *testing.T) {
 			require.Equal(t, tt.wantStatements, b.ex.Counts.Statements.Load())
 			require.Equal(t, tt.wantBegins, b.ex.Counts.Begins.Load())
 			require.Equal(t, tt.wantBegins, b.ex.Counts.Commits.Load())
-			require.Equal(t, tt.n, b.count(t, typ))
+			require.Equal(t, tt.n, testfixture.CountTypes(t, b.db, typ))
 		})
 	}
 }
@@ -220,7 +222,7 @@ func TestInsertTasksAllOrNothing(t *testing.T) {
 	_, err := InsertTasks(context.Background(), b.ex, tasks)
 	require.Error(t, err)
 	require.Equal(t, int64(2), b.ex.Counts.Statements.Load())
-	require.Zero(t, b.count(t, "aon"))
+	require.Zero(t, testfixture.CountTypes(t, b.db, "aon"))
 }
 
 // TestInsertTasksDuplicatesAcrossStatements checks that deduplication
@@ -234,7 +236,7 @@ func TestInsertTasksDuplicatesAcrossStatements(t *testing.T) {
 	got, err := InsertTasks(context.Background(), b.ex, tasks)
 	require.NoError(t, err)
 	require.Len(t, got, MaxBatchTasks)
-	require.Equal(t, MaxBatchTasks, b.count(t, "cross"))
+	require.Equal(t, MaxBatchTasks, testfixture.CountTypes(t, b.db, "cross"))
 }
 
 func TestSplitBatch(t *testing.T) {
@@ -289,9 +291,9 @@ func TestInsertTasksInCallerTransaction(t *testing.T) {
 	got, err := InsertTasks(ctx, tx, tasks)
 	require.NoError(t, err)
 	require.Len(t, got, len(tasks))
-	require.Zero(t, b.count(t, "callertx"), "visible before the caller commits")
+	require.Zero(t, testfixture.CountTypes(t, b.db, "callertx"), "visible before the caller commits")
 	require.NoError(t, tx.Rollback(ctx))
-	require.Zero(t, b.count(t, "callertx"))
+	require.Zero(t, testfixture.CountTypes(t, b.db, "callertx"))
 }
 
 // TestInsertTasksFirstDuplicateWins checks that of many tasks of a batch

@@ -56,12 +56,3 @@ func (b *storeBundle) get(t *testing.T, id int64) *TaskRow {
 	require.NoError(t, err)
 	return row
 }
-
-// count counts the tasks of type typ.
-func (b *storeBundle) count(t *testing.T, typ string) int {
-	t.Helper()
-	var n int
-	require.NoError(t, b.db.QueryRowContext(context.Background(),
-		`SELECT count(*) FROM asynqpg_tasks WHERE type = $1`, typ).Scan(&n))
-	return n
-}

@@ -28,10 +28,7 @@ type maintBundle struct {
 func setupMaintenance(t *testing.T) *maintBundle {
 	t.Helper()
 	url := testdb.URL(t)
-	db, err := sql.Open("pgx", url)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
-	return &maintBundle{url: url, ex: openMaintExecutor(t, url), db: db}
+	return &maintBundle{url: url, ex: openMaintExecutor(t, url), db: testdb.OpenURL(t, url)}
 }
 
 // openMaintExecutor opens a pool on url and resolves it to an Executor.

@@ -38,52 +38,48 @@ func TestManageTask(t *testing.T) {
 
 	errs := testfixture.StateErrors{NotFound: ErrTaskNotFound, AlreadyFinalized: ErrTaskAlreadyFinalized,
 		AlreadyAvailable: ErrTaskAlreadyAvailable, Running: ErrTaskRunning}
-	for _, tt := range testfixture.StateCases {
-		wantErr := tt.WantErr(errs)
-		t.Run(tt.Name(), func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			id := int64(1 << 40) // never allocated by the sequence
-			var before *TaskRow
-			if tt.Status != "" {
-				id = b.insert(t, "manage")
-				b.setStatus(t, id, tt.Status)
-				before = b.get(t, id)
-			}
-			got, err := manageOps[tt.Op](ctx, b.ex, id)
-			after := b.get(t, id)
-			if wantErr != nil {
-				require.ErrorIs(t, err, wantErr)
-				// A refusal returns the task as it is; a missing task, none.
-				require.Equal(t, before, got, "a refused task is returned as it is")
-				require.Equal(t, before, after, "changed despite the error")
-				return
-			}
-			require.NoError(t, err)
-			require.Equal(t, id, got.ID)
-			if tt.Op == "delete" {
-				require.Nil(t, after)
-				require.Equal(t, before, got, "delete returns the row as it was")
-				return
-			}
-			require.Equal(t, after, got, "returned row is the stored row")
-			require.Equal(t, tt.Want(), got.Status)
-			switch {
-			case tt.Op == "cancel" && tt.Status == cancelled:
-				require.Equal(t, before, after, "cancelling a cancelled task changes nothing")
-			case tt.Op == "cancel":
-				require.NotNil(t, got.FinalizedAt)
-				require.True(t, got.UpdatedAt.Equal(*got.FinalizedAt))
-				require.False(t, got.FinalizedAt.Before(before.UpdatedAt))
-			case tt.Op == "retry":
-				require.Nil(t, got.FinalizedAt)
-				require.GreaterOrEqual(t, got.AttemptsLeft, 1)
-				require.Equal(t, before.AttemptsElapsed, got.AttemptsElapsed)
-				require.Equal(t, before.Messages, got.Messages)
-				require.True(t, got.BlockedTill.Equal(got.UpdatedAt), "ready now")
-			}
-		})
+	insert := func(t *testing.T, status asynqpg.TaskStatus) int64 {
+		id := b.insert(t, "manage")
+		b.setStatus(t, id, status)
+		return id
 	}
+	testfixture.RunStateCases(t, insert, func(t *testing.T, tt testfixture.StateCase, id int64) {
+		wantErr := tt.WantErr(errs)
+		ctx := context.Background()
+		before := b.get(t, id)
+		got, err := manageOps[tt.Op](ctx, b.ex, id)
+		after := b.get(t, id)
+		if wantErr != nil {
+			require.ErrorIs(t, err, wantErr)
+			// A refusal returns the task as it is; a missing task, none.
+			require.Equal(t, before, got, "a refused task is returned as it is")
+			require.Equal(t, before, after, "changed despite the error")
+			return
+		}
+		require.NoError(t, err)
+		require.Equal(t, id, got.ID)
+		if tt.Op == "delete" {
+			require.Nil(t, after)
+			require.Equal(t, before, got, "delete returns the row as it was")
+			return
+		}
+		require.Equal(t, after, got, "returned row is the stored row")
+		require.Equal(t, tt.Want(), got.Status)
+		switch {
+		case tt.Op == "cancel" && tt.Status == cancelled:
+			require.Equal(t, before, after, "cancelling a cancelled task changes nothing")
+		case tt.Op == "cancel":
+			require.NotNil(t, got.FinalizedAt)
+			require.True(t, got.UpdatedAt.Equal(*got.FinalizedAt))
+			require.False(t, got.FinalizedAt.Before(before.UpdatedAt))
+		case tt.Op == "retry":
+			require.Nil(t, got.FinalizedAt)
+			require.GreaterOrEqual(t, got.AttemptsLeft, 1)
+			require.Equal(t, before.AttemptsElapsed, got.AttemptsElapsed)
+			require.Equal(t, before.Messages, got.Messages)
+			require.True(t, got.BlockedTill.Equal(got.UpdatedAt), "ready now")
+		}
+	})
 }
 
 func TestRetryKeepsAttemptsLeft(t *testing.T) {
@@ -203,7 +199,7 @@ func TestListTasks(t *testing.T) {
 		{name: "by blocked_till", q: ListQuery{Limit: 2, OrderBy: ListOrderBlockedTill}, want: []int64{ids[4], ids[3]}, wantTotal: 5},
 		{name: "types", q: ListQuery{Limit: 100, Types: []string{"a", "c"}}, want: []int64{ids[0], ids[2], ids[3], ids[4]}, wantTotal: 4},
 		{name: "statuses", q: ListQuery{Limit: 100, Statuses: []string{"failed"}}, want: []int64{ids[2]}, wantTotal: 1},
-		{name: "ids", q: ListQuery{Limit: 100, IDs: []int64{ids[1], ids[4], 1 << 40}}, want: []int64{ids[1], ids[4]}, wantTotal: 2},
+		{name: "ids", q: ListQuery{Limit: 100, IDs: []int64{ids[1], ids[4], testfixture.MissingID}}, want: []int64{ids[1], ids[4]}, wantTotal: 2},
 		{name: "all filters", q: ListQuery{Limit: 100, IDs: ids[:3], Types: []string{"a"}, Statuses: []string{"pending"}},
 			want: []int64{ids[0]}, wantTotal: 1},
 		{name: "page", q: ListQuery{Limit: 2, Offset: 2}, want: ids[2:4], wantTotal: 5},

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
@@ -275,9 +274,7 @@ func TestFewOutcomesUsePrimaryKey(t *testing.T) {
 		name, q, args := st.name, st.sql, st.args
 		tx, err := b.db.BeginTx(ctx, nil)
 		require.NoError(t, err)
-		rows, err := tx.QueryContext(ctx, "EXPLAIN "+q, args...)
-		require.NoError(t, err)
-		plan := strings.Join(testfixture.Column[string](t, rows), "\n")
+		plan := testfixture.Plan(t, tx, q, args...)
 		require.NoError(t, tx.Rollback())
 		require.Contains(t, plan, "asynqpg_tasks_pkey", "%s:\n%s", name, plan)
 		require.NotContains(t, plan, "asynqpg_tasks_claim_idx", "%s:\n%s", name, plan)

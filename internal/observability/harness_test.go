@@ -107,10 +107,8 @@ func eachDriver(t *testing.T, test func(t *testing.T, b *bundle)) {
 func setup(t *testing.T, d driverCase) *bundle {
 	t.Helper()
 	url := testdb.URL(t)
-	check, err := sql.Open("pgx", url)
-	require.NoError(t, err)
+	check := testdb.OpenURL(t, url)
 	check.SetMaxOpenConns(2)
-	t.Cleanup(func() { _ = check.Close() })
 	return &bundle{url: url, d: d, check: check}
 }
 

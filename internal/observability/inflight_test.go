@@ -10,6 +10,7 @@ import (
 
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/consumer"
+	"github.com/yakser/asynqpg/internal/testfixture"
 )
 
 // TestDBErrorCounted makes the database refuse the writes of outcomes,
@@ -39,7 +40,7 @@ FOR EACH ROW WHEN (NEW.status = 'completed') EXECUTE FUNCTION obs_refuse_complet
 		}, waitFor, tick, "a refused write is a db_error")
 		_, err = b.check.Exec(`DROP TRIGGER obs_refuse_completion ON asynqpg_tasks`)
 		require.NoError(t, err)
-		require.Eventually(t, func() bool { return b.status(t, id) == asynqpg.TaskStatusCompleted }, waitFor, tick)
+		testfixture.WaitStatus(t, b.check, id, asynqpg.TaskStatusCompleted, waitFor)
 
 		ms := tel.collect(t)
 		errs := sumPoints(t, ms[asynqpg.MetricTasksErrors], true)
@@ -90,7 +91,7 @@ func TestInFlight(t *testing.T) {
 		}
 		require.Equal(t, map[string]int64{"task_type=" + typeOK: 1, "task_type=" + typeBlock: 1}, inFlight())
 		close(release)
-		require.Eventually(t, func() bool { return b.status(t, okID) == asynqpg.TaskStatusCompleted }, waitFor, tick)
+		testfixture.WaitStatus(t, b.check, okID, asynqpg.TaskStatusCompleted, waitFor)
 		require.Equal(t, map[string]int64{"task_type=" + typeOK: 0, "task_type=" + typeBlock: 1}, inFlight())
 
 		require.Equal(t, consumer.ErrShutdownTimeout, c.Shutdown(0), "the blocked handler outlived the timeout")

@@ -14,6 +14,7 @@ import (
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/client"
 	"github.com/yakser/asynqpg/consumer"
+	"github.com/yakser/asynqpg/internal/testfixture"
 	"github.com/yakser/asynqpg/producer"
 )
 
@@ -124,7 +125,7 @@ func TestLogsCarryTaskIdentity(t *testing.T) {
 			return fmt.Errorf("rejected %d: %w", task.ID, asynqpg.ErrSkipRetry)
 		},
 	})
-	require.Eventually(t, func() bool { return b.status(t, failID) == asynqpg.TaskStatusFailed }, waitFor, tick)
+	testfixture.WaitStatus(t, b.check, failID, asynqpg.TaskStatusFailed, waitFor)
 	require.Eventually(t, func() bool { return len(logs.find("asynqpg: ErrorHandler panicked")) == 1 }, waitFor, tick)
 	require.NoError(t, c.Stop())
 

@@ -129,24 +129,6 @@ func URL(t testing.TB) string {
 	return u
 }
 
-// Open returns a *sql.DB (pgx stdlib driver) on a brand-new database from
-// URL, closed when the test ends.
-func Open(t testing.TB) *sql.DB {
-	t.Helper()
-	u := URL(t)
-	db, err := sql.Open("pgx", u)
-	if err != nil {
-		t.Fatalf("testdb: open %s: %v", u, err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := db.PingContext(ctx); err != nil {
-		t.Fatalf("testdb: connect to test database: %v", err)
-	}
-	return db
-}
-
 // setup finds the server and ensures the template, once per process; a
 // failed attempt is retried by the next caller.
 func setup(ctx context.Context) (admin *sql.DB, baseURL, template string, err error) {

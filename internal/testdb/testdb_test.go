@@ -27,6 +27,16 @@ func tableExists(ctx context.Context, t *testing.T, db *sql.DB, table string) bo
 	return ok
 }
 
+// requireDropped fails the test when the database name still exists.
+func requireDropped(ctx context.Context, t *testing.T, name string) {
+	t.Helper()
+	admin, _, _, err := setup(ctx)
+	require.NoError(t, err)
+	exists, err := databaseExists(ctx, admin, name)
+	require.NoError(t, err)
+	require.False(t, exists, "database %s survived its test", name)
+}
+
 func TestDatabasesAreIsolated(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -34,9 +44,7 @@ func TestDatabasesAreIsolated(t *testing.T) {
 	u1, u2 := URL(t), URL(t)
 	require.NotEqual(t, u1, u2)
 
-	db1, err := sql.Open("pgx", u1)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db1.Close() })
+	db1 := OpenURL(t, u1)
 	db2 := Open(t)
 
 	name1, name2 := currentDatabase(ctx, t, db1), currentDatabase(ctx, t, db2)
@@ -47,7 +55,7 @@ func TestDatabasesAreIsolated(t *testing.T) {
 	require.True(t, tableExists(ctx, t, db1, "asynqpg_tasks"), "migrated schema in %s", name1)
 	require.True(t, tableExists(ctx, t, db2, "asynqpg_tasks"), "migrated schema in %s", name2)
 
-	_, err = db1.ExecContext(ctx, "CREATE TABLE only_here (id int)")
+	_, err := db1.ExecContext(ctx, "CREATE TABLE only_here (id int)")
 	require.NoError(t, err)
 	require.True(t, tableExists(ctx, t, db1, "only_here"))
 	require.False(t, tableExists(ctx, t, db2, "only_here"))
@@ -73,12 +81,7 @@ func TestCleanupDropsDatabase(t *testing.T) {
 		t.Cleanup(func() { _ = conn.Close() })
 	})
 	require.NotEmpty(t, name)
-
-	admin, _, _, err := setup(ctx)
-	require.NoError(t, err)
-	exists, err := databaseExists(ctx, admin, name)
-	require.NoError(t, err)
-	require.False(t, exists, "database %s survived its test", name)
+	requireDropped(ctx, t, name)
 }
 
 func TestTemplateIsMarkedAndClosed(t *testing.T) {

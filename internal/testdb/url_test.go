@@ -37,11 +37,7 @@ func TestNewURL(t *testing.T) {
 
 	require.NoError(t, drop())
 	dropped = true
-	admin, _, _, err := setup(ctx)
-	require.NoError(t, err)
-	exists, err := databaseExists(ctx, admin, name)
-	require.NoError(t, err)
-	require.False(t, exists, "%s dropped", name)
+	requireDropped(ctx, t, name)
 }
 
 func TestNewURLContextEnded(t *testing.T) {

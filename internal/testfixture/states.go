@@ -1,6 +1,10 @@
 package testfixture
 
-import "github.com/yakser/asynqpg"
+import (
+	"testing"
+
+	"github.com/yakser/asynqpg"
+)
 
 // StateCase is a row of the state tables of cancel, retry and delete: the
 // change Op ("cancel", "retry" or "delete") of a task in Status ("" for a
@@ -84,4 +88,27 @@ func (c StateCase) Want() asynqpg.TaskStatus {
 		return asynqpg.TaskStatusPending
 	}
 	return ""
+}
+
+// MissingID is a task ID the sequences of the test databases never
+// allocate: the ID of a task that does not exist.
+const MissingID = int64(1) << 40
+
+// RunStateCases runs every row of StateCases as a parallel subtest of t,
+// named by the row: task makes a task in the row's status, and check runs
+// the row's change on its ID, or on MissingID for the rows of a task that
+// does not exist.
+func RunStateCases(t *testing.T, task func(t *testing.T, status asynqpg.TaskStatus) int64,
+	check func(t *testing.T, c StateCase, id int64)) {
+	t.Helper()
+	for _, c := range StateCases {
+		t.Run(c.Name(), func(t *testing.T) {
+			t.Parallel()
+			id := MissingID
+			if c.Status != "" {
+				id = task(t, c.Status)
+			}
+			check(t, c, id)
+		})
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/yakser/asynqpg"
 )
@@ -24,6 +25,19 @@ func CountStatus(t testing.TB, db Queryer, taskType string, status asynqpg.TaskS
 		`SELECT count(*) FROM asynqpg_tasks WHERE type = $1 AND status = $2`, taskType, string(status)).Scan(&n)
 	if err != nil {
 		t.Fatalf("testfixture: count %s tasks of type %q: %v", status, taskType, err)
+	}
+	return n
+}
+
+// CountTypes counts the committed tasks of the given types, read through
+// db.
+func CountTypes(t testing.TB, db Queryer, types ...string) int {
+	t.Helper()
+	var n int
+	err := db.QueryRowContext(context.Background(),
+		`SELECT count(*) FROM asynqpg_tasks WHERE type = ANY($1::text[])`, textArray(types)).Scan(&n)
+	if err != nil {
+		t.Fatalf("testfixture: count tasks of types %q: %v", types, err)
 	}
 	return n
 }
@@ -92,4 +106,25 @@ func textArray(ss []string) string {
 		quoted[i] = `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
 	}
 	return "{" + strings.Join(quoted, ",") + "}"
+}
+
+// waitTick is how often WaitStatus reads the status again.
+const waitTick = 20 * time.Millisecond
+
+// WaitStatus waits, up to within, until task id, read through db, is
+// committed in status; it fails the test, saying the status it last read,
+// when the task is not in status by then.
+func WaitStatus(t testing.TB, db Queryer, id int64, status asynqpg.TaskStatus, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		got := StatusOf(t, db, id)
+		if got == string(status) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("testfixture: task %d is %s after %s, want %s", id, got, within, status)
+		}
+		time.Sleep(waitTick)
+	}
 }
