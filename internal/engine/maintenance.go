@@ -38,6 +38,7 @@ type Maintainer struct {
 
 	mu          sync.Mutex
 	started     bool
+	startedAt   time.Time // local clock: when Start ran
 	stopping    bool
 	leading     bool
 	deadline    time.Time // local clock: the term is trusted before it
@@ -79,6 +80,7 @@ func (m *Maintainer) Start(ctx context.Context) error {
 		return errors.New("maintainer: already started")
 	}
 	m.started = true
+	m.startedAt = m.cfg.now()
 	m.log.Debug("maintainer started", "leader_name", m.cfg.LeaderName, "leader_ttl", m.cfg.LeaderTTL,
 		"elect_interval", m.cfg.ElectInterval, "janitor_interval", m.cfg.JanitorInterval)
 	m.election.Start(ctx, m.run)

@@ -72,9 +72,10 @@ type periodicState struct {
 // from the local one, so that leaders on hosts with skewed clocks enqueue
 // at the same moments. On start, an entry whose last enqueued instant is
 // older than its latest instant at or before now enqueues that latest one
-// at once (the one a change of leader, or a restart, missed); earlier
-// missed instants are not made up. An entry never enqueued before begins
-// with its first instant after now.
+// at once when this maintainer was already running at that instant: it
+// was missed while the leadership changed hands, not while no consumer
+// ran (see missedInHandover). Other missed instants are not made up. An
+// entry never enqueued before begins with its first instant after now.
 func (m *Maintainer) runPeriodic(ctx context.Context) {
 	offset, last, err := m.periodicStart(ctx)
 	if err != nil {
@@ -83,11 +84,20 @@ func (m *Maintainer) runPeriodic(ctx context.Context) {
 	now := func() time.Time { return m.cfg.now().Add(offset) }
 	states := make([]*periodicState, len(m.cfg.Periodic))
 	start := now()
+	m.mu.Lock()
+	running := m.startedAt.Add(offset)
+	m.mu.Unlock()
 	for i, e := range m.cfg.Periodic {
 		st := &periodicState{PeriodicEntry: e, due: e.Schedule.Next(start)}
 		if l, ok := last[e.Name]; ok {
-			if prev := latestInstant(e.Schedule, start); !prev.IsZero() && prev.After(l) {
+			switch prev := latestInstant(e.Schedule, start); {
+			case missedInHandover(prev, l, running):
+				m.log.Info("periodic task: making up the instant missed while the leadership changed hands",
+					"periodic_task", e.Name, "instant", prev)
 				st.due = prev
+			case prev.After(l):
+				m.log.Info("periodic task: an instant missed before this consumer started is not made up",
+					"periodic_task", e.Name, "instant", prev, "next", st.due)
 			}
 		}
 		st.wake = st.due
@@ -245,4 +255,15 @@ func (m *Maintainer) periodicRead(ctx context.Context) (time.Duration, map[strin
 		return 0, nil, fmt.Errorf("read the last instants: %w", err)
 	}
 	return offset, last, nil
+}
+
+// missedInHandover reports whether instant prev, the latest of an entry
+// at or before now, is one to make up: later than last, the latest
+// enqueued, and no earlier than running, when this maintainer started
+// (both on the database clock). Such an instant fell while this
+// maintainer ran without leading, in the gap between the previous
+// leader's end and this one's election. An instant before running fell
+// before this consumer ran, maybe while none ran, and is not made up.
+func missedInHandover(prev, last, running time.Time) bool {
+	return !prev.IsZero() && prev.After(last) && !prev.Before(running)
 }

@@ -168,32 +168,6 @@ func TestPeriodicLeaderEnqueuesEachInstant(t *testing.T) {
 	}
 }
 
-func TestPeriodicStartCatchesUpTheLatestMissedInstant(t *testing.T) {
-	t.Parallel()
-	b := setupMaintenance(t)
-	hourly, err := ParseSchedule("@hourly")
-	require.NoError(t, err)
-	// "seen" last enqueued an instant three hours ago; "fresh" never ran.
-	b.exec(t, `INSERT INTO asynqpg_periodic (name, last_at) VALUES ('seen', date_trunc('hour', now()) - interval '3 hours')`)
-	m := b.newMaintainer(t, MaintainerConfig{
-		LeaderTTL: 1500 * time.Millisecond, ElectInterval: 250 * time.Millisecond, JanitorInterval: time.Hour,
-		Periodic: []PeriodicEntry{
-			{Name: "fresh", Schedule: hourly, Enqueue: periodicInsert("fresh")},
-			{Name: "seen", Schedule: hourly, Enqueue: periodicInsert("seen")},
-		},
-	})
-	require.NoError(t, m.Start(context.Background()))
-	require.Eventually(t, func() bool { return len(b.periodicInstants(t, "seen")) == 1 }, 30*time.Second, 20*time.Millisecond)
-
-	var hour time.Time
-	require.NoError(t, b.db.QueryRow(`SELECT date_trunc('hour', now())`).Scan(&hour))
-	require.Equal(t, []string{hour.UTC().Format(time.RFC3339)}, b.periodicInstants(t, "seen"),
-		"only the latest missed instant is made up")
-	require.Equal(t, hour.UTC(), b.periodicLast(t, "seen"))
-	require.Empty(t, b.periodicInstants(t, "fresh"), "a name never enqueued begins after now")
-	require.True(t, b.periodicLast(t, "fresh").IsZero())
-}
-
 func TestPeriodicSkewedClockFollowsDatabaseClock(t *testing.T) {
 	t.Parallel()
 	every, err := ParseSchedule("@every 1s")
