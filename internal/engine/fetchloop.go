@@ -351,7 +351,9 @@ func (r *typeRunner) claim(job claimJob) (int, error) {
 	for _, o := range job.outs {
 		p.outcomeWritten(o, written[o.rec.Attempt])
 	}
-	settle(job.outs, true)
+	if len(claimed) == 0 || stopping {
+		settle(job.outs, true)
+	}
 	if len(claimed) == 0 {
 		return 0, nil
 	}
@@ -373,7 +375,11 @@ func (r *typeRunner) claim(job claimJob) (int, error) {
 			attemptsLeft: c.Task.AttemptsLeft, attemptsElapsed: c.Task.AttemptsElapsed}
 		a.ctx, a.cancel = context.WithTimeoutCause(p.runCtx, r.cfg.Timeout, ErrHandlerTimeout)
 		p.register(a)
-		r.attempts <- a
+		r.attempts <- a // never blocks: the workers claimed for are free, and the channel holds them all
 	}
+	// The workers of the outcomes learn that they are free once the new
+	// attempts wait for them, so that one woken takes its next attempt at
+	// once rather than waiting again.
+	settle(job.outs, true)
 	return len(claimed), nil
 }

@@ -15,9 +15,11 @@ func (r *typeRunner) submit(o *outcome) bool {
 			n := len(r.outbox)
 			r.outMu.Unlock()
 			// Wake the fetch loop when its decision may change: the first
-			// outcome (an idle type claims at once), and from half the
-			// workers on (a type with a backlog claims then).
-			if n == 1 || n*2 >= r.cfg.Workers {
+			// outcome (an idle type claims at once; one with a backlog
+			// starts its cooldown), and once the outcomes and the free
+			// workers make a claim batch (a type with a backlog claims
+			// then), not for each outcome in between.
+			if n == 1 || n+r.free() >= r.claimBatch() {
 				select {
 				case r.outboxReady <- struct{}{}:
 				default:
