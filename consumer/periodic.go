@@ -62,10 +62,11 @@ type periodicTask struct {
 // task at each instant of its schedule; each instant of a name is enqueued
 // at most once per database, whichever consumer leads, across changes of
 // leader and restarts. An instant missed while no consumer ran is not made
-// up, except the latest one: a leader that starts enqueues at once the
-// latest instant at or before now when it is later than the last one
-// enqueued under the name (the first time a name is seen, it begins with
-// its first instant after now).
+// up. One missed while the leadership changed hands is: a consumer that
+// becomes leader enqueues at once the latest instant at or before now
+// when it is later than the last one enqueued under the name and came
+// after this consumer started (the first time a name is seen, it begins
+// with its first instant after now). See docs/PERIODIC.md.
 //
 // A Task func that panics, returns nil or returns a task the producer
 // refuses is logged and its instant skipped: the instant is recorded as
