@@ -63,10 +63,17 @@ type result struct {
 // when url is empty).
 func runCLI(t *testing.T, url string, args ...string) result {
 	t.Helper()
+	return runCLIWith(t, url, nil, args...)
+}
+
+// runCLIWith is runCLI with the variables env (NAME=value) added to the
+// environment.
+func runCLIWith(t *testing.T, url string, env []string, args ...string) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, args...)
-	cmd.Env = append(withoutDatabaseURL(os.Environ()), "DATABASE_URL="+url)
+	cmd.Env = append(append(withoutDatabaseURL(os.Environ()), "DATABASE_URL="+url), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

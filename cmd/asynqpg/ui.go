@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -40,7 +41,8 @@ func newUICmd() *cobra.Command {
 		}),
 	}
 	cmd.Flags().String("listen", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
-	cmd.Flags().String("basic-auth", "", "require HTTP basic authentication with this user:password")
+	cmd.Flags().String("basic-auth", "", "require HTTP basic authentication with this user:password (or set "+envBasicAuth+
+		", which ps does not show)")
 	return cmd
 }
 
@@ -57,16 +59,26 @@ func serveDashboard(cmd *cobra.Command, d *database, listen string, auth *ui.Bas
 	return serve(cmd, listen, h, auth != nil)
 }
 
-// basicAuth reads --basic-auth. The value is not repeated in an error: it
-// holds a password.
+// envBasicAuth is the environment variable that gives the dashboard's
+// user:password when --basic-auth is not given. Unlike a flag, it is not
+// shown to the other users of the host (ps lists a command's arguments).
+const envBasicAuth = "ASYNQPG_BASIC_AUTH"
+
+// basicAuth reads --basic-auth, else ASYNQPG_BASIC_AUTH when it is set and
+// not empty. The value is not repeated in an error: it holds a password.
 func basicAuth(cmd *cobra.Command) (*ui.BasicAuth, error) {
-	v, _ := cmd.Flags().GetString("basic-auth")
-	if !cmd.Flags().Changed("basic-auth") {
+	v, from := "", "--basic-auth"
+	switch env := os.Getenv(envBasicAuth); {
+	case cmd.Flags().Changed("basic-auth"):
+		v, _ = cmd.Flags().GetString("basic-auth")
+	case env != "":
+		v, from = env, envBasicAuth
+	default:
 		return nil, nil
 	}
 	user, pass, ok := strings.Cut(v, ":")
 	if !ok || user == "" || pass == "" {
-		return nil, usagef("invalid --basic-auth: want user:password, both not empty")
+		return nil, usagef("invalid %s: want user:password, both not empty", from)
 	}
 	return &ui.BasicAuth{Username: user, Password: pass}, nil
 }
@@ -83,7 +95,7 @@ func serve(cmd *cobra.Command, listen string, h http.Handler, authenticated bool
 	go func() { served <- srv.Serve(ln) }()
 
 	if host, _, err := net.SplitHostPort(ln.Addr().String()); err == nil && !authenticated && !isLoopback(host) {
-		fmt.Fprintln(cmd.ErrOrStderr(), "asynqpg: warning: the dashboard is reachable from other hosts without --basic-auth")
+		fmt.Fprintln(cmd.ErrOrStderr(), "asynqpg: warning: the dashboard is reachable from other hosts without --basic-auth or "+envBasicAuth)
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "dashboard on http://%s/ (interrupt to stop)\n", ln.Addr())
 

@@ -19,17 +19,39 @@ import (
 	"github.com/yakser/asynqpg/internal/testfixture"
 )
 
-// TestUI: the dashboard is served with basic auth, answers the API as
-// the dashboard's operations do, and stops cleanly on an interrupt.
+// TestUI: the dashboard is served with basic auth, its credentials from
+// --basic-auth or from ASYNQPG_BASIC_AUTH (the flag wins), answers the API
+// as the dashboard's operations do, and stops cleanly on an interrupt.
 func TestUI(t *testing.T) {
 	t.Parallel()
+	tests := []struct {
+		name string
+		args []string // after "ui --listen 127.0.0.1:0"
+		env  []string
+	}{
+		{"flag", []string{"--basic-auth", "admin:s3cret"}, nil},
+		{"environment", nil, []string{"ASYNQPG_BASIC_AUTH=admin:s3cret"}},
+		{"flag over environment", []string{"--basic-auth", "admin:s3cret"}, []string{"ASYNQPG_BASIC_AUTH=other:pass"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			testUI(t, tt.args, tt.env)
+		})
+	}
+}
+
+// testUI runs the ui command with args and env, its credentials
+// admin:s3cret, and checks it.
+func testUI(t *testing.T, args, env []string) {
+	t.Helper()
 	db, url := openDB(t)
 	insertTask(t, db, "email", failed)
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, "ui", "--listen", "127.0.0.1:0", "--basic-auth", "admin:s3cret")
-	cmd.Env = append(withoutDatabaseURL(os.Environ()), "DATABASE_URL="+url)
+	cmd := exec.CommandContext(ctx, binary, append([]string{"ui", "--listen", "127.0.0.1:0"}, args...)...)
+	cmd.Env = append(append(withoutDatabaseURL(os.Environ()), "DATABASE_URL="+url), env...)
 	var stderr testfixture.SyncBuffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
@@ -62,13 +84,13 @@ func TestUI(t *testing.T) {
 
 	code, body := get("/api/stats", true)
 	require.Equal(t, http.StatusOK, code, string(body))
-	var env struct {
+	var envelope struct {
 		Data json.RawMessage `json:"data"`
 	}
-	require.NoError(t, json.Unmarshal(body, &env))
+	require.NoError(t, json.Unmarshal(body, &envelope))
 	api, err := service(t, db).Stats(ctx)
 	require.NoError(t, err)
-	requireJSON(t, api, string(env.Data)+"\n")
+	requireJSON(t, api, string(envelope.Data)+"\n")
 
 	code, body = get("/", true)
 	require.Equal(t, http.StatusOK, code)
@@ -77,6 +99,15 @@ func TestUI(t *testing.T) {
 	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
 	require.NoError(t, cmd.Wait(), "stderr: %s", stderr.String())
 	require.Empty(t, stderr.String())
+}
+
+// TestUIBasicAuthEnvironmentRefused: a malformed ASYNQPG_BASIC_AUTH is a
+// usage error that names the variable and not its value.
+func TestUIBasicAuthEnvironmentRefused(t *testing.T) {
+	t.Parallel()
+	r := runCLIWith(t, "postgres://postgres@127.0.0.1:1/none", []string{"ASYNQPG_BASIC_AUTH=admin-s3cret"}, "ui")
+	requireFailure(t, r, exitUsage, "invalid ASYNQPG_BASIC_AUTH: want user:password")
+	require.NotContains(t, r.stderr, "s3cret")
 }
 
 // TestUIListenError: an address that cannot be listened on is an error.
