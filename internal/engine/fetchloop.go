@@ -26,10 +26,10 @@ const fetchCooldown = 2 * time.Millisecond
 // 25 workers makes half as many claims. The cooldown bounds the wait.
 const minClaimBatch = 50
 
-// maxClaimsInFlight is the most claims a task type has in flight at once.
-// While one claim waits on the database, the workers freed meanwhile can
-// be claimed for by a second, so workers do not wait a whole claim's round
-// trip for work.
+// maxClaimsInFlight is the most claims a task type has in flight at once
+// (see claimsInFlight). While one claim waits on the database, the
+// workers freed meanwhile can be claimed for by a second, so workers do
+// not wait a whole claim's round trip for work.
 const maxClaimsInFlight = 2
 
 // typeRunner is the worker pool and fetch loop of one task type.
@@ -181,7 +181,7 @@ type claimResult struct {
 // After a claim that filled every worker it was for, there are probably
 // more ready tasks: the loop claims again as soon as workers are free,
 // gathering them first (see claimBatch, or fetchCooldown) so that one
-// claim serves many, and with up to maxClaimsInFlight claims at once.
+// claim serves many, and with up to claimsInFlight claims at once.
 // After a short claim it waits for a notification of a new task of its
 // type, or FetchInterval (tasks whose delay passes are found by this
 // poll). While the type is paused it claims nothing: it only writes the
@@ -189,12 +189,13 @@ type claimResult struct {
 func (r *typeRunner) fetchLoop() {
 	p := r.p
 	ctx := p.fetchCtx
-	// Claims run on maxClaimsInFlight goroutines of their own, kept for
-	// the loop's life (a goroutine per claim would grow a new stack for
-	// every claim).
-	jobs := make(chan claimJob, maxClaimsInFlight)
-	results := make(chan claimResult, maxClaimsInFlight)
-	for range maxClaimsInFlight {
+	// Claims run on goroutines of their own, one per claim in flight, kept
+	// for the loop's life (a goroutine per claim would grow a new stack
+	// for every claim).
+	limit := r.claimsInFlight()
+	jobs := make(chan claimJob, limit)
+	results := make(chan claimResult, limit)
+	for range limit {
 		go func() {
 			for job := range jobs {
 				n, err := r.claim(job)
@@ -231,12 +232,12 @@ func (r *typeRunner) fetchLoop() {
 				stopTimer(cooldown)
 			}
 			wanted, backlog, cooling, cooled = false, false, false, false
-			if waiting > 0 && inFlight < maxClaimsInFlight {
+			if waiting > 0 && inFlight < limit {
 				inFlight++
 				jobs <- claimJob{outs: r.takeOutbox(), paused: true}
 				continue
 			}
-		} else if (wanted || backlog || waiting > 0) && inFlight < maxClaimsInFlight {
+		} else if (wanted || backlog || waiting > 0) && inFlight < limit {
 			// Workers whose outcome waits are freed by the claim that
 			// writes it, so they count as free.
 			free := r.free() + waiting
@@ -296,6 +297,19 @@ func (r *typeRunner) fetchLoop() {
 			backlog = res.claimed == res.limit
 		}
 	}
+}
+
+// claimsInFlight is the most claims the type has in flight at once:
+// maxClaimsInFlight when its pool holds two claim batches, else one. A
+// smaller pool's second claim would be for the few workers freed during
+// the first: as costly to the database as a full one, and one more
+// statement meeting other processes' claims in the same rows (four
+// processes of 25 workers drained about 20 % faster with one).
+func (r *typeRunner) claimsInFlight() int {
+	if r.cfg.Workers >= 2*r.claimBatch() {
+		return maxClaimsInFlight
+	}
+	return 1
 }
 
 // claimBatch is the number of free workers a type with a backlog waits

@@ -186,22 +186,24 @@ func TestBackoffDoesNotOverflow(t *testing.T) {
 
 // A type with a backlog claims for half of its workers, but for at least
 // minClaimBatch of them when it has that many, and for all of a smaller
-// pool: fewer, larger claims.
+// pool: fewer, larger claims. It has a second claim in flight only when
+// its pool holds two such batches.
 func TestClaimBatch(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		workers, want int
+		workers, batch, inFlight int
 	}{
-		{workers: 1, want: 1},
-		{workers: 10, want: 10},
-		{workers: 25, want: 25},
-		{workers: minClaimBatch, want: minClaimBatch},
-		{workers: 99, want: 50},
-		{workers: 100, want: 50},
-		{workers: 1000, want: 500},
+		{workers: 1, batch: 1, inFlight: 1},
+		{workers: 10, batch: 10, inFlight: 1},
+		{workers: 25, batch: 25, inFlight: 1},
+		{workers: minClaimBatch, batch: minClaimBatch, inFlight: 1},
+		{workers: 99, batch: 50, inFlight: 1},
+		{workers: 100, batch: 50, inFlight: maxClaimsInFlight},
+		{workers: 1000, batch: 500, inFlight: maxClaimsInFlight},
 	}
 	for _, tt := range tests {
 		r := &typeRunner{cfg: TypeConfig{Workers: tt.workers}}
-		require.Equal(t, tt.want, r.claimBatch(), "%d workers", tt.workers)
+		require.Equal(t, tt.batch, r.claimBatch(), "%d workers", tt.workers)
+		require.Equal(t, tt.inFlight, r.claimsInFlight(), "%d workers", tt.workers)
 	}
 }

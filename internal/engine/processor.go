@@ -38,7 +38,7 @@ const (
 // Each type has its own fetch loop and a fixed pool of worker goroutines:
 // the loop claims as many ready tasks as it has free workers, in one
 // statement; after a full batch it claims again as soon as workers are
-// free, with up to maxClaimsInFlight claims at once, otherwise it waits
+// free, with up to two claims at once (claimsInFlight), otherwise it waits
 // for a notification of a new task of its type (where the Executor can
 // LISTEN) or FetchInterval.
 // Outcomes wait in their type's outbox for the next claim, which writes
