@@ -106,6 +106,12 @@ func OpenPgx(t testing.TB, url string, mode pgx.QueryExecMode) asynqpg.Pool {
 	cfg, err := pgxpool.ParseConfig(url)
 	require.NoError(t, err)
 	cfg.ConnConfig.DefaultQueryExecMode = mode
+	return OpenPgxConfig(t, cfg)
+}
+
+// OpenPgxConfig is OpenPgx for a pool configuration of the caller's.
+func OpenPgxConfig(t testing.TB, cfg *pgxpool.Config) asynqpg.Pool {
+	t.Helper()
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)

@@ -55,6 +55,10 @@ type consumerSpec struct {
 	SimpleProtocol bool
 	// ExecMode, when set, names the pgx QueryExecMode of the pool.
 	ExecMode string
+	// NoCancelRequests makes the pool close a connection whose query's
+	// context ends instead of sending a cancel request (see
+	// closeInsteadOfCancel).
+	NoCancelRequests bool
 }
 
 // runningConsumer is a started consumer with the pools it owns.
@@ -171,6 +175,9 @@ func newSpecPool(ctx context.Context, rawURL string, spec consumerSpec, app stri
 	}
 	if err := setExecMode(cfg, spec); err != nil {
 		return nil, err
+	}
+	if spec.NoCancelRequests {
+		closeInsteadOfCancel(cfg.ConnConfig)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

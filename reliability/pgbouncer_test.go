@@ -18,6 +18,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq" // the "postgres" database/sql driver
 	"github.com/stretchr/testify/require"
@@ -59,7 +62,11 @@ func TestPgBouncer(t *testing.T) {
 		t.Parallel()
 		openPgx := func(t testing.TB, rawURL string) asynqpg.Pool {
 			t.Helper()
-			return conformance.OpenPgx(t, through(t, rawURL), pgx.QueryExecModeExec)
+			cfg, err := pgxpool.ParseConfig(through(t, rawURL))
+			require.NoError(t, err)
+			cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
+			closeInsteadOfCancel(cfg.ConnConfig)
+			return conformance.OpenPgxConfig(t, cfg)
 		}
 		openLibpq := func(t testing.TB, rawURL string) asynqpg.Pool {
 			t.Helper()
@@ -92,6 +99,7 @@ func TestPgBouncer(t *testing.T) {
 		spec := consumerSpec{
 			URL: through(t, b.url), LedgerURL: b.url, Name: "bouncer", Types: []string{taskType}, Workers: 10,
 			FetchInterval: 100 * time.Millisecond, JanitorInterval: time.Second, Maintenance: true, ExecMode: "exec",
+			NoCancelRequests: true,
 		}
 		rc, err := startConsumer(spec, logs.Logger(), nil)
 		require.NoError(t, err)
@@ -111,6 +119,19 @@ func TestPgBouncer(t *testing.T) {
 		requireNoLossNoDuplicate(t, c, tasks, 0)
 		require.Zero(t, prepared, "prepared-statement errors:\n%s", logs.dump())
 	})
+}
+
+// closeInsteadOfCancel makes a pgx connection whose query's context ends
+// close itself rather than send the server a cancel request (pgx's
+// default). PgBouncer before 1.21 (Debian 12 ships 1.18) can exit with
+// "server_proto: server in bad state" when a cancel request races the
+// release of the server connection (pgbouncer/pgbouncer#822), and then
+// every later test through it fails to connect. The consumers still end
+// their queries on Stop; the connection is dropped instead.
+func closeInsteadOfCancel(cfg *pgx.ConnConfig) {
+	cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.DeadlineContextWatcherHandler{Conn: c.Conn()}
+	}
 }
 
 // beginSqlxPool begins a database/sql transaction on an sqlx adapter pool.

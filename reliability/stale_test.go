@@ -87,6 +87,13 @@ func testStaleWorker(t *testing.T, stale, live func() error, status asynqpg.Task
 			return stale()
 		})
 	<-staleStarted
+	// Once the stale consumer listens, it has made its one check of its
+	// attempts (notifications sent before were lost): let the lease pass
+	// only then, or that check could find the attempt lost and discard
+	// its outcome before it reaches the database.
+	require.Eventually(t, func() bool {
+		return staleLog.count("listening for new and cancelled tasks", 0) > 0
+	}, waitLong, tick, "the stale consumer never listened")
 	if timeout == 0 {
 		b.exec(t, `UPDATE asynqpg_tasks SET blocked_till = now() - interval '1 second' WHERE id = $1`, id)
 	}
