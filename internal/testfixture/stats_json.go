@@ -8,16 +8,10 @@ type StatsJSON struct {
 	Total int64 `json:"total"`
 	// ByStatus counts the tasks of each status.
 	ByStatus map[string]int64 `json:"by_status"`
-	// ByType holds the counts of each task type.
-	ByType []StatsTypeJSON `json:"by_type"`
-}
-
-// StatsTypeJSON is one task type's counts in StatsJSON.
-type StatsTypeJSON struct {
-	// Type is the task type.
-	Type string `json:"type"`
-	// Total counts the tasks of the type.
-	Total int64 `json:"total"`
-	// ByStatus counts the tasks of the type by status.
-	ByStatus map[string]int64 `json:"by_status"`
+	// ByType holds each task type's total and counts by status.
+	ByType []struct {
+		Type     string           `json:"type"`
+		Total    int64            `json:"total"`
+		ByStatus map[string]int64 `json:"by_status"`
+	} `json:"by_type"`
 }
