@@ -1,8 +1,9 @@
 // Package taskdb gives a test its own database with a producer on it, and
 // the enqueue and status changes that the dashboard's and the UI's tests
-// seed their tasks with. It stands apart from testfixture, which the
-// engine's own tests import and which therefore cannot import the
-// producer.
+// seed their tasks with (taskdb.go), and the check of a page of tasks
+// that the client lists (listed.go). It stands apart from testfixture,
+// which the engine's own tests import and which therefore cannot import
+// the producer or the client.
 package taskdb
 
 import (
