@@ -67,7 +67,7 @@ func (b *bundle) insert(t *testing.T, typ string, status asynqpg.TaskStatus) int
 }
 
 // stored reads task id directly; nil when it does not exist.
-func (b *bundle) stored(t *testing.T, id int64) *client.TaskInfo {
+func (b *bundle) stored(t testing.TB, id int64) *client.TaskInfo {
 	t.Helper()
 	var (
 		ti     client.TaskInfo

@@ -9,6 +9,7 @@ import (
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/client"
 	"github.com/yakser/asynqpg/internal/testfixture"
+	"github.com/yakser/asynqpg/internal/testfixture/taskdb"
 )
 
 func TestListTasks(t *testing.T) {
@@ -62,13 +63,7 @@ func TestListTasks(t *testing.T) {
 			t.Parallel()
 			res, err := b.client.ListTasks(ctx, tt.params)
 			require.NoError(t, err)
-			require.NotNil(t, res.Tasks)
-			got := make([]int64, len(res.Tasks))
-			for i, ti := range res.Tasks {
-				got[i] = ti.ID
-				require.Equal(t, b.stored(t, ti.ID), ti)
-			}
-			require.Equal(t, tt.want, got)
+			require.Equal(t, tt.want, taskdb.ListedIDs(t, res.Tasks, b.stored))
 			require.Equal(t, tt.wantTotal, res.Total)
 		})
 	}

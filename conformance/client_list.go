@@ -8,6 +8,7 @@ import (
 	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/client"
 	"github.com/yakser/asynqpg/internal/testfixture"
+	"github.com/yakser/asynqpg/internal/testfixture/taskdb"
 	"github.com/yakser/asynqpg/producer"
 )
 
@@ -68,13 +69,7 @@ func testClientListTasks(t *testing.T, d Driver) {
 			t.Parallel()
 			res, err := b.listTasks(t, tt.params)
 			require.NoError(t, err)
-			require.NotNil(t, res.Tasks)
-			got := make([]int64, len(res.Tasks))
-			for i, ti := range res.Tasks {
-				got[i] = ti.ID
-				require.Equal(t, b.stored(t, ti.ID), ti)
-			}
-			require.Equal(t, tt.want, got)
+			require.Equal(t, tt.want, taskdb.ListedIDs(t, res.Tasks, b.stored))
 			require.Equal(t, tt.wantTotal, res.Total, "total ignores limit and offset")
 		})
 	}

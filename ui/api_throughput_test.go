@@ -10,9 +10,9 @@ import (
 func TestThroughputRouteCountsTasksFinalizedInTheLastHour(t *testing.T) {
 	f := newAPI(t, HandlerOpts{})
 	for _, status := range []string{"completed", "completed", "failed", "cancelled"} {
-		f.setStatus(t, f.enqueue(t, "email", `{}`), status)
+		f.SetStatus(t, f.Enqueue(t, "email", `{}`), status)
 	}
-	f.enqueue(t, "email", `{}`) // pending
+	f.Enqueue(t, "email", `{}`) // pending
 	rec := f.do(t, "GET", testPrefix+"/api/throughput", nil)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)

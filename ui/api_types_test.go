@@ -9,7 +9,7 @@ import (
 
 func TestPauseAndResumeRoutes(t *testing.T) {
 	f := newAPI(t, HandlerOpts{})
-	f.enqueue(t, "email", `{}`)
+	f.Enqueue(t, "email", `{}`)
 	steps := []struct {
 		action, typ, want, paused string
 	}{

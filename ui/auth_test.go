@@ -50,7 +50,7 @@ func TestOAuthSignInWithCookiesUnderThePrefix(t *testing.T) {
 	}{
 		{"memory store", func(*apiFixture) SessionStore { return nil }, false},
 		{"postgres store, secure cookies", func(f *apiFixture) SessionStore {
-			s, err := NewPostgresSessionStore(f.pool)
+			s, err := NewPostgresSessionStore(f.Pool)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -138,7 +138,7 @@ func TestOAuthSignInWithCookiesUnderThePrefix(t *testing.T) {
 
 func TestSessionStores(t *testing.T) {
 	f := newAPI(t, HandlerOpts{})
-	pg, err := NewPostgresSessionStore(f.pool)
+	pg, err := NewPostgresSessionStore(f.Pool)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,12 +181,12 @@ func TestSessionStores(t *testing.T) {
 	if err := pg.Save(ctx, &Session{Token: "shared", User: User{ID: "3"}, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	other, _ := NewPostgresSessionStore(f.pool)
+	other, _ := NewPostgresSessionStore(f.Pool)
 	if s, err := other.Get(ctx, "shared"); err != nil || s.User.ID != "3" {
 		t.Fatalf("other replica: %+v, %v", s, err)
 	}
 	var tokens int
-	if err := f.db.QueryRow(`SELECT count(*) FROM asynqpg_ui_sessions WHERE position('shared' in encode(token_hash, 'escape')) > 0`).Scan(&tokens); err != nil || tokens != 0 {
+	if err := f.DB.QueryRow(`SELECT count(*) FROM asynqpg_ui_sessions WHERE position('shared' in encode(token_hash, 'escape')) > 0`).Scan(&tokens); err != nil || tokens != 0 {
 		t.Fatalf("token stored in clear (%d, %v)", tokens, err)
 	}
 	n, err := other.DeleteExpired(ctx)

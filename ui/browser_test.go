@@ -42,7 +42,7 @@ func (d *liveDashboard) finish(t *testing.T, id int64, status string, messages .
 	if messages == nil {
 		messages = []string{}
 	}
-	_, err := d.db.ExecContext(context.Background(), `UPDATE asynqpg_tasks
+	_, err := d.DB.ExecContext(context.Background(), `UPDATE asynqpg_tasks
 		SET status = $2, messages = $3, attempts_elapsed = cardinality($3::text[]),
 		    attempts_left = 0, attempted_at = now(), finalized_at = now(), updated_at = now()
 		WHERE id = $1`, id, status, messages)
@@ -56,15 +56,15 @@ func (d *liveDashboard) finish(t *testing.T, id int64, status string, messages .
 func seedMixed(t *testing.T, d *liveDashboard) []int64 {
 	t.Helper()
 	for range 3 {
-		d.enqueue(t, "email", `{"to":"a@example.com"}`)
+		d.Enqueue(t, "email", `{"to":"a@example.com"}`)
 	}
 	var failed []int64
 	for i := range 2 {
-		id := d.enqueue(t, "email", `{"to":"b@example.com"}`)
+		id := d.Enqueue(t, "email", `{"to":"b@example.com"}`)
 		d.finish(t, id, "failed", fmt.Sprintf("smtp refused, attempt %d", i+1))
 		failed = append(failed, id)
 	}
-	d.finish(t, d.enqueue(t, "report", `{}`), "completed")
+	d.finish(t, d.Enqueue(t, "report", `{}`), "completed")
 	return failed
 }
 
@@ -127,10 +127,10 @@ func TestBrowserRetryFromThePageChangesTheDatabase(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(row+` button[data-action="retry"]`)),
 		chromedp.Click(chromedp.CSS(row+` button[data-action="retry"]`)))
 	b.waitCount(t, `#tasks tbody tr[data-task-id]`, 1)
-	if got := d.status(t, failed[0]); got != "pending" {
+	if got := d.Status(t, failed[0]); got != "pending" {
 		t.Fatalf("task %d is %s after retry from the page, want pending", failed[0], got)
 	}
-	if got := d.status(t, failed[1]); got != "failed" {
+	if got := d.Status(t, failed[1]); got != "failed" {
 		t.Fatalf("task %d is %s, want it still failed", failed[1], got)
 	}
 
@@ -140,7 +140,7 @@ func TestBrowserRetryFromThePageChangesTheDatabase(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`dialog[open] button[data-confirm]`)))
 	b.waitCount(t, `#tasks tbody tr[data-task-id]`, 0)
 	var n int
-	if err := d.db.QueryRow(`SELECT count(*) FROM asynqpg_tasks WHERE id = $1`, failed[1]).Scan(&n); err != nil || n != 0 {
+	if err := d.DB.QueryRow(`SELECT count(*) FROM asynqpg_tasks WHERE id = $1`, failed[1]).Scan(&n); err != nil || n != 0 {
 		t.Fatalf("task %d still stored (%d rows, %v) after delete from the page", failed[1], n, err)
 	}
 }
@@ -148,7 +148,7 @@ func TestBrowserRetryFromThePageChangesTheDatabase(t *testing.T) {
 func TestBrowserHTMLInPayloadAndMessageIsShownAsText(t *testing.T) {
 	const attack = `<img src=x onerror="window.__pwned=1;alert(1)"><script>window.__pwned=2;alert(2)</script>`
 	d := newDashboard(t, HandlerOpts{})
-	id := d.enqueue(t, "email", `{"html":"<img src=x onerror=\"window.__pwned=3\"><script>window.__pwned=4</script>"}`)
+	id := d.Enqueue(t, "email", `{"html":"<img src=x onerror=\"window.__pwned=3\"><script>window.__pwned=4</script>"}`)
 	d.finish(t, id, "failed", attack)
 	b := newBrowser(t, nil)
 	for _, path := range []string{"/tasks", "/tasks/" + strconv.FormatInt(id, 10)} {
@@ -179,7 +179,7 @@ func TestBrowserHTMLInPayloadAndMessageIsShownAsText(t *testing.T) {
 
 func TestBrowserHiddenPayloadIsRevealedOnRequest(t *testing.T) {
 	d := newDashboard(t, HandlerOpts{HidePayloadByDefault: true})
-	id := d.enqueue(t, "email", `{"secret":"s3cr3t"}`)
+	id := d.Enqueue(t, "email", `{"secret":"s3cr3t"}`)
 	b := newBrowser(t, nil)
 	b.run(t, "open task", chromedp.Navigate(d.url("/tasks/"+strconv.FormatInt(id, 10))),
 		chromedp.WaitVisible(chromedp.CSS(`button[data-action="reveal"]`)))
@@ -223,13 +223,13 @@ func TestBrowserLiveRefreshShowsNewTasksWithoutReload(t *testing.T) {
 	b.run(t, "open overview", chromedp.Navigate(d.url("/")))
 	b.waitText(t, `[data-count="total"] .card-value`, "6")
 	eval[bool](t, b, `window.__samePage = true`)
-	d.enqueue(t, "late", `{}`)
+	d.Enqueue(t, "late", `{}`)
 	b.waitText(t, `[data-count="total"] .card-value`, "7")
 	b.waitCount(t, `#types tr[data-type="late"]`, 1)
 
 	b.run(t, "go to tasks", chromedp.Click(chromedp.CSS(`nav a[data-nav="/tasks"]`)))
 	b.waitCount(t, `#tasks tbody tr[data-task-id]`, 7)
-	id := d.enqueue(t, "later", `{}`)
+	id := d.Enqueue(t, "later", `{}`)
 	b.waitCount(t, fmt.Sprintf(`#tasks tr[data-task-id="%d"]`, id), 1)
 	if !eval[bool](t, b, `window.__samePage === true`) {
 		t.Fatal("the page reloaded to show new tasks")

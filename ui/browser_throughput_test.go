@@ -16,7 +16,7 @@ import (
 func (d *liveDashboard) finalizedAgo(t *testing.T, status string, ago time.Duration) string {
 	t.Helper()
 	var minute time.Time
-	if err := d.db.QueryRow(`INSERT INTO asynqpg_tasks (type, payload, status, finalized_at)
+	if err := d.DB.QueryRow(`INSERT INTO asynqpg_tasks (type, payload, status, finalized_at)
 		VALUES ('report', '{}'::bytea, $1, now() - make_interval(secs => $2))
 		RETURNING date_trunc('minute', finalized_at)`, status, ago.Seconds()).Scan(&minute); err != nil {
 		t.Fatalf("insert a %s task: %v", status, err)
@@ -67,7 +67,7 @@ func TestBrowserThroughputChartFallsBackToItsOwnMeasurementOn404(t *testing.T) {
 	b.run(t, "open overview", chromedp.Navigate(d.url("/")))
 	b.waitCount(t, `svg.chart[data-source="page"][data-completed="0"]`, 1)
 	b.waitCount(t, `.legend-nodata:not([hidden])`, 1)
-	d.finish(t, d.enqueue(t, "email", `{}`), "completed")
+	d.finish(t, d.Enqueue(t, "email", `{}`), "completed")
 	b.waitCount(t, `svg.chart[data-source="page"][data-completed="1"]`, 1)
 	for _, e := range b.pageErrors() {
 		if !strings.Contains(e, "/api/throughput") {

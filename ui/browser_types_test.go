@@ -22,13 +22,13 @@ import (
 // the test.
 func (d *liveDashboard) startConsumer(t *testing.T, id string, workers int, types ...string) *consumer.Consumer {
 	t.Helper()
-	return testconsumer.Start(t, asynqpg.WrapStdDB(d.db, "pgx"), id, 200*time.Millisecond, testconsumer.Workers(workers, types...))
+	return testconsumer.Start(t, asynqpg.WrapStdDB(d.DB, "pgx"), id, 200*time.Millisecond, testconsumer.Workers(workers, types...))
 }
 
 // client is a client on the dashboard's database.
 func (d *liveDashboard) client(t *testing.T) *client.Client {
 	t.Helper()
-	c, err := client.New(client.Config{Pool: asynqpg.WrapStdDB(d.db, "pgx")})
+	c, err := client.New(client.Config{Pool: asynqpg.WrapStdDB(d.DB, "pgx")})
 	if err != nil {
 		t.Fatalf("client.New: %v", err)
 	}
@@ -48,7 +48,7 @@ func (d *liveDashboard) paused(t *testing.T) []string {
 func TestBrowserOverviewListsLiveConsumersAndWarnsOfUnservedTypes(t *testing.T) {
 	d := newDashboard(t, HandlerOpts{})
 	seedMixed(t, d) // email has pending tasks; report has none
-	if _, err := d.pr.Enqueue(context.Background(), asynqpg.NewTask("later", []byte(`{}`), asynqpg.WithDelay(time.Hour))); err != nil {
+	if _, err := d.Producer.Enqueue(context.Background(), asynqpg.NewTask("later", []byte(`{}`), asynqpg.WithDelay(time.Hour))); err != nil {
 		t.Fatal(err)
 	}
 	c := d.startConsumer(t, "worker-1", 2, "report", "sms")

@@ -68,7 +68,7 @@ func TestLeaderRouteShowsAnExpiredTerm(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := f.db.Exec(tt.sql); err != nil {
+			if _, err := f.DB.Exec(tt.sql); err != nil {
 				t.Fatal(err)
 			}
 			rec := f.do(t, http.MethodGet, testPrefix+"/api/cluster/leader", nil)

@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"context"
-	"database/sql"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -10,29 +8,23 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/internal/testdb"
-	"github.com/yakser/asynqpg/internal/testfixture"
-	"github.com/yakser/asynqpg/producer"
+	"github.com/yakser/asynqpg/internal/testfixture/taskdb"
 )
 
 // apiFixture is NewHandler on a fresh database, mounted under testPrefix
 // in a mux as a user would mount it.
 type apiFixture struct {
-	db   *sql.DB
-	pool asynqpg.Pool
-	h    http.Handler
-	mux  *http.ServeMux
-	pr   *producer.Producer
+	*taskdb.Tasks
+	h   http.Handler
+	mux *http.ServeMux
 	// prefix is the path the handler is mounted under.
 	prefix string
 }
 
 func newAPI(t *testing.T, opts HandlerOpts) *apiFixture {
 	t.Helper()
-	db := testdb.Open(t)
-	pool := asynqpg.WrapStdDB(db, "pgx")
-	opts.Pool = pool
+	tasks := taskdb.Open(t)
+	opts.Pool = tasks.Pool
 	if opts.Prefix == "" {
 		opts.Prefix = testPrefix
 	}
@@ -42,39 +34,13 @@ func newAPI(t *testing.T, opts HandlerOpts) *apiFixture {
 	}
 	mux := http.NewServeMux()
 	mux.Handle(mountPrefix(opts.Prefix)+"/", h)
-	pr, err := producer.New(producer.Config{Pool: pool})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &apiFixture{db: db, pool: pool, h: h, mux: mux, pr: pr, prefix: mountPrefix(opts.Prefix)}
-}
-
-// enqueue inserts a task through the producer and returns its id.
-func (f *apiFixture) enqueue(t *testing.T, typ, payload string) int64 {
-	t.Helper()
-	id, err := f.pr.Enqueue(context.Background(), asynqpg.NewTask(typ, []byte(payload)))
-	if err != nil {
-		t.Fatalf("enqueue %s: %v", typ, err)
-	}
-	return id
-}
-
-// setStatus moves a task to status as a consumer would.
-func (f *apiFixture) setStatus(t *testing.T, id int64, status string) {
-	t.Helper()
-	testfixture.SetStatus(t, f.db, id, asynqpg.TaskStatus(status), "boom")
-}
-
-// status reads a task's status; "deleted" when it is gone.
-func (f *apiFixture) status(t *testing.T, id int64) string {
-	t.Helper()
-	return testfixture.StatusOf(t, f.db, id)
+	return &apiFixture{Tasks: tasks, h: h, mux: mux, prefix: mountPrefix(opts.Prefix)}
 }
 
 // pause pauses taskType in the database.
 func (f *apiFixture) pause(t *testing.T, taskType string) {
 	t.Helper()
-	if _, err := f.db.Exec(`INSERT INTO asynqpg_paused_types (type) VALUES ($1) ON CONFLICT DO NOTHING`, taskType); err != nil {
+	if _, err := f.DB.Exec(`INSERT INTO asynqpg_paused_types (type) VALUES ($1) ON CONFLICT DO NOTHING`, taskType); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -83,7 +49,7 @@ func (f *apiFixture) pause(t *testing.T, taskType string) {
 func (f *apiFixture) paused(t *testing.T) string {
 	t.Helper()
 	var s string
-	if err := f.db.QueryRow(`SELECT coalesce(string_agg(type, ',' ORDER BY type), '') FROM asynqpg_paused_types`).Scan(&s); err != nil {
+	if err := f.DB.QueryRow(`SELECT coalesce(string_agg(type, ',' ORDER BY type), '') FROM asynqpg_paused_types`).Scan(&s); err != nil {
 		t.Fatal(err)
 	}
 	return s

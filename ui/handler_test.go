@@ -44,8 +44,8 @@ func TestEveryRouteAnswersUnderThePrefixWithSecurityHeaders(t *testing.T) {
 	f := newAPI(t, HandlerOpts{})
 	for _, rt := range routes(0) {
 		t.Run(rt.method+" "+rt.path, func(t *testing.T) {
-			id := f.enqueue(t, "email", `{"a":1}`)
-			f.setStatus(t, id, "failed")
+			id := f.Enqueue(t, "email", `{"a":1}`)
+			f.SetStatus(t, id, "failed")
 			path := strings.Replace(rt.path, "/0", "/"+itoa(id), 1)
 			rec := f.do(t, rt.method, testPrefix+path, strings.NewReader(rt.body))
 			if rec.Code != http.StatusOK {
@@ -82,8 +82,8 @@ func TestEveryRouteAnswersUnderThePrefixWithSecurityHeaders(t *testing.T) {
 
 func TestAuthIsRequiredOnEveryRoute(t *testing.T) {
 	f := newAPI(t, HandlerOpts{BasicAuth: &BasicAuth{Username: "admin", Password: "s3cret"}})
-	id := f.enqueue(t, "email", `{}`)
-	f.setStatus(t, id, "failed")
+	id := f.Enqueue(t, "email", `{}`)
+	f.SetStatus(t, id, "failed")
 	f.pause(t, "sms")
 	all := append(routes(id),
 		route{"GET", "/", "", false}, route{"GET", "/tasks", "", false},
@@ -103,7 +103,7 @@ func TestAuthIsRequiredOnEveryRoute(t *testing.T) {
 			}
 		}
 	}
-	if got := f.status(t, id); got != "failed" {
+	if got := f.Status(t, id); got != "failed" {
 		t.Fatalf("task is %s after refused requests", got)
 	}
 	if got := f.paused(t); got != "sms" {
@@ -128,21 +128,21 @@ func TestCrossSiteStateChangesAreRefused(t *testing.T) {
 			continue
 		}
 		for name, edit := range attacks {
-			id := f.enqueue(t, "email", `{}`)
-			f.setStatus(t, id, "failed")
+			id := f.Enqueue(t, "email", `{}`)
+			f.SetStatus(t, id, "failed")
 			path := strings.Replace(rt.path, "/0", "/"+itoa(id), 1)
 			paused := f.paused(t)
 			rec := f.do(t, rt.method, testPrefix+path, strings.NewReader(rt.body), edit...)
 			wantError(t, rec, http.StatusForbidden, "forbidden")
-			if got := f.status(t, id); got != "failed" {
+			if got := f.Status(t, id); got != "failed" {
 				t.Fatalf("%s %s (%s) changed the task to %s", rt.method, path, name, got)
 			}
 			if got := f.paused(t); got != paused {
 				t.Fatalf("%s %s (%s) changed the paused types from %q to %q", rt.method, path, name, paused, got)
 			}
 		}
-		id := f.enqueue(t, "email", `{}`)
-		f.setStatus(t, id, "failed")
+		id := f.Enqueue(t, "email", `{}`)
+		f.SetStatus(t, id, "failed")
 		path := strings.Replace(rt.path, "/0", "/"+itoa(id), 1)
 		rec := f.do(t, rt.method, testPrefix+path, strings.NewReader(rt.body),
 			header("Sec-Fetch-Site", "cross-site"), header("Origin", trusted))
@@ -218,14 +218,14 @@ func TestActionsKeepAHiddenPayloadHidden(t *testing.T) {
 	for _, action := range []struct{ method, suffix string }{
 		{"GET", ""}, {"POST", "/retry"}, {"POST", "/cancel"}, {"DELETE", ""},
 	} {
-		id := f.enqueue(t, "card", `{"pan":"4111111111111111"}`)
-		f.setStatus(t, id, "failed")
+		id := f.Enqueue(t, "card", `{"pan":"4111111111111111"}`)
+		f.SetStatus(t, id, "failed")
 		rec := f.do(t, action.method, testPrefix+"/api/tasks/"+itoa(id)+action.suffix, nil)
 		if rec.Code != http.StatusOK || strings.Contains(rec.Body.String(), "4111") || !strings.Contains(rec.Body.String(), `"payload":null`) {
 			t.Errorf("%s %s: %d %s", action.method, action.suffix, rec.Code, rec.Body)
 		}
 	}
-	id := f.enqueue(t, "card", `{"pan":"4111111111111111"}`)
+	id := f.Enqueue(t, "card", `{"pan":"4111111111111111"}`)
 	if rec := f.do(t, "GET", testPrefix+"/api/tasks/"+itoa(id)+"/payload", nil); !strings.Contains(rec.Body.String(), "4111") {
 		t.Errorf("payload endpoint: %s", rec.Body)
 	}
@@ -237,7 +237,7 @@ func TestLeaderRoute(t *testing.T) {
 	if want := `{"data":{"leader_id":"","elected_at":null,"expires_at":null,"lease_ttl_seconds":0}}`; strings.TrimSpace(rec.Body.String()) != want {
 		t.Fatalf("no leader: %s", rec.Body)
 	}
-	if _, err := f.db.Exec(`INSERT INTO asynqpg_leader (name, leader_id, elected_at, expires_at)
+	if _, err := f.DB.Exec(`INSERT INTO asynqpg_leader (name, leader_id, elected_at, expires_at)
 		VALUES ('default', 'host-1', now(), now() + interval '30 seconds')`); err != nil {
 		t.Fatal(err)
 	}
@@ -261,9 +261,9 @@ func TestLeaderRoute(t *testing.T) {
 // json.Marshal; the API's data must be the same bytes.
 func TestAPIDataIsTheMarshalledDashboardValue(t *testing.T) {
 	f := newAPI(t, HandlerOpts{})
-	id := f.enqueue(t, "email", `{"html":"<b>&</b>"}`)
-	f.setStatus(t, id, "failed")
-	svc, err := dashboard.New(f.pool, dashboard.Options{})
+	id := f.Enqueue(t, "email", `{"html":"<b>&</b>"}`)
+	f.SetStatus(t, id, "failed")
+	svc, err := dashboard.New(f.Pool, dashboard.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,7 +291,7 @@ func TestAPIDataIsTheMarshalledDashboardValue(t *testing.T) {
 	// turn in between), each counted by a service of its own.
 	throughput := func() string {
 		t.Helper()
-		svc, err := dashboard.New(f.pool, dashboard.Options{})
+		svc, err := dashboard.New(f.Pool, dashboard.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -20,8 +20,8 @@ func TestChunkedBulkBodyIsRead(t *testing.T) {
 	t.Cleanup(srv.Close)
 	var failed []int64
 	for range 3 {
-		id := f.enqueue(t, "email", `{}`)
-		f.setStatus(t, id, "failed")
+		id := f.Enqueue(t, "email", `{}`)
+		f.SetStatus(t, id, "failed")
 		failed = append(failed, id)
 	}
 	for _, action := range []string{"retry", "delete"} {
@@ -44,18 +44,18 @@ func TestChunkedBulkBodyIsRead(t *testing.T) {
 			t.Fatalf("bulk %s: %d %s", action, res.StatusCode, data)
 		}
 		if action == "retry" {
-			f.setStatus(t, failed[0], "failed")
+			f.SetStatus(t, failed[0], "failed")
 		}
 	}
-	if f.status(t, failed[0]) != "deleted" || f.status(t, failed[1]) != "failed" || f.status(t, failed[2]) != "failed" {
+	if f.Status(t, failed[0]) != "deleted" || f.Status(t, failed[1]) != "failed" || f.Status(t, failed[2]) != "failed" {
 		t.Fatal("a bulk action by ids touched other failed tasks")
 	}
 }
 
 func TestPathTricksUnderThePrefix(t *testing.T) {
 	f := newAPI(t, HandlerOpts{BasicAuth: &BasicAuth{Username: "u", Password: "p"}})
-	id := f.enqueue(t, "email", `{}`)
-	f.setStatus(t, id, "failed")
+	id := f.Enqueue(t, "email", `{}`)
+	f.SetStatus(t, id, "failed")
 	s := itoa(id)
 	tests := []struct {
 		name, method, target string
@@ -80,7 +80,7 @@ func TestPathTricksUnderThePrefix(t *testing.T) {
 			if rec.Code != tt.status {
 				t.Fatalf("%s %s: %d, want %d: %s", tt.method, tt.target, rec.Code, tt.status, rec.Body)
 			}
-			if got := f.status(t, id); got != "failed" {
+			if got := f.Status(t, id); got != "failed" {
 				t.Fatalf("task is %s after %s", got, tt.target)
 			}
 		})
@@ -104,17 +104,17 @@ func TestNewHandlerValidatesOptions(t *testing.T) {
 		want string
 	}{
 		{"no pool", HandlerOpts{}, "pool is required"},
-		{"both auths", HandlerOpts{Pool: f.pool, BasicAuth: &BasicAuth{"a", "b"}, AuthProviders: []AuthProvider{&fakeProvider{id: "x"}}}, "mutually exclusive"},
-		{"no username", HandlerOpts{Pool: f.pool, BasicAuth: &BasicAuth{Password: "b"}}, "username is required"},
-		{"no password", HandlerOpts{Pool: f.pool, BasicAuth: &BasicAuth{Username: "a"}}, "password is required"},
-		{"colon in username", HandlerOpts{Pool: f.pool, BasicAuth: &BasicAuth{"a:b", "c"}}, `"a:b"`},
-		{"duplicate provider", HandlerOpts{Pool: f.pool, AuthProviders: dup}, "duplicate auth provider ID: gh"},
-		{"nil provider", HandlerOpts{Pool: f.pool, AuthProviders: []AuthProvider{nil}}, "AuthProviders[0] is nil"},
-		{"provider id with slash", HandlerOpts{Pool: f.pool, AuthProviders: []AuthProvider{&fakeProvider{id: "a/b"}}}, `"a/b"`},
-		{"negative max age", HandlerOpts{Pool: f.pool, SessionMaxAge: -1}, "SessionMaxAge"},
-		{"relative prefix", HandlerOpts{Pool: f.pool, Prefix: "admin"}, `"admin"`},
-		{"prefix with dots", HandlerOpts{Pool: f.pool, Prefix: "/a/../b"}, `"/a/../b"`},
-		{"bad origin", HandlerOpts{Pool: f.pool, AllowedOrigins: []string{"admin.example.com/path"}}, "AllowedOrigins"},
+		{"both auths", HandlerOpts{Pool: f.Pool, BasicAuth: &BasicAuth{"a", "b"}, AuthProviders: []AuthProvider{&fakeProvider{id: "x"}}}, "mutually exclusive"},
+		{"no username", HandlerOpts{Pool: f.Pool, BasicAuth: &BasicAuth{Password: "b"}}, "username is required"},
+		{"no password", HandlerOpts{Pool: f.Pool, BasicAuth: &BasicAuth{Username: "a"}}, "password is required"},
+		{"colon in username", HandlerOpts{Pool: f.Pool, BasicAuth: &BasicAuth{"a:b", "c"}}, `"a:b"`},
+		{"duplicate provider", HandlerOpts{Pool: f.Pool, AuthProviders: dup}, "duplicate auth provider ID: gh"},
+		{"nil provider", HandlerOpts{Pool: f.Pool, AuthProviders: []AuthProvider{nil}}, "AuthProviders[0] is nil"},
+		{"provider id with slash", HandlerOpts{Pool: f.Pool, AuthProviders: []AuthProvider{&fakeProvider{id: "a/b"}}}, `"a/b"`},
+		{"negative max age", HandlerOpts{Pool: f.Pool, SessionMaxAge: -1}, "SessionMaxAge"},
+		{"relative prefix", HandlerOpts{Pool: f.Pool, Prefix: "admin"}, `"admin"`},
+		{"prefix with dots", HandlerOpts{Pool: f.Pool, Prefix: "/a/../b"}, `"/a/../b"`},
+		{"bad origin", HandlerOpts{Pool: f.Pool, AllowedOrigins: []string{"admin.example.com/path"}}, "AllowedOrigins"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/yakser/asynqpg/internal/testfixture"
 )
 
 // TestStats: counts by type and status as a table and as JSON.
@@ -49,15 +51,7 @@ func TestStats(t *testing.T) {
 	api, err := service(t, db).Stats(context.Background())
 	require.NoError(t, err)
 	requireJSON(t, api, r.stdout)
-	var got struct {
-		Total    int64            `json:"total"`
-		ByStatus map[string]int64 `json:"by_status"`
-		ByType   []struct {
-			Type     string           `json:"type"`
-			Total    int64            `json:"total"`
-			ByStatus map[string]int64 `json:"by_status"`
-		} `json:"by_type"`
-	}
+	var got testfixture.StatsJSON
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &got), r.stdout)
 	require.Equal(t, int64(6), got.Total)
 	require.Equal(t, map[string]int64{"pending": 2, "running": 1, "completed": 1, "failed": 1, "cancelled": 1}, got.ByStatus)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/yakser/asynqpg/internal/embeddedpg"
 	"github.com/yakser/asynqpg/internal/testdb"
+	"github.com/yakser/asynqpg/internal/testfixture"
 )
 
 // waitLimit bounds every wait of the tests on the demo.
@@ -174,15 +175,7 @@ func apiStats(t *testing.T, base string) counts {
 	t.Helper()
 	body := get(t, base+"api/stats", "application/json")
 	var answer struct {
-		Data struct {
-			Total    int64            `json:"total"`
-			ByStatus map[string]int64 `json:"by_status"`
-			ByType   []struct {
-				Type     string           `json:"type"`
-				Total    int64            `json:"total"`
-				ByStatus map[string]int64 `json:"by_status"`
-			} `json:"by_type"`
-		} `json:"data"`
+		Data testfixture.StatsJSON `json:"data"`
 	}
 	require.NoError(t, json.Unmarshal(body, &answer), string(body))
 	c := counts{}

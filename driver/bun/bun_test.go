@@ -48,24 +48,25 @@ func open(driverName string) func(t testing.TB, url string) asynqpg.Pool {
 	return func(t testing.TB, url string) asynqpg.Pool { return bundriver.New(openBun(t, driverName, url)) }
 }
 
+// entries are the conformance entries for bun on the named database/sql
+// driver, named under prefix: one on a pool and one in a transaction.
+func entries(prefix, driverName string) []conformance.Driver {
+	return []conformance.Driver{
+		{Name: prefix + "/db", Open: open(driverName), Begin: beginBun, CanListen: true},
+		{Name: prefix + "/tx", Open: open(driverName), Begin: beginBun, TxEntry: true, SkipConsumer: true, CanListen: true},
+	}
+}
+
 func TestConformance(t *testing.T) {
 	t.Parallel()
-	entries := []conformance.Driver{
-		{Name: "bun/db", Open: open("pgx"), Begin: beginBun, CanListen: true},
-		{Name: "bun/tx", Open: open("pgx"), Begin: beginBun, TxEntry: true, SkipConsumer: true, CanListen: true},
-	}
-	conformance.RunEntries(t, entries, conformance.Run)
+	conformance.RunEntries(t, entries("bun", "pgx"), conformance.Run)
 }
 
 // TestConformanceLibPQ runs the driver chapter for bun on lib/pq: the rest
 // of the engine sees the same database/sql path as on pgx's stdlib.
 func TestConformanceLibPQ(t *testing.T) {
 	t.Parallel()
-	entries := []conformance.Driver{
-		{Name: "bun/libpq/db", Open: open("postgres"), Begin: beginBun, CanListen: true},
-		{Name: "bun/libpq/tx", Open: open("postgres"), Begin: beginBun, TxEntry: true, SkipConsumer: true, CanListen: true},
-	}
-	conformance.RunEntries(t, entries, conformance.RunDriverChapter)
+	conformance.RunEntries(t, entries("bun/libpq", "postgres"), conformance.RunDriverChapter)
 }
 
 // TestResolveNilHandles checks that nil and zero values of the adapter's

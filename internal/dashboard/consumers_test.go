@@ -21,7 +21,7 @@ import (
 // stops it at the end of the test.
 func (f *fixture) startConsumer(t *testing.T, id string, types ...string) *consumer.Consumer {
 	t.Helper()
-	return testconsumer.Start(t, asynqpg.WrapStdDB(f.db, "pgx"), id, 100*time.Millisecond, testconsumer.Workers(2, types...))
+	return testconsumer.Start(t, asynqpg.WrapStdDB(f.DB, "pgx"), id, 100*time.Millisecond, testconsumer.Workers(2, types...))
 }
 
 func TestConsumersAndUnservedTypes(t *testing.T) {
@@ -34,8 +34,8 @@ func TestConsumersAndUnservedTypes(t *testing.T) {
 	if data, _ := json.Marshal(none); string(data) != "[]" {
 		t.Fatalf("no consumer: %s, want []", data)
 	}
-	f.enqueue(t, "email", `{}`)
-	f.enqueue(t, "emial", `{}`)
+	f.Enqueue(t, "email", `{}`)
+	f.Enqueue(t, "emial", `{}`)
 	c := f.startConsumer(t, "worker-1", "email", "sms")
 	got, err := f.svc.Consumers(ctx)
 	if err != nil {
@@ -59,7 +59,7 @@ func TestConsumersAndUnservedTypes(t *testing.T) {
 func TestPauseAndResume(t *testing.T) {
 	f := newFixture(t, Options{})
 	ctx := context.Background()
-	cl, err := client.New(client.Config{Pool: asynqpg.WrapStdDB(f.db, "pgx")})
+	cl, err := client.New(client.Config{Pool: asynqpg.WrapStdDB(f.DB, "pgx")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,9 +119,9 @@ func TestPauseRefusesABadType(t *testing.T) {
 func TestStatsMarksPausedAndUnservedTypes(t *testing.T) {
 	f := newFixture(t, Options{})
 	ctx := context.Background()
-	f.enqueue(t, "email", `{}`)
-	f.enqueue(t, "report", `{}`)
-	if _, err := f.pr.Enqueue(ctx, asynqpg.NewTask("later", []byte(`{}`), asynqpg.WithDelay(time.Hour))); err != nil {
+	f.Enqueue(t, "email", `{}`)
+	f.Enqueue(t, "report", `{}`)
+	if _, err := f.Producer.Enqueue(ctx, asynqpg.NewTask("later", []byte(`{}`), asynqpg.WithDelay(time.Hour))); err != nil {
 		t.Fatal(err)
 	}
 	for _, typ := range []string{"report", "idle"} {

@@ -2,61 +2,33 @@ package dashboard
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
 	"testing"
 
-	"github.com/yakser/asynqpg"
 	"github.com/yakser/asynqpg/internal/testdb"
 	"github.com/yakser/asynqpg/internal/testfixture"
-	"github.com/yakser/asynqpg/producer"
+	"github.com/yakser/asynqpg/internal/testfixture/taskdb"
 )
 
 func TestMain(m *testing.M) { testdb.Main(m) }
 
+// fixture is a Service on a fresh database with a producer to seed it.
 type fixture struct {
-	db  *sql.DB
+	*taskdb.Tasks
 	svc *Service
-	pr  *producer.Producer
 }
 
 func newFixture(t *testing.T, opts Options) *fixture {
 	t.Helper()
-	db := testdb.Open(t)
-	pool := asynqpg.WrapStdDB(db, "pgx")
-	svc, err := New(pool, opts)
+	tasks := taskdb.Open(t)
+	svc, err := New(tasks.Pool, opts)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	pr, err := producer.New(producer.Config{Pool: pool})
-	if err != nil {
-		t.Fatalf("producer.New: %v", err)
-	}
-	return &fixture{db: db, svc: svc, pr: pr}
-}
-
-func (f *fixture) enqueue(t *testing.T, typ, payload string) int64 {
-	t.Helper()
-	id, err := f.pr.Enqueue(context.Background(), asynqpg.NewTask(typ, []byte(payload)))
-	if err != nil {
-		t.Fatalf("enqueue %s: %v", typ, err)
-	}
-	return id
-}
-
-// setStatus moves a task to status as a consumer would.
-func (f *fixture) setStatus(t *testing.T, id int64, status string) {
-	t.Helper()
-	testfixture.SetStatus(t, f.db, id, asynqpg.TaskStatus(status), "boom")
-}
-
-// status reads a task's status; "deleted" when it is gone.
-func (f *fixture) status(t *testing.T, id int64) string {
-	t.Helper()
-	return testfixture.StatusOf(t, f.db, id)
+	return &fixture{Tasks: tasks, svc: svc}
 }
 
 func wantCode(t *testing.T, err error, status int, code string) {
@@ -93,9 +65,9 @@ func TestActionsFollowTheClientsRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			id := f.enqueue(t, "email", `{"n":1}`)
+			id := f.Enqueue(t, "email", `{"n":1}`)
 			if tt.from != "pending" {
-				f.setStatus(t, id, tt.from)
+				f.SetStatus(t, id, tt.from)
 			}
 			got, err := tt.act(ctx, id)
 			if tt.code != "" {
@@ -103,7 +75,7 @@ func TestActionsFollowTheClientsRules(t *testing.T) {
 			} else if err != nil || got.ID != id {
 				t.Fatalf("got %+v, %v", got, err)
 			}
-			if s := f.status(t, id); s != tt.to {
+			if s := f.Status(t, id); s != tt.to {
 				t.Fatalf("task is %s, want %s", s, tt.to)
 			}
 		})
@@ -123,8 +95,8 @@ func TestHiddenPayloadStaysHiddenInActions(t *testing.T) {
 	for name, act := range map[string]func(context.Context, int64) (TaskDetail, error){
 		"get": f.svc.Get, "retry": f.svc.Retry, "cancel": f.svc.Cancel, "delete": f.svc.Delete,
 	} {
-		id := f.enqueue(t, "secret", `{"card":"4111"}`)
-		f.setStatus(t, id, "failed")
+		id := f.Enqueue(t, "secret", `{"card":"4111"}`)
+		f.SetStatus(t, id, "failed")
 		got, err := act(ctx, id)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -134,7 +106,7 @@ func TestHiddenPayloadStaysHiddenInActions(t *testing.T) {
 			t.Errorf("%s shows the hidden payload: %s", name, data)
 		}
 	}
-	id := f.enqueue(t, "secret", `{"card":"4111"}`)
+	id := f.Enqueue(t, "secret", `{"card":"4111"}`)
 	raw, err := f.svc.Payload(ctx, id)
 	if err != nil || string(raw) != `{"card":"4111"}` {
 		t.Fatalf("Payload = %q, %v", raw, err)
@@ -146,20 +118,20 @@ func TestBulkActionsSelectByTypeOrIDs(t *testing.T) {
 	ctx := context.Background()
 	var emails, reports []int64
 	for range 3 {
-		id := f.enqueue(t, "email", `{}`)
-		f.setStatus(t, id, "failed")
+		id := f.Enqueue(t, "email", `{}`)
+		f.SetStatus(t, id, "failed")
 		emails = append(emails, id)
-		id = f.enqueue(t, "report", `{}`)
-		f.setStatus(t, id, "failed")
+		id = f.Enqueue(t, "report", `{}`)
+		f.SetStatus(t, id, "failed")
 		reports = append(reports, id)
 	}
-	other := f.enqueue(t, "email", `{}`) // pending: never touched
+	other := f.Enqueue(t, "email", `{}`) // pending: never touched
 
 	res, err := f.svc.BulkRetry(ctx, BulkRequest{}.WithIDs(emails[0], reports[0], other))
 	if err != nil || res.Affected != 2 {
 		t.Fatalf("bulk retry by ids = %+v, %v; want 2", res, err)
 	}
-	if f.status(t, emails[1]) != "failed" || f.status(t, emails[0]) != "pending" {
+	if f.Status(t, emails[1]) != "failed" || f.Status(t, emails[0]) != "pending" {
 		t.Fatal("bulk retry by ids touched other tasks")
 	}
 	res, err = f.svc.BulkRetry(ctx, BulkRequest{}.WithIDs())
@@ -175,7 +147,7 @@ func TestBulkActionsSelectByTypeOrIDs(t *testing.T) {
 	if err != nil || res.Affected != 2 {
 		t.Fatalf("bulk delete of all failed = %+v, %v; want 2", res, err)
 	}
-	if f.status(t, other) != "pending" || f.status(t, emails[0]) != "pending" {
+	if f.Status(t, other) != "pending" || f.Status(t, emails[0]) != "pending" {
 		t.Fatal("bulk delete touched a task that was not failed")
 	}
 }
@@ -183,10 +155,10 @@ func TestBulkActionsSelectByTypeOrIDs(t *testing.T) {
 func TestListFiltersAndShapes(t *testing.T) {
 	f := newFixture(t, Options{})
 	ctx := context.Background()
-	a := f.enqueue(t, "email", `{"x":1}`)
-	b := f.enqueue(t, "report", `{}`)
-	f.setStatus(t, b, "failed")
-	f.enqueue(t, "email", `{}`)
+	a := f.Enqueue(t, "email", `{"x":1}`)
+	b := f.Enqueue(t, "report", `{}`)
+	f.SetStatus(t, b, "failed")
+	f.Enqueue(t, "email", `{}`)
 
 	tests := []struct {
 		query string

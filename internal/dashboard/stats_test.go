@@ -21,9 +21,9 @@ func TestStatsExactOnASmallTable(t *testing.T) {
 		t.Errorf("stats of an empty table: %s", data)
 	}
 	for range 2 {
-		f.enqueue(t, "b", `{}`)
+		f.Enqueue(t, "b", `{}`)
 	}
-	f.setStatus(t, f.enqueue(t, "a", `{}`), "failed")
+	f.SetStatus(t, f.Enqueue(t, "a", `{}`), "failed")
 	got, err := f.svc.Stats(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -42,12 +42,12 @@ func TestStatsExactOnASmallTable(t *testing.T) {
 func TestStatsOnALargeTableAnswerFromACount(t *testing.T) {
 	f := newFixture(t, Options{Stats: StatsOptions{ExactBelow: 1, MaxAge: time.Hour}})
 	ctx := context.Background()
-	if _, err := f.db.Exec(`INSERT INTO asynqpg_tasks (type, payload, status)
+	if _, err := f.DB.Exec(`INSERT INTO asynqpg_tasks (type, payload, status)
 		SELECT CASE WHEN g % 4 = 0 THEN 'report' ELSE 'email' END, '{}'::bytea, 'pending'
 		FROM generate_series(1, 2000) g`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.db.Exec(`ANALYZE asynqpg_tasks`); err != nil {
+	if _, err := f.DB.Exec(`ANALYZE asynqpg_tasks`); err != nil {
 		t.Fatal(err)
 	}
 	first, err := f.svc.Stats(ctx)
@@ -60,7 +60,7 @@ func TestStatsOnALargeTableAnswerFromACount(t *testing.T) {
 	if err := f.svc.stats.wait(ctx); err != nil {
 		t.Fatal(err)
 	}
-	f.enqueue(t, "late", `{}`)
+	f.Enqueue(t, "late", `{}`)
 	cached, err := f.svc.Stats(ctx)
 	if err != nil {
 		t.Fatal(err)

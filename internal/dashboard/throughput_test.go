@@ -14,7 +14,7 @@ import (
 func (f *fixture) finalize(t *testing.T, status string, ago time.Duration) time.Time {
 	t.Helper()
 	var minute time.Time
-	err := f.db.QueryRow(`INSERT INTO asynqpg_tasks (type, payload, status, finalized_at)
+	err := f.DB.QueryRow(`INSERT INTO asynqpg_tasks (type, payload, status, finalized_at)
 		VALUES ('report', '{}'::bytea, $1, now() - make_interval(secs => $2))
 		RETURNING date_trunc('minute', finalized_at)`, status, ago.Seconds()).Scan(&minute)
 	if err != nil {
@@ -88,7 +88,7 @@ func TestThroughputCountsCompletedAndFailedPerMinuteOnTheDatabaseClock(t *testin
 		add(row.status, row.ago)
 	}
 	f.finalize(t, "completed", 2*time.Hour) // out of the hour
-	f.enqueue(t, "report", `{}`)            // pending, never finalized
+	f.Enqueue(t, "report", `{}`)            // pending, never finalized
 
 	before := f.dbMinute(t)
 	got := f.throughput(t)
