@@ -142,10 +142,11 @@ func TestDemo(t *testing.T) {
 }
 
 // requireStatsWhileRunning compares the dashboard's /api/stats with the
-// database while the demo runs, until the answer agrees with the database
-// read just before and just after it. Counts move while tasks run, so a
-// try may see them move; the test fails when no try agrees before the
-// demo ends.
+// database while the demo runs, until the answer is exactly what the
+// database held when read just before it or just after it (the stats are
+// one statement's snapshot, taken between the two reads). Counts move
+// while tasks run, so a try may fall between two changes and match
+// neither; the test fails when no try matches before the demo ends.
 func requireStatsWhileRunning(t *testing.T, d *demoRun, base string) {
 	t.Helper()
 	tick := time.NewTicker(50 * time.Millisecond)
@@ -159,7 +160,7 @@ func requireStatsWhileRunning(t *testing.T, d *demoRun, base string) {
 			require.Failf(t, "demo ended", "/api/stats never agreed with the database in %d tries while it ran; last:\n%v\ndatabase now:\n%v",
 				tries, last, d.dbCounts(t))
 		}
-		if len(before) > 0 && reflect.DeepEqual(before, after) && reflect.DeepEqual(before, api) {
+		if len(before) > 0 && (reflect.DeepEqual(before, api) || reflect.DeepEqual(after, api)) {
 			return
 		}
 		last = api
