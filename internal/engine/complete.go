@@ -138,9 +138,7 @@ func (w *outcomeWriter) write(batch []*outcome) {
 			return
 		}
 		wait := delay
-		if driver.SQLState(err) == driver.CodeDeadlockDetected {
-			// The database ended the write to let another statement
-			// through: write again at once.
+		if retryAtOnce(err) {
 			wait = 0
 		}
 		w.logger.Warn("asynqpg: writing task outcomes failed; trying again",
@@ -148,7 +146,7 @@ func (w *outcomeWriter) write(batch []*outcome) {
 		if wait == 0 {
 			continue
 		}
-		if !startstop.Sleep(w.abortCtx, delay) {
+		if !startstop.Sleep(w.abortCtx, wait) {
 			continue // aborted: the next try fails at once and gives up
 		}
 		delay = min(delay*2, completerRetryMax)

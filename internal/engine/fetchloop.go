@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/driver"
 	"github.com/yakser/asynqpg/internal/observability"
 )
 
@@ -276,14 +275,11 @@ func (r *typeRunner) fetchLoop() {
 			resetTimer(poll, p.cfg.FetchInterval)
 			if res.err != nil {
 				backlog = false
-				var delay time.Duration
-				if driver.SQLState(res.err) != driver.CodeDeadlockDetected {
+				var delay time.Duration // at once, for a retryAtOnce failure however often it came
+				if !retryAtOnce(res.err) {
 					failures++
 					delay = backoff(p.cfg.FetchInterval, failures, max(fetchErrorMaxDelay, p.cfg.FetchInterval))
 				}
-				// Otherwise the database ended this claim to let another
-				// statement through: nothing is wrong, claim again at
-				// once, however often it happened before.
 				p.log.Warn("asynqpg: claiming tasks failed", "task_type", r.cfg.Type, "retry_in", delay, "error", res.err)
 				if res.outcomes > 0 {
 					p.dbError(res.err) // it wrote outcomes too, counted like the completer's writes
@@ -365,13 +361,12 @@ func (r *typeRunner) claim(job claimJob) (int, error) {
 	for _, o := range job.outs {
 		p.outcomeWritten(o, written[o.rec.Attempt])
 	}
-	if len(claimed) == 0 || stopping {
-		settle(job.outs, true)
-	}
 	if len(claimed) == 0 {
+		settle(job.outs, true)
 		return 0, nil
 	}
 	if stopping {
+		settle(job.outs, true)
 		keys := make([]AttemptKey, len(claimed))
 		for i, c := range claimed {
 			keys[i] = c.Attempt

@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"time"
+
+	"github.com/yakser/asynqpg/driver"
 )
 
 // repeat calls step once first has passed, and again each time the wait
@@ -52,4 +54,13 @@ func stopTimer(t *time.Timer) {
 	case <-t.C:
 	default:
 	}
+}
+
+// retryAtOnce reports whether a failed claim or outcome write is tried
+// again at once rather than after a back-off: the database ended it as a
+// deadlock victim (SQLSTATE 40P01) to let another statement through.
+// Nothing is wrong then, however often it happens, and waiting would only
+// keep the workers of its outcomes, or those it claims for, idle.
+func retryAtOnce(err error) bool {
+	return driver.SQLState(err) == driver.CodeDeadlockDetected
 }
