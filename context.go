@@ -1,9 +1,7 @@
 package asynqpg
 
-import (
-	"context"
-	"time"
-)
+import "context"
+import "time"
 
 // taskMetadataKey is the unexported context key under which TaskMetadata is
 // stored.

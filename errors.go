@@ -1,11 +1,9 @@
 package asynqpg
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"time"
-)
+import "context"
+import "errors"
+import "fmt"
+import "time"
 
 // ErrSkipRetry is a sentinel error that handlers can return to indicate
 // the task should not be retried and should immediately be marked as failed.

@@ -1,16 +1,14 @@
 package asynqpg_test
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"testing"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-)
+import "github.com/yakser/asynqpg"
 
 func TestErrSkipRetry(t *testing.T) {
 	t.Parallel()

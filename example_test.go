@@ -1,13 +1,11 @@
 package asynqpg_test
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "time"
 
-	"github.com/yakser/asynqpg"
-)
+import "github.com/yakser/asynqpg"
 
 func ExampleGetTaskID() {
 	ctx := asynqpg.WithTaskMetadata(context.Background(), asynqpg.TaskMetadata{

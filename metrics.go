@@ -1,13 +1,11 @@
 package asynqpg
 
-import (
-	"fmt"
+import "fmt"
 
-	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
-	"go.opentelemetry.io/otel/trace"
-)
+import "go.opentelemetry.io/otel"
+import "go.opentelemetry.io/otel/attribute"
+import "go.opentelemetry.io/otel/metric"
+import "go.opentelemetry.io/otel/trace"
 
 // InstrumentationName is the name of the OpenTelemetry meter and tracer used
 // by asynqpg.

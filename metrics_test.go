@@ -1,19 +1,17 @@
 package asynqpg_test
 
-import (
-	"context"
-	"testing"
+import "context"
+import "testing"
 
-	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/trace"
+import "github.com/stretchr/testify/require"
+import "go.opentelemetry.io/otel/attribute"
+import "go.opentelemetry.io/otel/metric"
+import sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+import "go.opentelemetry.io/otel/sdk/metric/metricdata"
+import sdktrace "go.opentelemetry.io/otel/sdk/trace"
+import "go.opentelemetry.io/otel/trace"
 
-	"github.com/yakser/asynqpg"
-)
+import "github.com/yakser/asynqpg"
 
 // constant is an exported constant, or a message, and the value it must
 // have.

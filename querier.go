@@ -1,11 +1,9 @@
 package asynqpg
 
-import (
-	"context"
-	"database/sql"
+import "context"
+import "database/sql"
 
-	"github.com/jmoiron/sqlx"
-)
+import "github.com/jmoiron/sqlx"
 
 // Querier can execute queries and scan results into structs.
 // Both database connection pools and transactions satisfy this interface.

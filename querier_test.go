@@ -1,15 +1,13 @@
 package asynqpg_test
 
-import (
-	"database/sql"
-	"testing"
+import "database/sql"
+import "testing"
 
-	"github.com/jmoiron/sqlx"
-	_ "github.com/lib/pq" // registers the "postgres" driver; sql.Open does not connect
-	"github.com/stretchr/testify/require"
+import "github.com/jmoiron/sqlx"
+import _ "github.com/lib/pq" // registers the "postgres" driver; sql.Open does not connect
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-)
+import "github.com/yakser/asynqpg"
 
 func TestWrapStdDB(t *testing.T) {
 	t.Parallel()

@@ -1,9 +1,7 @@
 package asynqpg
 
-import (
-	"math/rand/v2"
-	"time"
-)
+import "math/rand/v2"
+import "time"
 
 // defaultMaxRetryDelay is the cap used by DefaultRetryPolicy when
 // MaxRetryDelay is not set.

@@ -1,15 +1,13 @@
 package asynqpg_test
 
-import (
-	"math"
-	"sync"
-	"testing"
-	"time"
+import "math"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-)
+import "github.com/yakser/asynqpg"
 
 func TestDefaultRetryPolicyBounds(t *testing.T) {
 	t.Parallel()

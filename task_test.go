@@ -1,13 +1,11 @@
 package asynqpg_test
 
-import (
-	"testing"
-	"time"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-)
+import "github.com/yakser/asynqpg"
 
 func TestNewTask(t *testing.T) {
 	t.Parallel()

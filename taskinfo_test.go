@@ -1,12 +1,10 @@
 package asynqpg_test
 
-import (
-	"testing"
+import "testing"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-)
+import "github.com/yakser/asynqpg"
 
 func TestTaskStatusIsFinalized(t *testing.T) {
 	t.Parallel()

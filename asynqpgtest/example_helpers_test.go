@@ -1,13 +1,11 @@
 package asynqpgtest_test
 
-import (
-	"log"
+import "log"
 
-	"github.com/jmoiron/sqlx"
+import "github.com/jmoiron/sqlx"
 
-	"github.com/yakser/asynqpg/internal/testfixture/examples"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg/internal/testfixture/examples"
+import "github.com/yakser/asynqpg/producer"
 
 // begin connects to the database the examples run against (DATABASE_URL),
 // creates a Producer on it and begins a transaction, as the code under

@@ -1,21 +1,19 @@
 package asynqpgtest_test
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"log"
-	"testing"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "log"
+import "testing"
+import "time"
 
-	"github.com/jmoiron/sqlx"
+import "github.com/jmoiron/sqlx"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/asynqpgtest"
-	"github.com/yakser/asynqpg/consumer"
-	"github.com/yakser/asynqpg/internal/testfixture/examples"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/asynqpgtest"
+import "github.com/yakser/asynqpg/consumer"
+import "github.com/yakser/asynqpg/internal/testfixture/examples"
+import "github.com/yakser/asynqpg/producer"
 
 // signUp is code under test: it enqueues a welcome email in the caller's
 // transaction.

@@ -1,13 +1,11 @@
 package asynqpgtest_test
 
-import (
-	"context"
-	"testing"
+import "context"
+import "testing"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/asynqpgtest"
-	"github.com/yakser/asynqpg/consumer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/asynqpgtest"
+import "github.com/yakser/asynqpg/consumer"
 
 // RequireOpts.Priority matches the priority a task was enqueued with, in
 // every check, and a failure names the priorities found.

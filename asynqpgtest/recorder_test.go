@@ -1,11 +1,9 @@
 package asynqpgtest_test
 
-import (
-	"fmt"
-	"strings"
-	"sync"
-	"testing"
-)
+import "fmt"
+import "strings"
+import "sync"
+import "testing"
 
 // recorder is a testing.TB that records the failures reported to it
 // instead of failing the test; everything else goes to the real test.

@@ -1,19 +1,17 @@
 package asynqpgtest
 
-import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"fmt"
-	"reflect"
-	"strings"
-	"testing"
-	"time"
+import "bytes"
+import "context"
+import "encoding/json"
+import "fmt"
+import "reflect"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/engine"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/engine"
 
 // ScheduledAtTolerance is how far a task's scheduled time may be from
 // RequireOpts.ScheduledAt and still match.

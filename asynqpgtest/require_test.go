@@ -1,17 +1,15 @@
 package asynqpgtest_test
 
-import (
-	"context"
-	"testing"
-	"time"
+import "context"
+import "testing"
+import "time"
 
-	"github.com/jmoiron/sqlx"
+import "github.com/jmoiron/sqlx"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/asynqpgtest"
-	"github.com/yakser/asynqpg/internal/testdb"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/asynqpgtest"
+import "github.com/yakser/asynqpg/internal/testdb"
+import "github.com/yakser/asynqpg/producer"
 
 func TestMain(m *testing.M) { testdb.MainWithURL(m) }
 

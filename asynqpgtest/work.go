@@ -1,17 +1,15 @@
 package asynqpgtest
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "time"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/consumer"
-	"github.com/yakser/asynqpg/internal/engine"
-	"github.com/yakser/asynqpg/internal/validate"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/consumer"
+import "github.com/yakser/asynqpg/internal/engine"
+import "github.com/yakser/asynqpg/internal/validate"
+import "github.com/yakser/asynqpg/producer"
 
 // Outcomes of an attempt, as Result.Outcome reports them.
 const (

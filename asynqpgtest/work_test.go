@@ -1,17 +1,15 @@
 package asynqpgtest_test
 
-import (
-	"context"
-	"errors"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "errors"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/asynqpgtest"
-	"github.com/yakser/asynqpg/consumer"
-	"github.com/yakser/asynqpg/internal/engine"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/asynqpgtest"
+import "github.com/yakser/asynqpg/consumer"
+import "github.com/yakser/asynqpg/internal/engine"
 
 func handlerOf(f func(ctx context.Context, task *asynqpg.TaskInfo) error) consumer.TaskHandler {
 	return consumer.TaskHandlerFunc(f)

@@ -9,20 +9,18 @@
 // previous one left.
 package client
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"log/slog"
+import "context"
+import "errors"
+import "fmt"
+import "log/slog"
 
-	"go.opentelemetry.io/otel/trace"
+import "go.opentelemetry.io/otel/trace"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/engine"
-	"github.com/yakser/asynqpg/internal/observability"
-	"github.com/yakser/asynqpg/internal/validate"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/engine"
+import "github.com/yakser/asynqpg/internal/observability"
+import "github.com/yakser/asynqpg/internal/validate"
 
 // Errors of the Client's methods, with the texts of the original asynqpg.
 // They are returned as they are, not wrapped, so comparing them with ==

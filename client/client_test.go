@@ -1,27 +1,25 @@
 package client_test
 
-import (
-	"context"
-	"database/sql"
-	"errors"
-	"strconv"
-	"testing"
-	"time"
+import "context"
+import "database/sql"
+import "errors"
+import "strconv"
+import "testing"
+import "time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
-	"github.com/stretchr/testify/require"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
-	"go.opentelemetry.io/otel/trace"
+import "github.com/jackc/pgx/v5"
+import "github.com/jmoiron/sqlx"
+import "github.com/lib/pq"
+import "github.com/stretchr/testify/require"
+import sdktrace "go.opentelemetry.io/otel/sdk/trace"
+import "go.opentelemetry.io/otel/sdk/trace/tracetest"
+import "go.opentelemetry.io/otel/trace"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/client"
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/testdb"
-	"github.com/yakser/asynqpg/internal/testfixture"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/client"
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/testdb"
+import "github.com/yakser/asynqpg/internal/testfixture"
 
 func TestMain(m *testing.M) { testdb.MainWithURL(m) }
 

@@ -1,15 +1,13 @@
 package client
 
-import (
-	"context"
-	"fmt"
-	"sort"
-	"time"
+import "context"
+import "fmt"
+import "sort"
+import "time"
 
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/engine"
-	"github.com/yakser/asynqpg/internal/validate"
-)
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/engine"
+import "github.com/yakser/asynqpg/internal/validate"
 
 // ConsumerInfo describes a live consumer: a started consumer whose last
 // heartbeat is younger than three of its heartbeat intervals (see

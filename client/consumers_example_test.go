@@ -1,15 +1,13 @@
 package client_test
 
-import (
-	"context"
-	"fmt"
-	"log"
-	"log/slog"
-	"slices"
+import "context"
+import "fmt"
+import "log"
+import "log/slog"
+import "slices"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/consumer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/consumer"
 
 // List who is working, and find the task types whose tasks wait for a
 // consumer that is not there: here a type mistyped when enqueueing.

@@ -1,19 +1,17 @@
 package client_test
 
-import (
-	"context"
-	"encoding/json"
-	"os"
-	"testing"
-	"time"
+import "context"
+import "encoding/json"
+import "os"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg/client"
-	"github.com/yakser/asynqpg/consumer"
-	"github.com/yakser/asynqpg/internal/testfixture/testconsumer"
-	"github.com/yakser/asynqpg/internal/validate"
-)
+import "github.com/yakser/asynqpg/client"
+import "github.com/yakser/asynqpg/consumer"
+import "github.com/yakser/asynqpg/internal/testfixture/testconsumer"
+import "github.com/yakser/asynqpg/internal/validate"
 
 // startConsumer starts a consumer on the bundle's database serving the
 // task types of workers, each with its number of workers; it is stopped

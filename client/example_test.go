@@ -1,19 +1,17 @@
 package client_test
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"log"
-	"os"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "log"
+import "os"
+import "time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
-	"github.com/jmoiron/sqlx"
+import _ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+import "github.com/jmoiron/sqlx"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/client"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/client"
 
 // Create a Client and look up a task by its ID.
 func ExampleNew() {

@@ -1,18 +1,16 @@
 package client
 
-import (
-	"context"
-	"fmt"
-	"time"
+import "context"
+import "fmt"
+import "time"
 
-	"go.opentelemetry.io/otel/attribute"
+import "go.opentelemetry.io/otel/attribute"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/engine"
-	"github.com/yakser/asynqpg/internal/observability"
-	"github.com/yakser/asynqpg/internal/validate"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/engine"
+import "github.com/yakser/asynqpg/internal/observability"
+import "github.com/yakser/asynqpg/internal/validate"
 
 // Page sizes of ListTasks.
 const (

@@ -1,13 +1,11 @@
 package client
 
-import (
-	"testing"
+import "testing"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/internal/engine"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/internal/engine"
 
 func TestListParamsQuery(t *testing.T) {
 	t.Parallel()

@@ -1,13 +1,11 @@
 package client
 
-import (
-	"context"
-	"fmt"
+import "context"
+import "fmt"
 
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/engine"
-	"github.com/yakser/asynqpg/internal/validate"
-)
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/engine"
+import "github.com/yakser/asynqpg/internal/validate"
 
 // PauseTaskType pauses taskType on the database: within a second every
 // consumer on it stops claiming tasks of the type, and a consumer started

@@ -1,14 +1,12 @@
 package client_test
 
-import (
-	"context"
-	"fmt"
-	"log"
-	"testing"
-	"time"
+import "context"
+import "fmt"
+import "log"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
-)
+import "github.com/stretchr/testify/require"
 
 // TestPauseNotifies checks that a pause is announced on asynqpg_pause, a
 // resume on asynqpg_pause and asynqpg_new_task, each with the type as its

@@ -1,11 +1,9 @@
 package client
 
-import (
-	"time"
+import "time"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/internal/engine"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/internal/engine"
 
 // TaskInfo represents the full state of a task as stored in the database.
 // It is returned by Client methods for task inspection and management.

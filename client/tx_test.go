@@ -1,16 +1,14 @@
 package client_test
 
-import (
-	"context"
-	"strconv"
-	"testing"
+import "context"
+import "strconv"
+import "testing"
 
-	"github.com/jmoiron/sqlx"
-	"github.com/stretchr/testify/require"
+import "github.com/jmoiron/sqlx"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/client"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/client"
 
 // TestTxVariants runs every Tx method in a transaction that commits or
 // rolls back.

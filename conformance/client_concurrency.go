@@ -1,18 +1,16 @@
 package conformance
 
-import (
-	"context"
-	"strconv"
-	"testing"
+import "context"
+import "strconv"
+import "testing"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/client"
-	"github.com/yakser/asynqpg/internal/engine"
-	"github.com/yakser/asynqpg/internal/testfixture"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/client"
+import "github.com/yakser/asynqpg/internal/engine"
+import "github.com/yakser/asynqpg/internal/testfixture"
+import "github.com/yakser/asynqpg/producer"
 
 // testClientCancelNotifies checks that cancelling a running task notifies
 // consumers with its ID when the change commits, never when it rolls back,

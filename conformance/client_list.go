@@ -1,16 +1,14 @@
 package conformance
 
-import (
-	"testing"
+import "testing"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/client"
-	"github.com/yakser/asynqpg/internal/testfixture"
-	"github.com/yakser/asynqpg/internal/testfixture/taskdb"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/client"
+import "github.com/yakser/asynqpg/internal/testfixture"
+import "github.com/yakser/asynqpg/internal/testfixture/taskdb"
+import "github.com/yakser/asynqpg/producer"
 
 func testClientListTasks(t *testing.T, d Driver) {
 	t.Parallel()

@@ -1,16 +1,14 @@
 package conformance
 
-import (
-	"context"
-	"fmt"
-	"testing"
+import "context"
+import "fmt"
+import "testing"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/client"
-	"github.com/yakser/asynqpg/internal/testfixture"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/client"
+import "github.com/yakser/asynqpg/internal/testfixture"
 
 // testClientTransactions checks, for every entry, that each Tx method
 // works in the caller's transaction: its reads see the transaction's own

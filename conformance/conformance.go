@@ -6,18 +6,16 @@
 // freshly migrated database.
 package conformance
 
-import (
-	"context"
-	"database/sql"
-	"slices"
-	"testing"
+import "context"
+import "database/sql"
+import "slices"
+import "testing"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/testdb"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/testdb"
 
 // Tx is a transaction begun through an adapter.
 type Tx struct {

@@ -1,21 +1,19 @@
 package conformance
 
-import (
-	"context"
-	"log/slog"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "log/slog"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/client"
-	"github.com/yakser/asynqpg/consumer"
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/testfixture"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/client"
+import "github.com/yakser/asynqpg/consumer"
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/testfixture"
+import "github.com/yakser/asynqpg/producer"
 
 // The consumer chapter's tests run consumers on the entry's Pool with
 // short intervals, enqueue through a Producer on the same Pool, and check

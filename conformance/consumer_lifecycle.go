@@ -1,15 +1,13 @@
 package conformance
 
-import (
-	"context"
-	"testing"
-	"time"
+import "context"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/consumer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/consumer"
 
 // Lifecycle: graceful stop, middleware and configuration.
 

@@ -1,17 +1,15 @@
 package conformance
 
-import (
-	"context"
-	"fmt"
-	"testing"
-	"time"
+import "context"
+import "fmt"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/consumer"
-	"github.com/yakser/asynqpg/internal/engine"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/consumer"
+import "github.com/yakser/asynqpg/internal/engine"
 
 // Ownership: wake-ups, cancellation, stale attempts, exactly-once
 // processing and expired leases.

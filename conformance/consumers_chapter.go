@@ -1,18 +1,16 @@
 package conformance
 
-import (
-	"context"
-	"os"
-	"testing"
-	"time"
+import "context"
+import "os"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/client"
-	"github.com/yakser/asynqpg/consumer"
-	"github.com/yakser/asynqpg/internal/engine"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/client"
+import "github.com/yakser/asynqpg/consumer"
+import "github.com/yakser/asynqpg/internal/engine"
 
 // The consumers chapter proves that through the entry's Pool a started
 // consumer records itself, with its task types and workers, in the list

@@ -1,13 +1,11 @@
 package conformance
 
-import (
-	"context"
-	"testing"
+import "context"
+import "testing"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg/driver"
-)
+import "github.com/yakser/asynqpg/driver"
 
 // The driver chapter proves that the entry's Executor moves every value the
 // engine uses in and out the same way as every other adapter's, reports

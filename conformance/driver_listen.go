@@ -1,15 +1,13 @@
 package conformance
 
-import (
-	"context"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg/driver"
-)
+import "github.com/yakser/asynqpg/driver"
 
 // notifyTimeout bounds the wait for a notification that must arrive.
 const notifyTimeout = 15 * time.Second

@@ -1,17 +1,15 @@
 package conformance
 
-import (
-	"context"
-	"database/sql"
-	"testing"
-	"time"
+import "context"
+import "database/sql"
+import "testing"
+import "time"
 
-	"github.com/lib/pq"
-	"github.com/stretchr/testify/require"
+import "github.com/lib/pq"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/driver"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/driver"
 
 // driverItem is a row of driver_items as the application scans it.
 type driverItem struct {

@@ -1,15 +1,13 @@
 package conformance
 
-import (
-	"context"
-	"errors"
-	"strconv"
-	"testing"
+import "context"
+import "errors"
+import "strconv"
+import "testing"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg/driver"
-)
+import "github.com/yakser/asynqpg/driver"
 
 func testDriverRows(t *testing.T, d Driver) {
 	t.Parallel()

@@ -1,13 +1,11 @@
 package conformance
 
-import (
-	"context"
-	"fmt"
-	"testing"
-	"time"
+import "context"
+import "fmt"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
-)
+import "github.com/stretchr/testify/require"
 
 // epochMicros is the engine's way to turn a timestamptz into Unix
 // microseconds (its attempt key).

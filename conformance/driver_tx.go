@@ -1,14 +1,12 @@
 package conformance
 
-import (
-	"context"
-	"testing"
-	"time"
+import "context"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg/driver"
-)
+import "github.com/yakser/asynqpg/driver"
 
 // txUnderTest is a transaction and the Executor inside it. Its Querier is
 // set only for the adapter's own transaction.

@@ -1,16 +1,14 @@
 package conformance
 
-import (
-	"context"
-	"encoding/hex"
-	"math"
-	"reflect"
-	"strconv"
-	"strings"
-	"testing"
+import "context"
+import "encoding/hex"
+import "math"
+import "reflect"
+import "strconv"
+import "strings"
+import "testing"
 
-	"github.com/stretchr/testify/require"
-)
+import "github.com/stretchr/testify/require"
 
 // trickyText are strings that array literals, quoting and encodings get
 // wrong when they are careless.

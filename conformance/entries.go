@@ -1,20 +1,18 @@
 package conformance
 
-import (
-	"context"
-	"database/sql"
-	"errors"
-	"testing"
+import "context"
+import "database/sql"
+import "errors"
+import "testing"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/stretchr/testify/require"
+import "github.com/jackc/pgx/v5"
+import "github.com/jackc/pgx/v5/pgxpool"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/driver"
-	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/driver"
+import pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
+import "github.com/yakser/asynqpg/producer"
 
 // RunEntries runs run (usually [Run] or [RunDriverChapter]) for every
 // entry, each in its own parallel subtest named after the entry.

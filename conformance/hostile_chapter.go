@@ -1,21 +1,19 @@
 package conformance
 
-import (
-	"context"
-	"errors"
-	"math"
-	"strings"
-	"sync/atomic"
-	"testing"
-	"time"
+import "context"
+import "errors"
+import "math"
+import "strings"
+import "sync/atomic"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/consumer"
-	"github.com/yakser/asynqpg/internal/engine"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/consumer"
+import "github.com/yakser/asynqpg/internal/engine"
+import "github.com/yakser/asynqpg/producer"
 
 // The hostile chapter proves, through the entry, the rule of
 // docs/GUARANTEES.md: nothing a caller passes — a value, a handler's

@@ -1,19 +1,17 @@
 package conformance
 
-import (
-	"context"
-	"database/sql"
-	"encoding/json"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "database/sql"
+import "encoding/json"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/engine"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/engine"
 
 // The maintenance chapter proves that through the entry's Pool the rescuer
 // and the cleaner read and write tasks correctly (every column of a rescued

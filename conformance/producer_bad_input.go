@@ -1,17 +1,15 @@
 package conformance
 
-import (
-	"errors"
-	"fmt"
-	"strings"
-	"testing"
-	"time"
+import "errors"
+import "fmt"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/producer"
 
 // badTask is an invalid task and the reason it is rejected with.
 type badTask struct {

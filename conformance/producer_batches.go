@@ -1,17 +1,15 @@
 package conformance
 
-import (
-	"context"
-	"fmt"
-	"testing"
+import "context"
+import "fmt"
+import "testing"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/internal/engine"
-	"github.com/yakser/asynqpg/internal/testfixture"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/internal/engine"
+import "github.com/yakser/asynqpg/internal/testfixture"
+import "github.com/yakser/asynqpg/producer"
 
 // testProducerBatches proves, with a counting wrapper around the entry's
 // Executor, that a batch of engine.MaxBatchTasks is one statement, and

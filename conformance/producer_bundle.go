@@ -1,22 +1,20 @@
 package conformance
 
-import (
-	"context"
-	"database/sql"
-	"encoding/json"
-	"errors"
-	"testing"
-	"time"
+import "context"
+import "database/sql"
+import "encoding/json"
+import "errors"
+import "testing"
+import "time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/stretchr/testify/require"
+import "github.com/jackc/pgx/v5"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/client"
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/testfixture"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/client"
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/testfixture"
+import "github.com/yakser/asynqpg/producer"
 
 // The producer and client chapters share an apiBundle: a Producer and a
 // Client on the entry's Pool, and runners that call either the plain

@@ -1,15 +1,13 @@
 package conformance
 
-import (
-	"testing"
-	"time"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/client"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/client"
+import "github.com/yakser/asynqpg/producer"
 
 // The producer chapter proves that through the entry every task field is
 // stored as the producer documents, idempotency holds for single tasks,

@@ -1,16 +1,14 @@
 package conformance
 
-import (
-	"fmt"
-	"sync"
-	"testing"
-	"time"
+import "fmt"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/producer"
 
 func testProducerIdempotency(t *testing.T, b *apiBundle) {
 	t.Parallel()

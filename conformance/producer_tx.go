@@ -1,17 +1,15 @@
 package conformance
 
-import (
-	"context"
-	"fmt"
-	"testing"
-	"time"
+import "context"
+import "fmt"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/internal/engine"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/internal/engine"
+import "github.com/yakser/asynqpg/producer"
 
 // testProducerTransactions checks, for every entry, that EnqueueTx and
 // EnqueueManyTx write exactly when the transaction commits.

@@ -1,18 +1,16 @@
 package conformance
 
-import (
-	"context"
-	"testing"
+import "context"
+import "testing"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/client"
-	"github.com/yakser/asynqpg/consumer"
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/validate"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/client"
+import "github.com/yakser/asynqpg/consumer"
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/validate"
+import "github.com/yakser/asynqpg/producer"
 
 // RequireRefused checks that a handle a driver adapter must not accept
 // (nil, a typed nil, a zero value, or one with a nil handle inside) is

@@ -1,10 +1,8 @@
 package conformance
 
-import (
-	"testing"
+import "testing"
 
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg/producer"
 
 // The schedule chapter proves scheduling beyond first in, first out
 // through the entry: ready tasks of a type are claimed by priority, then

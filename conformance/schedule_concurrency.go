@@ -1,21 +1,19 @@
 package conformance
 
-import (
-	"context"
-	"sync"
-	"sync/atomic"
-	"testing"
-	"time"
+import "context"
+import "sync"
+import "sync/atomic"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/consumer"
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/engine"
-	"github.com/yakser/asynqpg/internal/testfixture"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/consumer"
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/engine"
+import "github.com/yakser/asynqpg/internal/testfixture"
+import "github.com/yakser/asynqpg/producer"
 
 // The concurrency chapter proves that a global concurrency limit holds
 // across consumers on one database: under contention the tasks of a

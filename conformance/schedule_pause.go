@@ -1,18 +1,16 @@
 package conformance
 
-import (
-	"context"
-	"strings"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "strings"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/consumer"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/consumer"
+import "github.com/yakser/asynqpg/producer"
 
 // The pause chapter proves that a task type paused through the Client is
 // stored in the database: consumers on it (one listening where the entry

@@ -1,17 +1,15 @@
 package conformance
 
-import (
-	"context"
-	"database/sql"
-	"errors"
-	"testing"
-	"time"
+import "context"
+import "database/sql"
+import "errors"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/consumer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/consumer"
 
 // periodicInstants returns the instants of the tasks of type typ, which
 // carry them as their payload (RFC 3339), in ID order.

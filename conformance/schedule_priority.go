@@ -1,18 +1,16 @@
 package conformance
 
-import (
-	"context"
-	"fmt"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "fmt"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/consumer"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/consumer"
+import "github.com/yakser/asynqpg/producer"
 
 // storedPriority reads the priority of task id through Check.
 func (b *apiBundle) storedPriority(t *testing.T, id int64) int {

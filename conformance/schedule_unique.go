@@ -1,16 +1,14 @@
 package conformance
 
-import (
-	"context"
-	"fmt"
-	"testing"
-	"time"
+import "context"
+import "fmt"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/producer"
 
 // uniqueWindow is a unique period long enough that a test never sees its
 // window change.

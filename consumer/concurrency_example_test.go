@@ -1,17 +1,15 @@
 package consumer_test
 
-import (
-	"context"
-	"fmt"
-	"log"
-	"sync"
-	"sync/atomic"
-	"time"
+import "context"
+import "fmt"
+import "log"
+import "sync"
+import "sync/atomic"
+import "time"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/consumer"
-	"github.com/yakser/asynqpg/internal/testfixture/examples"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/consumer"
+import "github.com/yakser/asynqpg/internal/testfixture/examples"
 
 // Two consumers of ten workers each share a limit of two running reports:
 // however many workers are free, the database never runs more than two.

@@ -1,20 +1,18 @@
 package consumer_test
 
-import (
-	"bytes"
-	"context"
-	"os"
-	"os/exec"
-	"sync"
-	"sync/atomic"
-	"testing"
-	"time"
+import "bytes"
+import "context"
+import "os"
+import "os/exec"
+import "sync"
+import "sync/atomic"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/consumer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/consumer"
 
 // TestKilledConsumerHoldsSlots kills a consumer process while it runs as
 // many tasks as a type's global concurrency limit: a consumer started

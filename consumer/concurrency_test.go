@@ -1,14 +1,12 @@
 package consumer_test
 
-import (
-	"context"
-	"testing"
+import "context"
+import "testing"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/consumer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/consumer"
 
 // TestWithGlobalConcurrency checks that RegisterTaskHandler refuses a
 // global concurrency that is not positive, naming the value, and takes a

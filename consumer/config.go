@@ -1,16 +1,14 @@
 package consumer
 
-import (
-	"log/slog"
-	"time"
+import "log/slog"
+import "time"
 
-	"go.opentelemetry.io/otel/metric"
-	"go.opentelemetry.io/otel/trace"
+import "go.opentelemetry.io/otel/metric"
+import "go.opentelemetry.io/otel/trace"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/internal/engine"
-	"github.com/yakser/asynqpg/internal/validate"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/internal/engine"
+import "github.com/yakser/asynqpg/internal/validate"
 
 // Defaults of Config.
 const (

@@ -1,20 +1,18 @@
 package consumer
 
-import (
-	"crypto/rand"
-	"encoding/hex"
-	"fmt"
-	"log/slog"
-	"os"
-	"sync"
-	"time"
+import "crypto/rand"
+import "encoding/hex"
+import "fmt"
+import "log/slog"
+import "os"
+import "sync"
+import "time"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/engine"
-	"github.com/yakser/asynqpg/internal/observability"
-	"github.com/yakser/asynqpg/internal/validate"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/engine"
+import "github.com/yakser/asynqpg/internal/observability"
+import "github.com/yakser/asynqpg/internal/validate"
 
 // Consumer states.
 const (

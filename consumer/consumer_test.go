@@ -1,24 +1,22 @@
 package consumer_test
 
-import (
-	"context"
-	"log/slog"
-	"os"
-	"strings"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "log/slog"
+import "os"
+import "strings"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jmoiron/sqlx"
-	"github.com/stretchr/testify/require"
+import "github.com/jackc/pgx/v5/pgxpool"
+import "github.com/jmoiron/sqlx"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/consumer"
-	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
-	"github.com/yakser/asynqpg/internal/testdb"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/consumer"
+import pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
+import "github.com/yakser/asynqpg/internal/testdb"
+import "github.com/yakser/asynqpg/producer"
 
 func TestMain(m *testing.M) {
 	// The test binary doubles as the consumer process that

@@ -1,10 +1,8 @@
 package consumer
 
-import (
-	"errors"
+import "errors"
 
-	"github.com/yakser/asynqpg/internal/engine"
-)
+import "github.com/yakser/asynqpg/internal/engine"
 
 // Errors of the Consumer's methods. Their texts are those of the original
 // asynqpg, and each is returned as it is, not wrapped, so that code

@@ -1,10 +1,8 @@
 package consumer_test
 
-import (
-	"log"
+import "log"
 
-	"github.com/yakser/asynqpg/consumer"
-)
+import "github.com/yakser/asynqpg/consumer"
 
 // start starts c and returns what stops it: Stop, whose error it logs.
 func start(c *consumer.Consumer) (stop func()) {

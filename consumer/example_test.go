@@ -1,16 +1,14 @@
 package consumer_test
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"log"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "log"
+import "time"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/consumer"
-	"github.com/yakser/asynqpg/internal/testfixture/examples"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/consumer"
+import "github.com/yakser/asynqpg/internal/testfixture/examples"
 
 // Create a Consumer with an ErrorHandler, which hears of every task that
 // fails for good. A handler returning an error wrapping ErrSkipRetry fails

@@ -1,12 +1,10 @@
 package consumer
 
-import (
-	"context"
-	"fmt"
+import "context"
+import "fmt"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/internal/validate"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/internal/validate"
 
 // TaskHandler processes tasks of one type.
 type TaskHandler interface {

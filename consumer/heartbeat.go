@@ -1,10 +1,8 @@
 package consumer
 
-import (
-	"context"
+import "context"
 
-	"github.com/yakser/asynqpg/internal/engine"
-)
+import "github.com/yakser/asynqpg/internal/engine"
 
 // startHeartbeat records the consumer in the list of live consumers, with
 // its task types and workers, and renews the entry every

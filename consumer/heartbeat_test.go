@@ -1,17 +1,15 @@
 package consumer_test
 
-import (
-	"context"
-	"testing"
-	"time"
+import "context"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/client"
-	"github.com/yakser/asynqpg/consumer"
-	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/client"
+import "github.com/yakser/asynqpg/consumer"
+import pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
 
 func TestHeartbeatIntervalChecked(t *testing.T) {
 	t.Parallel()

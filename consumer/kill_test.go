@@ -1,23 +1,21 @@
 package consumer_test
 
-import (
-	"bytes"
-	"context"
-	"fmt"
-	"log/slog"
-	"os"
-	"os/exec"
-	"sync"
-	"testing"
-	"time"
+import "bytes"
+import "context"
+import "fmt"
+import "log/slog"
+import "os"
+import "os/exec"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/stretchr/testify/require"
+import "github.com/jackc/pgx/v5/pgxpool"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/consumer"
-	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/consumer"
+import pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
 
 const (
 	// helperURLEnv, when set, makes the test binary run a consumer on that

@@ -1,22 +1,20 @@
 package consumer_test
 
-import (
-	"context"
-	"errors"
-	"testing"
-	"time"
+import "context"
+import "errors"
+import "testing"
+import "time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
+import "github.com/jackc/pgx/v5/pgxpool"
+import "github.com/stretchr/testify/require"
+import "go.uber.org/goleak"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/client"
-	"github.com/yakser/asynqpg/consumer"
-	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
-	"github.com/yakser/asynqpg/internal/testdb"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/client"
+import "github.com/yakser/asynqpg/consumer"
+import pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
+import "github.com/yakser/asynqpg/internal/testdb"
+import "github.com/yakser/asynqpg/producer"
 
 // TestStopLeavesNoGoroutines runs a consumer through successes, retries,
 // a cancellation, a timeout, maintenance and a shutdown that cancels a

@@ -1,17 +1,15 @@
 package consumer
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"sort"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "sort"
+import "time"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/engine"
-	"github.com/yakser/asynqpg/internal/observability"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/engine"
+import "github.com/yakser/asynqpg/internal/observability"
 
 // StartTimeout bounds the checks Start makes of the database: that it can
 // be reached and holds asynqpg's schema.

@@ -1,17 +1,15 @@
 package consumer
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "time"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/engine"
-	"github.com/yakser/asynqpg/internal/validate"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/engine"
+import "github.com/yakser/asynqpg/internal/validate"
+import "github.com/yakser/asynqpg/producer"
 
 // MaxPeriodicNameLength is the longest PeriodicTask.Name, in bytes.
 const MaxPeriodicNameLength = 255

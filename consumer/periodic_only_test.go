@@ -1,18 +1,16 @@
 package consumer_test
 
-import (
-	"context"
-	"sync/atomic"
-	"testing"
-	"time"
+import "context"
+import "sync/atomic"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/client"
-	"github.com/yakser/asynqpg/consumer"
-	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/client"
+import "github.com/yakser/asynqpg/consumer"
+import pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
 
 // A consumer with periodic tasks and no handler starts, enqueues its
 // instants when it leads, claims nothing, is not listed among the live

@@ -1,19 +1,17 @@
 package consumer_test
 
-import (
-	"context"
-	"log/slog"
-	"strings"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "log/slog"
+import "strings"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/consumer"
-	"github.com/yakser/asynqpg/internal/testfixture"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/consumer"
+import "github.com/yakser/asynqpg/internal/testfixture"
 
 // everySecond is a periodic task builder for registration tests.
 func everySecond(time.Time) *asynqpg.Task { return asynqpg.NewTask("tick", []byte{}) }

@@ -1,10 +1,8 @@
 package consumer
 
-import (
-	"fmt"
+import "fmt"
 
-	"github.com/yakser/asynqpg/internal/validate"
-)
+import "github.com/yakser/asynqpg/internal/validate"
 
 // RegisterTaskHandler registers the handler of taskType, with its options.
 // It must be called before Start (or after Stop). It returns

@@ -1,17 +1,15 @@
 package consumer_test
 
-import (
-	"context"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/consumer"
-	"github.com/yakser/asynqpg/internal/testdb"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/consumer"
+import "github.com/yakser/asynqpg/internal/testdb"
 
 // TestExactlyOnceAtScale shares 10,000 tasks between three consumers, each
 // with its own pool: every task runs exactly once and ends completed.

@@ -1,13 +1,11 @@
 package driver_test
 
-import (
-	"testing"
-	"time"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg/driver"
-)
+import "github.com/yakser/asynqpg/driver"
 
 func TestNormalizeArgs(t *testing.T) {
 	t.Parallel()

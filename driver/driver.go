@@ -31,10 +31,8 @@
 // (pqnotify.go), so that only a program that uses lib/pq links it.
 package driver
 
-import (
-	"context"
-	"errors"
-)
+import "context"
+import "errors"
 
 // ErrNoRows is returned by [Row.Scan] when the query selected no row.
 var ErrNoRows = errors.New("driver: no rows in result set")

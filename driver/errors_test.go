@@ -1,16 +1,14 @@
 package driver_test
 
-import (
-	"context"
-	"database/sql"
-	"errors"
-	"fmt"
-	"testing"
+import "context"
+import "database/sql"
+import "errors"
+import "fmt"
+import "testing"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg/driver"
-)
+import "github.com/yakser/asynqpg/driver"
 
 // fieldError carries its SQLSTATE as bun's pgdriver errors do.
 type fieldError struct{ code string }

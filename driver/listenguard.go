@@ -1,12 +1,10 @@
 package driver
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"strings"
-	"sync"
-)
+import "context"
+import "errors"
+import "fmt"
+import "strings"
+import "sync"
 
 // ErrListenerClosed is returned by a [Listener]'s methods after Close.
 var ErrListenerClosed = errors.New("driver: listener closed")

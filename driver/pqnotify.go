@@ -1,11 +1,9 @@
 package driver
 
-import (
-	sqldriver "database/sql/driver"
-	"fmt"
-	"reflect"
-	"unsafe"
-)
+import sqldriver "database/sql/driver"
+import "fmt"
+import "reflect"
+import "unsafe"
 
 // This file lets an unwrapped lib/pq handle LISTEN without this package
 // importing lib/pq, so that a program that does not use lib/pq (a pgx

@@ -1,12 +1,10 @@
 package driver
 
-import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"fmt"
-	"time"
-)
+import "context"
+import "crypto/rand"
+import "encoding/hex"
+import "fmt"
+import "time"
 
 // ListenProbeTimeout bounds the wait for the test notification of
 // [ProbeListener].

@@ -1,15 +1,13 @@
 package driver
 
-import (
-	"database/sql"
-	"errors"
-	"fmt"
-	"reflect"
+import "database/sql"
+import "errors"
+import "fmt"
+import "reflect"
 
-	"github.com/jmoiron/sqlx"
+import "github.com/jmoiron/sqlx"
 
-	"github.com/yakser/asynqpg/internal/validate"
-)
+import "github.com/yakser/asynqpg/internal/validate"
 
 // ErrNilQuerier is returned by [Resolve] for a nil handle, and for a handle
 // with nothing behind it: an adapter value that was not made by its

@@ -1,18 +1,16 @@
 package driver_test
 
-import (
-	"context"
-	"database/sql"
-	"testing"
+import "context"
+import "database/sql"
+import "testing"
 
-	"github.com/jmoiron/sqlx"
-	"github.com/stretchr/testify/require"
+import "github.com/jmoiron/sqlx"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/conformance"
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/conformance"
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/producer"
 
 // source is an ExecutorSource handing out ex.
 type source struct{ ex driver.Executor }

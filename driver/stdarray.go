@@ -1,13 +1,11 @@
 package driver
 
-import (
-	"bytes"
-	sqldriver "database/sql/driver"
-	"encoding/hex"
-	"errors"
-	"fmt"
-	"strconv"
-)
+import "bytes"
+import sqldriver "database/sql/driver"
+import "encoding/hex"
+import "errors"
+import "fmt"
+import "strconv"
 
 // The database/sql Executor sends the engine's arrays as the text of
 // PostgreSQL array literals, which lib/pq, pgx's stdlib driver and other

@@ -1,17 +1,15 @@
 package driver
 
-import (
-	"context"
-	"database/sql"
-	sqldriver "database/sql/driver"
-	"errors"
-	"fmt"
-	"strings"
-	"sync"
-	"time"
+import "context"
+import "database/sql"
+import sqldriver "database/sql/driver"
+import "errors"
+import "fmt"
+import "strings"
+import "sync"
+import "time"
 
-	"github.com/jackc/pgx/v5/stdlib"
-)
+import "github.com/jackc/pgx/v5/stdlib"
 
 // stdConnOpener is a database/sql pool that hands out dedicated
 // connections: *sql.DB, and *sqlx.DB through it.

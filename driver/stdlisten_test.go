@@ -1,20 +1,18 @@
 package driver_test
 
-import (
-	"context"
-	"database/sql"
-	sqldriver "database/sql/driver"
-	"testing"
-	"time"
+import "context"
+import "database/sql"
+import sqldriver "database/sql/driver"
+import "testing"
+import "time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
-	_ "github.com/lib/pq" // the "postgres" database/sql driver
-	"github.com/stretchr/testify/require"
+import "github.com/jackc/pgx/v5"
+import "github.com/jackc/pgx/v5/stdlib"
+import _ "github.com/lib/pq" // the "postgres" database/sql driver
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/testdb"
-)
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/testdb"
 
 func TestMain(m *testing.M) { testdb.Main(m) }
 

@@ -1,13 +1,11 @@
 package driver
 
-import (
-	"context"
-	"database/sql"
-	"errors"
-	"fmt"
-	"sync/atomic"
-	"time"
-)
+import "context"
+import "database/sql"
+import "errors"
+import "fmt"
+import "sync/atomic"
+import "time"
 
 // StdQuerier is the part of database/sql (and sqlx) that [NewStdExecutor]
 // needs: *sql.DB, *sql.Tx, *sql.Conn, *sqlx.DB and *sqlx.Tx all have it.

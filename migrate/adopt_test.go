@@ -1,21 +1,19 @@
 package migrate_test
 
-import (
-	"context"
-	"log/slog"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "log/slog"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/jmoiron/sqlx"
-	"github.com/stretchr/testify/require"
+import "github.com/jmoiron/sqlx"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/client"
-	"github.com/yakser/asynqpg/consumer"
-	"github.com/yakser/asynqpg/migrate"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/client"
+import "github.com/yakser/asynqpg/consumer"
+import "github.com/yakser/asynqpg/migrate"
+import "github.com/yakser/asynqpg/producer"
 
 // originalSchema is the schema the original asynqpg sets up: the task
 // status as an enum, smallint counters, its own constraints and indexes.

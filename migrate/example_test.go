@@ -1,18 +1,16 @@
 package migrate_test
 
-import (
-	"context"
-	"database/sql"
-	"fmt"
-	"log"
-	"os"
+import "context"
+import "database/sql"
+import "fmt"
+import "log"
+import "os"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
+import "github.com/jackc/pgx/v5/pgxpool"
+import "github.com/jackc/pgx/v5/stdlib"
+import "github.com/pressly/goose/v3"
 
-	"github.com/yakser/asynqpg/migrate"
-)
+import "github.com/yakser/asynqpg/migrate"
 
 // Apply the asynqpg schema at startup. Up is idempotent and safe to run
 // from many processes at once; Status tells what is applied.

@@ -13,17 +13,15 @@
 // project's existing migrations (goose fix, or goose's allow-missing mode).
 package migrate
 
-import (
-	"context"
-	"database/sql"
-	"embed"
-	"errors"
-	"fmt"
-	"io/fs"
+import "context"
+import "database/sql"
+import "embed"
+import "errors"
+import "fmt"
+import "io/fs"
 
-	"github.com/pressly/goose/v3"
-	"github.com/pressly/goose/v3/lock"
-)
+import "github.com/pressly/goose/v3"
+import "github.com/pressly/goose/v3/lock"
 
 //go:embed migrations/*.sql
 var embedded embed.FS

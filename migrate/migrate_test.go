@@ -1,18 +1,16 @@
 package migrate_test
 
-import (
-	"context"
-	"database/sql"
-	"io/fs"
-	"sync"
-	"testing"
+import "context"
+import "database/sql"
+import "io/fs"
+import "sync"
+import "testing"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
-	"github.com/stretchr/testify/require"
+import _ "github.com/jackc/pgx/v5/stdlib"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg/internal/testdb"
-	"github.com/yakser/asynqpg/migrate"
-)
+import "github.com/yakser/asynqpg/internal/testdb"
+import "github.com/yakser/asynqpg/migrate"
 
 func TestMain(m *testing.M) { testdb.MainWithURL(m) }
 

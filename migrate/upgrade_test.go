@@ -1,21 +1,19 @@
 package migrate_test
 
-import (
-	"context"
-	"database/sql"
-	"log/slog"
-	"testing"
-	"time"
+import "context"
+import "database/sql"
+import "log/slog"
+import "testing"
+import "time"
 
-	"github.com/jmoiron/sqlx"
-	"github.com/pressly/goose/v3"
-	"github.com/stretchr/testify/require"
+import "github.com/jmoiron/sqlx"
+import "github.com/pressly/goose/v3"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/consumer"
-	"github.com/yakser/asynqpg/internal/testfixture"
-	"github.com/yakser/asynqpg/migrate"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/consumer"
+import "github.com/yakser/asynqpg/internal/testfixture"
+import "github.com/yakser/asynqpg/migrate"
 
 // beforeScheduling is the last schema version without scheduling
 // (priorities, unique tasks, paused types, periodic tasks).

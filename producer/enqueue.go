@@ -1,17 +1,15 @@
 package producer
 
-import (
-	"context"
-	"fmt"
-	"log/slog"
-	"time"
+import "context"
+import "fmt"
+import "log/slog"
+import "time"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/engine"
-	"github.com/yakser/asynqpg/internal/observability"
-	"github.com/yakser/asynqpg/internal/validate"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/engine"
+import "github.com/yakser/asynqpg/internal/observability"
+import "github.com/yakser/asynqpg/internal/validate"
 
 // Enqueue inserts task on the Producer's Pool and returns its ID. When a
 // task with the same type and idempotency token exists, it returns that

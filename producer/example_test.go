@@ -1,21 +1,19 @@
 package producer_test
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"log"
-	"os"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "log"
+import "os"
+import "time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
-	"github.com/jmoiron/sqlx"
+import _ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+import "github.com/jmoiron/sqlx"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/client"
-	"github.com/yakser/asynqpg/internal/testfixture/examples"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/client"
+import "github.com/yakser/asynqpg/internal/testfixture/examples"
+import "github.com/yakser/asynqpg/producer"
 
 // Connect, create a Producer and enqueue a task. The examples connect with
 // pgx's database/sql driver; with lib/pq use sqlx.Connect("postgres", url),

@@ -1,20 +1,18 @@
 package producer_test
 
-import (
-	"context"
-	"testing"
+import "context"
+import "testing"
 
-	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/otel/codes"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
-	"go.opentelemetry.io/otel/trace"
+import "github.com/stretchr/testify/require"
+import "go.opentelemetry.io/otel/codes"
+import sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+import "go.opentelemetry.io/otel/sdk/metric/metricdata"
+import sdktrace "go.opentelemetry.io/otel/sdk/trace"
+import "go.opentelemetry.io/otel/sdk/trace/tracetest"
+import "go.opentelemetry.io/otel/trace"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/producer"
 
 func TestObservability(t *testing.T) {
 	t.Parallel()

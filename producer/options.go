@@ -1,10 +1,8 @@
 package producer
 
-import (
-	"time"
+import "time"
 
-	"github.com/yakser/asynqpg"
-)
+import "github.com/yakser/asynqpg"
 
 // EnqueueOption adjusts one call of Enqueue or EnqueueTx. The options
 // override fields of the task for that call only; the *asynqpg.Task passed

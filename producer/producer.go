@@ -46,19 +46,17 @@
 // statements in one transaction, so it is all-or-nothing too.
 package producer
 
-import (
-	"fmt"
-	"log/slog"
+import "fmt"
+import "log/slog"
 
-	"go.opentelemetry.io/otel/metric"
-	"go.opentelemetry.io/otel/trace"
+import "go.opentelemetry.io/otel/metric"
+import "go.opentelemetry.io/otel/trace"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/engine"
-	"github.com/yakser/asynqpg/internal/observability"
-	"github.com/yakser/asynqpg/internal/validate"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/engine"
+import "github.com/yakser/asynqpg/internal/observability"
+import "github.com/yakser/asynqpg/internal/validate"
 
 // DefaultMaxRetry is the number of attempts of a task whose MaxRetry is
 // nil, when Config.DefaultMaxRetry is 0.

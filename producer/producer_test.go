@@ -1,21 +1,19 @@
 package producer_test
 
-import (
-	"context"
-	"database/sql"
-	"fmt"
-	"testing"
-	"time"
+import "context"
+import "database/sql"
+import "fmt"
+import "testing"
+import "time"
 
-	"github.com/jmoiron/sqlx"
-	"github.com/stretchr/testify/require"
+import "github.com/jmoiron/sqlx"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/testdb"
-	"github.com/yakser/asynqpg/internal/testfixture"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/testdb"
+import "github.com/yakser/asynqpg/internal/testfixture"
+import "github.com/yakser/asynqpg/producer"
 
 func TestMain(m *testing.M) { testdb.MainWithURL(m) }
 

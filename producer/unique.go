@@ -1,10 +1,8 @@
 package producer
 
-import (
-	"fmt"
+import "fmt"
 
-	"github.com/yakser/asynqpg/internal/engine"
-)
+import "github.com/yakser/asynqpg/internal/engine"
 
 // duplicateError is the error of an enqueue of nt that found the existing
 // task id: one with the same idempotency token, or the live task of its

@@ -1,13 +1,11 @@
 package producer
 
-import (
-	"fmt"
-	"time"
+import "fmt"
+import "time"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/internal/engine"
-	"github.com/yakser/asynqpg/internal/validate"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/internal/engine"
+import "github.com/yakser/asynqpg/internal/validate"
 
 // MaxPayloadSize is the largest task payload, in bytes, that the producer
 // accepts (16 MiB). A task is a row that consumers read whole, many at a

@@ -1,9 +1,7 @@
 package producer
 
-import (
-	"errors"
-	"fmt"
-)
+import "errors"
+import "fmt"
 
 var (
 	// ErrDuplicateTask is returned by Enqueue when a task with the same

@@ -1,17 +1,15 @@
 package producer_test
 
-import (
-	"context"
-	"errors"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "errors"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/producer"
 
 // badTasks are invalid tasks and the reason each is rejected with.
 var badTasks = []struct {

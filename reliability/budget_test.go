@@ -1,9 +1,7 @@
 package reliability
 
-import (
-	"sync"
-	"testing"
-)
+import "sync"
+import "testing"
 
 // connectionBudget bounds the database connections that the scenarios of
 // this package hold at once, so that they stay well within the server's

@@ -1,12 +1,10 @@
 package reliability
 
-import (
-	"testing"
+import "testing"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg/internal/testfixture"
-)
+import "github.com/yakser/asynqpg/internal/testfixture"
 
 // runningClaimedBy returns the IDs of the running tasks whose attempt the
 // consumer app claimed (claimsAudit records it).

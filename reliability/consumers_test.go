@@ -1,19 +1,17 @@
 package reliability
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"log/slog"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "log/slog"
+import "time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
+import "github.com/jackc/pgx/v5"
+import "github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/consumer"
-	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/consumer"
+import pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
 
 // consumerSpec describes a test consumer, in this process or in a child
 // process (it travels as JSON).

@@ -1,18 +1,16 @@
 package reliability
 
-import (
-	"context"
-	"fmt"
-	"strings"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "fmt"
+import "strings"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/engine"
-)
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/engine"
 
 // TestFrozenLeaderFencing is the deterministic form of the frozen leader
 // of scenario 8. A leader's process freezes after its maintenance checked

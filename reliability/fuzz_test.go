@@ -1,27 +1,25 @@
 package reliability
 
-import (
-	"bytes"
-	"context"
-	"errors"
-	"math"
-	"slices"
-	"strings"
-	"testing"
-	"time"
-	"unicode/utf8"
+import "bytes"
+import "context"
+import "errors"
+import "math"
+import "slices"
+import "strings"
+import "testing"
+import "time"
+import "unicode/utf8"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/client"
-	"github.com/yakser/asynqpg/consumer"
-	"github.com/yakser/asynqpg/driver"
-	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
-	"github.com/yakser/asynqpg/internal/engine"
-	"github.com/yakser/asynqpg/internal/testdb"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/client"
+import "github.com/yakser/asynqpg/consumer"
+import "github.com/yakser/asynqpg/driver"
+import pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
+import "github.com/yakser/asynqpg/internal/engine"
+import "github.com/yakser/asynqpg/internal/testdb"
+import "github.com/yakser/asynqpg/producer"
 
 // The fuzz targets of scenario 12. `go test` runs their seed corpora;
 // `make fuzz-short` (part of `make test`) fuzzes each briefly:

@@ -1,21 +1,19 @@
 package reliability
 
-import (
-	"context"
-	"fmt"
-	"net/url"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "fmt"
+import "net/url"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/stretchr/testify/require"
+import "github.com/jackc/pgx/v5/pgxpool"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
-	"github.com/yakser/asynqpg/internal/testdb"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
+import "github.com/yakser/asynqpg/internal/testdb"
+import "github.com/yakser/asynqpg/producer"
 
 // The steady load of the fault scenarios: steadyBatch tasks every
 // steadyPeriod (200 a second), which a single surviving consumer process

@@ -1,15 +1,13 @@
 package reliability
 
-import (
-	"fmt"
-	"runtime"
-	"sync"
-	"syscall"
-	"testing"
-	"time"
+import "fmt"
+import "runtime"
+import "sync"
+import "syscall"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
-)
+import "github.com/stretchr/testify/require"
 
 // TestKilledConsumer is scenario 2: a consumer process is killed with
 // SIGKILL while it holds running tasks, under a steady load shared with

@@ -1,17 +1,15 @@
 package reliability
 
-import (
-	"context"
-	"fmt"
-	"slices"
-	"syscall"
-	"testing"
-	"time"
+import "context"
+import "fmt"
+import "slices"
+import "syscall"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg/internal/engine"
-)
+import "github.com/yakser/asynqpg/internal/engine"
 
 // Leadership timing of every consumer: the engine's defaults (the
 // consumer's configuration does not change them).

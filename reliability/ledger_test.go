@@ -1,16 +1,14 @@
 package reliability
 
-import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"fmt"
-	"time"
+import "context"
+import "crypto/rand"
+import "encoding/hex"
+import "fmt"
+import "time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
+import "github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/yakser/asynqpg"
-)
+import "github.com/yakser/asynqpg"
 
 // ledgerSchema is the ledger every test handler writes to: one row per
 // execution, keyed by (task_id, attempt), where attempt is the task's

@@ -1,12 +1,10 @@
 package reliability
 
-import (
-	"context"
-	"fmt"
-	"log/slog"
-	"strings"
-	"sync"
-)
+import "context"
+import "fmt"
+import "log/slog"
+import "strings"
+import "sync"
 
 // logRecorder is a slog.Handler that keeps every record, so that a test
 // can wait for what a consumer reports.

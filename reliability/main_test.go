@@ -1,13 +1,11 @@
 package reliability
 
-import (
-	"flag"
-	"fmt"
-	"os"
-	"testing"
+import "flag"
+import "fmt"
+import "os"
+import "testing"
 
-	"github.com/yakser/asynqpg/internal/testdb"
-)
+import "github.com/yakser/asynqpg/internal/testdb"
 
 // parallelism is how many scenarios run at once when -test.parallel is not
 // given (and the run is no fuzzing run): most of a scenario's time is

@@ -1,23 +1,21 @@
 package reliability
 
-import (
-	"context"
-	"crypto/sha256"
-	"database/sql"
-	"encoding/hex"
-	"encoding/json"
-	"fmt"
-	"io/fs"
-	"testing"
-	"time"
+import "context"
+import "crypto/sha256"
+import "database/sql"
+import "encoding/hex"
+import "encoding/json"
+import "fmt"
+import "io/fs"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg/internal/embeddedpg"
-	"github.com/yakser/asynqpg/internal/testdb"
-	"github.com/yakser/asynqpg/internal/testfixture"
-	"github.com/yakser/asynqpg/migrate"
-)
+import "github.com/yakser/asynqpg/internal/embeddedpg"
+import "github.com/yakser/asynqpg/internal/testdb"
+import "github.com/yakser/asynqpg/internal/testfixture"
+import "github.com/yakser/asynqpg/migrate"
 
 // migratorSpec configures a migrator child process.
 type migratorSpec struct {

@@ -1,15 +1,13 @@
 package reliability
 
-import (
-	"fmt"
-	"strings"
-	"testing"
-	"time"
+import "fmt"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg/internal/faultproxy"
-)
+import "github.com/yakser/asynqpg/internal/faultproxy"
 
 // TestNetworkPartition is scenario 7: a consumer process reaches the
 // database through a TCP proxy, which cuts it off for longer than its

@@ -1,20 +1,18 @@
 package reliability
 
-import (
-	"bytes"
-	"context"
-	"errors"
-	"fmt"
-	"testing"
-	"time"
+import "bytes"
+import "context"
+import "errors"
+import "fmt"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/client"
-	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/client"
+import pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
+import "github.com/yakser/asynqpg/producer"
 
 // TestPayloadLimit is scenario 11: through every adapter, a payload of
 // exactly producer.MaxPayloadSize bytes and one of a byte more.

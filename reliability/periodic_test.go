@@ -1,15 +1,13 @@
 package reliability
 
-import (
-	"context"
-	"testing"
-	"time"
+import "context"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/engine"
-)
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/engine"
 
 // TestFrozenLeaderPeriodic is the frozen leader of scenario 8 with a
 // periodic task. The leader's process freezes inside the transaction that

@@ -1,22 +1,20 @@
 package reliability
 
-import (
-	"context"
-	"database/sql"
-	"sync"
-	"testing"
+import "context"
+import "database/sql"
+import "sync"
+import "testing"
 
-	"github.com/jmoiron/sqlx"
-	"github.com/stretchr/testify/require"
-	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/pgdialect"
+import "github.com/jmoiron/sqlx"
+import "github.com/stretchr/testify/require"
+import "github.com/uptrace/bun"
+import "github.com/uptrace/bun/dialect/pgdialect"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/driver"
-	bundriver "github.com/yakser/asynqpg/driver/bun"
-	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
-	sqlxdriver "github.com/yakser/asynqpg/driver/sqlx"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/driver"
+import bundriver "github.com/yakser/asynqpg/driver/bun"
+import pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
+import sqlxdriver "github.com/yakser/asynqpg/driver/sqlx"
 
 // recorder records the SQL text of every statement run through the
 // executors it wraps.

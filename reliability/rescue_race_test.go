@@ -1,20 +1,18 @@
 package reliability
 
-import (
-	"context"
-	"fmt"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "fmt"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/stretchr/testify/require"
+import "github.com/jackc/pgx/v5"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/driver"
-	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
-	"github.com/yakser/asynqpg/internal/engine"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/driver"
+import pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
+import "github.com/yakser/asynqpg/internal/engine"
 
 // TestCompletionRacesRescuer is scenario 4: a task whose lease has passed
 // completes while the rescuer runs, over and over: in a free race, with

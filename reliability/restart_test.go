@@ -1,24 +1,22 @@
 package reliability
 
-import (
-	"context"
-	"database/sql"
-	"fmt"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "database/sql"
+import "fmt"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver, for migrations
-	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
+import "github.com/jackc/pgx/v5/pgxpool"
+import _ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver, for migrations
+import "github.com/stretchr/testify/require"
+import "go.uber.org/goleak"
 
-	"github.com/yakser/asynqpg"
-	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
-	"github.com/yakser/asynqpg/internal/embeddedpg"
-	"github.com/yakser/asynqpg/migrate"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
+import "github.com/yakser/asynqpg/internal/embeddedpg"
+import "github.com/yakser/asynqpg/migrate"
+import "github.com/yakser/asynqpg/producer"
 
 // TestPostgresRestart is scenario 5: the PostgreSQL server (a throw-away
 // cluster of this test's own) restarts while consumers process a steady

@@ -1,10 +1,8 @@
 package reliability
 
-import (
-	"fmt"
-	"testing"
-	"time"
-)
+import "fmt"
+import "testing"
+import "time"
 
 // TestScaleNoFaults is scenario 1: several consumer processes with many
 // workers each share a large number of tasks, with no fault injected.

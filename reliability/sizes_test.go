@@ -1,9 +1,7 @@
 package reliability
 
-import (
-	"os"
-	"time"
-)
+import "os"
+import "time"
 
 // fullEnv selects the full sizes of the scenarios when set to "full";
 // otherwise the suite runs in the short form that `make test` uses.

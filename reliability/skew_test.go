@@ -1,13 +1,11 @@
 package reliability
 
-import (
-	"context"
-	"sync/atomic"
-	"time"
+import "context"
+import "sync/atomic"
+import "time"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/driver"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/driver"
 
 // skewPool is an asynqpg.Pool whose engine Executor behaves as if the
 // consumer's clock were off by skew: every instant the consumer sends is

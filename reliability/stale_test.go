@@ -1,18 +1,16 @@
 package reliability
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"testing"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/consumer"
-	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/consumer"
+import pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
 
 // TestStaleWorker is scenario 3: a handler outlives its lease; another
 // consumer claims the task again and records its own outcome; then the

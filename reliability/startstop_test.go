@@ -1,19 +1,17 @@
 package reliability
 
-import (
-	"context"
-	"fmt"
-	"math/rand/v2"
-	"testing"
-	"time"
+import "context"
+import "fmt"
+import "math/rand/v2"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
+import "github.com/stretchr/testify/require"
+import "go.uber.org/goleak"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/consumer"
-	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/consumer"
+import pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
 
 // TestStartStopStress is scenario 14: a consumer (with maintenance, so
 // that every cycle also elects and resigns a leader) is started and

@@ -1,16 +1,14 @@
 package reliability
 
-import (
-	"context"
-	"fmt"
-	"testing"
-	"time"
+import "context"
+import "fmt"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
-	"github.com/yakser/asynqpg/producer"
-)
+import pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
+import "github.com/yakser/asynqpg/producer"
 
 // TestTerminatedConnections is scenario 6: every connection of the
 // consumer processes and of the producer is terminated

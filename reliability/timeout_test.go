@@ -1,18 +1,16 @@
 package reliability
 
-import (
-	"context"
-	"fmt"
-	"net/url"
-	"testing"
-	"time"
+import "context"
+import "fmt"
+import "net/url"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/consumer"
-	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/consumer"
+import pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
 
 // TestStatementTimeout is scenario 9: the consumer's database role has a
 // statement_timeout of 50 ms, and the cleaner has a backlog whose deletion

@@ -1,10 +1,8 @@
 package reliability
 
-import (
-	"context"
+import "context"
 
-	"github.com/yakser/asynqpg/driver"
-)
+import "github.com/yakser/asynqpg/driver"
 
 // wrappedTx is a transaction whose statements run on Executor, a wrapper
 // of tx, and which tx commits or rolls back.

@@ -1,13 +1,11 @@
 package ui
 
-import (
-	"crypto/subtle"
-	"net/http"
-	"net/url"
-	"time"
+import "crypto/subtle"
+import "net/http"
+import "net/url"
+import "time"
 
-	"github.com/yakser/asynqpg/internal/dashboard"
-)
+import "github.com/yakser/asynqpg/internal/dashboard"
 
 const (
 	// oauthStateCookieName carries the state of a sign-in under way.

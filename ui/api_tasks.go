@@ -1,12 +1,10 @@
 package ui
 
-import (
-	"context"
-	"encoding/json"
-	"net/http"
+import "context"
+import "encoding/json"
+import "net/http"
 
-	"github.com/yakser/asynqpg/internal/dashboard"
-)
+import "github.com/yakser/asynqpg/internal/dashboard"
 
 // serve answers a request with what act, one of the service's
 // operations, returns for the argument parse reads from the request: its

@@ -1,11 +1,9 @@
 package ui
 
-import (
-	"encoding/json"
-	"net/http"
-	"testing"
-	"time"
-)
+import "encoding/json"
+import "net/http"
+import "testing"
+import "time"
 
 func TestThroughputRouteCountsTasksFinalizedInTheLastHour(t *testing.T) {
 	f := newAPI(t, HandlerOpts{})

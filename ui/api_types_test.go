@@ -1,11 +1,9 @@
 package ui
 
-import (
-	"net/http"
-	"net/url"
-	"strings"
-	"testing"
-)
+import "net/http"
+import "net/url"
+import "strings"
+import "testing"
 
 func TestPauseAndResumeRoutes(t *testing.T) {
 	f := newAPI(t, HandlerOpts{})

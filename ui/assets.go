@@ -1,17 +1,15 @@
 package ui
 
-import (
-	"bytes"
-	"crypto/sha256"
-	"embed"
-	"encoding/hex"
-	"html"
-	"io/fs"
-	"net/http"
-	"path"
-	"strings"
-	"time"
-)
+import "bytes"
+import "crypto/sha256"
+import "embed"
+import "encoding/hex"
+import "html"
+import "io/fs"
+import "net/http"
+import "path"
+import "strings"
+import "time"
 
 // dist holds the built page: `npm ci && npm run build` in ui/frontend
 // writes it, and it is committed so that users of the module need no Node.

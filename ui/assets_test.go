@@ -1,13 +1,11 @@
 package ui
 
-import (
-	"io/fs"
-	"net/http"
-	"net/http/httptest"
-	"regexp"
-	"strings"
-	"testing"
-)
+import "io/fs"
+import "net/http"
+import "net/http/httptest"
+import "regexp"
+import "strings"
+import "testing"
 
 func serveAsset(t *testing.T, h http.Handler, method, target string, header http.Header) *httptest.ResponseRecorder {
 	t.Helper()

@@ -1,17 +1,15 @@
 package ui
 
-import (
-	"context"
-	"crypto/rand"
-	"encoding/base64"
-	"errors"
-	"fmt"
-	"net/http"
-	"sync"
-	"time"
+import "context"
+import "crypto/rand"
+import "encoding/base64"
+import "errors"
+import "fmt"
+import "net/http"
+import "sync"
+import "time"
 
-	"github.com/yakser/asynqpg/ui/uiauth"
-)
+import "github.com/yakser/asynqpg/ui/uiauth"
 
 // User is a user signed in through an OAuth/SSO provider.
 type User = uiauth.User

@@ -1,14 +1,12 @@
 package ui
 
-import (
-	"context"
-	"errors"
-	"net/http"
-	"net/url"
-	"strings"
-	"testing"
-	"time"
-)
+import "context"
+import "errors"
+import "net/http"
+import "net/url"
+import "strings"
+import "testing"
+import "time"
 
 // fakeProvider is an OAuth provider that signs in whoever comes back
 // with code=ok.

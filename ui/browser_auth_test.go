@@ -1,13 +1,11 @@
 package ui
 
-import (
-	"net/http"
-	"net/url"
-	"strings"
-	"testing"
+import "net/http"
+import "net/url"
+import "strings"
+import "testing"
 
-	"github.com/chromedp/chromedp"
-)
+import "github.com/chromedp/chromedp"
 
 // selfProvider is an OAuth provider that approves at once: BeginAuth
 // sends the browser straight back to the callback.

@@ -1,23 +1,21 @@
 package ui
 
-import (
-	"context"
-	"fmt"
-	"os"
-	"os/exec"
-	"strings"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "fmt"
+import "os"
+import "os/exec"
+import "strings"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/fetch"
-	cdplog "github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/page"
-	"github.com/chromedp/cdproto/runtime"
-	"github.com/chromedp/chromedp"
-)
+import "github.com/chromedp/cdproto/cdp"
+import "github.com/chromedp/cdproto/fetch"
+import cdplog "github.com/chromedp/cdproto/log"
+import "github.com/chromedp/cdproto/network"
+import "github.com/chromedp/cdproto/page"
+import "github.com/chromedp/cdproto/runtime"
+import "github.com/chromedp/chromedp"
 
 // testPrefix is where the browser tests mount the dashboard, so that every
 // test also checks that assets, API calls and the router honor a prefix.

@@ -1,14 +1,12 @@
 package ui
 
-import (
-	"net/http"
-	"net/http/httptest"
-	"strings"
-	"testing"
-	"time"
+import "net/http"
+import "net/http/httptest"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/chromedp/chromedp"
-)
+import "github.com/chromedp/chromedp"
 
 // TestBrowserPageRunsUnderItsPolicy loads the built page, mounted under a
 // prefix, in Chromium: its script and stylesheet load and run under the

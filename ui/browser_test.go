@@ -3,19 +3,17 @@
 
 package ui
 
-import (
-	"context"
-	"fmt"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "fmt"
+import "net/http/httptest"
+import "os"
+import "path/filepath"
+import "strconv"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/chromedp/chromedp"
-)
+import "github.com/chromedp/chromedp"
 
 // liveDashboard is a real database with the real NewHandler in front of it,
 // served under testPrefix.

@@ -1,15 +1,13 @@
 package ui
 
-import (
-	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"strings"
-	"testing"
-	"time"
+import "fmt"
+import "net/http"
+import "net/http/httptest"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/chromedp/chromedp"
-)
+import "github.com/chromedp/chromedp"
 
 // finalizedAgo inserts a task finalized in status ago before now by the
 // database clock and returns the start of its minute as the API writes it.

@@ -1,21 +1,19 @@
 package ui
 
-import (
-	"context"
-	"fmt"
-	"os"
-	"slices"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "fmt"
+import "os"
+import "slices"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/chromedp/chromedp"
+import "github.com/chromedp/chromedp"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/client"
-	"github.com/yakser/asynqpg/consumer"
-	"github.com/yakser/asynqpg/internal/testfixture/testconsumer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/client"
+import "github.com/yakser/asynqpg/consumer"
+import "github.com/yakser/asynqpg/internal/testfixture/testconsumer"
 
 // startConsumer starts a real consumer on the dashboard's database that
 // serves types, each with workers workers; it is stopped at the end of

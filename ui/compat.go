@@ -1,13 +1,11 @@
 package ui
 
-import (
-	"errors"
-	"time"
+import "errors"
+import "time"
 
-	"github.com/lib/pq"
+import "github.com/lib/pq"
 
-	"github.com/yakser/asynqpg/internal/dashboard"
-)
+import "github.com/yakser/asynqpg/internal/dashboard"
 
 // The names below are those the original asynqpg's package ui exports
 // for its database layer. The handler does not use them; they are kept

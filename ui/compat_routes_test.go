@@ -1,11 +1,9 @@
 package ui
 
-import (
-	"encoding/json"
-	"net/http"
-	"strings"
-	"testing"
-)
+import "encoding/json"
+import "net/http"
+import "strings"
+import "testing"
 
 // TestListParamsErrorsAreTheOriginals: a bad query parameter of
 // /api/tasks or a bad task id answers 400 with the original's code and

@@ -1,17 +1,15 @@
 package ui_test
 
-import (
-	"context"
-	"errors"
-	"log/slog"
-	"net/http"
-	"testing"
-	"time"
+import "context"
+import "errors"
+import "log/slog"
+import "net/http"
+import "testing"
+import "time"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/ui"
-	"github.com/yakser/asynqpg/ui/uiauth"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/ui"
+import "github.com/yakser/asynqpg/ui/uiauth"
 
 // Programs written against the original's package ui build unchanged:
 // these declarations use its names and types the way such programs do.

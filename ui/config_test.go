@@ -1,13 +1,11 @@
 package ui
 
-import (
-	"database/sql"
-	"net/http"
-	"strings"
-	"testing"
+import "database/sql"
+import "net/http"
+import "strings"
+import "testing"
 
-	"github.com/yakser/asynqpg"
-)
+import "github.com/yakser/asynqpg"
 
 func TestConfigReportsOptions(t *testing.T) {
 	tests := []struct {

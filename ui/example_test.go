@@ -1,18 +1,16 @@
 package ui_test
 
-import (
-	"context"
-	"database/sql"
-	"fmt"
-	"log"
-	"net/http"
-	"os"
+import "context"
+import "database/sql"
+import "fmt"
+import "log"
+import "net/http"
+import "os"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
+import _ "github.com/jackc/pgx/v5/stdlib"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/ui"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/ui"
 
 // The dashboard mounted under /asynqpg of an application's own server,
 // behind basic auth.

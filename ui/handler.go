@@ -6,15 +6,13 @@
 //	mux.Handle("/asynqpg/", h)
 package ui
 
-import (
-	"fmt"
-	"log/slog"
-	"net/http"
-	"path"
-	"strings"
+import "fmt"
+import "log/slog"
+import "net/http"
+import "path"
+import "strings"
 
-	"github.com/yakser/asynqpg/internal/dashboard"
-)
+import "github.com/yakser/asynqpg/internal/dashboard"
 
 // handler serves the API; the page is served by assets.
 type handler struct {

@@ -1,15 +1,13 @@
 package ui
 
-import (
-	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"strings"
-	"testing"
+import "encoding/json"
+import "io"
+import "net/http"
+import "net/http/httptest"
+import "strings"
+import "testing"
 
-	"github.com/yakser/asynqpg/internal/testfixture/taskdb"
-)
+import "github.com/yakser/asynqpg/internal/testfixture/taskdb"
 
 // apiFixture is NewHandler on a fresh database, mounted under testPrefix
 // in a mux as a user would mount it.

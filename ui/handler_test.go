@@ -1,15 +1,13 @@
 package ui
 
-import (
-	"context"
-	"encoding/json"
-	"net/http"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "encoding/json"
+import "net/http"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/yakser/asynqpg/internal/dashboard"
-)
+import "github.com/yakser/asynqpg/internal/dashboard"
 
 // route is one route of the API, with a request that reaches it.
 type route struct {

@@ -1,9 +1,7 @@
 package ui
 
-import (
-	"testing"
+import "testing"
 
-	"github.com/yakser/asynqpg/internal/testdb"
-)
+import "github.com/yakser/asynqpg/internal/testdb"
 
 func TestMain(m *testing.M) { testdb.Main(m) }

@@ -1,14 +1,12 @@
 package ui
 
-import (
-	"crypto/sha256"
-	"crypto/subtle"
-	"net/http"
-	"strings"
-	"time"
+import "crypto/sha256"
+import "crypto/subtle"
+import "net/http"
+import "strings"
+import "time"
 
-	"github.com/yakser/asynqpg/internal/dashboard"
-)
+import "github.com/yakser/asynqpg/internal/dashboard"
 
 // securityHeaders sets the headers every answer carries: no content-type
 // sniffing, no framing.

@@ -1,15 +1,13 @@
 package ui
 
-import (
-	"fmt"
-	"log/slog"
-	"net/http"
-	"strings"
-	"time"
+import "fmt"
+import "log/slog"
+import "net/http"
+import "strings"
+import "time"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/internal/validate"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/internal/validate"
 
 // defaultSessionMaxAge is how long a session lasts unless told otherwise.
 const defaultSessionMaxAge = 24 * time.Hour

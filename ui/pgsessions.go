@@ -1,19 +1,17 @@
 package ui
 
-import (
-	"context"
-	"crypto/sha256"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"sync"
-	"time"
+import "context"
+import "crypto/sha256"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "sync"
+import "time"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/engine"
-	"github.com/yakser/asynqpg/internal/validate"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/engine"
+import "github.com/yakser/asynqpg/internal/validate"
 
 // PostgresSessionStore keeps sessions in the table asynqpg_ui_sessions
 // (created by the migrations), so that they survive restarts and are

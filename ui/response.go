@@ -1,12 +1,10 @@
 package ui
 
-import (
-	"encoding/json"
-	"log/slog"
-	"net/http"
+import "encoding/json"
+import "log/slog"
+import "net/http"
 
-	"github.com/yakser/asynqpg/internal/dashboard"
-)
+import "github.com/yakser/asynqpg/internal/dashboard"
 
 // envelope is every JSON answer of the API: data on success, error on
 // failure.

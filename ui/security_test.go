@@ -1,13 +1,11 @@
 package ui
 
-import (
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"net/url"
-	"strings"
-	"testing"
-)
+import "io"
+import "net/http"
+import "net/http/httptest"
+import "net/url"
+import "strings"
+import "testing"
 
 // chunked is a body of unknown length: the request is sent chunked.
 type chunked struct{ r io.Reader }

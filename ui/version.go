@@ -1,9 +1,7 @@
 package ui
 
-import (
-	"runtime/debug"
-	"sync"
-)
+import "runtime/debug"
+import "sync"
 
 // modulePath is the module whose version the dashboard shows.
 const modulePath = "github.com/yakser/asynqpg"

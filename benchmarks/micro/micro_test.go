@@ -1,17 +1,15 @@
 package micro
 
-import (
-	"context"
-	"os"
-	"sync"
-	"sync/atomic"
-	"testing"
-	"time"
+import "context"
+import "os"
+import "sync"
+import "sync/atomic"
+import "testing"
+import "time"
 
-	"github.com/yakser/asynqpg/benchmarks/internal/harness"
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/engine"
-)
+import "github.com/yakser/asynqpg/benchmarks/internal/harness"
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/engine"
 
 // claimBatch is the batch size of the claim and outcome benchmarks: what
 // a consumer with 100 free workers claims at once.

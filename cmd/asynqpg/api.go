@@ -1,17 +1,15 @@
 package main
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"math"
-	"net/url"
-	"slices"
-	"strconv"
-	"strings"
+import "context"
+import "errors"
+import "fmt"
+import "math"
+import "net/url"
+import "slices"
+import "strconv"
+import "strings"
 
-	"github.com/yakser/asynqpg/internal/dashboard"
-)
+import "github.com/yakser/asynqpg/internal/dashboard"
 
 // The commands that have a --json form run the dashboard's operations
 // (package internal/dashboard), so that the rules, the checks and the

@@ -1,10 +1,8 @@
 package main
 
-import (
-	"testing"
+import "testing"
 
-	"github.com/stretchr/testify/require"
-)
+import "github.com/stretchr/testify/require"
 
 // TestSingleDashLongFlags: -workers is read as --workers after bench only.
 func TestSingleDashLongFlags(t *testing.T) {

@@ -1,10 +1,8 @@
 package main
 
-import (
-	"testing"
+import "testing"
 
-	"github.com/stretchr/testify/require"
-)
+import "github.com/stretchr/testify/require"
 
 // TestBench: a small run reports both rates and leaves no task behind.
 func TestBench(t *testing.T) {

@@ -1,16 +1,14 @@
 package main
 
-import (
-	"context"
-	"fmt"
-	"sort"
-	"strconv"
-	"strings"
+import "context"
+import "fmt"
+import "sort"
+import "strconv"
+import "strings"
 
-	"github.com/spf13/cobra"
+import "github.com/spf13/cobra"
 
-	"github.com/yakser/asynqpg/client"
-)
+import "github.com/yakser/asynqpg/client"
 
 // newConsumersCmd builds "consumers".
 func newConsumersCmd() *cobra.Command {

@@ -1,20 +1,18 @@
 package main
 
-import (
-	"context"
-	"database/sql"
-	"os"
-	"strconv"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "database/sql"
+import "os"
+import "strconv"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/consumer"
-	"github.com/yakser/asynqpg/internal/testfixture/testconsumer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/consumer"
+import "github.com/yakser/asynqpg/internal/testfixture/testconsumer"
 
 // startConsumer starts a consumer on db serving the types of workers; it
 // is stopped at the end of the test. Its heartbeat is slow, so that the

@@ -1,21 +1,19 @@
 package main
 
-import (
-	"context"
-	"database/sql"
-	"errors"
-	"fmt"
-	"os"
-	"time"
+import "context"
+import "database/sql"
+import "errors"
+import "fmt"
+import "os"
+import "time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/spf13/cobra"
+import "github.com/jackc/pgx/v5/pgxpool"
+import "github.com/jackc/pgx/v5/stdlib"
+import "github.com/spf13/cobra"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/client"
-	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/client"
+import pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
 
 const (
 	flagDatabaseURL = "database-url"

@@ -1,16 +1,14 @@
 package main
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"io"
-	"strings"
+import "context"
+import "errors"
+import "fmt"
+import "io"
+import "strings"
 
-	"github.com/spf13/cobra"
+import "github.com/spf13/cobra"
 
-	"github.com/yakser/asynqpg"
-)
+import "github.com/yakser/asynqpg"
 
 // Exit statuses of the command.
 const (

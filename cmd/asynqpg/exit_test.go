@@ -1,13 +1,11 @@
 package main
 
-import (
-	"strings"
-	"testing"
+import "strings"
+import "testing"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg/internal/testdb"
-)
+import "github.com/yakser/asynqpg/internal/testdb"
 
 // TestUsageErrors: a wrong command line exits with 2 and one line on
 // stderr, before any database is contacted (DATABASE_URL points nowhere).

@@ -13,12 +13,10 @@
 // error says why) and 2 on bad usage.
 package main
 
-import (
-	"context"
-	"os"
-	"os/signal"
-	"syscall"
-)
+import "context"
+import "os"
+import "os/signal"
+import "syscall"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -1,15 +1,13 @@
 package main
 
-import (
-	"context"
-	"database/sql"
-	"fmt"
-	"strconv"
+import "context"
+import "database/sql"
+import "fmt"
+import "strconv"
 
-	"github.com/spf13/cobra"
+import "github.com/spf13/cobra"
 
-	"github.com/yakser/asynqpg/migrate"
-)
+import "github.com/yakser/asynqpg/migrate"
 
 // newMigrateCmd builds "migrate up|down|status".
 func newMigrateCmd() *cobra.Command {

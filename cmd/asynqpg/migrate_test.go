@@ -1,17 +1,15 @@
 package main
 
-import (
-	"context"
-	"database/sql"
-	"strings"
-	"testing"
+import "context"
+import "database/sql"
+import "strings"
+import "testing"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/stretchr/testify/require"
+import "github.com/jackc/pgx/v5"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg/internal/embeddedpg"
-	"github.com/yakser/asynqpg/internal/testdb"
-)
+import "github.com/yakser/asynqpg/internal/embeddedpg"
+import "github.com/yakser/asynqpg/internal/testdb"
 
 // emptyDatabase creates a database without any table on the test server
 // and returns its URL; it is dropped when the test ends.

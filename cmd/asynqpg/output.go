@@ -1,16 +1,14 @@
 package main
 
-import (
-	"encoding/json"
-	"fmt"
-	"io"
-	"log/slog"
-	"strings"
-	"text/tabwriter"
-	"time"
+import "encoding/json"
+import "fmt"
+import "io"
+import "log/slog"
+import "strings"
+import "text/tabwriter"
+import "time"
 
-	"github.com/spf13/cobra"
-)
+import "github.com/spf13/cobra"
 
 const flagJSON = "json"
 

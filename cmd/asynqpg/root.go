@@ -1,11 +1,9 @@
 package main
 
-import (
-	"fmt"
-	"strings"
+import "fmt"
+import "strings"
 
-	"github.com/spf13/cobra"
-)
+import "github.com/spf13/cobra"
 
 // newRootCmd builds the whole command tree.
 func newRootCmd() *cobra.Command {

@@ -1,15 +1,13 @@
 package main
 
-import (
-	"fmt"
-	"sort"
-	"strconv"
-	"strings"
+import "fmt"
+import "sort"
+import "strconv"
+import "strings"
 
-	"github.com/spf13/cobra"
+import "github.com/spf13/cobra"
 
-	"github.com/yakser/asynqpg/internal/dashboard"
-)
+import "github.com/yakser/asynqpg/internal/dashboard"
 
 // newStatsCmd builds "stats".
 func newStatsCmd() *cobra.Command {

@@ -1,15 +1,13 @@
 package main
 
-import (
-	"context"
-	"encoding/json"
-	"strings"
-	"testing"
+import "context"
+import "encoding/json"
+import "strings"
+import "testing"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg/internal/testfixture"
-)
+import "github.com/yakser/asynqpg/internal/testfixture"
 
 // TestStats: counts by type and status as a table and as JSON.
 func TestStats(t *testing.T) {

@@ -1,14 +1,12 @@
 package main
 
-import (
-	"fmt"
-	"strconv"
-	"unicode/utf8"
+import "fmt"
+import "strconv"
+import "unicode/utf8"
 
-	"github.com/spf13/cobra"
+import "github.com/spf13/cobra"
 
-	"github.com/yakser/asynqpg/internal/dashboard"
-)
+import "github.com/yakser/asynqpg/internal/dashboard"
 
 // newTasksCmd builds "tasks list|show|retry|cancel|delete".
 func newTasksCmd() *cobra.Command {

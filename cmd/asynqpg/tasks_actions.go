@@ -1,15 +1,13 @@
 package main
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"strings"
+import "context"
+import "errors"
+import "fmt"
+import "strings"
 
-	"github.com/spf13/cobra"
+import "github.com/spf13/cobra"
 
-	"github.com/yakser/asynqpg/internal/dashboard"
-)
+import "github.com/yakser/asynqpg/internal/dashboard"
 
 // taskAction is one of the dashboard's actions on a task by id.
 type taskAction func(s *dashboard.Service, ctx context.Context, id int64) (dashboard.TaskDetail, error)

@@ -1,20 +1,18 @@
 package main
 
-import (
-	"context"
-	"encoding/json"
-	"fmt"
-	"net/url"
-	"strconv"
-	"strings"
-	"testing"
+import "context"
+import "encoding/json"
+import "fmt"
+import "net/url"
+import "strconv"
+import "strings"
+import "testing"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/internal/dashboard"
-	"github.com/yakser/asynqpg/internal/testfixture"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/internal/dashboard"
+import "github.com/yakser/asynqpg/internal/testfixture"
 
 const (
 	pending   = asynqpg.TaskStatusPending

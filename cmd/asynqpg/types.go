@@ -1,13 +1,11 @@
 package main
 
-import (
-	"context"
-	"fmt"
+import "context"
+import "fmt"
 
-	"github.com/spf13/cobra"
+import "github.com/spf13/cobra"
 
-	"github.com/yakser/asynqpg/client"
-)
+import "github.com/yakser/asynqpg/client"
 
 // newTypesCmd builds "types pause|resume|list".
 func newTypesCmd() *cobra.Command {

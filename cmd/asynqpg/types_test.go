@@ -1,15 +1,13 @@
 package main
 
-import (
-	"context"
-	"strings"
-	"testing"
+import "context"
+import "strings"
+import "testing"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/client"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/client"
 
 // TestTypes: pause, resume and list task types, as the client sees them.
 func TestTypes(t *testing.T) {

@@ -1,19 +1,17 @@
 package main
 
-import (
-	"context"
-	"fmt"
-	"log/slog"
-	"net"
-	"net/http"
-	"os"
-	"strings"
-	"time"
+import "context"
+import "fmt"
+import "log/slog"
+import "net"
+import "net/http"
+import "os"
+import "strings"
+import "time"
 
-	"github.com/spf13/cobra"
+import "github.com/spf13/cobra"
 
-	"github.com/yakser/asynqpg/ui"
-)
+import "github.com/yakser/asynqpg/ui"
 
 const (
 	// serverShutdownTimeout bounds the wait for requests in flight after

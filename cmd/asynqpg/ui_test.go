@@ -1,23 +1,21 @@
 package main
 
-import (
-	"bufio"
-	"context"
-	"encoding/json"
-	"io"
-	"net"
-	"net/http"
-	"os"
-	"os/exec"
-	"strings"
-	"syscall"
-	"testing"
-	"time"
+import "bufio"
+import "context"
+import "encoding/json"
+import "io"
+import "net"
+import "net/http"
+import "os"
+import "os/exec"
+import "strings"
+import "syscall"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg/internal/testfixture"
-)
+import "github.com/yakser/asynqpg/internal/testfixture"
 
 // TestUI: the dashboard is served with basic auth, its credentials from
 // --basic-auth or from ASYNQPG_BASIC_AUTH (the flag wins), answers the API

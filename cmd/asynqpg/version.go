@@ -1,11 +1,9 @@
 package main
 
-import (
-	"fmt"
-	"runtime/debug"
+import "fmt"
+import "runtime/debug"
 
-	"github.com/spf13/cobra"
-)
+import "github.com/spf13/cobra"
 
 // newVersionCmd builds "version".
 func newVersionCmd() *cobra.Command {

@@ -1,10 +1,8 @@
 package main
 
-import (
-	"testing"
+import "testing"
 
-	"github.com/stretchr/testify/require"
-)
+import "github.com/stretchr/testify/require"
 
 // TestVersion: a build from a checkout has no module version.
 func TestVersion(t *testing.T) {

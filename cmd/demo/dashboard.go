@@ -1,20 +1,18 @@
 package main
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"io"
-	"log/slog"
-	"net"
-	"net/http"
-	"strconv"
-	"syscall"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "io"
+import "log/slog"
+import "net"
+import "net/http"
+import "strconv"
+import "syscall"
+import "time"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/ui"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/ui"
 
 const (
 	// readHeaderTimeout bounds reading a request's headers.

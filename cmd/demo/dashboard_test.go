@@ -1,20 +1,18 @@
 package main
 
-import (
-	"bytes"
-	"fmt"
-	"io"
-	"log/slog"
-	"net"
-	"net/http"
-	"testing"
+import "bytes"
+import "fmt"
+import "io"
+import "log/slog"
+import "net"
+import "net/http"
+import "testing"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
-	"github.com/yakser/asynqpg/internal/testdb"
-	"github.com/yakser/asynqpg/ui"
-)
+import pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
+import "github.com/yakser/asynqpg/internal/testdb"
+import "github.com/yakser/asynqpg/ui"
 
 // TestListenFallsBack checks that a taken port gives way to a free one of
 // the same host, said in the output, and that other failures are errors

@@ -1,17 +1,15 @@
 package main
 
-import (
-	"context"
-	"database/sql"
-	"fmt"
-	"io"
+import "context"
+import "database/sql"
+import "fmt"
+import "io"
 
-	"github.com/jackc/pgx/v5"
-	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx" for migrations
+import "github.com/jackc/pgx/v5"
+import _ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx" for migrations
 
-	"github.com/yakser/asynqpg/internal/embeddedpg"
-	"github.com/yakser/asynqpg/migrate"
-)
+import "github.com/yakser/asynqpg/internal/embeddedpg"
+import "github.com/yakser/asynqpg/migrate"
 
 // demoDatabase is the database the demo creates afresh on each run.
 // Tests set another name.

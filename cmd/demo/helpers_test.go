@@ -1,25 +1,23 @@
 package main
 
-import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"fmt"
-	"io"
-	"net/http"
-	"regexp"
-	"strings"
-	"sync"
-	"testing"
-	"time"
+import "bytes"
+import "context"
+import "encoding/json"
+import "fmt"
+import "io"
+import "net/http"
+import "regexp"
+import "strings"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/stretchr/testify/require"
+import "github.com/jackc/pgx/v5"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg/internal/embeddedpg"
-	"github.com/yakser/asynqpg/internal/testdb"
-	"github.com/yakser/asynqpg/internal/testfixture"
-)
+import "github.com/yakser/asynqpg/internal/embeddedpg"
+import "github.com/yakser/asynqpg/internal/testdb"
+import "github.com/yakser/asynqpg/internal/testfixture"
 
 // waitLimit bounds every wait of the tests on the demo.
 const waitLimit = 90 * time.Second

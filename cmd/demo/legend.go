@@ -1,12 +1,10 @@
 package main
 
-import (
-	"fmt"
-	"io"
-	"text/tabwriter"
+import "fmt"
+import "io"
+import "text/tabwriter"
 
-	"github.com/yakser/asynqpg"
-)
+import "github.com/yakser/asynqpg"
 
 // legendEntry says what one task type of the workload stands for and what
 // its handler in workload.go does with it.

@@ -22,15 +22,13 @@
 // PostgreSQL binaries on the machine.
 package main
 
-import (
-	"context"
-	"errors"
-	"flag"
-	"fmt"
-	"os"
-	"os/signal"
-	"time"
-)
+import "context"
+import "errors"
+import "flag"
+import "fmt"
+import "os"
+import "os/signal"
+import "time"
 
 func main() {
 	opts, err := parseOptions(os.Args[1:], os.Stderr)

@@ -1,20 +1,18 @@
 package main
 
-import (
-	"bytes"
-	"fmt"
-	"net/http"
-	"reflect"
-	"regexp"
-	"strconv"
-	"strings"
-	"testing"
-	"time"
+import "bytes"
+import "fmt"
+import "net/http"
+import "reflect"
+import "regexp"
+import "strconv"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg/internal/testdb"
-)
+import "github.com/yakser/asynqpg/internal/testdb"
 
 func TestMain(m *testing.M) { testdb.Main(m) }
 

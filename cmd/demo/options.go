@@ -1,15 +1,13 @@
 package main
 
-import (
-	"errors"
-	"flag"
-	"fmt"
-	"io"
-	"net"
-	"strings"
+import "errors"
+import "flag"
+import "fmt"
+import "io"
+import "net"
+import "strings"
 
-	"github.com/yakser/asynqpg/ui"
-)
+import "github.com/yakser/asynqpg/ui"
 
 // defaultListen is where the dashboard is served unless told otherwise.
 // When its port is taken, a free port of the same host is used.

@@ -1,15 +1,13 @@
 package main
 
-import (
-	"bytes"
-	"errors"
-	"flag"
-	"testing"
+import "bytes"
+import "errors"
+import "flag"
+import "testing"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg/ui"
-)
+import "github.com/yakser/asynqpg/ui"
 
 // TestParseOptions checks the command line: the defaults, turning the
 // dashboard off, and the refusals, each naming what is wrong.

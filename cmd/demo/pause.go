@@ -1,16 +1,14 @@
 package main
 
-import (
-	"context"
-	"fmt"
-	"io"
-	"sync"
-	"sync/atomic"
-	"time"
+import "context"
+import "fmt"
+import "io"
+import "sync"
+import "sync/atomic"
+import "time"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/client"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/client"
 
 // The paused type: paused before its tasks are enqueued, resumed a moment
 // after the consumer started.

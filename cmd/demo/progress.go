@@ -1,13 +1,11 @@
 package main
 
-import (
-	"fmt"
-	"io"
-	"os"
-	"time"
+import "fmt"
+import "io"
+import "os"
+import "time"
 
-	"github.com/yakser/asynqpg"
-)
+import "github.com/yakser/asynqpg"
 
 // progress prints a live status line: rewritten in place on a terminal,
 // one line a second otherwise.

@@ -1,22 +1,20 @@
 package main
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"io"
-	"log/slog"
-	"os"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "io"
+import "log/slog"
+import "os"
+import "time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
+import "github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/client"
-	"github.com/yakser/asynqpg/consumer"
-	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/client"
+import "github.com/yakser/asynqpg/consumer"
+import pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
+import "github.com/yakser/asynqpg/producer"
 
 // run prints the legend, sets up the database, serves the dashboard,
 // enqueues and processes the workload, and prints the summary, all to out.

@@ -1,16 +1,14 @@
 package main
 
-import (
-	"context"
-	"fmt"
-	"io"
-	"strings"
-	"sync"
-	"time"
+import "context"
+import "fmt"
+import "io"
+import "strings"
+import "sync"
+import "time"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/consumer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/consumer"
 
 // Task types of the scheduling part of the demo: a priority lane and a
 // periodic task.

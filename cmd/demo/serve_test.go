@@ -1,12 +1,10 @@
 package main
 
-import (
-	"net/http"
-	"strings"
-	"testing"
+import "net/http"
+import "strings"
+import "testing"
 
-	"github.com/stretchr/testify/require"
-)
+import "github.com/stretchr/testify/require"
 
 // TestDemoServe runs the demo with -serve: after the summary the
 // dashboard stays up, answers the page and counts exactly what the

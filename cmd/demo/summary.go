@@ -1,16 +1,14 @@
 package main
 
-import (
-	"context"
-	"fmt"
-	"io"
-	"sort"
-	"strings"
-	"text/tabwriter"
+import "context"
+import "fmt"
+import "io"
+import "sort"
+import "strings"
+import "text/tabwriter"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/client"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/client"
 
 var statuses = []asynqpg.TaskStatus{
 	asynqpg.TaskStatusPending, asynqpg.TaskStatusRunning, asynqpg.TaskStatusCompleted,

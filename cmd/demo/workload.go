@@ -1,16 +1,14 @@
 package main
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"math/rand/v2"
-	"sync"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "math/rand/v2"
+import "sync"
+import "time"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/consumer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/consumer"
 
 // Task types of the demo workload.
 const (

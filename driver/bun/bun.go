@@ -33,16 +33,14 @@
 // github.com/yakser/asynqpg/driver/sqlx for how).
 package bundriver
 
-import (
-	"context"
-	"database/sql"
+import "context"
+import "database/sql"
 
-	"github.com/jmoiron/sqlx"
-	"github.com/uptrace/bun"
+import "github.com/jmoiron/sqlx"
+import "github.com/uptrace/bun"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/driver"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/driver"
 
 // sqlxDriverName is what sqlx is told the database/sql driver is; sqlx
 // uses it only to choose the bind variable style, "$1" for PostgreSQL.

@@ -1,22 +1,20 @@
 package bundriver_test
 
-import (
-	"context"
-	"database/sql"
-	"os"
-	"testing"
+import "context"
+import "database/sql"
+import "os"
+import "testing"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
-	_ "github.com/lib/pq"              // the "postgres" database/sql driver
-	"github.com/stretchr/testify/require"
-	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/pgdialect"
+import _ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+import _ "github.com/lib/pq"              // the "postgres" database/sql driver
+import "github.com/stretchr/testify/require"
+import "github.com/uptrace/bun"
+import "github.com/uptrace/bun/dialect/pgdialect"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/conformance"
-	bundriver "github.com/yakser/asynqpg/driver/bun"
-	"github.com/yakser/asynqpg/internal/testdb"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/conformance"
+import bundriver "github.com/yakser/asynqpg/driver/bun"
+import "github.com/yakser/asynqpg/internal/testdb"
 
 func TestMain(m *testing.M) { testdb.MainWithURL(m) }
 

@@ -1,19 +1,17 @@
 package bundriver_test
 
-import (
-	"database/sql"
-	"log"
-	"os"
+import "database/sql"
+import "log"
+import "os"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
-	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/pgdialect"
+import _ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+import "github.com/uptrace/bun"
+import "github.com/uptrace/bun/dialect/pgdialect"
 
-	"github.com/yakser/asynqpg/client"
-	bundriver "github.com/yakser/asynqpg/driver/bun"
-	"github.com/yakser/asynqpg/internal/testfixture/examples"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg/client"
+import bundriver "github.com/yakser/asynqpg/driver/bun"
+import "github.com/yakser/asynqpg/internal/testfixture/examples"
+import "github.com/yakser/asynqpg/producer"
 
 // connect opens a *bun.DB on the database the examples run against
 // (DATABASE_URL), and a Producer and a Client on its adapter.

@@ -1,19 +1,17 @@
 package bundriver_test
 
-import (
-	"context"
-	"database/sql"
-	"fmt"
-	"log"
-	"os"
+import "context"
+import "database/sql"
+import "fmt"
+import "log"
+import "os"
 
-	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/pgdialect"
+import "github.com/uptrace/bun"
+import "github.com/uptrace/bun/dialect/pgdialect"
 
-	"github.com/yakser/asynqpg"
-	bundriver "github.com/yakser/asynqpg/driver/bun"
-	"github.com/yakser/asynqpg/internal/testfixture/examples"
-)
+import "github.com/yakser/asynqpg"
+import bundriver "github.com/yakser/asynqpg/driver/bun"
+import "github.com/yakser/asynqpg/internal/testfixture/examples"
 
 // Enqueue a task with bun on pgx's stdlib driver.
 func ExampleNew() {

@@ -1,13 +1,11 @@
 package pgxv5driver_test
 
-import (
-	"os/exec"
-	"slices"
-	"strings"
-	"testing"
+import "os/exec"
+import "slices"
+import "strings"
+import "testing"
 
-	"github.com/stretchr/testify/require"
-)
+import "github.com/stretchr/testify/require"
 
 // TestLinkedPackages lists, with go list, the packages a program that
 // imports the producer, the consumer, the client and this adapter links,

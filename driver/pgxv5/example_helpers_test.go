@@ -1,17 +1,15 @@
 package pgxv5driver_test
 
-import (
-	"context"
-	"log"
-	"os"
+import "context"
+import "log"
+import "os"
 
-	"github.com/jackc/pgx/v5/pgxpool"
+import "github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/yakser/asynqpg/client"
-	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
-	"github.com/yakser/asynqpg/internal/testfixture/examples"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg/client"
+import pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
+import "github.com/yakser/asynqpg/internal/testfixture/examples"
+import "github.com/yakser/asynqpg/producer"
 
 // connect opens a pgx pool on the database the examples run against
 // (DATABASE_URL), and a Producer and a Client on its adapter.

@@ -1,19 +1,17 @@
 package pgxv5driver_test
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"log"
-	"os"
+import "context"
+import "errors"
+import "fmt"
+import "log"
+import "os"
 
-	"github.com/jackc/pgx/v5/pgxpool"
+import "github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/client"
-	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
-	"github.com/yakser/asynqpg/internal/testfixture/examples"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/client"
+import pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
+import "github.com/yakser/asynqpg/internal/testfixture/examples"
 
 // Enqueue a task with a pgx pool.
 func ExampleNew() {

@@ -1,14 +1,12 @@
 package pgxv5driver
 
-import (
-	"context"
-	"errors"
+import "context"
+import "errors"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
+import "github.com/jackc/pgx/v5"
+import "github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/yakser/asynqpg/driver"
-)
+import "github.com/yakser/asynqpg/driver"
 
 // pgxQuerier is what *pgxpool.Pool, *pgx.Conn and pgx.Tx share.
 type pgxQuerier interface {

@@ -1,14 +1,12 @@
 package pgxv5driver
 
-import (
-	"context"
-	"fmt"
+import "context"
+import "fmt"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
+import "github.com/jackc/pgx/v5"
+import "github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/yakser/asynqpg/driver"
-)
+import "github.com/yakser/asynqpg/driver"
 
 // poolExecutor is the Executor of a pool; unlike a transaction's, it can
 // open a Listener.

@@ -45,15 +45,13 @@
 // its context, which pool or transaction to run on.
 package pgxv5driver
 
-import (
-	"context"
-	"database/sql"
+import "context"
+import "database/sql"
 
-	"github.com/jackc/pgx/v5/pgxpool"
+import "github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/driver"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/driver"
 
 // Pool is a *pgxpool.Pool as an [asynqpg.Pool].
 type Pool struct {

@@ -1,17 +1,15 @@
 package pgxv5driver
 
-import (
-	"context"
-	"database/sql"
-	sqldriver "database/sql/driver"
-	"errors"
-	"sync"
+import "context"
+import "database/sql"
+import sqldriver "database/sql/driver"
+import "errors"
+import "sync"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/jmoiron/sqlx"
-)
+import "github.com/jackc/pgx/v5"
+import "github.com/jackc/pgx/v5/pgxpool"
+import "github.com/jackc/pgx/v5/stdlib"
+import "github.com/jmoiron/sqlx"
 
 // The Querier methods answer with database/sql values (*sql.Rows,
 // *sql.Row), which only a *sql.DB can make. Every Pool and Tx of the

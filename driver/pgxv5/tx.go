@@ -1,16 +1,14 @@
 package pgxv5driver
 
-import (
-	"context"
-	"database/sql"
-	"errors"
+import "context"
+import "database/sql"
+import "errors"
 
-	"github.com/jackc/pgx/v5"
+import "github.com/jackc/pgx/v5"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/validate"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/validate"
 
 // Tx is a pgx.Tx as an [asynqpg.Querier]: every statement, the engine's
 // and the application's, runs inside the transaction.

@@ -1,17 +1,15 @@
 package pgxv5driver
 
-import (
-	"context"
-	"database/sql/driver"
-	"errors"
-	"fmt"
-	"io"
-	"strings"
+import "context"
+import "database/sql/driver"
+import "errors"
+import "fmt"
+import "io"
+import "strings"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgtype"
-)
+import "github.com/jackc/pgx/v5"
+import "github.com/jackc/pgx/v5/pgconn"
+import "github.com/jackc/pgx/v5/pgtype"
 
 // A database/sql connection that is a pgx.Tx: the shared handle
 // (sqlhandle.go) connects to it so that a transaction's Querier returns

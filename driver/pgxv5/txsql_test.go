@@ -1,20 +1,18 @@
 package pgxv5driver_test
 
-import (
-	"context"
-	"database/sql"
-	"testing"
+import "context"
+import "database/sql"
+import "testing"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/lib/pq"
-	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
+import "github.com/jackc/pgx/v5"
+import "github.com/jackc/pgx/v5/pgxpool"
+import "github.com/lib/pq"
+import "github.com/stretchr/testify/require"
+import "go.uber.org/goleak"
 
-	"github.com/yakser/asynqpg"
-	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
-	"github.com/yakser/asynqpg/internal/testdb"
-)
+import "github.com/yakser/asynqpg"
+import pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
+import "github.com/yakser/asynqpg/internal/testdb"
 
 // txBundle is a pool, its adapter and a transaction's Querier.
 type txBundle struct {

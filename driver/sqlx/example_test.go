@@ -1,21 +1,19 @@
 package sqlxdriver_test
 
-import (
-	"context"
-	"database/sql"
-	"errors"
-	"fmt"
-	"log"
-	"os"
+import "context"
+import "database/sql"
+import "errors"
+import "fmt"
+import "log"
+import "os"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
-	"github.com/jmoiron/sqlx"
+import _ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+import "github.com/jmoiron/sqlx"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/client"
-	sqlxdriver "github.com/yakser/asynqpg/driver/sqlx"
-	"github.com/yakser/asynqpg/internal/testfixture/examples"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/client"
+import sqlxdriver "github.com/yakser/asynqpg/driver/sqlx"
+import "github.com/yakser/asynqpg/internal/testfixture/examples"
 
 // Enqueue a task with a *sqlx.DB on pgx's stdlib driver. With lib/pq,
 // open it with sqlx.Open("postgres", url); lib/pq defaults to

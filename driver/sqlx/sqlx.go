@@ -34,12 +34,10 @@
 // database/sql drivers work without LISTEN; the engine then polls.
 package sqlxdriver
 
-import (
-	"github.com/jmoiron/sqlx"
+import "github.com/jmoiron/sqlx"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/driver"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/driver"
 
 // DB is a *sqlx.DB that asynqpg runs its statements through. All of
 // *sqlx.DB's methods are available on it for the application's own

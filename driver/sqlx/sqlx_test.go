@@ -1,22 +1,20 @@
 package sqlxdriver_test
 
-import (
-	"context"
-	"database/sql"
-	"os"
-	"testing"
+import "context"
+import "database/sql"
+import "os"
+import "testing"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
-	"github.com/jmoiron/sqlx"
-	_ "github.com/lib/pq" // the "postgres" database/sql driver
-	"github.com/stretchr/testify/require"
+import _ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+import "github.com/jmoiron/sqlx"
+import _ "github.com/lib/pq" // the "postgres" database/sql driver
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/conformance"
-	"github.com/yakser/asynqpg/driver"
-	sqlxdriver "github.com/yakser/asynqpg/driver/sqlx"
-	"github.com/yakser/asynqpg/internal/testdb"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/conformance"
+import "github.com/yakser/asynqpg/driver"
+import sqlxdriver "github.com/yakser/asynqpg/driver/sqlx"
+import "github.com/yakser/asynqpg/internal/testdb"
 
 func TestMain(m *testing.M) { testdb.MainWithURL(m) }
 

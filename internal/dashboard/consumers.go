@@ -1,12 +1,10 @@
 package dashboard
 
-import (
-	"context"
-	"net/http"
+import "context"
+import "net/http"
 
-	"github.com/yakser/asynqpg/client"
-	"github.com/yakser/asynqpg/internal/validate"
-)
+import "github.com/yakser/asynqpg/client"
+import "github.com/yakser/asynqpg/internal/validate"
 
 // TypeState is the answer of a pause or a resume: the task type and
 // whether it is now paused.

@@ -1,21 +1,19 @@
 package dashboard
 
-import (
-	"context"
-	"encoding/json"
-	"errors"
-	"net/http"
-	"slices"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "encoding/json"
+import "errors"
+import "net/http"
+import "slices"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/client"
-	"github.com/yakser/asynqpg/consumer"
-	"github.com/yakser/asynqpg/internal/testfixture/testconsumer"
-	"github.com/yakser/asynqpg/internal/validate"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/client"
+import "github.com/yakser/asynqpg/consumer"
+import "github.com/yakser/asynqpg/internal/testfixture/testconsumer"
+import "github.com/yakser/asynqpg/internal/validate"
 
 // startConsumer starts a consumer serving types, two workers each, and
 // stops it at the end of the test.

@@ -1,12 +1,10 @@
 package dashboard
 
-import (
-	"errors"
-	"fmt"
-	"net/http"
+import "errors"
+import "fmt"
+import "net/http"
 
-	"github.com/yakser/asynqpg/client"
-)
+import "github.com/yakser/asynqpg/client"
 
 // Error codes of the dashboard API, those of the original asynqpg.
 const (

@@ -1,10 +1,8 @@
 package dashboard
 
-import (
-	"net/url"
-	"strconv"
-	"testing"
-)
+import "net/url"
+import "strconv"
+import "testing"
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 

@@ -1,14 +1,12 @@
 package dashboard
 
-import (
-	"errors"
-	"io"
-	"net/http"
-	"net/url"
-	"strings"
-	"testing"
-	"testing/iotest"
-)
+import "errors"
+import "io"
+import "net/http"
+import "net/url"
+import "strings"
+import "testing"
+import "testing/iotest"
 
 func TestParseListQueryRejectsBadValues(t *testing.T) {
 	tests := []struct {

@@ -5,15 +5,13 @@
 // under "data".
 package dashboard
 
-import (
-	"context"
-	"fmt"
+import "context"
+import "fmt"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/client"
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/engine"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/client"
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/engine"
 
 // Options configures a Service.
 type Options struct {

@@ -1,17 +1,15 @@
 package dashboard
 
-import (
-	"context"
-	"encoding/json"
-	"errors"
-	"net/http"
-	"strings"
-	"testing"
+import "context"
+import "encoding/json"
+import "errors"
+import "net/http"
+import "strings"
+import "testing"
 
-	"github.com/yakser/asynqpg/internal/testdb"
-	"github.com/yakser/asynqpg/internal/testfixture"
-	"github.com/yakser/asynqpg/internal/testfixture/taskdb"
-)
+import "github.com/yakser/asynqpg/internal/testdb"
+import "github.com/yakser/asynqpg/internal/testfixture"
+import "github.com/yakser/asynqpg/internal/testfixture/taskdb"
 
 func TestMain(m *testing.M) { testdb.Main(m) }
 

@@ -1,10 +1,8 @@
 package dashboard
 
-import (
-	"time"
+import "time"
 
-	"github.com/yakser/asynqpg/client"
-)
+import "github.com/yakser/asynqpg/client"
 
 // The JSON the API sends under "data". Field names and their order are
 // those of the original asynqpg's dashboard; priority is ours.

@@ -1,14 +1,12 @@
 package dashboard
 
-import (
-	"context"
-	"slices"
-	"sync"
-	"time"
+import "context"
+import "slices"
+import "sync"
+import "time"
 
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/engine"
-)
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/engine"
 
 // StatsOptions tunes how tasks are counted.
 //

@@ -1,13 +1,11 @@
 package dashboard
 
-import (
-	"context"
-	"encoding/json"
-	"testing"
-	"time"
+import "context"
+import "encoding/json"
+import "testing"
+import "time"
 
-	"github.com/yakser/asynqpg"
-)
+import "github.com/yakser/asynqpg"
 
 func TestStatsExactOnASmallTable(t *testing.T) {
 	f := newFixture(t, Options{})

@@ -1,13 +1,11 @@
 package dashboard
 
-import (
-	"context"
-	"sync"
-	"time"
+import "context"
+import "sync"
+import "time"
 
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/engine"
-)
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/engine"
 
 // Throughput is the answer of GET /api/throughput: the tasks completed and
 // failed in each of the last 60 minutes by the database clock, oldest

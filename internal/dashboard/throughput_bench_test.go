@@ -1,14 +1,12 @@
 package dashboard
 
-import (
-	"context"
-	"database/sql"
-	"os"
-	"testing"
+import "context"
+import "database/sql"
+import "os"
+import "testing"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/internal/testdb"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/internal/testdb"
 
 // BenchmarkThroughput measures /api/throughput: "first", the first count
 // of a Service (every minute of the hour); "next", a later count once the

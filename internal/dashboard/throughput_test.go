@@ -1,13 +1,11 @@
 package dashboard
 
-import (
-	"context"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/yakser/asynqpg/internal/engine"
-)
+import "github.com/yakser/asynqpg/internal/engine"
 
 // finalize inserts a task in status finalized ago before now by the
 // database clock and returns the minute it was finalized in (UTC).

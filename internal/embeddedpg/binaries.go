@@ -1,15 +1,13 @@
 package embeddedpg
 
-import (
-	"errors"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
-	"sort"
-	"strconv"
-	"strings"
-)
+import "errors"
+import "os"
+import "os/exec"
+import "path/filepath"
+import "regexp"
+import "sort"
+import "strconv"
+import "strings"
 
 // errNoBinaries reports that neither initdb nor pg_ctl could be found.
 var errNoBinaries = errors.New("no initdb found (looked on PATH and in /usr/lib/postgresql/*/bin)")

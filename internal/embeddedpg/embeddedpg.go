@@ -9,17 +9,15 @@
 // PostgreSQL refuses to run as root.
 package embeddedpg
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
-	"sync"
-	"time"
-)
+import "context"
+import "errors"
+import "fmt"
+import "os"
+import "path/filepath"
+import "strconv"
+import "strings"
+import "sync"
+import "time"
 
 const (
 	// localHost and localPort locate the conventional local server.

@@ -1,17 +1,15 @@
 package embeddedpg
 
-import (
-	"context"
-	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"testing"
-	"time"
+import "context"
+import "fmt"
+import "os"
+import "os/exec"
+import "path/filepath"
+import "testing"
+import "time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/stretchr/testify/require"
-)
+import "github.com/jackc/pgx/v5"
+import "github.com/stretchr/testify/require"
 
 // TestManagedCluster forces the throw-away path: start, query, restart,
 // query again, stop, and check that the data directory is gone.

@@ -1,14 +1,12 @@
 package embeddedpg
 
-import (
-	"context"
-	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
-	"time"
-)
+import "context"
+import "fmt"
+import "os"
+import "os/exec"
+import "path/filepath"
+import "strings"
+import "time"
 
 // serverOptions builds the -o argument for pg_ctl; pg_ctl hands it to
 // /bin/sh, hence the quoted socket directory.

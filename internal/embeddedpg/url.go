@@ -1,16 +1,14 @@
 package embeddedpg
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"net"
-	"net/url"
-	"strconv"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "net"
+import "net/url"
+import "strconv"
+import "time"
 
-	"github.com/jackc/pgx/v5"
-)
+import "github.com/jackc/pgx/v5"
 
 // probePort is the port of the conventional local server; tests change it.
 var probePort = localPort

@@ -2,16 +2,14 @@
 
 package embeddedpg
 
-import (
-	"bytes"
-	"errors"
-	"fmt"
-	"os"
-	"os/exec"
-	"os/user"
-	"strconv"
-	"syscall"
-)
+import "bytes"
+import "errors"
+import "fmt"
+import "os"
+import "os/exec"
+import "os/user"
+import "strconv"
+import "syscall"
 
 // osUser is the operating-system account that runs the PostgreSQL binaries
 // when this process runs as root.

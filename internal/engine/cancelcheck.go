@@ -1,9 +1,7 @@
 package engine
 
-import (
-	"context"
-	"time"
-)
+import "context"
+import "time"
 
 // cancelCheckTimeout bounds one check of the running attempts.
 const cancelCheckTimeout = 10 * time.Second

@@ -1,13 +1,11 @@
 package engine
 
-import (
-	"context"
-	"fmt"
-	"time"
+import "context"
+import "fmt"
+import "time"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/driver"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/driver"
 
 // AttemptKey identifies one attempt at a task: the task's ID and its
 // attempted_at in Unix microseconds. Every write about an attempt is

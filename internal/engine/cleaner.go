@@ -1,12 +1,10 @@
 package engine
 
-import (
-	"context"
-	"fmt"
-	"time"
+import "context"
+import "fmt"
+import "time"
 
-	"github.com/yakser/asynqpg"
-)
+import "github.com/yakser/asynqpg"
 
 // clean deletes finalized tasks older than their status's retention, in
 // batches until none is left.

@@ -1,14 +1,12 @@
 package engine
 
-import (
-	"context"
-	"log/slog"
-	"sync"
-	"time"
+import "context"
+import "log/slog"
+import "sync"
+import "time"
 
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/startstop"
-)
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/startstop"
 
 // Tuning of the batch completer.
 const (

@@ -1,12 +1,10 @@
 package engine
 
-import (
-	"context"
-	"fmt"
-	"time"
+import "context"
+import "fmt"
+import "time"
 
-	"github.com/yakser/asynqpg/driver"
-)
+import "github.com/yakser/asynqpg/driver"
 
 // RecordAndClaimLimited is [RecordAndClaim] for a task type whose running
 // tasks are limited to slots across every consumer on the database: it

@@ -1,15 +1,13 @@
 package engine
 
-import (
-	"context"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-)
+import "github.com/yakser/asynqpg"
 
 // TestRecordAndClaimLimitedConcurrent runs many limited claims of one type
 // at once on a backlog: together they claim exactly the free slots, never

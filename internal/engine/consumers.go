@@ -1,18 +1,16 @@
 package engine
 
-import (
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"log/slog"
-	"os"
-	"sync"
-	"time"
+import "context"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "log/slog"
+import "os"
+import "sync"
+import "time"
 
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/startstop"
-)
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/startstop"
 
 // DefaultHeartbeatInterval is how often a consumer renews its row of
 // asynqpg_consumers when no interval is given.

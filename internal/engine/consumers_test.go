@@ -1,15 +1,13 @@
 package engine
 
-import (
-	"context"
-	"testing"
-	"time"
+import "context"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/internal/testfixture"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/internal/testfixture"
 
 // Bounds of the heartbeat tests.
 const (

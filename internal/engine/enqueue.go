@@ -1,13 +1,11 @@
 package engine
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "time"
 
-	"github.com/yakser/asynqpg/driver"
-)
+import "github.com/yakser/asynqpg/driver"
 
 // Limits of one batch insert statement. A batch larger than either is split
 // into several statements run in one transaction (a savepoint when the

@@ -1,17 +1,15 @@
 package engine
 
-import (
-	"bytes"
-	"context"
-	"fmt"
-	"sync"
-	"testing"
-	"time"
+import "bytes"
+import "context"
+import "fmt"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg/internal/testfixture"
-)
+import "github.com/yakser/asynqpg/internal/testfixture"
 
 func strPtr(s string) *string { return &s }
 

@@ -1,14 +1,12 @@
 package engine
 
-import (
-	"context"
-	"sync"
-	"sync/atomic"
-	"time"
+import "context"
+import "sync"
+import "sync/atomic"
+import "time"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/internal/observability"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/internal/observability"
 
 // fetchErrorMaxDelay caps the wait after failed claims.
 const fetchErrorMaxDelay = 5 * time.Second

@@ -1,14 +1,12 @@
 package engine
 
-import (
-	"context"
-	"errors"
-	"log/slog"
-	"sync"
-	"time"
+import "context"
+import "errors"
+import "log/slog"
+import "sync"
+import "time"
 
-	"github.com/yakser/asynqpg/internal/startstop"
-)
+import "github.com/yakser/asynqpg/internal/startstop"
 
 // resignTimeout bounds the statement that resigns leadership on Stop.
 const resignTimeout = 5 * time.Second

@@ -1,14 +1,12 @@
 package engine
 
-import (
-	"errors"
-	"fmt"
-	"log/slog"
-	"time"
+import "errors"
+import "fmt"
+import "log/slog"
+import "time"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/driver"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/driver"
 
 // Defaults of [MaintainerConfig].
 const (

@@ -1,14 +1,12 @@
 package engine
 
-import (
-	"database/sql"
-	"testing"
-	"time"
+import "database/sql"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg/driver"
-)
+import "github.com/yakser/asynqpg/driver"
 
 func TestNewMaintainerValidates(t *testing.T) {
 	t.Parallel()

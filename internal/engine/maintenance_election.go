@@ -1,10 +1,8 @@
 package engine
 
-import (
-	"context"
-	"fmt"
-	"time"
-)
+import "context"
+import "fmt"
+import "time"
 
 // run is the election loop: a follower tries to become leader, the leader
 // renews its term, every ElectInterval.

@@ -1,15 +1,13 @@
 package engine
 
-import (
-	"context"
-	"fmt"
-	"testing"
-	"time"
+import "context"
+import "fmt"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-)
+import "github.com/yakser/asynqpg"
 
 func TestMaintainerLostLeadershipStopsMaintenance(t *testing.T) {
 	t.Parallel()

@@ -1,21 +1,19 @@
 package engine
 
-import (
-	"context"
-	"database/sql"
-	"fmt"
-	"log/slog"
-	"testing"
-	"time"
+import "context"
+import "database/sql"
+import "fmt"
+import "log/slog"
+import "testing"
+import "time"
 
-	"github.com/jmoiron/sqlx"
-	"github.com/stretchr/testify/require"
+import "github.com/jmoiron/sqlx"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/testdb"
-	"github.com/yakser/asynqpg/internal/testfixture"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/testdb"
+import "github.com/yakser/asynqpg/internal/testfixture"
 
 // maintBundle is what a maintenance test works with.
 type maintBundle struct {

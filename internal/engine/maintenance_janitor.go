@@ -1,13 +1,11 @@
 package engine
 
-import (
-	"context"
-	"errors"
-	"log/slog"
-	"time"
+import "context"
+import "errors"
+import "log/slog"
+import "time"
 
-	"github.com/yakser/asynqpg/driver"
-)
+import "github.com/yakser/asynqpg/driver"
 
 // minBatchSize is the floor a maintenance batch is halved down to when its
 // statements time out.

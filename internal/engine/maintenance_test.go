@@ -1,15 +1,13 @@
 package engine
 
-import (
-	"context"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg/internal/testdb"
-)
+import "github.com/yakser/asynqpg/internal/testdb"
 
 func TestMain(m *testing.M) { testdb.Main(m) }
 

@@ -1,15 +1,13 @@
 package engine
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"slices"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "slices"
+import "time"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/driver"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/driver"
 
 // Errors of the task management operations, returned by package client
 // as they are. An operation refused for the task's state returns the task

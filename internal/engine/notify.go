@@ -1,15 +1,13 @@
 package engine
 
-import (
-	"context"
-	"errors"
-	"math/rand/v2"
-	"strconv"
-	"time"
+import "context"
+import "errors"
+import "math/rand/v2"
+import "strconv"
+import "time"
 
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/startstop"
-)
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/startstop"
 
 // Reconnection of the listener.
 const (

@@ -1,15 +1,13 @@
 package engine
 
-import (
-	"errors"
-	"fmt"
-	"strings"
-	"time"
-	"unicode/utf8"
+import "errors"
+import "fmt"
+import "strings"
+import "time"
+import "unicode/utf8"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/internal/validate"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/internal/validate"
 
 // Task statuses an outcome writes.
 const (

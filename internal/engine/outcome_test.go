@@ -1,18 +1,16 @@
 package engine
 
-import (
-	"errors"
-	"fmt"
-	"math"
-	"strings"
-	"testing"
-	"time"
-	"unicode/utf8"
+import "errors"
+import "fmt"
+import "math"
+import "strings"
+import "testing"
+import "time"
+import "unicode/utf8"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-)
+import "github.com/yakser/asynqpg"
 
 // recordingPolicy returns attempt seconds and remembers the attempts it
 // was asked about.

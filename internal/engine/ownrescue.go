@@ -1,9 +1,7 @@
 package engine
 
-import (
-	"context"
-	"time"
-)
+import "context"
+import "time"
 
 // rescueOwnTypes rescues the stuck tasks of the processor's own types
 // every RescueInterval, until the processor's services stop. It serves

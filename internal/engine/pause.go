@@ -1,13 +1,11 @@
 package engine
 
-import (
-	"context"
-	"fmt"
-	"sync/atomic"
-	"time"
+import "context"
+import "fmt"
+import "sync/atomic"
+import "time"
 
-	"github.com/yakser/asynqpg/driver"
-)
+import "github.com/yakser/asynqpg/driver"
 
 // Paused task types are stored in asynqpg_paused_types. A processor keeps
 // its own view of them, so that the claim statement of a type that is not

@@ -1,16 +1,14 @@
 package engine
 
-import (
-	"context"
-	"errors"
-	"sync/atomic"
-	"testing"
+import "context"
+import "errors"
+import "sync/atomic"
+import "testing"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/driver"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/driver"
 
 // pausesFailing is an Executor that cannot read the paused types while
 // failing is set.

@@ -1,13 +1,11 @@
 package engine
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "time"
 
-	"github.com/yakser/asynqpg/driver"
-)
+import "github.com/yakser/asynqpg/driver"
 
 // ErrPeriodicSkip, wrapped in the error of a [PeriodicEntry]'s Enqueue,
 // says that the task of the instant could not be built (the builder

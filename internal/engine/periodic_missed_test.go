@@ -1,12 +1,10 @@
 package engine
 
-import (
-	"context"
-	"testing"
-	"time"
+import "context"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
-)
+import "github.com/stretchr/testify/require"
 
 func TestMissedInHandover(t *testing.T) {
 	t.Parallel()

@@ -1,12 +1,10 @@
 package engine
 
-import (
-	"fmt"
-	"strings"
-	"time"
+import "fmt"
+import "strings"
+import "time"
 
-	"github.com/robfig/cron/v3"
-)
+import "github.com/robfig/cron/v3"
 
 // MinPeriodicEvery is the shortest period of an "@every" schedule. Each
 // instant costs a transaction on the leader; a shorter period would also

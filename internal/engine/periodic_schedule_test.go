@@ -1,11 +1,9 @@
 package engine
 
-import (
-	"testing"
-	"time"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
-)
+import "github.com/stretchr/testify/require"
 
 // utc parses an RFC 3339 instant for the schedule tests.
 func utc(t *testing.T, s string) time.Time {

@@ -1,18 +1,16 @@
 package engine
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/testfixture"
-)
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/testfixture"
 
 // periodicInsert is an Enqueue of a PeriodicEntry that inserts a task of
 // type typ whose payload is the instant, in RFC 3339.

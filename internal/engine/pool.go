@@ -1,13 +1,11 @@
 package engine
 
-import (
-	"errors"
-	"fmt"
+import "errors"
+import "fmt"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/validate"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/validate"
 
 // ErrNoPool is the error of the fronts' New (producer, consumer, client)
 // for a Config without a Pool, or with a nil one (the original's text).

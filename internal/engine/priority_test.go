@@ -1,15 +1,13 @@
 package engine
 
-import (
-	"context"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg/internal/testfixture"
-)
+import "github.com/yakser/asynqpg/internal/testfixture"
 
 // TestClaimPriorityOrder claims ready tasks by priority (higher first), then
 // blocked_till, then ID, leaving out tasks not yet ready whatever their

@@ -1,18 +1,16 @@
 package engine
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"log/slog"
-	"sync"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "log/slog"
+import "sync"
+import "time"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/observability"
-	"github.com/yakser/asynqpg/internal/startstop"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/observability"
+import "github.com/yakser/asynqpg/internal/startstop"
 
 // claimTimeout bounds one claim statement.
 const claimTimeout = 30 * time.Second

@@ -1,18 +1,16 @@
 package engine
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"log/slog"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "log/slog"
+import "time"
 
-	"go.opentelemetry.io/otel/trace"
+import "go.opentelemetry.io/otel/trace"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/observability"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/observability"
 
 // Defaults of [ProcessorConfig].
 const (

@@ -1,20 +1,18 @@
 package engine
 
-import (
-	"context"
-	"database/sql"
-	"errors"
-	"sync/atomic"
-	"testing"
-	"time"
+import "context"
+import "database/sql"
+import "errors"
+import "sync/atomic"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/testdb"
-	"github.com/yakser/asynqpg/internal/testfixture"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/testdb"
+import "github.com/yakser/asynqpg/internal/testfixture"
 
 // procBundle is a test's own database with the Executor under test.
 type procBundle struct {

@@ -1,11 +1,9 @@
 package engine
 
-import (
-	"context"
-	"fmt"
+import "context"
+import "fmt"
 
-	"github.com/yakser/asynqpg/driver"
-)
+import "github.com/yakser/asynqpg/driver"
 
 // queryAll runs query on ex and returns every row it returns, each read by
 // scan; an empty result is an empty, non-nil slice. Errors start with

@@ -1,13 +1,11 @@
 package engine
 
-import (
-	"context"
-	"time"
+import "context"
+import "time"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/driver"
-	"github.com/yakser/asynqpg/internal/observability"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/observability"
 
 // QueueStats reads the queue-health figures of every task type with one
 // statement: the number of tasks in each status but completed, and how

@@ -1,11 +1,9 @@
 package engine
 
-import (
-	"context"
-	"time"
+import "context"
+import "time"
 
-	"github.com/yakser/asynqpg/driver"
-)
+import "github.com/yakser/asynqpg/driver"
 
 // repeat calls step once first has passed, and again each time the wait
 // step returned has passed or wake receives (wake may be nil), until ctx

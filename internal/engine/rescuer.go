@@ -1,14 +1,12 @@
 package engine
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"log/slog"
+import "context"
+import "errors"
+import "fmt"
+import "log/slog"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/driver"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/driver"
 
 // ErrAttemptStuck is the error the rescuer reports to the ErrorHandler for
 // a task it fails: its last attempt stayed running past its lease and the

@@ -1,17 +1,15 @@
 package engine
 
-import (
-	"context"
-	"math/rand/v2"
-	"slices"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "math/rand/v2"
+import "slices"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-)
+import "github.com/yakser/asynqpg"
 
 const rescuedMessage = "rescued: the attempt was stuck in running past its lease"
 

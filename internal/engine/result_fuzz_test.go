@@ -1,17 +1,15 @@
 package engine
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"math"
-	"strings"
-	"testing"
-	"time"
-	"unicode/utf8"
+import "context"
+import "errors"
+import "fmt"
+import "math"
+import "strings"
+import "testing"
+import "time"
+import "unicode/utf8"
 
-	"github.com/yakser/asynqpg"
-)
+import "github.com/yakser/asynqpg"
 
 // fzDerefError is an error whose Error dereferences its receiver: a typed
 // nil *fzDerefError panics when read.

@@ -1,12 +1,10 @@
 package engine
 
-import (
-	"context"
-	"fmt"
+import "context"
+import "fmt"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/driver"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/driver"
 
 // CheckSchema checks that the database holds the schema this engine
 // needs. It returns an error matching [asynqpg.ErrSchemaNotMigrated] that

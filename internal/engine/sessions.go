@@ -1,13 +1,11 @@
 package engine
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "time"
 
-	"github.com/yakser/asynqpg/driver"
-)
+import "github.com/yakser/asynqpg/driver"
 
 // SessionRow is a stored dashboard session: the SHA-256 of its token, the
 // user it authenticates (JSON) and its lifetime.

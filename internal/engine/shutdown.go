@@ -1,13 +1,11 @@
 package engine
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "time"
 
-	"github.com/yakser/asynqpg/internal/startstop"
-)
+import "github.com/yakser/asynqpg/internal/startstop"
 
 // ErrShutdownTimeout is reported by [Processor.Stop] when handlers were
 // still running when its timeout passed (their contexts were then

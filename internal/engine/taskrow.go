@@ -1,10 +1,8 @@
 package engine
 
-import (
-	"time"
+import "time"
 
-	"github.com/yakser/asynqpg"
-)
+import "github.com/yakser/asynqpg"
 
 // TaskRow is a full row of asynqpg_tasks. client.TaskInfo converts from
 // it, field for field: a field added here is added there, in the same

@@ -1,16 +1,14 @@
 package engine
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"runtime/debug"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "runtime/debug"
+import "time"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/internal/observability"
-	"github.com/yakser/asynqpg/internal/validate"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/internal/observability"
+import "github.com/yakser/asynqpg/internal/validate"
 
 // maxPanicStack is the most bytes of a panicking handler's stack kept in
 // its [PanicError] (and so in the task's messages).

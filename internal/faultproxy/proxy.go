@@ -1,11 +1,9 @@
 package faultproxy
 
-import (
-	"errors"
-	"fmt"
-	"net"
-	"sync"
-)
+import "errors"
+import "fmt"
+import "net"
+import "sync"
 
 // Proxy is a TCP proxy between clients and a server that can cut the
 // network between them and heal it again, to test how clients behave in a

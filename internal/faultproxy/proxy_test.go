@@ -1,13 +1,11 @@
 package faultproxy
 
-import (
-	"bufio"
-	"net"
-	"testing"
-	"time"
+import "bufio"
+import "net"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
-)
+import "github.com/stretchr/testify/require"
 
 // TestProxy checks the partition proxy itself: it forwards, holds data
 // back while paused and delivers it on Heal, and DropAll closes

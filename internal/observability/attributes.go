@@ -1,9 +1,7 @@
 package observability
 
-import (
-	"go.opentelemetry.io/otel/attribute"
-	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
-)
+import "go.opentelemetry.io/otel/attribute"
+import semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
 // MessagingSystem is the value of the messaging.system attribute of every
 // asynqpg span: the queue is the messaging system, PostgreSQL its storage.

@@ -1,20 +1,18 @@
 package observability_test
 
-import (
-	"context"
-	"testing"
-	"time"
+import "context"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/trace"
+import "github.com/stretchr/testify/require"
+import "go.opentelemetry.io/otel/attribute"
+import "go.opentelemetry.io/otel/metric"
+import sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+import sdktrace "go.opentelemetry.io/otel/sdk/trace"
+import "go.opentelemetry.io/otel/trace"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/internal/observability"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/internal/observability"
 
 // benchTask is the task the benchmarks process.
 var benchTask = &asynqpg.TaskInfo{ID: 123456, Type: "email:send", AttemptsLeft: 3}

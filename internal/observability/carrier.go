@@ -1,12 +1,10 @@
 package observability
 
-import (
-	"context"
-	"encoding/json"
+import "context"
+import "encoding/json"
 
-	"go.opentelemetry.io/otel/propagation"
-	"go.opentelemetry.io/otel/trace"
-)
+import "go.opentelemetry.io/otel/propagation"
+import "go.opentelemetry.io/otel/trace"
 
 // traceContext is the W3C Trace Context propagator. It is used directly,
 // not through the global propagator, so the trace context travels with a

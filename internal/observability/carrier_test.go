@@ -1,15 +1,13 @@
 package observability_test
 
-import (
-	"context"
-	"testing"
+import "context"
+import "testing"
 
-	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/trace"
+import "github.com/stretchr/testify/require"
+import "go.opentelemetry.io/otel"
+import "go.opentelemetry.io/otel/trace"
 
-	"github.com/yakser/asynqpg/internal/observability"
-)
+import "github.com/yakser/asynqpg/internal/observability"
 
 func TestTraceContextRoundTrip(t *testing.T) {
 	t.Parallel()

@@ -1,22 +1,20 @@
 package observability_test
 
-import (
-	"context"
-	"encoding/json"
-	"os"
-	"regexp"
-	"sort"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "encoding/json"
+import "os"
+import "regexp"
+import "sort"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+import "github.com/stretchr/testify/require"
+import "go.opentelemetry.io/otel/sdk/metric/metricdata"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/consumer"
-	"github.com/yakser/asynqpg/internal/observability"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/consumer"
+import "github.com/yakser/asynqpg/internal/observability"
 
 // Files under docs/observability whose PromQL the tests check.
 const (

@@ -1,24 +1,22 @@
 package observability_test
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"strconv"
-	"sync"
-	"testing"
+import "context"
+import "errors"
+import "fmt"
+import "strconv"
+import "sync"
+import "testing"
 
-	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/trace"
+import "github.com/stretchr/testify/require"
+import "go.opentelemetry.io/otel/attribute"
+import "go.opentelemetry.io/otel/codes"
+import "go.opentelemetry.io/otel/sdk/metric/metricdata"
+import sdktrace "go.opentelemetry.io/otel/sdk/trace"
+import "go.opentelemetry.io/otel/trace"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/consumer"
-	"github.com/yakser/asynqpg/internal/observability"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/consumer"
+import "github.com/yakser/asynqpg/internal/observability"
 
 // Task types of the end-to-end scenario.
 const (

@@ -1,22 +1,20 @@
 package observability_test
 
-import (
-	"context"
-	"fmt"
-	"log"
-	"time"
+import "context"
+import "fmt"
+import "log"
+import "time"
 
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+import sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+import "go.opentelemetry.io/otel/sdk/metric/metricdata"
+import sdktrace "go.opentelemetry.io/otel/sdk/trace"
+import "go.opentelemetry.io/otel/sdk/trace/tracetest"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/client"
-	"github.com/yakser/asynqpg/consumer"
-	"github.com/yakser/asynqpg/internal/testfixture/examples"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/client"
+import "github.com/yakser/asynqpg/consumer"
+import "github.com/yakser/asynqpg/internal/testfixture/examples"
+import "github.com/yakser/asynqpg/producer"
 
 // Give the producer, the consumer and the client a MeterProvider and a
 // TracerProvider. Here they are the SDK's, reading into memory, to show

@@ -1,13 +1,11 @@
 package observability_test
 
-import (
-	"context"
-	"fmt"
+import "context"
+import "fmt"
 
-	"go.opentelemetry.io/otel/trace"
+import "go.opentelemetry.io/otel/trace"
 
-	"github.com/yakser/asynqpg/internal/observability"
-)
+import "github.com/yakser/asynqpg/internal/observability"
 
 // The producer stores the enqueue span's context with the task; the
 // consumer reads it back to link (and parent) the process span.

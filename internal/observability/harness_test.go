@@ -1,37 +1,35 @@
 package observability_test
 
-import (
-	"context"
-	"database/sql"
-	"fmt"
-	"log/slog"
-	"sort"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "database/sql"
+import "fmt"
+import "log/slog"
+import "sort"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver, for checks
-	"github.com/jmoiron/sqlx"
-	_ "github.com/lib/pq" // the "postgres" database/sql driver
-	"github.com/stretchr/testify/require"
-	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/pgdialect"
-	"go.opentelemetry.io/otel/attribute"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+import "github.com/jackc/pgx/v5/pgxpool"
+import _ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver, for checks
+import "github.com/jmoiron/sqlx"
+import _ "github.com/lib/pq" // the "postgres" database/sql driver
+import "github.com/stretchr/testify/require"
+import "github.com/uptrace/bun"
+import "github.com/uptrace/bun/dialect/pgdialect"
+import "go.opentelemetry.io/otel/attribute"
+import sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+import "go.opentelemetry.io/otel/sdk/metric/metricdata"
+import sdktrace "go.opentelemetry.io/otel/sdk/trace"
+import "go.opentelemetry.io/otel/sdk/trace/tracetest"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/consumer"
-	bundriver "github.com/yakser/asynqpg/driver/bun"
-	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
-	sqlxdriver "github.com/yakser/asynqpg/driver/sqlx"
-	"github.com/yakser/asynqpg/internal/observability"
-	"github.com/yakser/asynqpg/internal/testdb"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/consumer"
+import bundriver "github.com/yakser/asynqpg/driver/bun"
+import pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
+import sqlxdriver "github.com/yakser/asynqpg/driver/sqlx"
+import "github.com/yakser/asynqpg/internal/observability"
+import "github.com/yakser/asynqpg/internal/testdb"
+import "github.com/yakser/asynqpg/producer"
 
 func TestMain(m *testing.M) { testdb.MainWithURL(m) }
 

@@ -1,10 +1,8 @@
 package observability_test
 
-import (
-	"context"
+import "context"
 
-	"go.opentelemetry.io/otel/trace"
-)
+import "go.opentelemetry.io/otel/trace"
 
 // Fixed trace and span IDs of a remote parent.
 var (

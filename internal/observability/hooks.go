@@ -1,16 +1,14 @@
 package observability
 
-import (
-	"context"
-	"iter"
-	"time"
+import "context"
+import "iter"
+import "time"
 
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/trace"
+import "go.opentelemetry.io/otel/attribute"
+import "go.opentelemetry.io/otel/codes"
+import "go.opentelemetry.io/otel/trace"
 
-	"github.com/yakser/asynqpg"
-)
+import "github.com/yakser/asynqpg"
 
 // The fronts record through one hook per operation, as pgx's tracer hooks
 // do: they start it once what the telemetry needs is known (the task type,

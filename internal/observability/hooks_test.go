@@ -1,20 +1,18 @@
 package observability_test
 
-import (
-	"context"
-	"errors"
-	"slices"
-	"testing"
-	"time"
+import "context"
+import "errors"
+import "slices"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+import "github.com/stretchr/testify/require"
+import "go.opentelemetry.io/otel/attribute"
+import "go.opentelemetry.io/otel/codes"
+import "go.opentelemetry.io/otel/sdk/metric/metricdata"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/internal/observability"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/internal/observability"
 
 // hookAttempt is one attempt recorded through the process hook.
 func hookAttempt(m *observability.TaskType, traceContext string) {

@@ -1,17 +1,15 @@
 package observability_test
 
-import (
-	"context"
-	"sort"
-	"testing"
+import "context"
+import "sort"
+import "testing"
 
-	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/otel/codes"
+import "github.com/stretchr/testify/require"
+import "go.opentelemetry.io/otel/codes"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/consumer"
-	"github.com/yakser/asynqpg/internal/testfixture"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/consumer"
+import "github.com/yakser/asynqpg/internal/testfixture"
 
 // TestDBErrorCounted makes the database refuse the writes of outcomes,
 // then accept them again: the failed writes are counted as db_error, and

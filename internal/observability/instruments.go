@@ -1,20 +1,18 @@
 package observability
 
-import (
-	"context"
-	"fmt"
-	"sync"
-	"sync/atomic"
-	"time"
+import "context"
+import "fmt"
+import "sync"
+import "sync/atomic"
+import "time"
 
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
-	metricnoop "go.opentelemetry.io/otel/metric/noop"
-	"go.opentelemetry.io/otel/trace"
-	tracenoop "go.opentelemetry.io/otel/trace/noop"
+import "go.opentelemetry.io/otel/attribute"
+import "go.opentelemetry.io/otel/metric"
+import metricnoop "go.opentelemetry.io/otel/metric/noop"
+import "go.opentelemetry.io/otel/trace"
+import tracenoop "go.opentelemetry.io/otel/trace/noop"
 
-	"github.com/yakser/asynqpg"
-)
+import "github.com/yakser/asynqpg"
 
 // maxCachedTypes bounds the task types whose attribute sets are kept; the
 // measurements of further types build theirs on every call.

@@ -1,22 +1,20 @@
 package observability_test
 
-import (
-	"context"
-	"fmt"
-	"log/slog"
-	"strings"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "fmt"
+import "log/slog"
+import "strings"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/client"
-	"github.com/yakser/asynqpg/consumer"
-	"github.com/yakser/asynqpg/internal/testfixture"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/client"
+import "github.com/yakser/asynqpg/consumer"
+import "github.com/yakser/asynqpg/internal/testfixture"
+import "github.com/yakser/asynqpg/producer"
 
 // logRecord is a captured log line with its attributes rendered as text.
 type logRecord struct {

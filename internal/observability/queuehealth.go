@@ -1,20 +1,18 @@
 package observability
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"log/slog"
-	"sort"
-	"sync"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "log/slog"
+import "sort"
+import "sync"
+import "time"
 
-	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
+import "go.opentelemetry.io/otel"
+import "go.opentelemetry.io/otel/attribute"
+import "go.opentelemetry.io/otel/metric"
 
-	"github.com/yakser/asynqpg"
-)
+import "github.com/yakser/asynqpg"
 
 // Names of the queue-health gauges.
 const (

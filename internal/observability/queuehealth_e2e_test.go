@@ -1,18 +1,16 @@
 package observability_test
 
-import (
-	"context"
-	"testing"
-	"time"
+import "context"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+import "github.com/stretchr/testify/require"
+import "go.opentelemetry.io/otel/sdk/metric/metricdata"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/client"
-	"github.com/yakser/asynqpg/consumer"
-	"github.com/yakser/asynqpg/internal/observability"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/client"
+import "github.com/yakser/asynqpg/consumer"
+import "github.com/yakser/asynqpg/internal/observability"
 
 // TestQueueHealthGauges checks the queue-health gauges reported by the
 // leader, against a table holding tasks of two types in every status, and

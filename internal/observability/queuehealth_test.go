@@ -1,18 +1,16 @@
 package observability_test
 
-import (
-	"context"
-	"errors"
-	"sync"
-	"sync/atomic"
-	"testing"
-	"time"
+import "context"
+import "errors"
+import "sync"
+import "sync/atomic"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/internal/observability"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/internal/observability"
 
 // fakeStats is a reading function whose result the test sets, counting
 // its calls.

@@ -1,17 +1,15 @@
 package observability
 
-import (
-	"context"
-	"fmt"
-	"strconv"
+import "context"
+import "fmt"
+import "strconv"
 
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/trace"
+import "go.opentelemetry.io/otel/attribute"
+import "go.opentelemetry.io/otel/codes"
+import "go.opentelemetry.io/otel/trace"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/internal/validate"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/internal/validate"
 
 // Span attributes are given at the start where they are the same for every
 // task of a type (so samplers see them), and set after the start, only on

@@ -1,9 +1,7 @@
 package startstop
 
-import (
-	"context"
-	"time"
-)
+import "context"
+import "time"
 
 // Sleep waits for d, or until ctx ends; it reports whether the whole wait
 // passed.

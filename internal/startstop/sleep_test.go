@@ -1,14 +1,12 @@
 package startstop_test
 
-import (
-	"context"
-	"testing"
-	"time"
+import "context"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg/internal/startstop"
-)
+import "github.com/yakser/asynqpg/internal/startstop"
 
 func TestSleep(t *testing.T) {
 	t.Parallel()

@@ -5,11 +5,9 @@
 // again after a stop.
 package startstop
 
-import (
-	"context"
-	"errors"
-	"sync"
-)
+import "context"
+import "errors"
+import "sync"
 
 // ErrStop is the cause (see [context.Cause]) of the context of a run that
 // [Base.Stop] ended, which tells it apart from a run whose parent context

@@ -1,17 +1,15 @@
 package startstop_test
 
-import (
-	"context"
-	"errors"
-	"sync"
-	"sync/atomic"
-	"testing"
-	"time"
+import "context"
+import "errors"
+import "sync"
+import "sync/atomic"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg/internal/startstop"
-)
+import "github.com/yakser/asynqpg/internal/startstop"
 
 // waitClosed fails the test unless ch is closed within a second.
 func waitClosed(t *testing.T, ch <-chan struct{}, what string) {

@@ -1,9 +1,7 @@
 package testdb
 
-import (
-	"context"
-	"database/sql"
-)
+import "context"
+import "database/sql"
 
 // rowQuerier runs a query that returns at most one row: a *sql.DB or a
 // *sql.Conn.

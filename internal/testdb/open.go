@@ -1,13 +1,11 @@
 package testdb
 
-import (
-	"context"
-	"database/sql"
-	"testing"
-	"time"
+import "context"
+import "database/sql"
+import "testing"
+import "time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-)
+import "github.com/jackc/pgx/v5/pgxpool"
 
 // Open returns a *sql.DB (pgx stdlib driver) on a brand-new database from
 // URL, closed when the test ends.

@@ -11,29 +11,27 @@
 //	func TestMain(m *testing.M) { testdb.Main(m) }
 package testdb
 
-import (
-	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"database/sql"
-	"database/sql/driver"
-	"encoding/hex"
-	"errors"
-	"fmt"
-	"io"
-	"io/fs"
-	"os"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "crypto/rand"
+import "crypto/sha256"
+import "database/sql"
+import "database/sql/driver"
+import "encoding/hex"
+import "errors"
+import "fmt"
+import "io"
+import "io/fs"
+import "os"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+import "github.com/jackc/pgx/v5"
+import "github.com/jackc/pgx/v5/pgconn"
+import _ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 
-	"github.com/yakser/asynqpg/internal/embeddedpg"
-	"github.com/yakser/asynqpg/migrate"
-)
+import "github.com/yakser/asynqpg/internal/embeddedpg"
+import "github.com/yakser/asynqpg/migrate"
 
 const (
 	// lockKey is the session advisory lock that serializes template builds

@@ -1,15 +1,13 @@
 package testdb
 
-import (
-	"context"
-	"database/sql"
-	"fmt"
-	"strings"
-	"sync"
-	"testing"
+import "context"
+import "database/sql"
+import "fmt"
+import "strings"
+import "sync"
+import "testing"
 
-	"github.com/stretchr/testify/require"
-)
+import "github.com/stretchr/testify/require"
 
 func TestMain(m *testing.M) { Main(m) }
 

@@ -1,14 +1,12 @@
 package testdb
 
-import (
-	"context"
-	"fmt"
-	"os"
-	"testing"
-	"time"
+import "context"
+import "fmt"
+import "os"
+import "testing"
+import "time"
 
-	"github.com/yakser/asynqpg/internal/embeddedpg"
-)
+import "github.com/yakser/asynqpg/internal/embeddedpg"
 
 // NewURL creates a brand-new database, a clone of the migrated template
 // (the same as [URL] gives a test), and returns its connection URL and a

@@ -1,14 +1,12 @@
 package testdb
 
-import (
-	"context"
-	"database/sql"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "database/sql"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
-)
+import "github.com/stretchr/testify/require"
 
 func TestNewURL(t *testing.T) {
 	t.Parallel()

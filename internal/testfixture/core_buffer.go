@@ -1,9 +1,7 @@
 package testfixture
 
-import (
-	"bytes"
-	"sync"
-)
+import "bytes"
+import "sync"
 
 // SyncBuffer is a bytes.Buffer safe for concurrent use: a test reads what
 // a process or a goroutine writes while it runs. The zero value is ready.

@@ -1,10 +1,8 @@
 package testfixture
 
-import (
-	"testing"
+import "testing"
 
-	"github.com/stretchr/testify/require"
-)
+import "github.com/stretchr/testify/require"
 
 // Rows is what the rows of database/sql and of pgx have in common.
 type Rows interface {

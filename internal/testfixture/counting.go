@@ -1,11 +1,9 @@
 package testfixture
 
-import (
-	"context"
-	"sync/atomic"
+import "context"
+import "sync/atomic"
 
-	"github.com/yakser/asynqpg/driver"
-)
+import "github.com/yakser/asynqpg/driver"
 
 // Counts tallies what a CountingExecutor, and the transactions it began,
 // ran.

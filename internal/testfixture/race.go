@@ -1,16 +1,14 @@
 package testfixture
 
-import (
-	"errors"
-	"sort"
-	"sync"
-	"testing"
-	"time"
+import "errors"
+import "sort"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-)
+import "github.com/yakser/asynqpg"
 
 // ChangeResult is what one call of a cancel, a retry or a delete of a task
 // returned.

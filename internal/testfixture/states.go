@@ -1,10 +1,8 @@
 package testfixture
 
-import (
-	"testing"
+import "testing"
 
-	"github.com/yakser/asynqpg"
-)
+import "github.com/yakser/asynqpg"
 
 // StateCase is a row of the state tables of cancel, retry and delete: the
 // change Op ("cancel", "retry" or "delete") of a task in Status ("" for a

@@ -1,15 +1,13 @@
 package testfixture
 
-import (
-	"context"
-	"database/sql"
-	"errors"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "database/sql"
+import "errors"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/yakser/asynqpg"
-)
+import "github.com/yakser/asynqpg"
 
 // Queryer is what the reads run on: *sql.DB, *sql.Tx and *sqlx.DB are.
 type Queryer interface {

@@ -1,11 +1,9 @@
 package testfixture
 
-import (
-	"context"
-	"slices"
-	"testing"
-	"time"
-)
+import "context"
+import "slices"
+import "testing"
+import "time"
 
 // QueryExecer is what ScatterTimes runs on: *sql.DB, *sql.Tx and *sqlx.DB
 // are.

@@ -1,11 +1,9 @@
 package testfixture
 
-import (
-	"context"
-	"database/sql"
-	"strings"
-	"testing"
-)
+import "context"
+import "database/sql"
+import "strings"
+import "testing"
 
 // RowsQueryer is what the reads of several rows run on: *sql.DB,
 // *sql.Conn, *sql.Tx and *sqlx.DB are.

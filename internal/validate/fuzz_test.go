@@ -1,13 +1,11 @@
 package validate_test
 
-import (
-	"strings"
-	"testing"
-	"time"
-	"unicode/utf8"
+import "strings"
+import "testing"
+import "time"
+import "unicode/utf8"
 
-	"github.com/yakser/asynqpg/internal/validate"
-)
+import "github.com/yakser/asynqpg/internal/validate"
 
 // textSeed is a seed of a text fuzz target: the text is pad bytes "a"
 // followed by s, so that long texts come from short inputs, which keeps

@@ -1,10 +1,8 @@
 package validate
 
-import (
-	"fmt"
+import "fmt"
 
-	"github.com/yakser/asynqpg"
-)
+import "github.com/yakser/asynqpg"
 
 // Priority checks a task's priority: from asynqpg.MinPriority to
 // asynqpg.MaxPriority.

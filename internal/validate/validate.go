@@ -7,16 +7,14 @@
 // is wrong with it; the fronts wrap it in their own error types.
 package validate
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"math"
-	"reflect"
-	"strings"
-	"time"
-	"unicode/utf8"
-)
+import "context"
+import "errors"
+import "fmt"
+import "math"
+import "reflect"
+import "strings"
+import "time"
+import "unicode/utf8"
 
 // Limits of the values stored with a task.
 const (

@@ -1,17 +1,15 @@
 package validate_test
 
-import (
-	"errors"
-	"fmt"
-	"math"
-	"strings"
-	"testing"
-	"time"
-	"unicode/utf8"
-	"unsafe"
+import "errors"
+import "fmt"
+import "math"
+import "strings"
+import "testing"
+import "time"
+import "unicode/utf8"
+import "unsafe"
 
-	"github.com/yakser/asynqpg/internal/validate"
-)
+import "github.com/yakser/asynqpg/internal/validate"
 
 // textCase is a case of a check of caller-given text: the error it must
 // return (nil for none) is given by a substring of its text.

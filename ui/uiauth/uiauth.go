@@ -4,10 +4,8 @@
 // (ui.User, ui.Session, ui.ErrSessionNotFound).
 package uiauth
 
-import (
-	"errors"
-	"time"
-)
+import "errors"
+import "time"
 
 // ErrSessionNotFound is returned when a session token is not found in the store.
 var ErrSessionNotFound = errors.New("session not found")

@@ -1,16 +1,14 @@
 package main
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"math"
-	"slices"
-	"strings"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "math"
+import "slices"
+import "strings"
+import "time"
 
-	"github.com/yakser/asynqpg/benchmarks/internal/harness"
-)
+import "github.com/yakser/asynqpg/benchmarks/internal/harness"
 
 // cycleCase says whether a drain case is one the ceiling figure reports,
 // so that its drained rows are deleted and measured after it: asynqpg

@@ -1,10 +1,8 @@
 package main
 
-import (
-	"fmt"
-	"os"
-	"strings"
-)
+import "fmt"
+import "os"
+import "strings"
 
 // The markers of the generated part of a document.
 const (

@@ -1,13 +1,11 @@
 package main
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "time"
 
-	"github.com/yakser/asynqpg/benchmarks/internal/harness"
-)
+import "github.com/yakser/asynqpg/benchmarks/internal/harness"
 
 // warmUp drains a small backlog with asynqpg and River, untimed, so the
 // first measured case does not pay for cold caches (the process's and

@@ -1,13 +1,11 @@
 package main
 
-import (
-	"flag"
-	"fmt"
-	"slices"
-	"strconv"
-	"strings"
-	"time"
-)
+import "flag"
+import "fmt"
+import "slices"
+import "strconv"
+import "strings"
+import "time"
 
 // figures are the parts of the benchmark, in the order they run.
 var figures = []string{"drain", "drivers", "chart", "insert", "latency", "limit", "ceiling", "scaleout", "retained", "memory", "settings"}

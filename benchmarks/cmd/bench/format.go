@@ -1,14 +1,12 @@
 package main
 
-import (
-	"cmp"
-	"fmt"
-	"math"
-	"os"
-	"slices"
-	"strings"
-	"time"
-)
+import "cmp"
+import "fmt"
+import "math"
+import "os"
+import "slices"
+import "strings"
+import "time"
 
 // pages turns "16384 8kB" into "128 MiB".
 func pages(s string) string {

@@ -1,17 +1,15 @@
 package main
 
-import (
-	"bufio"
-	"context"
-	"fmt"
-	"os"
-	"runtime"
-	"runtime/debug"
-	"strings"
-	"time"
+import "bufio"
+import "context"
+import "fmt"
+import "os"
+import "runtime"
+import "runtime/debug"
+import "strings"
+import "time"
 
-	"github.com/yakser/asynqpg/benchmarks/internal/harness"
-)
+import "github.com/yakser/asynqpg/benchmarks/internal/harness"
 
 // machine describes where the run happened.
 type machine struct {

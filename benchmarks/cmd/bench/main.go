@@ -24,22 +24,20 @@
 //	go run ./cmd/bench -figures scaleout -processes 1,2,4,8
 package main
 
-import (
-	"context"
-	"errors"
-	"flag"
-	"fmt"
-	"os"
-	"os/signal"
-	"path/filepath"
-	"slices"
-	"strconv"
-	"strings"
-	"time"
+import "context"
+import "errors"
+import "flag"
+import "fmt"
+import "os"
+import "os/signal"
+import "path/filepath"
+import "slices"
+import "strconv"
+import "strings"
+import "time"
 
-	"github.com/yakser/asynqpg/benchmarks/internal/harness"
-	"github.com/yakser/asynqpg/consumer"
-)
+import "github.com/yakser/asynqpg/benchmarks/internal/harness"
+import "github.com/yakser/asynqpg/consumer"
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == harness.ChildArg {

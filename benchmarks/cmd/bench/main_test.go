@@ -1,13 +1,11 @@
 package main
 
-import (
-	"testing"
-	"time"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg/benchmarks/internal/harness"
-)
+import "github.com/yakser/asynqpg/benchmarks/internal/harness"
 
 func TestParseFlags(t *testing.T) {
 	t.Parallel()

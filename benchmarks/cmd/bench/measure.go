@@ -1,14 +1,12 @@
 package main
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"os"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "os"
+import "time"
 
-	"github.com/yakser/asynqpg/benchmarks/internal/harness"
-)
+import "github.com/yakser/asynqpg/benchmarks/internal/harness"
 
 // drainSpec is one drain case of a figure; retained is the finalized
 // rows retained in the table.

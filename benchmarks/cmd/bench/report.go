@@ -1,14 +1,12 @@
 package main
 
-import (
-	"fmt"
-	"math"
-	"slices"
-	"strings"
-	"time"
+import "fmt"
+import "math"
+import "slices"
+import "strings"
+import "time"
 
-	"github.com/yakser/asynqpg/benchmarks/internal/harness"
-)
+import "github.com/yakser/asynqpg/benchmarks/internal/harness"
 
 // drainTargets are the performance targets for asynqpg's drain throughput
 // against River tuned, by worker count.

@@ -1,16 +1,14 @@
 package main
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"os"
-	"slices"
-	"strings"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "os"
+import "slices"
+import "strings"
+import "time"
 
-	"github.com/yakser/asynqpg/benchmarks/internal/harness"
-)
+import "github.com/yakser/asynqpg/benchmarks/internal/harness"
 
 // scaleKey identifies a scale-out case.
 type scaleKey struct {

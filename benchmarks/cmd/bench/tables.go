@@ -1,13 +1,11 @@
 package main
 
-import (
-	"fmt"
-	"math"
-	"strings"
-	"time"
+import "fmt"
+import "math"
+import "strings"
+import "time"
 
-	"github.com/yakser/asynqpg/benchmarks/internal/harness"
-)
+import "github.com/yakser/asynqpg/benchmarks/internal/harness"
 
 func (r *results) drainTable(b *strings.Builder) {
 	n := r.cfg.tasks

@@ -1,24 +1,22 @@
 package harness
 
-import (
-	"context"
-	"database/sql"
-	"errors"
-	"fmt"
-	"log/slog"
+import "context"
+import "database/sql"
+import "errors"
+import "fmt"
+import "log/slog"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jmoiron/sqlx"
-	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/pgdialect"
+import "github.com/jackc/pgx/v5/pgxpool"
+import "github.com/jmoiron/sqlx"
+import "github.com/uptrace/bun"
+import "github.com/uptrace/bun/dialect/pgdialect"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/consumer"
-	bundriver "github.com/yakser/asynqpg/driver/bun"
-	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
-	sqlxdriver "github.com/yakser/asynqpg/driver/sqlx"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/consumer"
+import bundriver "github.com/yakser/asynqpg/driver/bun"
+import pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
+import sqlxdriver "github.com/yakser/asynqpg/driver/sqlx"
+import "github.com/yakser/asynqpg/producer"
 
 // Drivers asynqpg is benchmarked with.
 const (

@@ -1,14 +1,12 @@
 package harness
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"sync"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "sync"
+import "time"
 
-	"github.com/jackc/pgx/v5"
-)
+import "github.com/jackc/pgx/v5"
 
 // rawClaimComplete is the set-based loop's statement: it claims up to $2
 // ready tasks of type $1 with SKIP LOCKED, in the order of asynqpg's

@@ -1,19 +1,17 @@
 package harness
 
-import (
-	"fmt"
-	"image"
-	"image/color"
-	"image/draw"
-	"image/png"
-	"io"
-	"math"
-	"strconv"
+import "fmt"
+import "image"
+import "image/color"
+import "image/draw"
+import "image/png"
+import "io"
+import "math"
+import "strconv"
 
-	"golang.org/x/image/font"
-	"golang.org/x/image/font/basicfont"
-	"golang.org/x/image/math/fixed"
-)
+import "golang.org/x/image/font"
+import "golang.org/x/image/font/basicfont"
+import "golang.org/x/image/math/fixed"
 
 // Series is one line of a chart: a value per x position, NaN for none.
 type Series struct {

@@ -1,18 +1,16 @@
 package harness
 
-import (
-	"bufio"
-	"context"
-	"encoding/json"
-	"flag"
-	"fmt"
-	"io"
-	"strings"
-	"sync"
-	"sync/atomic"
-	"syscall"
-	"time"
-)
+import "bufio"
+import "context"
+import "encoding/json"
+import "flag"
+import "fmt"
+import "io"
+import "strings"
+import "sync"
+import "sync/atomic"
+import "syscall"
+import "time"
 
 // ChildArg, as the first argument of the benchmark command, makes it a
 // consumer process of a scale-out case (see ScaleOut) instead of the

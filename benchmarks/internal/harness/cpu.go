@@ -1,14 +1,12 @@
 package harness
 
-import (
-	"context"
-	"os"
-	"runtime"
-	"strconv"
-	"strings"
-	"syscall"
-	"time"
-)
+import "context"
+import "os"
+import "runtime"
+import "strconv"
+import "strings"
+import "syscall"
+import "time"
 
 // CPUUsage is CPU time spent during a timed phase.
 type CPUUsage struct {

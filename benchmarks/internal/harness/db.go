@@ -3,27 +3,25 @@
 // measurements.
 package harness
 
-import (
-	"context"
-	"database/sql"
-	"errors"
-	"fmt"
-	"os"
-	"strconv"
-	"strings"
-	"sync/atomic"
-	"syscall"
-	"time"
+import "context"
+import "database/sql"
+import "errors"
+import "fmt"
+import "os"
+import "strconv"
+import "strings"
+import "sync/atomic"
+import "syscall"
+import "time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/rivermigrate"
+import "github.com/jackc/pgx/v5"
+import "github.com/jackc/pgx/v5/pgxpool"
+import "github.com/jackc/pgx/v5/stdlib"
+import "github.com/riverqueue/river/riverdriver/riverpgxv5"
+import "github.com/riverqueue/river/rivermigrate"
 
-	"github.com/yakser/asynqpg/internal/embeddedpg"
-	"github.com/yakser/asynqpg/migrate"
-)
+import "github.com/yakser/asynqpg/internal/embeddedpg"
+import "github.com/yakser/asynqpg/migrate"
 
 // dbPrefix starts the name of every database the harness creates; the
 // process ID and a counter follow.

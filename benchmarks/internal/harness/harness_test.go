@@ -1,14 +1,12 @@
 package harness
 
-import (
-	"bytes"
-	"image/png"
-	"math"
-	"testing"
-	"time"
+import "bytes"
+import "image/png"
+import "math"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
-)
+import "github.com/stretchr/testify/require"
 
 func TestPercentile(t *testing.T) {
 	t.Parallel()

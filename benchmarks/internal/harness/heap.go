@@ -1,10 +1,8 @@
 package harness
 
-import (
-	"runtime"
-	"sync"
-	"time"
-)
+import "runtime"
+import "sync"
+import "time"
 
 // HeapStats are samples of the Go heap taken while a consumer works.
 type HeapStats struct {

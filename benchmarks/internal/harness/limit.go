@@ -1,14 +1,12 @@
 package harness
 
-import (
-	"context"
-	"fmt"
-	"time"
+import "context"
+import "fmt"
+import "time"
 
-	"github.com/yakser/asynqpg/driver"
-	pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
-	"github.com/yakser/asynqpg/internal/engine"
-)
+import "github.com/yakser/asynqpg/driver"
+import pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
+import "github.com/yakser/asynqpg/internal/engine"
 
 // limitLease is the lease the SQL-only loop claims with: the consumer's
 // default handler timeout (30s) plus its lease margin (5s).

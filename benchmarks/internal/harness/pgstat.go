@@ -1,12 +1,10 @@
 package harness
 
-import (
-	"context"
-	"fmt"
-	"time"
+import "context"
+import "fmt"
+import "time"
 
-	"github.com/jackc/pgx/v5"
-)
+import "github.com/jackc/pgx/v5"
 
 // StatementTotals are pg_stat_statements' totals over a timed phase for
 // the statements run on the case's database: what the server itself

@@ -1,15 +1,13 @@
 package harness
 
-import (
-	"context"
-	"database/sql"
-	"fmt"
-	"io"
-	"log/slog"
-	"os"
+import "context"
+import "database/sql"
+import "fmt"
+import "io"
+import "log/slog"
+import "os"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-)
+import "github.com/jackc/pgx/v5/pgxpool"
 
 // TaskType is the type (River: kind) of every benchmark task. Its handler
 // does nothing.

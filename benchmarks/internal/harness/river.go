@@ -1,15 +1,13 @@
 package harness
 
-import (
-	"context"
-	"errors"
-	"time"
+import "context"
+import "errors"
+import "time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-)
+import "github.com/jackc/pgx/v5"
+import "github.com/jackc/pgx/v5/pgxpool"
+import "github.com/riverqueue/river"
+import "github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 // RiverSettings are the River client settings a benchmark varies.
 type RiverSettings struct {

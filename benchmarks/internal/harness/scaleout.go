@@ -1,19 +1,17 @@
 package harness
 
-import (
-	"bufio"
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"os"
-	"os/exec"
-	"sort"
-	"strings"
-	"sync/atomic"
-	"time"
-)
+import "bufio"
+import "context"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "io"
+import "os"
+import "os/exec"
+import "sort"
+import "strings"
+import "sync/atomic"
+import "time"
 
 // ScaleOutCase describes a drain by consumers in several OS processes.
 type ScaleOutCase struct {

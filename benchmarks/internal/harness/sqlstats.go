@@ -1,16 +1,14 @@
 package harness
 
-import (
-	"context"
-	"fmt"
-	"regexp"
-	"sort"
-	"strings"
-	"sync"
-	"time"
+import "context"
+import "fmt"
+import "regexp"
+import "sort"
+import "strings"
+import "sync"
+import "time"
 
-	"github.com/jackc/pgx/v5"
-)
+import "github.com/jackc/pgx/v5"
 
 // SQLStats counts the statements a pgx pool runs, by statement, with the
 // time each took as the client saw it and the rows it returned or

@@ -1,20 +1,18 @@
 package harness
 
-import (
-	"context"
-	"fmt"
-	"io"
-	"runtime/pprof"
-	"sort"
-	"strings"
-	"sync"
-	"sync/atomic"
-	"time"
+import "context"
+import "fmt"
+import "io"
+import "runtime/pprof"
+import "sort"
+import "strings"
+import "sync"
+import "sync/atomic"
+import "time"
 
-	"github.com/jackc/pgx/v5"
+import "github.com/jackc/pgx/v5"
 
-	"github.com/yakser/asynqpg/internal/startstop"
-)
+import "github.com/yakser/asynqpg/internal/startstop"
 
 // InsertBatchSize is the batch size of every batch insert: the backlog of
 // a drain and the batch insert figure.

@@ -1,15 +1,13 @@
 package harness
 
-import (
-	"context"
-	"fmt"
-	"os"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "fmt"
+import "os"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
-)
+import "github.com/stretchr/testify/require"
 
 // testSystems are the systems a consumer process of the tests can run.
 var testSystems = []System{Asynqpg(DriverPgx), River("river-tuned", "River tuned", RiverTuned)}

@@ -7,19 +7,17 @@
 // log.Fatal does in an example's own body.
 package examples
 
-import (
-	"context"
-	"fmt"
-	"log"
-	"os"
+import "context"
+import "fmt"
+import "log"
+import "os"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
-	"github.com/jmoiron/sqlx"
+import _ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+import "github.com/jmoiron/sqlx"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/client"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/client"
+import "github.com/yakser/asynqpg/producer"
 
 // Open connects a *sqlx.DB, on pgx's database/sql driver, to the database
 // the examples run against (DATABASE_URL).

@@ -1,12 +1,10 @@
 package taskdb
 
-import (
-	"testing"
+import "testing"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg/client"
-)
+import "github.com/yakser/asynqpg/client"
 
 // ListedIDs returns the IDs of a page of listed tasks, in the order
 // listed, after checking that the page is not nil and that each task is

@@ -6,16 +6,14 @@
 // the producer or the client.
 package taskdb
 
-import (
-	"context"
-	"database/sql"
-	"testing"
+import "context"
+import "database/sql"
+import "testing"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/internal/testdb"
-	"github.com/yakser/asynqpg/internal/testfixture"
-	"github.com/yakser/asynqpg/producer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/internal/testdb"
+import "github.com/yakser/asynqpg/internal/testfixture"
+import "github.com/yakser/asynqpg/producer"
 
 // Tasks is a test's own migrated database, a pool on it and a producer
 // that enqueues through that pool.

@@ -5,17 +5,15 @@
 // consumer.
 package testconsumer
 
-import (
-	"context"
-	"log/slog"
-	"testing"
-	"time"
+import "context"
+import "log/slog"
+import "testing"
+import "time"
 
-	"github.com/stretchr/testify/require"
+import "github.com/stretchr/testify/require"
 
-	"github.com/yakser/asynqpg"
-	"github.com/yakser/asynqpg/consumer"
-)
+import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/consumer"
 
 // Start starts a consumer named id on pool that serves each task type of
 // workers with that many workers and beats every heartbeat, without
