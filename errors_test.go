@@ -54,11 +54,10 @@ func TestSnoozeErrorsIsAs(t *testing.T) {
 	t.Parallel()
 
 	tests := []struct {
-		name         string
-		err          error
-		isSnooze     bool
-		isSnoozeErr  bool
-		wantDuration time.Duration
+		name                  string
+		err                   error
+		isSnooze, isSnoozeErr bool
+		wantDuration          time.Duration
 	}{
 		{
 			name:         "snooze bare",

@@ -90,27 +90,26 @@ func (b *bundle) enqueueMany(t *testing.T, taskType string, n int) []int64 {
 
 func TestNewConfigErrors(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name string
+	tests := map[string]struct {
 		cfg  consumer.Config
 		want string
 	}{
-		{"nil pool", consumer.Config{}, "database pool is required"},
-		{"nil pointer pool", consumer.Config{Pool: (*sqlx.DB)(nil)}, "database pool is required"},
-		{"negative FetchInterval", consumer.Config{Pool: fakePool{}, FetchInterval: -1}, "FetchInterval"},
-		{"negative JanitorInterval", consumer.Config{Pool: fakePool{}, JanitorInterval: -1}, "JanitorInterval"},
-		{"negative ShutdownTimeout", consumer.Config{Pool: fakePool{}, ShutdownTimeout: -1}, "ShutdownTimeout"},
-		{"negative StuckThreshold", consumer.Config{Pool: fakePool{}, StuckThreshold: -1}, "StuckThreshold"},
-		{"negative CancelCheckInterval", consumer.Config{Pool: fakePool{}, CancelCheckInterval: -1}, "CancelCheckInterval"},
-		{"negative DefaultTimeout", consumer.Config{Pool: fakePool{}, DefaultTimeout: -1}, "DefaultTimeout"},
-		{"negative CompletedRetention", consumer.Config{Pool: fakePool{}, CompletedRetention: -1}, "CompletedRetention"},
-		{"negative FailedRetention", consumer.Config{Pool: fakePool{}, FailedRetention: -1}, "FailedRetention"},
-		{"negative CancelledRetention", consumer.Config{Pool: fakePool{}, CancelledRetention: -1}, "CancelledRetention"},
-		{"negative DefaultWorkersCount", consumer.Config{Pool: fakePool{}, DefaultWorkersCount: -1}, "DefaultWorkersCount"},
-		{"negative DefaultMaxAttempts", consumer.Config{Pool: fakePool{}, DefaultMaxAttempts: -1}, "DefaultMaxAttempts"},
+		"nil pool":                     {consumer.Config{}, "database pool is required"},
+		"nil pointer pool":             {consumer.Config{Pool: (*sqlx.DB)(nil)}, "database pool is required"},
+		"negative FetchInterval":       {consumer.Config{Pool: fakePool{}, FetchInterval: -1}, "FetchInterval"},
+		"negative JanitorInterval":     {consumer.Config{Pool: fakePool{}, JanitorInterval: -1}, "JanitorInterval"},
+		"negative ShutdownTimeout":     {consumer.Config{Pool: fakePool{}, ShutdownTimeout: -1}, "ShutdownTimeout"},
+		"negative StuckThreshold":      {consumer.Config{Pool: fakePool{}, StuckThreshold: -1}, "StuckThreshold"},
+		"negative CancelCheckInterval": {consumer.Config{Pool: fakePool{}, CancelCheckInterval: -1}, "CancelCheckInterval"},
+		"negative DefaultTimeout":      {consumer.Config{Pool: fakePool{}, DefaultTimeout: -1}, "DefaultTimeout"},
+		"negative CompletedRetention":  {consumer.Config{Pool: fakePool{}, CompletedRetention: -1}, "CompletedRetention"},
+		"negative FailedRetention":     {consumer.Config{Pool: fakePool{}, FailedRetention: -1}, "FailedRetention"},
+		"negative CancelledRetention":  {consumer.Config{Pool: fakePool{}, CancelledRetention: -1}, "CancelledRetention"},
+		"negative DefaultWorkersCount": {consumer.Config{Pool: fakePool{}, DefaultWorkersCount: -1}, "DefaultWorkersCount"},
+		"negative DefaultMaxAttempts":  {consumer.Config{Pool: fakePool{}, DefaultMaxAttempts: -1}, "DefaultMaxAttempts"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			c, err := consumer.New(tt.cfg)
 			require.ErrorContains(t, err, tt.want)

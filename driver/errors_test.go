@@ -29,22 +29,21 @@ func (e stateError) SQLState() string { return e.code }
 
 func TestSQLState(t *testing.T) {
 	t.Parallel()
-	cases := []struct {
-		name   string
+	cases := map[string]struct {
 		err    error
 		want   string
 		unique bool
 	}{
-		{"nil", nil, "", false},
-		{"plain", errors.New("x"), "", false},
-		{"SQLState method", stateError{"23505"}, "23505", true},
-		{"Field method", fieldError{"23505"}, "23505", true},
-		{"wrapped", fmt.Errorf("insert: %w", stateError{"40001"}), "40001", false},
-		{"wrapped field", fmt.Errorf("insert: %w", fieldError{"57014"}), "57014", false},
-		{"joined", errors.Join(errors.New("a"), stateError{"23505"}), "23505", true},
+		"nil":             {nil, "", false},
+		"plain":           {errors.New("x"), "", false},
+		"SQLState method": {stateError{"23505"}, "23505", true},
+		"Field method":    {fieldError{"23505"}, "23505", true},
+		"wrapped":         {fmt.Errorf("insert: %w", stateError{"40001"}), "40001", false},
+		"wrapped field":   {fmt.Errorf("insert: %w", fieldError{"57014"}), "57014", false},
+		"joined":          {errors.Join(errors.New("a"), stateError{"23505"}), "23505", true},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			require.Equal(t, tc.want, driver.SQLState(tc.err))
 			require.Equal(t, tc.unique, driver.IsUniqueViolation(tc.err))

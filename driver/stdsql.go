@@ -7,6 +7,8 @@ import "fmt"
 import "sync/atomic"
 import "time"
 
+import "github.com/yakser/asynqpg/internal/scantime"
+
 // StdQuerier is the part of database/sql (and sqlx) that [NewStdExecutor]
 // needs: *sql.DB, *sql.Tx, *sql.Conn, *sqlx.DB and *sqlx.Tx all have it.
 type StdQuerier interface {
@@ -201,17 +203,5 @@ func stdScan(scan func(...any) error, dest []any) error {
 // NormalizeTimes converts every scanned *time.Time and **time.Time in dest
 // to UTC. Adapters call it after scanning.
 func NormalizeTimes(dest []any) {
-	for _, d := range dest {
-		switch v := d.(type) {
-		case *time.Time:
-			if v != nil && !v.IsZero() {
-				*v = v.UTC()
-			}
-		case **time.Time:
-			if v != nil && *v != nil {
-				u := (*v).UTC()
-				*v = &u
-			}
-		}
-	}
+	scantime.Map(dest, time.Time.UTC)
 }

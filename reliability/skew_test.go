@@ -6,6 +6,7 @@ import "time"
 
 import "github.com/yakser/asynqpg"
 import "github.com/yakser/asynqpg/driver"
+import "github.com/yakser/asynqpg/internal/scantime"
 
 // skewPool is an asynqpg.Pool whose engine Executor behaves as if the
 // consumer's clock were off by skew: every instant the consumer sends is
@@ -62,19 +63,7 @@ func (e *skewExecutor) shiftArgs(args []any) []any {
 }
 
 func (e *skewExecutor) shiftDest(dest []any) {
-	for _, d := range dest {
-		switch v := d.(type) {
-		case *time.Time:
-			if v != nil && !v.IsZero() {
-				*v = v.Add(-e.skew)
-			}
-		case **time.Time:
-			if v != nil && *v != nil {
-				s := (*v).Add(-e.skew)
-				*v = &s
-			}
-		}
-	}
+	scantime.Map(dest, func(t time.Time) time.Time { return t.Add(-e.skew) })
 }
 
 // Exec implements driver.Executor.
@@ -116,23 +105,21 @@ type skewRows struct {
 	e *skewExecutor
 }
 
-func (r skewRows) Scan(dest ...any) error {
-	if err := r.Rows.Scan(dest...); err != nil {
-		return err
-	}
-	r.e.shiftDest(dest)
-	return nil
-}
+func (r skewRows) Scan(dest ...any) error { return r.e.scan(r.Rows.Scan, dest) }
 
 type skewRow struct {
 	row driver.Row
 	e   *skewExecutor
 }
 
-func (r skewRow) Scan(dest ...any) error {
-	if err := r.row.Scan(dest...); err != nil {
+func (r skewRow) Scan(dest ...any) error { return r.e.scan(r.row.Scan, dest) }
+
+// scan runs scan into dest and turns the times it read back to the
+// consumer's clock.
+func (e *skewExecutor) scan(scan func(...any) error, dest []any) error {
+	if err := scan(dest...); err != nil {
 		return err
 	}
-	r.e.shiftDest(dest)
+	e.shiftDest(dest)
 	return nil
 }

@@ -13,19 +13,24 @@ import "github.com/yakser/asynqpg"
 import bundriver "github.com/yakser/asynqpg/driver/bun"
 import "github.com/yakser/asynqpg/internal/testfixture/examples"
 
-// Enqueue a task with bun on pgx's stdlib driver.
-func ExampleNew() {
+// The same with RunInTx, which commits when the function returns nil and
+// rolls back when it returns an error.
+func ExampleNewTx() {
 	ctx := context.Background()
-	sqldb := must(sql.Open("pgx", os.Getenv("DATABASE_URL")))
-	db := bun.NewDB(sqldb, pgdialect.New())
+	db, p, cl := connect()
 	defer db.Close()
 
-	// New makes db the asynqpg.Pool of producer.Config, consumer.Config and
-	// client.Config: here a Producer and a Client use it.
-	p, cl := examples.ProducerAndClient(bundriver.New(db))
-	id := must(p.Enqueue(ctx, asynqpg.NewTask("email:send", []byte(`{"to":"user@example.com"}`))))
+	var id int64
+	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		id, err = p.EnqueueTx(ctx, bundriver.NewTx(tx), asynqpg.NewTask("email:verified", []byte(`{"user_id":42}`)))
+		return err
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
 	examples.PrintTask(ctx, cl, id)
-	// Output: email:send pending
+	// Output: email:verified pending
 }
 
 // Enqueue a task inside a bun transaction: the task exists if and only if
@@ -62,22 +67,17 @@ func Example_enqueueTx() {
 	// Output: email:welcome pending true
 }
 
-// The same with RunInTx, which commits when the function returns nil and
-// rolls back when it returns an error.
-func ExampleNewTx() {
+// Enqueue a task with bun on pgx's stdlib driver.
+func ExampleNew() {
 	ctx := context.Background()
-	db, p, cl := connect()
+	sqldb := must(sql.Open("pgx", os.Getenv("DATABASE_URL")))
+	db := bun.NewDB(sqldb, pgdialect.New())
 	defer db.Close()
 
-	var id int64
-	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		var err error
-		id, err = p.EnqueueTx(ctx, bundriver.NewTx(tx), asynqpg.NewTask("email:verified", []byte(`{"user_id":42}`)))
-		return err
-	})
-	if err != nil {
-		log.Fatal(err)
-	}
+	// New makes db the asynqpg.Pool of producer.Config, consumer.Config and
+	// client.Config: here a Producer and a Client use it.
+	p, cl := examples.ProducerAndClient(bundriver.New(db))
+	id := must(p.Enqueue(ctx, asynqpg.NewTask("email:send", []byte(`{"to":"user@example.com"}`))))
 	examples.PrintTask(ctx, cl, id)
-	// Output: email:verified pending
+	// Output: email:send pending
 }

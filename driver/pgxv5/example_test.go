@@ -13,20 +13,6 @@ import "github.com/yakser/asynqpg/client"
 import pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
 import "github.com/yakser/asynqpg/internal/testfixture/examples"
 
-// Enqueue a task with a pgx pool.
-func ExampleNew() {
-	ctx := context.Background()
-	pool := must(pgxpool.New(ctx, os.Getenv("DATABASE_URL")))
-	defer pool.Close()
-
-	// New makes pool the asynqpg.Pool of producer.Config, consumer.Config and
-	// client.Config: here a Producer and a Client use it.
-	p, cl := examples.ProducerAndClient(pgxv5driver.New(pool))
-	id := must(p.Enqueue(ctx, asynqpg.NewTask("email:send", []byte(`{"to":"user@example.com"}`))))
-	examples.PrintTask(ctx, cl, id)
-	// Output: email:send pending
-}
-
 // Enqueue a task inside the application's pgx transaction: the task exists
 // if and only if the transaction commits.
 func Example_enqueueTx() {
@@ -79,4 +65,18 @@ func ExampleNewTx() {
 	// Output:
 	// inside the transaction: pending
 	// after the rollback, not found: true
+}
+
+// Enqueue a task with a pgx pool.
+func ExampleNew() {
+	ctx := context.Background()
+	pool := must(pgxpool.New(ctx, os.Getenv("DATABASE_URL")))
+	defer pool.Close()
+
+	// New makes pool the asynqpg.Pool of producer.Config, consumer.Config and
+	// client.Config: here a Producer and a Client use it.
+	p, cl := examples.ProducerAndClient(pgxv5driver.New(pool))
+	id := must(p.Enqueue(ctx, asynqpg.NewTask("email:send", []byte(`{"to":"user@example.com"}`))))
+	examples.PrintTask(ctx, cl, id)
+	// Output: email:send pending
 }

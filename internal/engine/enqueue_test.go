@@ -171,21 +171,20 @@ func TestInsertTasksStatements(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 
-	tests := []struct {
-		name           string
+	tests := map[string]struct {
 		n              int
 		wantStatements int64
 		wantBegins     int64
 	}{
-		{name: "one", n: 1, wantStatements: 1},
-		{name: "max in one statement", n: MaxBatchTasks, wantStatements: 1},
-		{name: "one more than fits", n: MaxBatchTasks + 1, wantStatements: 2, wantBegins: 1},
+		"one":                  {n: 1, wantStatements: 1},
+		"max in one statement": {n: MaxBatchTasks, wantStatements: 1},
+		"one more than fits":   {n: MaxBatchTasks + 1, wantStatements: 2, wantBegins: 1},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			b := setupStore(t)
-			typ := "stmt:" + tt.name
+			typ := "stmt:" + name
 			tasks := make([]NewTask, tt.n)
 			for i := range tasks {
 				tasks[i] = NewTask{Type: typ, Payload: []byte{byte(i)}, Attempts: 1, IdempotencyToken: strPtr(fmt.Sprint(i))}

@@ -167,15 +167,14 @@ func TestProcessorListenerFailuresBackOff(t *testing.T) {
 
 func TestProcessorBatchesOutcomes(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name         string
+	tests := map[string]struct {
 		disableBatch bool
 	}{
-		{name: "batch completer"},
-		{name: "one statement per outcome", disableBatch: true},
+		"batch completer":           {},
+		"one statement per outcome": {disableBatch: true},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			b := setupProc(t)
 			const n = 120
@@ -258,16 +257,15 @@ func TestProcessorStaleOutcomeIsNotReported(t *testing.T) {
 
 func TestProcessorCancelRunningTask(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name   string
+	tests := map[string]struct {
 		listen bool
 		check  time.Duration
 	}{
-		{name: "notification", listen: true, check: time.Hour},
-		{name: "polling", listen: false, check: 100 * time.Millisecond},
+		"notification": {listen: true, check: time.Hour},
+		"polling":      {listen: false, check: 100 * time.Millisecond},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			b := setupProc(t)
 			var ex driver.Executor = pollOnly{b.ex}

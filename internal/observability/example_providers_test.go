@@ -42,10 +42,10 @@ func Example_providers() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	id := must(p.Enqueue(ctx, asynqpg.NewTask("report:generate", []byte(`{"month":"2026-01"}`))))
 	if err := c.Start(); err != nil {
 		log.Fatal(err)
 	}
-	id := must(p.Enqueue(ctx, asynqpg.NewTask("report:generate", []byte(`{"month":"2026-01"}`))))
 	select {
 	case <-done:
 	case <-time.After(time.Minute):

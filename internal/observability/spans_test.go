@@ -101,19 +101,18 @@ func TestStartEnqueueMany(t *testing.T) {
 
 func TestEndSpan(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name      string
+	tests := map[string]struct {
 		err       error
 		errorType string
 		code      codes.Code
 		events    int
 	}{
-		{"success", nil, "", codes.Unset, 0},
-		{"error", errors.New("boom"), "", codes.Error, 1},
-		{"typed error", errors.New("boom"), asynqpg.ErrorTypeDB, codes.Error, 1},
+		"success":     {nil, "", codes.Unset, 0},
+		"error":       {errors.New("boom"), "", codes.Error, 1},
+		"typed error": {errors.New("boom"), asynqpg.ErrorTypeDB, codes.Error, 1},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			tel := newTelemetry(t)
 			_, span := observability.StartClient(context.Background(), tel.tp.Tracer("test"), asynqpg.SpanGetTask,
