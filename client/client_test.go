@@ -23,14 +23,6 @@ import "github.com/yakser/asynqpg/internal/testfixture"
 
 func TestMain(m *testing.M) { testdb.MainWithURL(m) }
 
-const (
-	pending   = asynqpg.TaskStatusPending
-	running   = asynqpg.TaskStatusRunning
-	completed = asynqpg.TaskStatusCompleted
-	failed    = asynqpg.TaskStatusFailed
-	cancelled = asynqpg.TaskStatusCancelled
-)
-
 type bundle struct {
 	url    string
 	db     *sqlx.DB
@@ -158,14 +150,14 @@ func TestStateChanges(t *testing.T) {
 			require.Equal(t, before, got)
 		case "cancel":
 			require.Equal(t, after, got)
-			require.Equal(t, cancelled, got.Status)
+			require.Equal(t, asynqpg.TaskStatusCancelled, got.Status)
 			require.NotNil(t, got.FinalizedAt)
-			if tt.Status == cancelled {
+			if tt.Status == asynqpg.TaskStatusCancelled {
 				require.Equal(t, before, after, "no-op")
 			}
 		case "retry":
 			require.Equal(t, after, got)
-			require.Equal(t, pending, got.Status)
+			require.Equal(t, asynqpg.TaskStatusPending, got.Status)
 			require.Nil(t, got.FinalizedAt)
 			require.GreaterOrEqual(t, got.AttemptsLeft, 1)
 			require.Equal(t, got.UpdatedAt, got.BlockedTill, "ready now")
@@ -177,7 +169,7 @@ func TestGetTask(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	b := setup(t)
-	id := b.insert(t, "get", failed)
+	id := b.insert(t, "get", asynqpg.TaskStatusFailed)
 	got, err := b.client.GetTask(ctx, id)
 	require.NoError(t, err)
 	require.Equal(t, b.stored(t, id), got)
@@ -197,9 +189,9 @@ func TestCancelRunningNotifies(t *testing.T) {
 	b := setup(t)
 	conn := b.listen(t, "asynqpg_cancel")
 
-	rolledBack := b.insert(t, "notify", running)
-	pendingTask := b.insert(t, "notify", pending)
-	committed := b.insert(t, "notify", running)
+	rolledBack := b.insert(t, "notify", asynqpg.TaskStatusRunning)
+	pendingTask := b.insert(t, "notify", asynqpg.TaskStatusPending)
+	committed := b.insert(t, "notify", asynqpg.TaskStatusRunning)
 
 	tx, err := b.db.BeginTxx(ctx, nil)
 	require.NoError(t, err)
@@ -225,7 +217,7 @@ func TestRace(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	b := setup(t)
-	id := b.insert(t, "race", cancelled)
+	id := b.insert(t, "race", asynqpg.TaskStatusCancelled)
 	const perOp = 5
 	changes := make(map[string]func() testfixture.ChangeResult, len(ops))
 	for name, fn := range ops {
@@ -246,7 +238,7 @@ func TestSpans(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	b := setup(t)
-	id := b.insert(t, "span", failed)
+	id := b.insert(t, "span", asynqpg.TaskStatusFailed)
 	_, err := b.client.GetTask(ctx, id)
 	require.NoError(t, err)
 	_, err = b.client.ListTasks(ctx, nil)

@@ -8,6 +8,7 @@ import "time"
 
 import "github.com/stretchr/testify/require"
 
+import "github.com/yakser/asynqpg"
 import "github.com/yakser/asynqpg/client"
 import "github.com/yakser/asynqpg/consumer"
 import "github.com/yakser/asynqpg/internal/testfixture/testconsumer"
@@ -60,10 +61,10 @@ func TestListUnservedTaskTypes(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
-	b.insert(t, "email", pending)
-	b.insert(t, "emial", pending) // mistyped
-	b.insert(t, "report", running)
-	b.insert(t, "archive", completed)
+	b.insert(t, "email", asynqpg.TaskStatusPending)
+	b.insert(t, "emial", asynqpg.TaskStatusPending) // mistyped
+	b.insert(t, "report", asynqpg.TaskStatusRunning)
+	b.insert(t, "archive", asynqpg.TaskStatusCompleted)
 
 	got, err := b.client.ListUnservedTaskTypes(ctx)
 	require.NoError(t, err)
@@ -76,7 +77,7 @@ func TestListUnservedTaskTypes(t *testing.T) {
 	require.Equal(t, []string{"emial"}, got)
 
 	require.NoError(t, c.Stop())
-	b.insert(t, "email", pending)
+	b.insert(t, "email", asynqpg.TaskStatusPending)
 	got, err = b.client.ListUnservedTaskTypes(ctx)
 	require.NoError(t, err)
 	require.Equal(t, []string{"email", "emial"}, got)

@@ -17,7 +17,7 @@ func TestListTasks(t *testing.T) {
 
 	// Six tasks whose created_at, updated_at and blocked_till orders all
 	// differ from the ID order.
-	statuses := []asynqpg.TaskStatus{pending, failed, completed, pending, cancelled, running}
+	statuses := []asynqpg.TaskStatus{asynqpg.TaskStatusPending, asynqpg.TaskStatusFailed, asynqpg.TaskStatusCompleted, asynqpg.TaskStatusPending, asynqpg.TaskStatusCancelled, asynqpg.TaskStatusRunning}
 	types := []string{"a", "b", "a", "c", "a", "b"}
 	ids := make([]int64, len(statuses))
 	for i := range statuses {
@@ -42,10 +42,10 @@ func TestListTasks(t *testing.T) {
 		{name: "updated desc", params: client.NewListParams().OrderBy(client.OrderByUpdatedAt, client.SortDesc), want: reversed(byUpdated), wantTotal: 6},
 		{name: "blocked asc", params: client.NewListParams().OrderBy(client.OrderByBlockedTill, client.SortAsc), want: byBlocked, wantTotal: 6},
 		{name: "blocked desc", params: client.NewListParams().OrderBy(client.OrderByBlockedTill, client.SortDesc), want: reversed(byBlocked), wantTotal: 6},
-		{name: "states", params: client.NewListParams().States(pending, running), want: []int64{ids[0], ids[3], ids[5]}, wantTotal: 3},
+		{name: "states", params: client.NewListParams().States(asynqpg.TaskStatusPending, asynqpg.TaskStatusRunning), want: []int64{ids[0], ids[3], ids[5]}, wantTotal: 3},
 		{name: "types", params: client.NewListParams().Types("b", "c"), want: []int64{ids[1], ids[3], ids[5]}, wantTotal: 3},
 		{name: "ids", params: client.NewListParams().IDs(ids[4], ids[1], testfixture.MissingID), want: []int64{ids[1], ids[4]}, wantTotal: 2},
-		{name: "combined", params: client.NewListParams().Types("a").States(pending, completed).IDs(ids[0], ids[2], ids[3]),
+		{name: "combined", params: client.NewListParams().Types("a").States(asynqpg.TaskStatusPending, asynqpg.TaskStatusCompleted).IDs(ids[0], ids[2], ids[3]),
 			want: []int64{ids[0], ids[2]}, wantTotal: 2},
 		{name: "limit", params: client.NewListParams().Limit(2), want: ids[:2], wantTotal: 6},
 		{name: "limit clamped to 1", params: client.NewListParams().Limit(0), want: ids[:1], wantTotal: 6},
@@ -91,11 +91,11 @@ func TestListTasksTx(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	b := setup(t)
-	b.insert(t, "listtx", pending)
+	b.insert(t, "listtx", asynqpg.TaskStatusPending)
 	tx, err := b.db.BeginTxx(ctx, nil)
 	require.NoError(t, err)
 	defer func() { _ = tx.Rollback() }()
-	b2 := b.insert(t, "listtx", pending)
+	b2 := b.insert(t, "listtx", asynqpg.TaskStatusPending)
 	_, err = tx.ExecContext(ctx, `DELETE FROM asynqpg_tasks WHERE id = $1`, b2)
 	require.NoError(t, err)
 	res, err := b.client.ListTasksTx(ctx, tx, client.NewListParams().Types("listtx"))

@@ -21,11 +21,13 @@ func TestTxVariants(t *testing.T) {
 		call   func(c *client.Client, ctx context.Context, tx asynqpg.Querier, id int64) (*client.TaskInfo, error)
 		check  func(t *testing.T, after *client.TaskInfo) // after a commit
 	}{
-		{name: "cancel", status: pending, call: (*client.Client).CancelTaskTx,
-			check: func(t *testing.T, after *client.TaskInfo) { require.Equal(t, cancelled, after.Status) }},
-		{name: "retry", status: failed, call: (*client.Client).RetryTaskTx,
-			check: func(t *testing.T, after *client.TaskInfo) { require.Equal(t, pending, after.Status) }},
-		{name: "delete", status: completed, call: (*client.Client).DeleteTaskTx,
+		{name: "cancel", status: asynqpg.TaskStatusPending, call: (*client.Client).CancelTaskTx,
+			check: func(t *testing.T, after *client.TaskInfo) {
+				require.Equal(t, asynqpg.TaskStatusCancelled, after.Status)
+			}},
+		{name: "retry", status: asynqpg.TaskStatusFailed, call: (*client.Client).RetryTaskTx,
+			check: func(t *testing.T, after *client.TaskInfo) { require.Equal(t, asynqpg.TaskStatusPending, after.Status) }},
+		{name: "delete", status: asynqpg.TaskStatusCompleted, call: (*client.Client).DeleteTaskTx,
 			check: func(t *testing.T, after *client.TaskInfo) { require.Nil(t, after) }},
 	}
 	for _, tt := range tests {

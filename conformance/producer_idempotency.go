@@ -1,13 +1,13 @@
 package conformance
 
 import "fmt"
-import "sync"
 import "testing"
 import "time"
 
 import "github.com/stretchr/testify/require"
 
 import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/internal/testfixture"
 import "github.com/yakser/asynqpg/producer"
 
 func testProducerIdempotency(t *testing.T, b *apiBundle) {
@@ -87,19 +87,12 @@ func testProducerConcurrentDuplicates(t *testing.T, b *apiBundle) {
 	t.Run("Enqueue", func(t *testing.T) {
 		t.Parallel()
 		var (
-			wg   sync.WaitGroup
 			ids  [n]int64
 			errs [n]error
 		)
-		start := make(chan struct{})
-		for i := range n {
-			wg.Go(func() {
-				<-start
-				ids[i], errs[i] = b.enqueue(t, asynqpg.NewTask("race:single", []byte(fmt.Sprint(i)), asynqpg.WithIdempotencyToken("same")))
-			})
-		}
-		close(start)
-		wg.Wait()
+		testfixture.AtOnce(n, func(i int) {
+			ids[i], errs[i] = b.enqueue(t, asynqpg.NewTask("race:single", []byte(fmt.Sprint(i)), asynqpg.WithIdempotencyToken("same")))
+		})
 		created := 0
 		for i := range n {
 			require.Equal(t, ids[0], ids[i])
@@ -118,23 +111,16 @@ func testProducerConcurrentDuplicates(t *testing.T, b *apiBundle) {
 		t.Parallel()
 		const tokens = 5
 		var (
-			wg   sync.WaitGroup
 			ids  [n][]int64
 			errs [n]error
 		)
-		start := make(chan struct{})
-		for i := range n {
-			wg.Go(func() {
-				<-start
-				batch := make([]*asynqpg.Task, tokens)
-				for k := range batch {
-					batch[k] = asynqpg.NewTask("race:batch", []byte{}, asynqpg.WithIdempotencyToken(fmt.Sprint(k)))
-				}
-				ids[i], errs[i] = b.enqueueMany(t, batch)
-			})
-		}
-		close(start)
-		wg.Wait()
+		testfixture.AtOnce(n, func(i int) {
+			batch := make([]*asynqpg.Task, tokens)
+			for k := range batch {
+				batch[k] = asynqpg.NewTask("race:batch", []byte{}, asynqpg.WithIdempotencyToken(fmt.Sprint(k)))
+			}
+			ids[i], errs[i] = b.enqueueMany(t, batch)
+		})
 		seen := map[int64]bool{}
 		for i := range n {
 			require.NoError(t, errs[i])

@@ -30,19 +30,14 @@ func TestMain(m *testing.M) {
 
 // bundle is a test's own database with a pgx pool on it.
 type bundle struct {
-	url      string
-	pool     *pgxpool.Pool
-	producer *producer.Producer
+	url  string
+	pool *pgxpool.Pool
 }
 
 func setup(t *testing.T) *bundle {
 	t.Helper()
 	url := testdb.URL(t)
-	b := &bundle{url: url, pool: testdb.PgxPool(t, url)}
-	var err error
-	b.producer, err = producer.New(producer.Config{Pool: pgxv5driver.New(b.pool)})
-	require.NoError(t, err)
-	return b
+	return &bundle{url: url, pool: testdb.PgxPool(t, url)}
 }
 
 // config is a consumer configuration with short intervals.
@@ -82,7 +77,9 @@ func (b *bundle) enqueueMany(t *testing.T, taskType string, n int) []int64 {
 	for i := range tasks {
 		tasks[i] = asynqpg.NewTask(taskType, []byte{})
 	}
-	ids, err := b.producer.EnqueueMany(context.Background(), tasks)
+	p, err := producer.New(producer.Config{Pool: pgxv5driver.New(b.pool)})
+	require.NoError(t, err)
+	ids, err := p.EnqueueMany(context.Background(), tasks)
 	require.NoError(t, err)
 	require.Len(t, ids, n)
 	return ids

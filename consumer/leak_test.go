@@ -33,7 +33,7 @@ func TestStopLeavesNoGoroutines(t *testing.T) {
 	require.NoError(t, err)
 	cl, err := client.New(client.Config{Pool: pgxv5driver.New(pool)})
 	require.NoError(t, err)
-	b := &bundle{url: url, pool: pool, producer: prod}
+	b := &bundle{url: url, pool: pool}
 
 	cfg := b.config(pool)
 	cfg.DisableMaintenance = false

@@ -12,6 +12,7 @@ import "github.com/stretchr/testify/require"
 import "github.com/yakser/asynqpg"
 import "github.com/yakser/asynqpg/client"
 import "github.com/yakser/asynqpg/consumer"
+import "github.com/yakser/asynqpg/internal/testfixture"
 import "github.com/yakser/asynqpg/migrate"
 import "github.com/yakser/asynqpg/producer"
 
@@ -111,9 +112,6 @@ func TestUpAdoptsOriginalSchema(t *testing.T) {
 	require.NoError(t, c.Start())
 	defer func() { require.NoError(t, c.Stop()) }()
 	require.Eventually(t, func() bool {
-		var n int
-		require.NoError(t, db.QueryRowContext(ctx, `SELECT count(*) FROM asynqpg_tasks
-			WHERE type = 'adopt' AND status = 'completed'`).Scan(&n))
-		return n == 4 // pending, the retried failed one, the new one, and the completed one
+		return testfixture.CountStatus(t, db, "adopt", asynqpg.TaskStatusCompleted) == 4 // pending, the retried failed one, the new one, and the completed one
 	}, 20*time.Second, 20*time.Millisecond)
 }

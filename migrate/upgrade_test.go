@@ -109,10 +109,7 @@ func TestUpFromBeforeScheduling(t *testing.T) {
 	require.NoError(t, c.Start())
 	defer func() { require.NoError(t, c.Stop()) }()
 	require.Eventually(t, func() bool {
-		var n int
-		require.NoError(t, db.QueryRowContext(ctx, `SELECT count(*) FROM asynqpg_tasks
-			WHERE type = 'upgrade' AND status = 'completed'`).Scan(&n))
-		return n == 3 // the two pending tasks, and the one completed before
+		return testfixture.CountStatus(t, db, "upgrade", asynqpg.TaskStatusCompleted) == 3 // the two pending tasks, and the one completed before
 	}, 20*time.Second, 20*time.Millisecond)
 	require.ElementsMatch(t, []int64{before[0].ID, before[1].ID}, []int64{<-ran, <-ran}, "the pending tasks ran")
 	after := readUpgradeRows(t, db)

@@ -65,11 +65,10 @@ func (b *bundle) get(t *testing.T, id int64) row {
 	return r
 }
 
+// count counts every committed task.
 func (b *bundle) count(t *testing.T) int {
 	t.Helper()
-	var n int
-	require.NoError(t, b.db.QueryRowContext(context.Background(), `SELECT count(*) FROM asynqpg_tasks`).Scan(&n))
-	return n
+	return testfixture.CountRows(t, b.db, "asynqpg_tasks")
 }
 
 // countingPool is an asynqpg.Pool whose engine statements are counted.

@@ -35,9 +35,9 @@ func TestConsumers(t *testing.T) {
 	requireOK(t, r)
 	require.Equal(t, "[]\n", r.stdout)
 
-	insertTask(t, db, "emial:send", pending) // mistyped: nobody serves it
-	insertTask(t, db, "report", pending)
-	insertTask(t, db, "archive", completed)
+	insertTask(t, db, "emial:send", asynqpg.TaskStatusPending) // mistyped: nobody serves it
+	insertTask(t, db, "report", asynqpg.TaskStatusPending)
+	insertTask(t, db, "archive", asynqpg.TaskStatusCompleted)
 	startConsumer(t, db, "worker-1", map[string]int{"email:send": 3, "sms": 1})
 	startConsumer(t, db, "worker-2", map[string]int{"sms": 2})
 

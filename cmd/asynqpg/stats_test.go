@@ -7,6 +7,7 @@ import "testing"
 
 import "github.com/stretchr/testify/require"
 
+import "github.com/yakser/asynqpg"
 import "github.com/yakser/asynqpg/internal/testfixture"
 
 // TestStats: counts by type and status as a table and as JSON.
@@ -22,12 +23,12 @@ func TestStats(t *testing.T) {
 	require.Contains(t, r.stdout, "\npaused task types: (none)\n")
 
 	for range 2 {
-		insertTask(t, db, "email:send", pending)
+		insertTask(t, db, "email:send", asynqpg.TaskStatusPending)
 	}
-	insertTask(t, db, "email:send", failed)
-	insertTask(t, db, "a-much-longer-task-type", completed)
-	insertTask(t, db, "a-much-longer-task-type", running)
-	insertTask(t, db, "b", cancelled)
+	insertTask(t, db, "email:send", asynqpg.TaskStatusFailed)
+	insertTask(t, db, "a-much-longer-task-type", asynqpg.TaskStatusCompleted)
+	insertTask(t, db, "a-much-longer-task-type", asynqpg.TaskStatusRunning)
+	insertTask(t, db, "b", asynqpg.TaskStatusCancelled)
 
 	r = runCLI(t, url, "stats")
 	requireOK(t, r)

@@ -14,24 +14,16 @@ import "github.com/yakser/asynqpg"
 import "github.com/yakser/asynqpg/internal/dashboard"
 import "github.com/yakser/asynqpg/internal/testfixture"
 
-const (
-	pending   = asynqpg.TaskStatusPending
-	running   = asynqpg.TaskStatusRunning
-	completed = asynqpg.TaskStatusCompleted
-	failed    = asynqpg.TaskStatusFailed
-	cancelled = asynqpg.TaskStatusCancelled
-)
-
 // TestTasksList: filters, limit, the table and the JSON.
 func TestTasksList(t *testing.T) {
 	t.Parallel()
 	db, dbURL := openDB(t)
 	ids := map[string]int64{
-		"email pending":  insertTask(t, db, "email", pending),
-		"email failed":   insertTask(t, db, "email", failed),
-		"report pending": insertTask(t, db, "report", pending),
-		"report done":    insertTask(t, db, "report", completed),
-		"a very long type name to widen the column": insertTask(t, db, "a very long type name to widen the column", cancelled),
+		"email pending":  insertTask(t, db, "email", asynqpg.TaskStatusPending),
+		"email failed":   insertTask(t, db, "email", asynqpg.TaskStatusFailed),
+		"report pending": insertTask(t, db, "report", asynqpg.TaskStatusPending),
+		"report done":    insertTask(t, db, "report", asynqpg.TaskStatusCompleted),
+		"a very long type name to widen the column": insertTask(t, db, "a very long type name to widen the column", asynqpg.TaskStatusCancelled),
 	}
 	svc := service(t, db)
 	tests := []struct {
@@ -100,7 +92,7 @@ func TestTasksList(t *testing.T) {
 func TestTasksShow(t *testing.T) {
 	t.Parallel()
 	db, dbURL := openDB(t)
-	id := insertTask(t, db, "email", failed)
+	id := insertTask(t, db, "email", asynqpg.TaskStatusFailed)
 
 	r := runCLI(t, dbURL, "tasks", "show", strconv.FormatInt(id, 10))
 	requireOK(t, r)
@@ -141,9 +133,9 @@ func TestTaskActions(t *testing.T) {
 		after   string // status of an accepted task afterwards, "" for deleted
 		reason  string
 	}{
-		{"retry", []asynqpg.TaskStatus{failed, cancelled}, pending, "pending", "task is already available for processing"},
-		{"cancel", []asynqpg.TaskStatus{pending, failed}, completed, "cancelled", "task is already in a terminal state"},
-		{"delete", []asynqpg.TaskStatus{pending, completed}, running, "", "task is currently running"},
+		{"retry", []asynqpg.TaskStatus{asynqpg.TaskStatusFailed, asynqpg.TaskStatusCancelled}, asynqpg.TaskStatusPending, "pending", "task is already available for processing"},
+		{"cancel", []asynqpg.TaskStatus{asynqpg.TaskStatusPending, asynqpg.TaskStatusFailed}, asynqpg.TaskStatusCompleted, "cancelled", "task is already in a terminal state"},
+		{"delete", []asynqpg.TaskStatus{asynqpg.TaskStatusPending, asynqpg.TaskStatusCompleted}, asynqpg.TaskStatusRunning, "", "task is currently running"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.verb, func(t *testing.T) {
@@ -182,20 +174,20 @@ func TestRetryFailed(t *testing.T) {
 	t.Parallel()
 	db, dbURL := openDB(t)
 	for range 3 {
-		insertTask(t, db, "a", failed)
+		insertTask(t, db, "a", asynqpg.TaskStatusFailed)
 	}
-	insertTask(t, db, "b", failed)
-	insertTask(t, db, "b", cancelled)
+	insertTask(t, db, "b", asynqpg.TaskStatusFailed)
+	insertTask(t, db, "b", asynqpg.TaskStatusCancelled)
 
 	r := runCLI(t, dbURL, "tasks", "retry", "--failed", "--type", "a")
 	requireOK(t, r)
 	require.Equal(t, "retried 3 failed tasks\n", r.stdout)
-	require.Equal(t, 3, testfixture.CountStatus(t, db, "a", pending))
-	require.Equal(t, 1, testfixture.CountStatus(t, db, "b", failed))
+	require.Equal(t, 3, testfixture.CountStatus(t, db, "a", asynqpg.TaskStatusPending))
+	require.Equal(t, 1, testfixture.CountStatus(t, db, "b", asynqpg.TaskStatusFailed))
 
 	r = runCLI(t, dbURL, "tasks", "retry", "--failed")
 	requireOK(t, r)
 	require.Equal(t, "retried 1 failed tasks\n", r.stdout)
-	require.Equal(t, 1, testfixture.CountStatus(t, db, "b", pending))
-	require.Equal(t, 1, testfixture.CountStatus(t, db, "b", cancelled))
+	require.Equal(t, 1, testfixture.CountStatus(t, db, "b", asynqpg.TaskStatusPending))
+	require.Equal(t, 1, testfixture.CountStatus(t, db, "b", asynqpg.TaskStatusCancelled))
 }

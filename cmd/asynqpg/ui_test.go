@@ -15,6 +15,7 @@ import "time"
 
 import "github.com/stretchr/testify/require"
 
+import "github.com/yakser/asynqpg"
 import "github.com/yakser/asynqpg/internal/testfixture"
 
 // TestUI: the dashboard is served with basic auth, its credentials from
@@ -44,7 +45,7 @@ func TestUI(t *testing.T) {
 func testUI(t *testing.T, args, env []string) {
 	t.Helper()
 	db, url := openDB(t)
-	insertTask(t, db, "email", failed)
+	insertTask(t, db, "email", asynqpg.TaskStatusFailed)
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

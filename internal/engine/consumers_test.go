@@ -41,9 +41,7 @@ func (b *storeBundle) listedIDs(t *testing.T) []string {
 // consumerRows counts the rows of asynqpg_consumers, live or not.
 func (b *storeBundle) consumerRows(t *testing.T) int {
 	t.Helper()
-	var n int
-	require.NoError(t, b.db.QueryRowContext(context.Background(), `SELECT count(*) FROM asynqpg_consumers`).Scan(&n))
-	return n
+	return testfixture.CountRows(t, b.db, "asynqpg_consumers")
 }
 
 // insertConsumerRow writes a consumer's row directly, its last heartbeat

@@ -3,7 +3,6 @@ package engine
 import "bytes"
 import "context"
 import "fmt"
-import "sync"
 import "testing"
 import "time"
 
@@ -89,21 +88,14 @@ func TestInsertTaskConcurrentDuplicates(t *testing.T) {
 	b := setupStore(t)
 	const n = 16
 	var (
-		wg       sync.WaitGroup
 		ids      [n]int64
 		inserted [n]bool
 		errs     [n]error
 	)
-	start := make(chan struct{})
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			ids[i], inserted[i], errs[i] = InsertTask(ctx, b.ex,
-				NewTask{Type: "race", Payload: []byte{}, Attempts: 1, IdempotencyToken: strPtr("same")})
-		})
-	}
-	close(start)
-	wg.Wait()
+	testfixture.AtOnce(n, func(i int) {
+		ids[i], inserted[i], errs[i] = InsertTask(ctx, b.ex,
+			NewTask{Type: "race", Payload: []byte{}, Attempts: 1, IdempotencyToken: strPtr("same")})
+	})
 	created := 0
 	for i := range n {
 		require.NoError(t, errs[i])

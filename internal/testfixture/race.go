@@ -42,20 +42,28 @@ func RaceChanges(perOp int, changes map[string]func() ChangeResult) []ChangeResu
 	}
 	sort.Strings(names)
 	results := make([]ChangeResult, len(names)*perOp)
+	AtOnce(len(results), func(i int) {
+		name := names[i/perOp]
+		r := changes[name]()
+		r.Op = name
+		results[i] = r
+	})
+	return results
+}
+
+// AtOnce calls call(0) to call(n-1), each on its own goroutine, released
+// together once all are started, and returns when every call has.
+func AtOnce(n int, call func(i int)) {
 	start := make(chan struct{})
 	var wg sync.WaitGroup
-	for i := range results {
-		name := names[i/perOp]
+	for i := range n {
 		wg.Go(func() {
 			<-start
-			r := changes[name]()
-			r.Op = name
-			results[i] = r
+			call(i)
 		})
 	}
 	close(start)
 	wg.Wait()
-	return results
 }
 
 // CheckChangeRace checks the results of RaceChanges run with perOp

@@ -27,6 +27,17 @@ func CountStatus(t testing.TB, db Queryer, taskType string, status asynqpg.TaskS
 	return n
 }
 
+// CountRows counts every committed row of table, one of asynqpg's own
+// tables, read through db.
+func CountRows(t testing.TB, db Queryer, table string) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRowContext(context.Background(), `SELECT count(*) FROM `+table).Scan(&n); err != nil {
+		t.Fatalf("testfixture: count the rows of %s: %v", table, err)
+	}
+	return n
+}
+
 // CountTypes counts the committed tasks of the given types, read through
 // db.
 func CountTypes(t testing.TB, db Queryer, types ...string) int {
