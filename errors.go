@@ -71,7 +71,7 @@ type TaskSnoozeWithErrError struct {
 
 // Error implements the error interface.
 func (e *TaskSnoozeWithErrError) Error() string {
-	return fmt.Sprintf("task snoozed with error for %s", e.Duration)
+	return "task snoozed with error for " + e.Duration.String()
 }
 
 // Is reports whether target is a *TaskSnoozeWithErrError, so that

@@ -236,8 +236,8 @@ func TestRace(t *testing.T) {
 
 func TestSpans(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	b := setup(t)
+	ctx := context.Background()
 	id := b.insert(t, "span", asynqpg.TaskStatusFailed)
 	_, err := b.client.GetTask(ctx, id)
 	require.NoError(t, err)

@@ -17,7 +17,10 @@ func TestListTasks(t *testing.T) {
 
 	// Six tasks whose created_at, updated_at and blocked_till orders all
 	// differ from the ID order.
-	statuses := []asynqpg.TaskStatus{asynqpg.TaskStatusPending, asynqpg.TaskStatusFailed, asynqpg.TaskStatusCompleted, asynqpg.TaskStatusPending, asynqpg.TaskStatusCancelled, asynqpg.TaskStatusRunning}
+	statuses := []asynqpg.TaskStatus{
+		asynqpg.TaskStatusPending, asynqpg.TaskStatusFailed, asynqpg.TaskStatusCompleted,
+		asynqpg.TaskStatusPending, asynqpg.TaskStatusCancelled, asynqpg.TaskStatusRunning,
+	}
 	types := []string{"a", "b", "a", "c", "a", "b"}
 	ids := make([]int64, len(statuses))
 	for i := range statuses {

@@ -1,7 +1,6 @@
 package conformance
 
 import "context"
-import "log/slog"
 import "sync"
 import "testing"
 import "time"
@@ -13,6 +12,7 @@ import "github.com/yakser/asynqpg/client"
 import "github.com/yakser/asynqpg/consumer"
 import "github.com/yakser/asynqpg/driver"
 import "github.com/yakser/asynqpg/internal/testfixture"
+import "github.com/yakser/asynqpg/internal/testfixture/testconsumer"
 import "github.com/yakser/asynqpg/producer"
 
 // The consumer chapter's tests run consumers on the entry's Pool with
@@ -43,16 +43,10 @@ func setupConsumer(t *testing.T, d Driver) *consumerBundle {
 // config is the consumer configuration of the chapter: short intervals,
 // retries 50ms apart, no maintenance, the bundle's ErrorHandler.
 func (b *consumerBundle) config() consumer.Config {
-	return consumer.Config{
-		Pool:                b.Pool,
-		Logger:              slog.New(slog.DiscardHandler),
-		RetryPolicy:         asynqpg.ConstantRetryPolicy{Delay: 50 * time.Millisecond},
-		FetchInterval:       50 * time.Millisecond,
-		CancelCheckInterval: 100 * time.Millisecond,
-		ShutdownTimeout:     5 * time.Second,
-		DisableMaintenance:  true,
-		ErrorHandler:        b.Errors,
-	}
+	cfg := testconsumer.Config(b.Pool)
+	cfg.ShutdownTimeout = 5 * time.Second
+	cfg.ErrorHandler = b.Errors
+	return cfg
 }
 
 // start creates a consumer with cfg, lets register register its handlers,

@@ -1,7 +1,6 @@
 package consumer_test
 
 import "context"
-import "log/slog"
 import "os"
 import "strings"
 import "sync"
@@ -16,6 +15,7 @@ import "github.com/yakser/asynqpg"
 import "github.com/yakser/asynqpg/consumer"
 import pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
 import "github.com/yakser/asynqpg/internal/testdb"
+import "github.com/yakser/asynqpg/internal/testfixture/testconsumer"
 import "github.com/yakser/asynqpg/producer"
 
 func TestMain(m *testing.M) {
@@ -42,14 +42,7 @@ func setup(t *testing.T) *bundle {
 
 // config is a consumer configuration with short intervals.
 func (b *bundle) config(pool *pgxpool.Pool) consumer.Config {
-	return consumer.Config{
-		Pool:                pgxv5driver.New(pool),
-		Logger:              slog.New(slog.DiscardHandler),
-		RetryPolicy:         asynqpg.ConstantRetryPolicy{Delay: 50 * time.Millisecond},
-		FetchInterval:       50 * time.Millisecond,
-		CancelCheckInterval: 100 * time.Millisecond,
-		DisableMaintenance:  true,
-	}
+	return testconsumer.Config(pgxv5driver.New(pool))
 }
 
 // status reads the status of task id.

@@ -189,8 +189,8 @@ func TestEnqueueDuplicate(t *testing.T) {
 
 func TestEnqueueMany(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	b := setup(t, producer.Config{})
+	ctx := context.Background()
 	old, err := b.producer.Enqueue(ctx, asynqpg.NewTask("many", []byte("old"), asynqpg.WithIdempotencyToken("old")))
 	require.NoError(t, err)
 

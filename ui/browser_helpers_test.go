@@ -133,12 +133,11 @@ func (b *browser) record(msg string) {
 }
 
 // pageErrors returns and forgets the errors the page reported.
-func (b *browser) pageErrors() []string {
+func (b *browser) pageErrors() (errs []string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	out := b.errors
-	b.errors = nil
-	return out
+	errs, b.errors = b.errors, nil
+	return errs
 }
 
 // run performs actions, failing the test with what was asked.

@@ -29,6 +29,7 @@ import pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
 import sqlxdriver "github.com/yakser/asynqpg/driver/sqlx"
 import "github.com/yakser/asynqpg/internal/observability"
 import "github.com/yakser/asynqpg/internal/testdb"
+import "github.com/yakser/asynqpg/internal/testfixture/testconsumer"
 import "github.com/yakser/asynqpg/producer"
 
 func TestMain(m *testing.M) { testdb.MainWithURL(m) }
@@ -188,17 +189,11 @@ func (b *bundle) newProducer(t *testing.T, tel *telemetry, logger *slog.Logger) 
 // bundle's driver, with short intervals, recording to tel.
 func (b *bundle) consumerConfig(t *testing.T, tel *telemetry) consumer.Config {
 	t.Helper()
-	return consumer.Config{
-		Pool:                b.d.open(t, b.url),
-		Logger:              slog.New(slog.DiscardHandler),
-		RetryPolicy:         asynqpg.ConstantRetryPolicy{Delay: 20 * time.Millisecond},
-		FetchInterval:       50 * time.Millisecond,
-		CancelCheckInterval: 100 * time.Millisecond,
-		ShutdownTimeout:     10 * time.Second,
-		DisableMaintenance:  true,
-		MeterProvider:       tel.mp,
-		TracerProvider:      tel.tp,
-	}
+	cfg := testconsumer.Config(b.d.open(t, b.url))
+	cfg.RetryPolicy = asynqpg.ConstantRetryPolicy{Delay: 20 * time.Millisecond}
+	cfg.ShutdownTimeout = 10 * time.Second
+	cfg.MeterProvider, cfg.TracerProvider = tel.mp, tel.tp
+	return cfg
 }
 
 // startConsumer starts a consumer with handlers; it is stopped at the end

@@ -38,24 +38,31 @@ func (r *runner) ceiling(ctx context.Context) error {
 		return errors.Join(errs...)
 	}
 	for _, b := range r.cfg.ceilBatches {
-		res, err := undisturbed(r, fmt.Sprintf("raw SQL loop, batches of %d", b), func() (harness.DrainResult, harness.CPUUsage, error) {
-			res, err := r.env.RawLoop(ctx, r.cfg.tasks, b, r.cfg.poolConns)
-			return res, res.CPU, err
-		})
-		if err != nil {
+		if err := r.rawCeiling(ctx, b); err != nil {
 			if ctx.Err() != nil {
 				return err
 			}
-			errs = append(errs, fmt.Errorf("raw SQL loop, batches of %d: %w", b, err))
-			continue
+			errs = append(errs, err)
 		}
-		r.res.ceilings[b] = res
-		logf("%-22s %-44s %10.0f tasks/s  (%v, CPU/task: process %.0fµs, database %.0fµs, other %.0fµs; index entries read/task %.1f)", "raw SQL loop",
-			fmt.Sprintf("%d tasks, batches of %d, %d connections", res.Tasks, b, r.cfg.poolConns),
-			res.Throughput(), res.Elapsed.Round(time.Millisecond), perTask(res.CPU.Process, res.Tasks),
-			perTask(res.CPU.Database, res.Tasks), perTask(res.CPU.Foreign(), res.Tasks), float64(res.Table.IndexReads)/float64(res.Tasks))
 	}
 	return errors.Join(errs...)
+}
+
+// rawCeiling measures the set-based loop of raw SQL with claim batches of
+// b, on every connection of the pool.
+func (r *runner) rawCeiling(ctx context.Context, b int) error {
+	res, err := rawLoop(r, fmt.Sprintf("raw SQL loop, batches of %d", b), func() (harness.DrainResult, error) {
+		return r.env.RawLoop(ctx, r.cfg.tasks, b, r.cfg.poolConns)
+	})
+	if err != nil {
+		return err
+	}
+	r.res.ceilings[b] = res
+	logf("%-22s %-44s %10.0f tasks/s  (%v, CPU/task: process %.0fµs, database %.0fµs, other %.0fµs; index entries read/task %.1f)", "raw SQL loop",
+		fmt.Sprintf("%d tasks, batches of %d, %d connections", res.Tasks, b, r.cfg.poolConns),
+		res.Throughput(), res.Elapsed.Round(time.Millisecond), perTask(res.CPU.Process, res.Tasks),
+		perTask(res.CPU.Database, res.Tasks), perTask(res.CPU.Foreign(), res.Tasks), float64(res.Table.IndexReads)/float64(res.Tasks))
+	return nil
 }
 
 // bestCeiling is the raw SQL loop's best throughput, with its batch.

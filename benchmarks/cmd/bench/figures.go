@@ -133,15 +133,14 @@ func (r *runner) limit(ctx context.Context) error {
 		if !r.cfg.systems[sysAsynqpg.ID] {
 			break
 		}
-		res, err := undisturbed(r, fmt.Sprintf("SQL-only limit, batches of %d", w), func() (harness.DrainResult, harness.CPUUsage, error) {
-			res, err := r.env.SQLLimit(ctx, r.cfg.tasks, w)
-			return res, res.CPU, err
+		res, err := rawLoop(r, fmt.Sprintf("SQL-only limit, batches of %d", w), func() (harness.DrainResult, error) {
+			return r.env.SQLLimit(ctx, r.cfg.tasks, w)
 		})
 		if err != nil {
 			if ctx.Err() != nil {
 				return err
 			}
-			errs = append(errs, fmt.Errorf("batch %d: %w", w, err))
+			errs = append(errs, err)
 			continue
 		}
 		r.res.limits[w] = res

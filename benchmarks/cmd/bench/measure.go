@@ -128,6 +128,19 @@ func undisturbed[T any](r *runner, what string, run func() (T, harness.CPUUsage,
 	return undisturbedIf(r, what, false, run)
 }
 
+// rawLoop runs one loop of raw SQL, undisturbed as a drain is, and names
+// it, what, in its error.
+func rawLoop(r *runner, what string, run func() (harness.DrainResult, error)) (harness.DrainResult, error) {
+	res, err := undisturbed(r, what, func() (harness.DrainResult, harness.CPUUsage, error) {
+		res, err := run()
+		return res, res.CPU, err
+	})
+	if err != nil {
+		return res, fmt.Errorf("%s: %w", what, err)
+	}
+	return res, nil
+}
+
 // minOwnShare is the share of the machine a measurement must use itself
 // for other work to disturb it: one that mostly waits (River with its
 // default settings) is hardly moved by other work.

@@ -1,5 +1,6 @@
-// Package testconsumer starts consumers whose handlers do nothing, for
-// the tests that read what live consumers announce (the client's, the
+// Package testconsumer holds the consumer configuration that tests run
+// tasks with, and starts consumers whose handlers do nothing, for the
+// tests that read what live consumers announce (the client's, the
 // dashboard's, the command's). It stands apart from testfixture, which
 // the engine's own tests import and which therefore cannot import the
 // consumer.
@@ -32,6 +33,20 @@ func Start(t testing.TB, pool asynqpg.Pool, id string, heartbeat time.Duration, 
 	require.NoError(t, c.Start())
 	t.Cleanup(func() { _ = c.Stop() })
 	return c
+}
+
+// Config is a consumer configuration on pool for tests that run tasks:
+// tasks are fetched every 50 ms, retried 50 ms apart and checked for
+// cancellation every 100 ms; no maintenance; nothing is logged.
+func Config(pool asynqpg.Pool) consumer.Config {
+	return consumer.Config{
+		Pool:                pool,
+		Logger:              slog.New(slog.DiscardHandler),
+		RetryPolicy:         asynqpg.ConstantRetryPolicy{Delay: 50 * time.Millisecond},
+		FetchInterval:       50 * time.Millisecond,
+		CancelCheckInterval: 100 * time.Millisecond,
+		DisableMaintenance:  true,
+	}
 }
 
 // Workers is n workers for each of types, as Start takes them.
