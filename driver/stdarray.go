@@ -7,10 +7,13 @@ import "errors"
 import "fmt"
 import "strconv"
 
+import "github.com/yakser/asynqpg/internal/pgarray"
+
 // The database/sql Executor sends the engine's arrays as the text of
-// PostgreSQL array literals, which lib/pq, pgx's stdlib driver and other
-// database/sql drivers for PostgreSQL all pass on, and reads array columns
-// from that text. Only one-dimensional arrays are read.
+// PostgreSQL array literals (written by internal/pgarray), which lib/pq,
+// pgx's stdlib driver and other database/sql drivers for PostgreSQL all
+// pass on, and reads array columns from that text. Only one-dimensional
+// arrays are read.
 
 // int64Array is an int8[] parameter or scan target.
 type int64Array []int64
@@ -25,11 +28,7 @@ type byteaArray [][]byte
 var errNullElement = errors.New("NULL")
 
 // Value implements driver.Valuer: the array literal, or NULL for nil.
-func (a int64Array) Value() (sqldriver.Value, error) {
-	return arrayLiteral(a, 8*len(a), func(b []byte, v int64) []byte {
-		return strconv.AppendInt(b, v, 10)
-	})
-}
+func (a int64Array) Value() (sqldriver.Value, error) { return arrayValue(a, pgarray.Int64s) }
 
 // Scan implements sql.Scanner.
 func (a *int64Array) Scan(src any) error {
@@ -43,22 +42,7 @@ func (a *int64Array) Scan(src any) error {
 
 // Value implements driver.Valuer: the array literal, with every element
 // quoted, or NULL for nil.
-func (a stringArray) Value() (sqldriver.Value, error) {
-	size := 0
-	for _, s := range a {
-		size += len(s) + 3
-	}
-	return arrayLiteral(a, size, func(b []byte, s string) []byte {
-		b = append(b, '"')
-		for j := 0; j < len(s); j++ {
-			if s[j] == '"' || s[j] == '\\' {
-				b = append(b, '\\')
-			}
-			b = append(b, s[j])
-		}
-		return append(b, '"')
-	})
-}
+func (a stringArray) Value() (sqldriver.Value, error) { return arrayValue(a, pgarray.Strings) }
 
 // Scan implements sql.Scanner.
 func (a *stringArray) Scan(src any) error {
@@ -72,16 +56,7 @@ func (a *stringArray) Scan(src any) error {
 
 // Value implements driver.Valuer: the array literal, with each element in
 // bytea's hex format, or NULL for nil.
-func (a byteaArray) Value() (sqldriver.Value, error) {
-	size := 0
-	for _, x := range a {
-		size += hex.EncodedLen(len(x)) + 6
-	}
-	return arrayLiteral(a, size, func(b []byte, x []byte) []byte {
-		b = append(b, `"\\x`...)
-		return append(hex.AppendEncode(b, x), '"')
-	})
-}
+func (a byteaArray) Value() (sqldriver.Value, error) { return arrayValue(a, pgarray.Byteas) }
 
 // Scan implements sql.Scanner. A NULL element is nil.
 func (a *byteaArray) Scan(src any) error {
@@ -93,21 +68,13 @@ func (a *byteaArray) Scan(src any) error {
 	})
 }
 
-// arrayLiteral writes a as an array literal, each element appended by
-// elem, with size bytes reserved for the elements; a nil a is NULL.
-func arrayLiteral[T any](a []T, size int, elem func([]byte, T) []byte) (sqldriver.Value, error) {
+// arrayValue is the value of an array parameter: NULL for a nil a, else
+// its literal.
+func arrayValue[T any](a []T, literal func([]T) string) (sqldriver.Value, error) {
 	if a == nil {
 		return nil, nil
 	}
-	b := make([]byte, 0, size+len(a)+2)
-	b = append(b, '{')
-	for i, v := range a {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = elem(b, v)
-	}
-	return string(append(b, '}')), nil
+	return literal(a), nil
 }
 
 // scanArray parses src, the text of an array of typ, into *a, each

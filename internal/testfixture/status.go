@@ -3,11 +3,11 @@ package testfixture
 import "context"
 import "database/sql"
 import "errors"
-import "strings"
 import "testing"
 import "time"
 
 import "github.com/yakser/asynqpg"
+import "github.com/yakser/asynqpg/internal/pgarray"
 
 // Queryer is what the reads run on: *sql.DB, *sql.Tx and *sqlx.DB are.
 type Queryer interface {
@@ -44,7 +44,7 @@ func CountTypes(t testing.TB, db Queryer, types ...string) int {
 	t.Helper()
 	var n int
 	err := db.QueryRowContext(context.Background(),
-		`SELECT count(*) FROM asynqpg_tasks WHERE type = ANY($1::text[])`, textArray(types)).Scan(&n)
+		`SELECT count(*) FROM asynqpg_tasks WHERE type = ANY($1::text[])`, pgarray.Strings(types)).Scan(&n)
 	if err != nil {
 		t.Fatalf("testfixture: count tasks of types %q: %v", types, err)
 	}
@@ -100,21 +100,11 @@ func SetStatus(t testing.TB, db Execer, id int64, status asynqpg.TaskStatus, mes
 	}
 	args := []any{id}
 	if status == asynqpg.TaskStatusFailed {
-		args = append(args, textArray(messages))
+		args = append(args, pgarray.Strings(messages))
 	}
 	if _, err := db.ExecContext(context.Background(), q, args...); err != nil {
 		t.Fatalf("testfixture: set task %d %s: %v", id, status, err)
 	}
-}
-
-// textArray is the text of a PostgreSQL text[] holding ss, which every
-// database/sql driver sends as it is.
-func textArray(ss []string) string {
-	quoted := make([]string, len(ss))
-	for i, s := range ss {
-		quoted[i] = `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
-	}
-	return "{" + strings.Join(quoted, ",") + "}"
 }
 
 // waitTick is how often WaitStatus reads the status again.
