@@ -179,12 +179,36 @@ func insertChunk(ctx context.Context, ex driver.Executor, tasks []NewTask) ([]In
 	}
 	scan := scanFields(func(it *InsertedTask) []any { return []any{&it.ID, &it.Type} })
 	out := make([]InsertedTask, 0, len(tasks))
+	types = oneIfSame(types)
+	var err error
 	if tokened {
-		return appendAll(ctx, ex, out, "insert tasks", scan, sqlInsertTasks, types, payloads, tokens, attempts,
-			processAt, delays, traces, prios, uniques)
+		out, err = appendAll(ctx, ex, out, "insert tasks", scan, sqlInsertTasks, types, payloads,
+			oneIfSame(tokens), oneIfSame(attempts), oneIfSame(processAt), oneIfSame(delays), oneIfSame(traces),
+			oneIfSame(prios), oneIfSame(uniques))
+	} else {
+		out, err = appendAll(ctx, ex, out, "insert tasks", scan, sqlInsertTasksUntokened, types, payloads,
+			oneIfSame(attempts), oneIfSame(processAt), oneIfSame(delays), oneIfSame(traces), oneIfSame(prios))
 	}
-	return appendAll(ctx, ex, out, "insert tasks", scan, sqlInsertTasksUntokened, types, payloads, attempts,
-		processAt, delays, traces, prios)
+	if len(types) == 1 { // the statement returned no types: they are all this one
+		for i := range out {
+			out[i].Type = types[0]
+		}
+	}
+	return out, err
+}
+
+// oneIfSame returns the first element of column alone when every element
+// is the same, and column otherwise. The batch insert statements take such
+// a column for all the batch's tasks: a batch of one type with default
+// options sends one array of a task's length (the payloads) instead of
+// seven, and the server decodes one.
+func oneIfSame[T comparable](column []T) []T {
+	for _, v := range column[1:] {
+		if v != column[0] {
+			return column
+		}
+	}
+	return column[:1]
 }
 
 // uniqueMicros is a unique period in microseconds for the insert

@@ -45,11 +45,17 @@ func scanString(rows driver.Rows) (string, error) {
 }
 
 // scanFields returns a row reader for queryAll that scans the columns into
-// what fields returns: pointers to the fields of the row's value.
+// what fields returns: pointers to the fields of the row's value. The
+// reader scans every row into the same value, zeroed first, and returns a
+// copy, so reading a row allocates nothing of its own; it is for one
+// query at a time.
 func scanFields[T any](fields func(*T) []any) func(driver.Rows) (T, error) {
+	v := new(T)
+	dest := fields(v)
 	return func(rows driver.Rows) (T, error) {
-		var v T
-		err := rows.Scan(fields(&v)...)
-		return v, err
+		var zero T
+		*v = zero
+		err := rows.Scan(dest...)
+		return *v, err
 	}
 }

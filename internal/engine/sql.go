@@ -65,7 +65,10 @@ WHERE $9::bigint > 0 AND t.type = $1 AND t.unique_key = ` + uniqueKeyOfParams + 
 	// instant, where microseconds in an interval lose precision past
 	// 2255), $6 delays in microseconds, $7 trace contexts (JSON text, ''
 	// for none), $8 priorities, $9 unique periods in microseconds (0 for
-	// none). Returns the new IDs, with their types, in ascending order. Of
+	// none). Every array but the payloads' holds one element when the
+	// batch's tasks all have the same value (the shorter arrays of unnest
+	// are padded with NULL, which the first element stands for). Returns
+	// the new IDs, with their types, in ascending order. Of
 	// several tasks of the batch with the same type and token, or unique
 	// key, the first is inserted (the parentheses keep ORDER BY with
 	// DISTINCT ON, not with the UNION; the insert runs in batch order).
@@ -74,9 +77,18 @@ WITH input AS (
 	SELECT i.type, i.payload, NULLIF(i.token, '') AS token, i.attempts, i.process_at, i.delay_us,
 		NULLIF(i.trace_context, '')::jsonb AS trace_context, i.ord, i.priority,
 		` + uniqueKeyOfBatch + ` AS unique_key
-	FROM unnest($1::text[], $2::bytea[], $3::text[], $4::bigint[], $5::text[], $6::bigint[], $7::text[],
-		$8::bigint[], $9::bigint[])
-		WITH ORDINALITY AS i(type, payload, token, attempts, process_at, delay_us, trace_context, priority, unique_us, ord)
+	FROM (SELECT COALESCE(u.type, ($1::text[])[1]) AS type, u.payload,
+			COALESCE(u.token, ($3::text[])[1]) AS token,
+			COALESCE(u.attempts, ($4::bigint[])[1]) AS attempts,
+			COALESCE(u.process_at, ($5::text[])[1]) AS process_at,
+			COALESCE(u.delay_us, ($6::bigint[])[1]) AS delay_us,
+			COALESCE(u.trace_context, ($7::text[])[1]) AS trace_context,
+			COALESCE(u.priority, ($8::bigint[])[1]) AS priority,
+			COALESCE(u.unique_us, ($9::bigint[])[1]) AS unique_us, u.ord
+		FROM unnest($1::text[], $2::bytea[], $3::text[], $4::bigint[], $5::text[], $6::bigint[], $7::text[],
+			$8::bigint[], $9::bigint[])
+			WITH ORDINALITY AS u(type, payload, token, attempts, process_at, delay_us, trace_context, priority,
+				unique_us, ord)) i
 ), dedup AS (
 	SELECT * FROM input WHERE token IS NULL
 	UNION ALL
@@ -94,27 +106,30 @@ WITH input AS (
 	// task has an idempotency token: nothing to deduplicate, no conflict
 	// to check (nor a unique one). $1 types, $2 payloads, $3 attempts, $4
 	// process_at as text ('' for none), $5 delays in microseconds, $6 trace
-	// contexts ('' for none), $7 priorities. Returns the new IDs in
-	// ascending order.
+	// contexts ('' for none), $7 priorities; every array but the
+	// payloads' may hold one element for all, as in sqlInsertTasks.
+	// Returns the new IDs in ascending order.
 	sqlInsertTasksUntokened = `
 WITH ins AS (
 	INSERT INTO asynqpg_tasks (type, payload, attempts_left, blocked_till, trace_context, priority)
-	SELECT i.type, i.payload, i.attempts,
-		COALESCE(NULLIF(i.process_at, '')::timestamptz, now() + i.delay_us * interval '1 microsecond'),
-		NULLIF(i.trace_context, '')::jsonb, i.priority
+	SELECT COALESCE(i.type, ($1::text[])[1]), i.payload, COALESCE(i.attempts, ($3::bigint[])[1]),
+		COALESCE(NULLIF(COALESCE(i.process_at, ($4::text[])[1]), '')::timestamptz,
+			now() + COALESCE(i.delay_us, ($5::bigint[])[1]) * interval '1 microsecond'),
+		NULLIF(COALESCE(i.trace_context, ($6::text[])[1]), '')::jsonb, COALESCE(i.priority, ($7::bigint[])[1])
 	FROM unnest($1::text[], $2::bytea[], $3::bigint[], $4::text[], $5::bigint[], $6::text[], $7::bigint[])
 		AS i(type, payload, attempts, process_at, delay_us, trace_context, priority)` + sqlInsertedNotify
 
 	// sqlInsertedNotify ends the insert statements, whose CTE ins
 	// inserts: it notifies ChannelNewTask once for each type with a task
 	// ready now, and returns the new IDs and their types in ascending
-	// order.
+	// order; the types as '' when $1 holds one type for all.
 	sqlInsertedNotify = `
 	RETURNING id, type, blocked_till <= now() AS ready
 ), notified AS (
 	SELECT pg_notify('` + ChannelNewTask + `', r.type) FROM (SELECT DISTINCT type FROM ins WHERE ready) r
 )
-SELECT id, type FROM ins WHERE (SELECT count(*) FROM notified) >= 0 ORDER BY id`
+SELECT id, CASE WHEN cardinality($1::text[]) = 1 THEN '' ELSE type END FROM ins
+WHERE (SELECT count(*) FROM notified) >= 0 ORDER BY id`
 
 	// sqlRescueStuck returns up to $2 running tasks whose lease passed more
 	// than $1 microseconds ago to pending, counting the lost attempt, or
