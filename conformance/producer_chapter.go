@@ -142,6 +142,31 @@ func testProducerFields(t *testing.T, shared *apiBundle) {
 		}
 	})
 
+	// A batch whose tasks share every option sends each option once
+	// (engine.InsertTasks); each case as a batch of three copies.
+	t.Run("EnqueueMany, one case a batch", func(t *testing.T) {
+		t.Parallel()
+		for _, c := range fieldCases("same:") {
+			tasks := make([]*asynqpg.Task, 3)
+			for i := range tasks {
+				cp := *c.task
+				tasks[i] = &cp
+			}
+			before := b.dbNow(t)
+			ids, err := b.enqueueMany(t, tasks)
+			require.NoError(t, err, c.name)
+			after := b.dbNow(t)
+			want := len(tasks)
+			if c.task.IdempotencyToken != nil {
+				want = 1 // the copies repeat the first one's token
+			}
+			require.Len(t, ids, want, c.name)
+			for _, id := range ids {
+				b.checkFields(t, c, id, before, after)
+			}
+		}
+	})
+
 	t.Run("DefaultMaxRetry", func(t *testing.T) {
 		t.Parallel()
 		id, err := shared.enqueue(t, asynqpg.NewTask("default:3", []byte{}))

@@ -16,6 +16,7 @@ import "github.com/yakser/asynqpg"
 import pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
 import "github.com/yakser/asynqpg/internal/embeddedpg"
 import "github.com/yakser/asynqpg/migrate"
+import "github.com/yakser/asynqpg/internal/testfixture"
 import "github.com/yakser/asynqpg/producer"
 
 // TestPostgresRestart is scenario 5: the PostgreSQL server (a throw-away
@@ -139,7 +140,7 @@ WHERE NOT EXISTS (SELECT 1 FROM asynqpg_tasks t WHERE t.id = r.id AND t.status =
 	require.Zero(t, missing, "tasks whose enqueue returned an ID but that did not complete")
 	requireNoLossNoDuplicate(t, c, int(inTable), consumers*workers)
 	require.LessOrEqual(t, resumed, resumeMax, "the consumers resumed %v after the restart", resumed)
-	goleak.VerifyNone(t, ignore)
+	goleak.VerifyNone(t, ignore, testfixture.IgnorePgxBackgroundReader)
 }
 
 // migratedDatabase creates database name on the server at adminURL,

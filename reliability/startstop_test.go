@@ -12,6 +12,7 @@ import "go.uber.org/goleak"
 import "github.com/yakser/asynqpg"
 import "github.com/yakser/asynqpg/consumer"
 import pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
+import "github.com/yakser/asynqpg/internal/testfixture"
 
 // TestStartStopStress is scenario 14: a consumer (with maintenance, so
 // that every cycle also elects and resigns a leader) is started and
@@ -68,7 +69,7 @@ func TestStartStopStress(t *testing.T) {
 	b.waitCompleted(t, taskType, enqueued, waitLong)
 	require.NoError(t, c.Stop())
 
-	goleak.VerifyNone(t, ignore)
+	goleak.VerifyNone(t, ignore, testfixture.IgnorePgxBackgroundReader)
 	cnt := b.counts(t, taskType)
 	report(t, result{
 		Scenario: 14, Name: "start/stop stress", Counts: cnt, Bound: 0, Elapsed: time.Since(began),

@@ -13,6 +13,7 @@ import "go.uber.org/goleak"
 import "github.com/yakser/asynqpg"
 import pgxv5driver "github.com/yakser/asynqpg/driver/pgxv5"
 import "github.com/yakser/asynqpg/internal/testdb"
+import "github.com/yakser/asynqpg/internal/testfixture"
 
 // txBundle is a pool, its adapter and a transaction's Querier.
 type txBundle struct {
@@ -229,5 +230,5 @@ func TestQuerierNoGoroutineLeak(t *testing.T) {
 	}
 	require.NoError(t, tx.Commit(ctx))
 	require.Zero(t, pool.Stat().AcquiredConns(), "a call kept its pool connection")
-	goleak.VerifyNone(t, before)
+	goleak.VerifyNone(t, before, testfixture.IgnorePgxBackgroundReader)
 }

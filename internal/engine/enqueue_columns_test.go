@@ -19,11 +19,15 @@ func TestInsertTasksColumns(t *testing.T) {
 	at := time.Date(2031, 1, 2, 3, 4, 5, 678901000, time.UTC)
 
 	tests := map[string]func(i int, nt *NewTask){
-		"all the same":   func(int, *NewTask) {},
-		"types":          func(i int, nt *NewTask) { nt.Type += fmt.Sprint(i) },
-		"attempts":       func(i int, nt *NewTask) { nt.Attempts = i + 1 },
-		"process times":  func(i int, nt *NewTask) { nt.ProcessAt = at.Add(time.Duration(i) * time.Second) },
-		"one process at": func(i int, nt *NewTask) { nt.ProcessAt = map[bool]time.Time{true: at}[i == 1] },
+		"all the same":  func(int, *NewTask) {},
+		"types":         func(i int, nt *NewTask) { nt.Type += fmt.Sprint(i) },
+		"attempts":      func(i int, nt *NewTask) { nt.Attempts = i + 1 },
+		"process times": func(i int, nt *NewTask) { nt.ProcessAt = at.Add(time.Duration(i) * time.Second) },
+		"one process at": func(i int, nt *NewTask) {
+			if i == 1 {
+				nt.ProcessAt = at
+			}
+		},
 		"delays":         func(i int, nt *NewTask) { nt.Delay = time.Duration(i) * time.Minute },
 		"trace contexts": func(i int, nt *NewTask) { nt.TraceContext = fmt.Sprintf(`{"n": "%d"}`, i) },
 		"priorities":     func(i int, nt *NewTask) { nt.Priority = i - 1 },
@@ -31,16 +35,15 @@ func TestInsertTasksColumns(t *testing.T) {
 		"unique periods": func(i int, nt *NewTask) { nt.UniqueFor = time.Duration(i+1) * time.Hour },
 	}
 	for name, vary := range tests {
-		for _, tokened := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%s, tokened %v", name, tokened), func(t *testing.T) {
+		// Unique tasks take the statement that deduplicates, the others
+		// the plain one (unless the case gives them tokens or periods).
+		for _, uniqueFor := range []time.Duration{0, time.Hour} {
+			t.Run(fmt.Sprintf("%s, unique for %v", name, uniqueFor), func(t *testing.T) {
 				t.Parallel()
-				typ := fmt.Sprintf("columns:%s:%v:", name, tokened)
+				typ := fmt.Sprintf("columns:%s:%v:", name, uniqueFor)
 				tasks := make([]NewTask, 3)
 				for i := range tasks {
-					tasks[i] = NewTask{Type: typ, Payload: []byte{byte(i)}, Attempts: 2, Delay: time.Hour}
-					if tokened {
-						tasks[i].UniqueFor = time.Hour
-					}
+					tasks[i] = NewTask{Type: typ, Payload: []byte{byte(i)}, Attempts: 2, Delay: time.Hour, UniqueFor: uniqueFor}
 					vary(i, &tasks[i])
 				}
 				got, err := InsertTasks(ctx, b.ex, tasks)

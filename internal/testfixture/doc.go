@@ -7,6 +7,7 @@
 // run as subtests and the ID of a task that does not exist (states.go),
 // a race of those changes on one task with the checks of its results
 // (race.go), the times of tasks scattered for the tests of list orders
-// (tests_order.go) and the plan of a statement (tests_plan.go). It is
+// (tests_order.go), the plan of a statement (tests_plan.go) and the goleak
+// option for a pool's pgx background readers (leaks.go). It is
 // imported by tests and by the conformance suite.
 package testfixture
