@@ -17,8 +17,6 @@ import "testing"
 import "time"
 
 import "github.com/jackc/pgx/v5"
-import "github.com/jackc/pgx/v5/pgconn"
-import "github.com/jackc/pgx/v5/pgconn/ctxwatch"
 import "github.com/jackc/pgx/v5/pgxpool"
 import "github.com/jmoiron/sqlx"
 import _ "github.com/lib/pq" // the "postgres" database/sql driver
@@ -117,19 +115,6 @@ func TestPgBouncer(t *testing.T) {
 		requireNoLossNoDuplicate(t, c, tasks, 0)
 		require.Zero(t, prepared, "prepared-statement errors:\n%s", logs.dump())
 	})
-}
-
-// closeInsteadOfCancel makes a pgx connection whose query's context ends
-// close itself rather than send the server a cancel request (pgx's
-// default). PgBouncer before 1.21 (Debian 12 ships 1.18) can exit with
-// "server_proto: server in bad state" when a cancel request races the
-// release of the server connection (pgbouncer/pgbouncer#822), and then
-// every later test through it fails to connect. The consumers still end
-// their queries on Stop; the connection is dropped instead.
-func closeInsteadOfCancel(cfg *pgx.ConnConfig) {
-	cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
-		return &pgconn.DeadlineContextWatcherHandler{Conn: c.Conn()}
-	}
 }
 
 // beginSqlxPool begins a database/sql transaction on an sqlx adapter pool.
