@@ -53,16 +53,16 @@ func closeInsteadOfCancel(cfg *pgx.ConnConfig) {
 // first message, and passes everything else through.
 type noCancelConn struct {
 	net.Conn
-	once      sync.Once
-	cancelled atomic.Bool
+	once            sync.Once
+	isCancelRequest atomic.Bool
 }
 
 // Write implements net.Conn.
 func (c *noCancelConn) Write(b []byte) (int, error) {
 	c.once.Do(func() {
-		c.cancelled.Store(len(b) >= 8 && binary.BigEndian.Uint32(b[4:8]) == cancelRequestCode)
+		c.isCancelRequest.Store(len(b) >= 8 && binary.BigEndian.Uint32(b[4:8]) == cancelRequestCode)
 	})
-	if c.cancelled.Load() {
+	if c.isCancelRequest.Load() {
 		_ = c.Conn.Close()
 		return len(b), nil
 	}
@@ -72,7 +72,7 @@ func (c *noCancelConn) Write(b []byte) (int, error) {
 // Read implements net.Conn: a dropped cancel request reads the end of
 // the stream, as when the server closes the connection after one.
 func (c *noCancelConn) Read(b []byte) (int, error) {
-	if c.cancelled.Load() {
+	if c.isCancelRequest.Load() {
 		return 0, io.EOF
 	}
 	return c.Conn.Read(b)
