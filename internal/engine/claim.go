@@ -34,25 +34,32 @@ func ClaimTasks(ctx context.Context, ex driver.Executor, taskType string, limit 
 	if limit <= 0 {
 		return nil, nil
 	}
-	claimed, _, err := RecordAndClaim(ctx, ex, taskType, nil, limit, lease, true)
+	claimed, _, _, err := RecordAndClaim(ctx, ex, taskType, nil, limit, lease, true, ClaimCursor{})
 	return claimed, err
+}
+
+// ClaimCursor is where a claim's scan of pending tasks ended: the rank
+// (priority), blocked_till and ID of the last pending task it claimed, in
+// claim order. A claim after it scans only the pending tasks of that rank
+// that come after it, and so skips the entries the claim index keeps,
+// until the table is vacuumed, of the tasks claimed before; it does not
+// see tasks that sort before the cursor (a higher priority, an earlier
+// blocked_till) nor those of a lower priority. The zero ClaimCursor
+// (ID 0) scans every ready task.
+type ClaimCursor struct {
+	Rank        int
+	BlockedTill time.Time
+	ID          int64
+}
+
+// IsZero reports whether c is the zero ClaimCursor.
+func (c ClaimCursor) IsZero() bool {
+	return c.ID == 0
 }
 
 // lightOutcomes is the fewest successes written by the light statement
 // (see RecordAndClaim); for fewer, the report of each costs little.
 const lightOutcomes = 16
-
-// fewOutcomes is the size of batch from which outcomes are written by the
-// statements that find their rows by a join with the running rows of the
-// claim index and claim first; smaller batches find theirs through the
-// primary key and are written before the claim (see ownedByAttemptByKey
-// and claimLimitAfterOutcomes). Measured with the bench command: batches
-// of about 25 (processes of 25 workers sharing a database) drain faster
-// through the primary key, as the join reads every running task of every
-// consumer for every batch; batches of about 50 (one consumer of 100
-// workers) drained about 15 % slower through it, and batches of about
-// 500 (1,000 workers) are cheaper through the join.
-const fewOutcomes = 32
 
 // RecordAndClaim writes the outcomes of attempts and claims up to limit
 // ready tasks of taskType (as ClaimTasks does) in one statement, so both
@@ -69,10 +76,10 @@ const fewOutcomes = 32
 // changed nothing: its attempt had lost the task, and there is nothing
 // more to do about it).
 func RecordAndClaim(ctx context.Context, ex driver.Executor, taskType string, outcomes []OutcomeRecord,
-	limit int, lease time.Duration, expectClaims bool,
-) ([]ClaimedTask, map[AttemptKey]bool, error) {
+	limit int, lease time.Duration, expectClaims bool, after ClaimCursor,
+) ([]ClaimedTask, map[AttemptKey]bool, ClaimCursor, error) {
 	if len(outcomes) == 0 && limit <= 0 {
-		return nil, map[AttemptKey]bool{}, nil
+		return nil, map[AttemptKey]bool{}, ClaimCursor{}, nil
 	}
 	var (
 		rows driver.Rows
@@ -81,35 +88,48 @@ func RecordAndClaim(ctx context.Context, ex driver.Executor, taskType string, ou
 	args := []any{taskType, int64(max(limit, 0)), lease.Microseconds()}
 	written := make(map[AttemptKey]bool, len(outcomes))
 	flagged := len(outcomes) > 0 // the rows say which are outcomes
+	var cursorArgs []any
+	if !after.IsZero() {
+		cursorArgs = []any{int64(after.Rank), after.BlockedTill, after.ID}
+	}
+	claimAfter := func(statement, afterCursor string, stmtArgs ...any) (driver.Rows, error) {
+		if cursorArgs == nil {
+			return ex.Query(ctx, statement, stmtArgs...)
+		}
+		return ex.Query(ctx, afterCursor, append(stmtArgs, cursorArgs...)...)
+	}
 	switch {
 	case len(outcomes) == 0:
-		rows, err = ex.Query(ctx, sqlClaimTasks, args...)
+		rows, err = claimAfter(sqlClaimTasks, sqlClaimTasksAfter, args...)
 	case expectClaims && len(outcomes) >= lightOutcomes && completedOnly(outcomes):
 		ids, keys := outcomeKeys(outcomes)
-		rows, err = ex.Query(ctx, bySize(outcomes, sqlCompleteFewAndClaim, sqlCompleteAndClaim), append(args, ids, keys)...)
+		rows, err = claimAfter(sqlCompleteAndClaim, sqlCompleteAndClaimAfter, append(args, ids, keys)...)
 		flagged = false
 		for _, o := range outcomes {
 			written[o.Attempt] = true
 		}
 	default:
-		rows, err = ex.Query(ctx, bySize(outcomes, sqlRecordFewAndClaim, sqlRecordAndClaim), append(args, outcomeArrays(outcomes)...)...)
+		rows, err = claimAfter(sqlRecordAndClaim, sqlRecordAndClaimAfter, append(args, outcomeArrays(outcomes)...)...)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("claim tasks of type %q: %w", taskType, schemaError(err))
+		return nil, nil, ClaimCursor{}, fmt.Errorf("claim tasks of type %q: %w", taskType, schemaError(err))
 	}
-	out, err := scanClaimed(rows, taskType, flagged, written, limit)
+	out, cursor, err := scanClaimed(rows, taskType, flagged, written, limit)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, ClaimCursor{}, err
 	}
-	return out, written, nil
+	return out, written, cursor, nil
 }
 
 // scanClaimed reads the rows of a claim statement of taskType and closes
-// them: the tasks claimed and, when flagged (the first column tells
-// outcomes from claimed tasks), the outcomes written, added to written.
-func scanClaimed(rows driver.Rows, taskType string, flagged bool, written map[AttemptKey]bool, limit int) ([]ClaimedTask, error) {
+// them: the tasks claimed, the claim's cursor and, when flagged (the
+// first column tells outcomes from claimed tasks), the outcomes written,
+// added to written.
+func scanClaimed(rows driver.Rows, taskType string, flagged bool, written map[AttemptKey]bool, limit int,
+) ([]ClaimedTask, ClaimCursor, error) {
 	defer rows.Close()
 	out := make([]ClaimedTask, 0, limit)
+	var cursor ClaimCursor
 	for rows.Next() {
 		var (
 			t           asynqpg.TaskInfo
@@ -117,19 +137,22 @@ func scanClaimed(rows driver.Rows, taskType string, flagged bool, written map[At
 			key         int64
 			traceCtx    string
 			isOutcome   bool
+			c           ClaimCursor
 		)
 		dest := []any{&t.ID, &t.Payload, &t.IdempotencyToken, &t.Messages,
-			&t.AttemptsLeft, &t.AttemptsElapsed, &t.CreatedAt, &attemptedAt, &key, &traceCtx, &t.Priority}
+			&t.AttemptsLeft, &t.AttemptsElapsed, &t.CreatedAt, &attemptedAt, &key, &traceCtx, &t.Priority,
+			&c.Rank, &c.BlockedTill, &c.ID}
 		if flagged {
 			dest = append([]any{&isOutcome}, dest...)
 		}
 		if err := rows.Scan(dest...); err != nil {
-			return nil, fmt.Errorf("claim tasks of type %q: scan: %w", taskType, err)
+			return nil, ClaimCursor{}, fmt.Errorf("claim tasks of type %q: scan: %w", taskType, err)
 		}
 		if isOutcome {
 			written[AttemptKey{ID: t.ID, Key: key}] = true
 			continue
 		}
+		cursor = c
 		t.Type = taskType
 		t.AttemptedAt = &attemptedAt
 		if t.Messages == nil {
@@ -141,9 +164,9 @@ func scanClaimed(rows driver.Rows, taskType string, flagged bool, written map[At
 		out = append(out, ClaimedTask{Task: &t, Attempt: AttemptKey{ID: t.ID, Key: key}, TraceContext: traceCtx})
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("claim tasks of type %q: %w", taskType, schemaError(err))
+		return nil, ClaimCursor{}, fmt.Errorf("claim tasks of type %q: %w", taskType, schemaError(err))
 	}
-	return out, nil
+	return out, cursor, nil
 }
 
 // LostAttempts returns those of attempts that no longer own their task:
@@ -209,9 +232,9 @@ func RecordOutcomes(ctx context.Context, ex driver.Executor, outcomes []OutcomeR
 	)
 	if completedOnly(outcomes) {
 		ids, keys := outcomeKeys(outcomes)
-		rows, err = ex.Query(ctx, bySize(outcomes, sqlCompleteFewAttempts, sqlCompleteAttempts), ids, keys)
+		rows, err = ex.Query(ctx, sqlCompleteAttempts, ids, keys)
 	} else {
-		rows, err = ex.Query(ctx, bySize(outcomes, sqlRecordFewOutcomes, sqlRecordOutcomes), outcomeArrays(outcomes)...)
+		rows, err = ex.Query(ctx, sqlRecordOutcomes, outcomeArrays(outcomes)...)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("record outcomes: %w", err)
@@ -229,15 +252,6 @@ func RecordOutcomes(ctx context.Context, ex driver.Executor, outcomes []OutcomeR
 		return nil, fmt.Errorf("record outcomes: %w", err)
 	}
 	return written, nil
-}
-
-// bySize returns few for a batch of fewer than fewOutcomes outcomes, and
-// many for a larger one.
-func bySize(outcomes []OutcomeRecord, few, many string) string {
-	if len(outcomes) < fewOutcomes {
-		return few
-	}
-	return many
 }
 
 // completedOnly reports whether every outcome is a success.

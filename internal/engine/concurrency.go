@@ -49,7 +49,7 @@ func RecordAndClaimLimited(ctx context.Context, ex driver.Executor, taskType str
 		if err != nil {
 			return nil, nil, fmt.Errorf("claim tasks of type %q: %w", taskType, schemaError(err))
 		}
-		if claimed, err = scanClaimed(rows, taskType, false, written, limit); err != nil {
+		if claimed, _, err = scanClaimed(rows, taskType, false, written, limit); err != nil {
 			return nil, nil, err
 		}
 	}

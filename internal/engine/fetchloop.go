@@ -15,20 +15,6 @@ const fetchErrorMaxDelay = 5 * time.Second
 // of its workers to free up before claiming for those already free.
 const fetchCooldown = 2 * time.Millisecond
 
-// minClaimBatch is the number of free workers a task type with a backlog
-// gathers before it claims, when it has that many workers and half of
-// them are fewer (half of them otherwise): every claim is a statement and
-// a commit on the database, whatever its size, so a small pool claims for
-// all its workers at once rather than for half of them, and a process of
-// 25 workers makes half as many claims. The cooldown bounds the wait.
-const minClaimBatch = 50
-
-// maxClaimsInFlight is the most claims a task type has in flight at once
-// (see claimsInFlight). While one claim waits on the database, the
-// workers freed meanwhile can be claimed for by a second, so workers do
-// not wait a whole claim's round trip for work.
-const maxClaimsInFlight = 2
-
 // typeRunner is the worker pool and fetch loop of one task type.
 type typeRunner struct {
 	p     *Processor
@@ -155,6 +141,9 @@ type claimJob struct {
 	backlog bool
 	// paused: the type is paused; the job only writes its outcomes.
 	paused bool
+	// after: the claim scans the pending tasks after this cursor (see
+	// claimScan).
+	after ClaimCursor
 }
 
 // limit is the number of tasks the job claims.
@@ -168,7 +157,10 @@ func (j claimJob) limit() int {
 // claimResult is what a claim in flight reports to the fetch loop.
 type claimResult struct {
 	limit, claimed, outcomes int
-	err                      error
+	// afterCursor: the claim scanned after a cursor; cursor: its own.
+	afterCursor bool
+	cursor      ClaimCursor
+	err         error
 }
 
 // fetchLoop claims ready tasks and hands their attempts to the workers
@@ -195,8 +187,9 @@ func (r *typeRunner) fetchLoop() {
 	for range limit {
 		go func() {
 			for job := range jobs {
-				n, err := r.claim(job)
-				results <- claimResult{limit: job.limit(), claimed: n, outcomes: len(job.outs), err: err}
+				n, cursor, err := r.claim(job)
+				results <- claimResult{limit: job.limit(), claimed: n, outcomes: len(job.outs),
+					afterCursor: !job.after.IsZero(), cursor: cursor, err: err}
 			}
 		}()
 	}
@@ -221,6 +214,7 @@ func (r *typeRunner) fetchLoop() {
 		cooling  bool // cooldown runs: waiting for more workers to free up
 		cooled   bool // cooldown ran out: claim for the workers free
 		failures int
+		scan     = claimScan{interval: p.cfg.FetchInterval}
 	)
 	for {
 		waiting := r.outboxLen()
@@ -247,7 +241,7 @@ func (r *typeRunner) fetchLoop() {
 				wanted, cooling, cooled = false, false, false
 				inFlight++
 				outs := r.takeOutbox()
-				jobs <- claimJob{outs: outs, reserved: r.reserve(), backlog: backlog}
+				jobs <- claimJob{outs: outs, reserved: r.reserve(), backlog: backlog, after: scan.next(time.Now())}
 				continue
 			case !cooling:
 				cooling = true
@@ -259,8 +253,10 @@ func (r *typeRunner) fetchLoop() {
 			return
 		case <-poll.C:
 			wanted = true
+			scan.restart()
 		case <-r.wake:
 			wanted = true
+			scan.restart()
 		case <-r.slotFreed:
 		case <-r.outboxReady:
 		case <-cooldown.C:
@@ -271,6 +267,7 @@ func (r *typeRunner) fetchLoop() {
 				return
 			}
 			resetTimer(poll, p.cfg.FetchInterval)
+			scan.claimed(res)
 			if res.err != nil {
 				backlog = false
 				var delay time.Duration // at once, for a retryAtOnce failure however often it came
@@ -288,30 +285,12 @@ func (r *typeRunner) fetchLoop() {
 				continue
 			}
 			failures = 0
-			backlog = res.claimed == res.limit
+			// A short claim after a cursor leaves the tasks before it, and
+			// those of lower priorities: the next claim, from the first
+			// ready task, follows at once.
+			backlog = res.claimed == res.limit || res.afterCursor
 		}
 	}
-}
-
-// claimsInFlight is the most claims the type has in flight at once:
-// maxClaimsInFlight when its pool holds two claim batches, else one. A
-// smaller pool's second claim would be for the few workers freed during
-// the first: as costly to the database as a full one, and one more
-// statement meeting other processes' claims in the same rows (four
-// processes of 25 workers drained about 20 % faster with one).
-func (r *typeRunner) claimsInFlight() int {
-	if r.cfg.Workers >= 2*r.claimBatch() {
-		return maxClaimsInFlight
-	}
-	return 1
-}
-
-// claimBatch is the number of free workers a type with a backlog waits
-// for (at most fetchCooldown) before it claims: half of its workers, or
-// minClaimBatch of them, or all of them when it has fewer.
-func (r *typeRunner) claimBatch() int {
-	w := r.cfg.Workers
-	return max((w+1)/2, min(w, minClaimBatch))
 }
 
 // claim writes the outcomes of job and claims tasks for its workers in
@@ -320,7 +299,7 @@ func (r *typeRunner) claimBatch() int {
 // statement is done. A claim that returns after the processor stopped
 // fetching gives its tasks back. When the statement fails, the outcomes
 // go to the processor's completer, which retries them.
-func (r *typeRunner) claim(job claimJob) (int, error) {
+func (r *typeRunner) claim(job claimJob) (int, ClaimCursor, error) {
 	p := r.p
 	ctx, cancel := context.WithTimeout(p.runCtx, claimTimeout)
 	defer cancel()
@@ -332,17 +311,18 @@ func (r *typeRunner) claim(job claimJob) (int, error) {
 	var (
 		claimed []ClaimedTask
 		written map[AttemptKey]bool
+		cursor  ClaimCursor
 		err     error
 	)
 	if slots := r.cfg.GlobalConcurrency; slots > 0 && limit > 0 {
 		claimed, written, err = RecordAndClaimLimited(ctx, p.cfg.Executor, r.cfg.Type, recs, limit, r.lease, slots)
 	} else {
-		claimed, written, err = RecordAndClaim(ctx, p.cfg.Executor, r.cfg.Type, recs, limit, r.lease, job.backlog)
+		claimed, written, cursor, err = RecordAndClaim(ctx, p.cfg.Executor, r.cfg.Type, recs, limit, r.lease, job.backlog, job.after)
 	}
 	if err != nil {
 		r.settle(job.reserved, 0)
 		r.handOver(job.outs)
-		return 0, err
+		return 0, ClaimCursor{}, err
 	}
 	// The claimed tasks take their workers, and the workers of the
 	// outcomes are released, at once, so that no other claim counts a
@@ -361,7 +341,7 @@ func (r *typeRunner) claim(job claimJob) (int, error) {
 	}
 	if len(claimed) == 0 {
 		settle(job.outs, true)
-		return 0, nil
+		return 0, cursor, nil
 	}
 	if stopping {
 		settle(job.outs, true)
@@ -373,7 +353,7 @@ func (r *typeRunner) claim(job claimJob) (int, error) {
 			p.log.Warn("asynqpg: could not give back tasks claimed while stopping; they come back when their leases pass",
 				"task_type", r.cfg.Type, "tasks", len(keys), "error", err)
 		}
-		return len(claimed), nil
+		return len(claimed), cursor, nil
 	}
 	p.log.Debug("asynqpg: claimed tasks", "task_type", r.cfg.Type, "tasks", len(claimed), "limit", limit,
 		"outcomes", len(job.outs))
@@ -388,5 +368,5 @@ func (r *typeRunner) claim(job claimJob) (int, error) {
 	// attempts wait for them, so that one woken takes its next attempt at
 	// once rather than waiting again.
 	settle(job.outs, true)
-	return len(claimed), nil
+	return len(claimed), cursor, nil
 }

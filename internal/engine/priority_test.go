@@ -2,11 +2,13 @@ package engine
 
 import "context"
 import "strings"
+import "sync"
 import "testing"
 import "time"
 
 import "github.com/stretchr/testify/require"
 
+import "github.com/yakser/asynqpg"
 import "github.com/yakser/asynqpg/internal/testfixture"
 
 // TestClaimPriorityOrder claims ready tasks by priority (higher first), then
@@ -69,12 +71,67 @@ func TestClaimPlanIsOneIndexScan(t *testing.T) {
 	require.NoError(t, err)
 	_, err = conn.ExecContext(ctx, `PREPARE claim(text, bigint, bigint) AS `+sqlClaimTasks)
 	require.NoError(t, err)
-	text := testfixture.Plan(t, conn, `EXECUTE claim('t1', 10, 60000000)`)
-	t.Log("\n" + text)
-	require.Equal(t, 2, strings.Count(text, "Index Scan using asynqpg_tasks_claim_idx"), "one claim-index scan for each kind of ready row")
-	require.NotContains(t, text, "Seq Scan")
-	require.NotContains(t, text, "Bitmap")
-	// The only sort is of the candidates found (at most twice the limit).
-	require.Equal(t, 1, strings.Count(text, "Sort Key: expired.priority DESC"))
-	require.Equal(t, 1, strings.Count(text, "Sort Key"))
+	_, err = conn.ExecContext(ctx, `PREPARE claim_after(text, bigint, bigint, integer, timestamptz, bigint) AS `+
+		sqlClaimTasksAfter)
+	require.NoError(t, err)
+	for name, execute := range map[string]string{
+		"from the first ready task": `EXECUTE claim('t1', 10, 60000000)`,
+		"after a cursor":            `EXECUTE claim_after('t1', 10, 60000000, 1, now() - interval '1 hour', 500)`,
+	} {
+		text := testfixture.Plan(t, conn, execute)
+		t.Log(name + ":\n" + text)
+		require.Equal(t, 2, strings.Count(text, "Index Scan using asynqpg_tasks_claim_idx"), "%s: one claim-index scan for each kind of ready row", name)
+		require.NotContains(t, text, "Seq Scan", name)
+		require.NotContains(t, text, "Bitmap", name)
+		// The only sorts are of the candidates found (at most twice the
+		// limit) and of the rows chosen among them, for the last one.
+		require.Equal(t, 1, strings.Count(text, "Sort Key: expired.priority DESC"), name)
+		require.Equal(t, 1, strings.Count(text, "Sort Key: chosen.priority, chosen.blocked_till DESC"), name)
+		require.Equal(t, 2, strings.Count(text, "Sort Key"), name)
+	}
+	// After a cursor, the scan of pending rows begins at the cursor: its
+	// condition is one of the index's, not a filter on the rows read.
+	text := testfixture.Plan(t, conn, `EXECUTE claim_after('t1', 10, 60000000, 1, now(), 500)`)
+	require.Regexp(t, `Index Cond: .*CASE WHEN .* = \$4\) AND .*\(ROW\(blocked_till, id\) > ROW\(\$5, \$6\)\)`, text)
+}
+
+// TestProcessorPriorityDuringBacklog checks that a task of a higher
+// priority enqueued while a consumer drains a backlog is claimed next:
+// its notification makes the next claim scan from the first ready task,
+// not after the cursor of the last claim.
+func TestProcessorPriorityDuringBacklog(t *testing.T) {
+	t.Parallel()
+	b := setupProc(t)
+	ctx := context.Background()
+	b.insertMany(t, "backlog", 20)
+	gate := make(chan struct{})
+	var (
+		mu  sync.Mutex
+		ran []int64
+	)
+	testProcessor(t, b, nil, ProcessorConfig{
+		FetchInterval: time.Hour, // no poll, and no periodic scan from the first task
+		Types: []TypeConfig{{Type: "backlog", Workers: 1, Timeout: 10 * time.Second,
+			Handler: func(_ context.Context, task *asynqpg.TaskInfo) error {
+				mu.Lock()
+				ran = append(ran, task.ID)
+				first := len(ran) == 1
+				mu.Unlock()
+				if first {
+					<-gate
+				}
+				return nil
+			}}},
+	})
+	require.Eventually(t, func() bool { return b.listenerBackends(t) == 1 }, eventually, tick)
+	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(ran) == 1 }, eventually, tick)
+	high, _, err := InsertTask(ctx, b.ex, NewTask{Type: "backlog", Payload: []byte{}, Attempts: 1, Priority: 10})
+	require.NoError(t, err)
+	time.Sleep(200 * time.Millisecond) // the notification reaches the fetch loop
+	close(gate)
+	require.Eventually(t, func() bool { return b.countStatus(t, "backlog", asynqpg.TaskStatusCompleted) == 21 },
+		eventually, tick)
+	mu.Lock()
+	defer mu.Unlock()
+	require.Equal(t, high, ran[1], "order run: %v", ran)
 }

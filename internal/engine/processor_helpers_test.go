@@ -137,7 +137,7 @@ func (e *recordCounter) Query(ctx context.Context, sql string, args ...any) (dri
 // completers, which write outcomes without claiming.
 func isOutcomeWrite(sql string) bool {
 	switch sql {
-	case sqlRecordOutcomes, sqlRecordFewOutcomes, sqlCompleteAttempts, sqlCompleteFewAttempts:
+	case sqlRecordOutcomes, sqlCompleteAttempts:
 		return true
 	}
 	return false

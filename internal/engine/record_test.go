@@ -1,6 +1,7 @@
 package engine
 
 import "context"
+import "strings"
 import "testing"
 import "time"
 
@@ -205,7 +206,7 @@ func TestRecordAndClaimWritesOutcomesFirst(t *testing.T) {
 			}
 			done := make(chan result, 1)
 			go func() {
-				claimed, written, err := RecordAndClaim(ctx, b.ex, "order", outcomes, 1, time.Minute, true)
+				claimed, written, _, err := RecordAndClaim(ctx, b.ex, "order", outcomes, 1, time.Minute, true, ClaimCursor{})
 				done <- result{claimed, written, err}
 			}()
 			b.waitForLockWait(t)
@@ -243,38 +244,51 @@ func (b *procBundle) waitForLockWait(t *testing.T) {
 	}, 10*time.Second, 5*time.Millisecond, "no session waits for the held row")
 }
 
-// Outcomes of a small batch find their rows through the primary key,
-// whatever the statistics say of the running rows: the claim index would
-// read every running row of the table for each statement.
-func TestFewOutcomesUsePrimaryKey(t *testing.T) {
+// Outcomes find their rows through the primary key, in a batch of any
+// size and whatever the statistics say of the running rows: the claim
+// index would read every running entry of the table for each statement,
+// with those of every task finished since the table was last vacuumed.
+func TestOutcomesUsePrimaryKey(t *testing.T) {
 	t.Parallel()
 	b := setupProc(t)
 	ctx := context.Background()
 	b.exec(t, `INSERT INTO asynqpg_tasks (type, payload, status, finalized_at)
-		SELECT 'done', '\x01', 'completed', now() FROM generate_series(1, 5000)`)
+		SELECT 'done', '\x01', 'completed', now() FROM generate_series(1, 50000)`)
 	var outcomes []OutcomeRecord
-	for range 3 {
+	for range 40 {
 		_, c := b.claimNew(t, "plan")
 		outcomes = append(outcomes, OutcomeRecord{Attempt: c.Attempt,
 			Decision: Decision{Status: "completed", Kind: asynqpg.StatusCompleted}})
 	}
 	b.exec(t, `ANALYZE asynqpg_tasks`)
 	ids, keys := outcomeKeys(outcomes)
-	require.Equal(t, sqlRecordFewOutcomes, bySize(outcomes, sqlRecordFewOutcomes, sqlRecordOutcomes))
-	for _, st := range []struct {
-		name string
+	claim := []any{"plan", int64(10), int64(time.Minute / time.Microsecond)}
+	for name, st := range map[string]struct {
 		sql  string
 		args []any
 	}{
-		{"sqlRecordFewOutcomes", sqlRecordFewOutcomes, outcomeArrays(outcomes)},
-		{"sqlCompleteFewAttempts", sqlCompleteFewAttempts, []any{ids, keys}},
+		"sqlRecordOutcomes":   {sqlRecordOutcomes, outcomeArrays(outcomes)},
+		"sqlCompleteAttempts": {sqlCompleteAttempts, []any{ids, keys}},
+		"sqlRecordAndClaim":   {sqlRecordAndClaim, append(claim, outcomeArrays(outcomes)...)},
+		"sqlCompleteAndClaim": {sqlCompleteAndClaim, append(append([]any{}, claim...), ids, keys)},
 	} {
-		name, q, args := st.name, st.sql, st.args
 		tx, err := b.db.BeginTx(ctx, nil)
 		require.NoError(t, err)
-		plan := testfixture.Plan(t, tx, q, args...)
+		plan := outcomesPlan(testfixture.Plan(t, tx, st.sql, st.args...))
 		require.NoError(t, tx.Rollback())
 		require.Contains(t, plan, "asynqpg_tasks_pkey", "%s:\n%s", name, plan)
 		require.NotContains(t, plan, "asynqpg_tasks_claim_idx", "%s:\n%s", name, plan)
 	}
+}
+
+// outcomesPlan returns the part of plan that writes the outcomes: the
+// CTE done of a statement that also claims (up to the next CTE), or all
+// of a statement that only writes outcomes.
+func outcomesPlan(plan string) string {
+	_, done, found := strings.Cut(plan, "CTE done")
+	if !found {
+		return plan
+	}
+	part, _, _ := strings.Cut(done, "CTE ")
+	return part
 }

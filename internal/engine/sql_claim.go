@@ -1,5 +1,8 @@
 package engine
 
+import "fmt"
+import "strings"
+
 // The statements of the hot path: claiming tasks and recording the
 // outcomes of attempts (conventions: see sql.go).
 
@@ -7,15 +10,17 @@ package engine
 // with the attempted_at of attempt key o.attempt_key (Unix microseconds).
 const ownedByAttempt = `t.status = 'running' AND ` + attemptKeyMatches
 
-// ownedByAttemptByKey is ownedByAttempt for a statement that must find
-// its few rows through the primary key (IDs o.id): the status is compared
-// under the "C" collation (the same equality for these ASCII values), so
-// that the planner cannot read it from the claim index. With statistics
-// that show few running rows (a queue table's usual state), it would
-// otherwise read every running row of the claim index and hash-join them
-// with the outcomes: many index entries per outcome, more of them the
-// more consumers share the table. For a large batch the hash join is the
-// cheaper plan, so large batches keep ownedByAttempt.
+// ownedByAttemptByKey is ownedByAttempt for a statement that finds the
+// rows of its outcomes (IDs o.id) through the primary key: the status is
+// compared under the "C" collation (the same equality for these ASCII
+// values), so that the planner cannot read it from the claim index. With
+// statistics that show few running rows (a queue table's usual state), it
+// would otherwise read every running entry of the claim index and
+// hash-join them with the outcomes: every running task of every consumer,
+// and every entry of a task that finished since the table was last
+// vacuumed, which the index keeps until then. Such a statement grows
+// slower with every task processed (draining 300,000 tasks with 100
+// workers, it took twice the server CPU per task of the lookups by key).
 const ownedByAttemptByKey = `t.status COLLATE "C" = 'running' AND ` + attemptKeyMatches
 
 // attemptKeyMatches holds when row t was attempted at attempt key
@@ -50,6 +55,11 @@ const (
 	// by blocked_till, so that the scan for passed leases is a range.
 	claimRank = `(CASE WHEN status = 'pending' THEN priority ELSE 0 END)`
 
+	// claimPendingReady is the condition of the scan of pending rows of
+	// type $1: ready. A claim after a cursor adds the cursor's condition
+	// to it (see afterCursor).
+	claimPendingReady = `status = 'pending' AND type = $1 AND blocked_till <= now()`
+
 	// claimExpired finds running rows of type $1 whose lease passed and
 	// that have an attempt left after counting the lost one.
 	claimExpired = `expired AS (
@@ -69,13 +79,30 @@ const (
 	LIMIT `
 	claimPending = claimLocked + `, pending AS (
 	SELECT ctid, priority, blocked_till, id FROM asynqpg_tasks
-	WHERE status = 'pending' AND type = $1 AND blocked_till <= now()
+	WHERE ` + claimPendingReady + `
 	ORDER BY ` + claimRank + ` DESC, blocked_till, id
 	LIMIT `
 	claimLocked = `
 	FOR NO KEY UPDATE SKIP LOCKED
 )`
-	// claimUpdate claims the rows found.
+	// claimChosen ends the scans: the rows to claim, as CTE chosen, in
+	// claim order, each with whether it was pending; and the last pending
+	// one, as CTE last, where the next claim's scan of pending rows may
+	// begin (see afterCursor). claimUpdate follows.
+	claimChosen = `, chosen AS (
+	SELECT r.ctid, r.priority, r.blocked_till, r.id, r.pending
+	FROM (SELECT *, false AS pending FROM expired UNION ALL SELECT *, true FROM pending) r
+	ORDER BY r.priority DESC, r.blocked_till, r.id
+	LIMIT ` + claimLimit + `
+), last AS (
+	SELECT priority, blocked_till, id FROM chosen WHERE pending
+	ORDER BY priority, blocked_till DESC, id DESC
+	LIMIT 1
+)`
+
+	// claimUpdate claims the rows chosen. Every row returned also carries
+	// the claim's cursor: the rank, blocked_till and id of the last
+	// pending row chosen (0, the epoch and 0 when none was).
 	claimUpdate = `
 UPDATE asynqpg_tasks t SET
 	status = 'running',
@@ -87,13 +114,12 @@ UPDATE asynqpg_tasks t SET
 	messages = CASE WHEN t.status = 'running'
 		THEN array_append(t.messages, 'lease expired: the consumer running the attempt is presumed dead')
 		ELSE t.messages END
-WHERE t.ctid = ANY (ARRAY(
-	SELECT r.ctid FROM (SELECT * FROM expired UNION ALL SELECT * FROM pending) r
-	ORDER BY r.priority DESC, r.blocked_till, r.id
-	LIMIT ` + claimLimit + `))
+WHERE t.ctid = ANY (ARRAY(SELECT ctid FROM chosen))
 RETURNING t.id, t.payload, t.idempotency_token, t.messages, t.attempts_left,
 	t.attempts_elapsed, t.created_at, t.attempted_at, (extract(epoch FROM t.attempted_at) * 1000000)::bigint,
-	COALESCE(t.trace_context::text, ''), t.priority`
+	COALESCE(t.trace_context::text, ''), t.priority,
+	COALESCE((SELECT priority FROM last), 0), COALESCE((SELECT blocked_till FROM last), 'epoch'::timestamptz),
+	COALESCE((SELECT id FROM last), 0)`
 
 	// recordSet is what an outcome o does to its row t: its status, the
 	// attempt it spent with its message, when a pending task is ready
@@ -137,7 +163,7 @@ RETURNING t.id, t.payload, t.idempotency_token, t.messages, t.attempts_left,
 
 	// claimedAndOutcomes ends a statement that reports the outcomes it
 	// wrote: the claim as CTE claimed, then claimAndOutcomes.
-	claimedAndOutcomes = `, claimed AS (` + claimUpdate + `)` + claimAndOutcomes
+	claimedAndOutcomes = claimChosen + `, claimed AS (` + claimUpdate + `)` + claimAndOutcomes
 
 	// recordOutcomes and completeAttempts begin sqlRecordOutcomes and
 	// sqlCompleteAttempts; the condition that the attempt owns its row
@@ -161,7 +187,8 @@ RETURNING t.id, o.attempt_key`
 	claimAndOutcomes = `
 SELECT false, c.* FROM claimed c
 UNION ALL
-SELECT true, d.id, ''::bytea, NULL::text, '{}'::text[], 0, 0, now(), now(), d.attempt_key, '', 0 FROM done d`
+SELECT true, d.id, ''::bytea, NULL::text, '{}'::text[], 0, 0, now(), now(), d.attempt_key, '', 0, 0,
+	'epoch'::timestamptz, 0 FROM done d`
 )
 
 const (
@@ -184,39 +211,28 @@ const (
 	// estimates it the same whatever its value: a plan made for one limit
 	// suits every limit, and PostgreSQL's plan cache keeps one generic plan
 	// instead of planning every claim anew.
-	sqlClaimTasks = `WITH ` + claimExpired + claimExpiredEnd + claimUpdate
+	sqlClaimTasks = `WITH ` + claimExpired + claimExpiredEnd + claimChosen + claimUpdate
 
 	// sqlCompleteAndClaim records the success of attempts ($4 ids, $5
 	// attempt keys) and claims like sqlClaimTasks, in one statement: the
 	// workers freed by the outcomes are filled by the claim, and both take
 	// effect at once. Rows whose attempt no longer owns the task are left
-	// alone, and the tasks of the outcomes are not claimed. Returns the
+	// alone, and the tasks of the outcomes are not claimed. The outcomes'
+	// rows are found through the primary key (ownedByAttemptByKey) and
+	// written before the claim (claimLimitAfterOutcomes). Returns the
 	// claimed rows as sqlClaimTasks does. Which successes were written is
 	// not reported: a report costs the claim a materialized result, and a
 	// success that was not written (its attempt had lost the task) changed
 	// nothing and needs nothing more. It serves a type with a backlog;
 	// sqlRecordAndClaim, which reports every outcome, serves the others.
-	// It is for a large batch (see fewOutcomes); sqlCompleteFewAndClaim
-	// serves a small one.
-	sqlCompleteAndClaim = completeDone + ownedByAttempt + `
-` + claimAfterDone + claimExpiredEnd + claimUpdate
-
-	// sqlCompleteFewAndClaim is sqlCompleteAndClaim for a small batch:
-	// it finds the outcomes' rows through the primary key
-	// (ownedByAttemptByKey) and writes them before it claims
-	// (claimLimitAfterOutcomes).
-	sqlCompleteFewAndClaim = completeDone + ownedByAttemptByKey + `
+	sqlCompleteAndClaim = completeDone + ownedByAttemptByKey + `
 	RETURNING t.id
-` + claimAfterDone + claimExpiredEndAfterOutcomes + claimUpdate
+` + claimAfterDone + claimExpiredEndAfterOutcomes + claimChosen + claimUpdate
 
 	// sqlRecordAndClaim is sqlCompleteAndClaim for outcomes of any kind:
 	// $4 ids, $5 attempt keys, $6 statuses, $7 attempts spent, $8
 	// messages, $9 delays in microseconds (see sqlRecordOutcomes).
-	sqlRecordAndClaim = recordDone + ownedByAttempt + recordDoneEnd + claimExpiredEnd + claimedAndOutcomes
-
-	// sqlRecordFewAndClaim is sqlRecordAndClaim for a small batch, as
-	// sqlCompleteFewAndClaim is sqlCompleteAndClaim.
-	sqlRecordFewAndClaim = recordDone + ownedByAttemptByKey + recordDoneEnd + claimExpiredEndAfterOutcomes +
+	sqlRecordAndClaim = recordDone + ownedByAttemptByKey + recordDoneEnd + claimExpiredEndAfterOutcomes +
 		claimedAndOutcomes
 
 	// sqlRecordOutcomes records the outcomes of many attempts in one
@@ -224,20 +240,16 @@ const (
 	// ('completed', 'pending' or 'failed'), $4 attempts spent (0 or 1: one
 	// for a failed attempt, whose message $5 is appended), $6 delay in
 	// microseconds before a pending task is ready again. Rows whose attempt
-	// no longer owns the task are left alone. Returns the attempts written
-	// (id, attempt key). It is for a large batch; sqlRecordFewOutcomes
-	// finds the rows of a small one through the primary key.
-	sqlRecordOutcomes    = recordOutcomes + ownedByAttempt + outcomesWritten
-	sqlRecordFewOutcomes = recordOutcomes + ownedByAttemptByKey + outcomesWritten
+	// no longer owns the task are left alone; the rows are found through
+	// the primary key. Returns the attempts written (id, attempt key).
+	sqlRecordOutcomes = recordOutcomes + ownedByAttemptByKey + outcomesWritten
 
 	// sqlCompleteAttempts records the success of many attempts in one
 	// statement: their tasks become completed. It is sqlRecordOutcomes for
 	// a batch of successes only, with two arrays to send instead of six:
 	// $1 ids, $2 attempt keys. Rows whose attempt no longer owns the task
 	// are left alone. Returns the attempts written (id, attempt key).
-	// sqlCompleteFewAttempts is the same for a small batch.
-	sqlCompleteAttempts    = completeAttempts + ownedByAttempt + outcomesWritten
-	sqlCompleteFewAttempts = completeAttempts + ownedByAttemptByKey + outcomesWritten
+	sqlCompleteAttempts = completeAttempts + ownedByAttemptByKey + outcomesWritten
 
 	// sqlLostAttempts returns, among the given attempts ($1 ids, $2 attempt
 	// keys), those that no longer own their task: cancelled, deleted,
@@ -256,3 +268,23 @@ UPDATE asynqpg_tasks t SET status = 'pending', blocked_till = now(), updated_at 
 FROM unnest($1::bigint[], $2::bigint[]) AS o(id, attempt_key)
 WHERE t.id = o.id AND ` + ownedByAttempt
 )
+
+// The claim statements after a cursor (see afterCursor): their arguments
+// are those of the statement they extend, then the cursor's three.
+var (
+	sqlClaimTasksAfter       = afterCursor(sqlClaimTasks, 4)
+	sqlCompleteAndClaimAfter = afterCursor(sqlCompleteAndClaim, 6)
+	sqlRecordAndClaimAfter   = afterCursor(sqlRecordAndClaim, 10)
+)
+
+// afterCursor returns claim statement with its scan of pending rows
+// limited to those after a cursor (see ClaimCursor): of the cursor's rank
+// $n, and after its blocked_till $n+1 and id $n+2. The scan then begins
+// at the cursor in the claim index instead of at the first pending entry
+// of the type: the entries of the tasks claimed since the table was last
+// vacuumed, which the index keeps until then, lie before it.
+func afterCursor(statement string, n int) string {
+	cond := fmt.Sprintf(` AND %s = $%d::integer AND (blocked_till, id) > ($%d::timestamptz, $%d::bigint)`,
+		claimRank, n, n+1, n+2)
+	return strings.Replace(statement, claimPendingReady, claimPendingReady+cond, 1)
+}

@@ -112,4 +112,4 @@ const (
 // transaction that took sqlLockTypeSlots, after the lock. Arguments and
 // result are those of sqlClaimTasks, then $4.
 var sqlClaimLimited = `WITH ` + claimSlots + `, ` +
-	strings.ReplaceAll(claimExpired+claimExpiredEnd+claimUpdate, claimLimit, `(SELECT n FROM slots)`)
+	strings.ReplaceAll(claimExpired+claimExpiredEnd+claimChosen+claimUpdate, claimLimit, `(SELECT n FROM slots)`)

@@ -1,0 +1,191 @@
+package engine
+
+import "context"
+import "errors"
+import "testing"
+import "time"
+
+import "github.com/stretchr/testify/require"
+
+import "github.com/yakser/asynqpg"
+
+// TestClaimAfterCursor claims with and without a cursor: a claim returns
+// the cursor of the last pending task it claimed, and a claim after it
+// sees only the tasks of that rank that come after it, through each claim
+// statement (claim only, successes, outcomes of any kind).
+func TestClaimAfterCursor(t *testing.T) {
+	t.Parallel()
+	for name, claim := range map[string]func(t *testing.T, b *procBundle, typ string, limit int, after ClaimCursor) ([]ClaimedTask, ClaimCursor){
+		"claim only": func(t *testing.T, b *procBundle, typ string, limit int, after ClaimCursor) ([]ClaimedTask, ClaimCursor) {
+			t.Helper()
+			claimed, _, cursor, err := RecordAndClaim(context.Background(), b.ex, typ, nil, limit, time.Minute, true, after)
+			require.NoError(t, err)
+			return claimed, cursor
+		},
+		"with successes": func(t *testing.T, b *procBundle, typ string, limit int, after ClaimCursor) ([]ClaimedTask, ClaimCursor) {
+			t.Helper()
+			return claimWithOutcomes(t, b, typ, limit, after, lightOutcomes, outcomeCompleted)
+		},
+		"with failures": func(t *testing.T, b *procBundle, typ string, limit int, after ClaimCursor) ([]ClaimedTask, ClaimCursor) {
+			t.Helper()
+			return claimWithOutcomes(t, b, typ, limit, after, 2, outcomeFailed)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			b := setupProc(t)
+			typ := "cursor"
+			ids := make([]int64, 6)
+			for i := range ids {
+				ids[i] = insertPrioritized(t, b, typ, 0, time.Duration(10-i)*time.Minute)
+			}
+			low := insertPrioritized(t, b, typ, -1, time.Hour)
+
+			first, cursor := claim(t, b, typ, 2, ClaimCursor{})
+			require.ElementsMatch(t, ids[:2], claimedIDs(first))
+			require.Equal(t, ids[1], cursor.ID, "the cursor is the last task claimed")
+			require.Equal(t, 0, cursor.Rank)
+
+			// Tasks that sort before the cursor are not seen after it: a
+			// higher priority, an earlier blocked_till.
+			high := insertPrioritized(t, b, typ, 5, 0)
+			early := insertPrioritized(t, b, typ, 0, 24*time.Hour)
+			next, cursor := claim(t, b, typ, 2, cursor)
+			require.ElementsMatch(t, ids[2:4], claimedIDs(next))
+			require.Equal(t, ids[3], cursor.ID)
+
+			// Nor are those of a lower priority: the claim is short.
+			rest, last := claim(t, b, typ, 5, cursor)
+			require.ElementsMatch(t, ids[4:], claimedIDs(rest))
+			require.Equal(t, ids[5], last.ID)
+
+			// From the first ready task, every one is seen, in claim order;
+			// the cursor is the last of the lowest priority.
+			all, cursor := claim(t, b, typ, 5, ClaimCursor{})
+			require.ElementsMatch(t, []int64{high, early, low}, claimedIDs(all))
+			require.Equal(t, ClaimCursor{Rank: -1, BlockedTill: cursor.BlockedTill, ID: low}, cursor)
+			require.WithinDuration(t, b.dbNow(t).Add(-time.Hour), cursor.BlockedTill, time.Minute)
+		})
+	}
+}
+
+// TestClaimCursorOfExpired checks that a claim that takes only tasks
+// whose lease passed returns the zero cursor: their entries are not among
+// the pending ones.
+func TestClaimCursorOfExpired(t *testing.T) {
+	t.Parallel()
+	b := setupProc(t)
+	id := b.insertReady(t, "expired", 3)
+	_, err := ClaimTasks(context.Background(), b.ex, "expired", 1, time.Microsecond)
+	require.NoError(t, err)
+	time.Sleep(time.Millisecond)
+	claimed, _, cursor, err := RecordAndClaim(context.Background(), b.ex, "expired", nil, 5, time.Minute, true, ClaimCursor{})
+	require.NoError(t, err)
+	require.Equal(t, []int64{id}, claimedIDs(claimed))
+	require.True(t, cursor.IsZero(), "cursor %+v", cursor)
+}
+
+// claimWithOutcomes claims like RecordAndClaim with n outcomes of status
+// written first, of tasks of another type claimed for them.
+func claimWithOutcomes(t *testing.T, b *procBundle, typ string, limit int, after ClaimCursor, n int, status string,
+) ([]ClaimedTask, ClaimCursor) {
+	t.Helper()
+	outcomes := make([]OutcomeRecord, n)
+	for i := range outcomes {
+		_, c := b.claimNew(t, typ+"-outcomes")
+		outcomes[i] = OutcomeRecord{Attempt: c.Attempt, Decision: Decision{Status: status, Kind: asynqpg.StatusCompleted}}
+		if status == outcomeFailed {
+			outcomes[i].Decision = Decision{Status: status, Kind: asynqpg.StatusFailed, Spent: 1, Message: "failed"}
+		}
+	}
+	claimed, written, cursor, err := RecordAndClaim(context.Background(), b.ex, typ, outcomes, limit, time.Minute, true, after)
+	require.NoError(t, err)
+	require.Len(t, written, n)
+	return claimed, cursor
+}
+
+// insertPrioritized inserts a ready task of typ with priority prio, ready
+// since ago.
+func insertPrioritized(t *testing.T, b *procBundle, typ string, prio int, ago time.Duration) int64 {
+	t.Helper()
+	id, _, err := InsertTask(context.Background(), b.ex, NewTask{Type: typ, Payload: []byte{}, Attempts: 3, Priority: prio})
+	require.NoError(t, err)
+	b.exec(t, `UPDATE asynqpg_tasks SET blocked_till = now() - $2 * interval '1 microsecond' WHERE id = $1`, id, ago.Microseconds())
+	return id
+}
+
+// claimedIDs returns the IDs of claimed.
+func claimedIDs(claimed []ClaimedTask) []int64 {
+	ids := make([]int64, len(claimed))
+	for i, c := range claimed {
+		ids[i] = c.Task.ID
+	}
+	return ids
+}
+
+// TestClaimScan follows the fetch loop's choice of where claims begin.
+func TestClaimScan(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	c1 := ClaimCursor{Rank: 0, BlockedTill: at, ID: 10}
+	c2 := ClaimCursor{Rank: 0, BlockedTill: at, ID: 20}
+	full := claimResult{limit: 5, claimed: 5, cursor: c1}
+	for name, tc := range map[string]struct {
+		steps func(s *claimScan, now time.Time)
+		now   time.Time
+		want  ClaimCursor
+	}{
+		"the first claim scans from the first task": {steps: func(*claimScan, time.Time) {}, now: at, want: ClaimCursor{}},
+		"a full claim is followed after its cursor": {
+			steps: func(s *claimScan, now time.Time) { s.next(now); s.claimed(full) },
+			now:   at.Add(time.Millisecond), want: c1,
+		},
+		"the last claim's cursor wins": {
+			steps: func(s *claimScan, now time.Time) {
+				s.next(now)
+				s.claimed(full)
+				s.claimed(claimResult{limit: 5, claimed: 5, cursor: c2})
+			},
+			now: at.Add(time.Millisecond), want: c2,
+		},
+		"a short claim starts over": {
+			steps: func(s *claimScan, now time.Time) {
+				s.next(now)
+				s.claimed(full)
+				s.claimed(claimResult{limit: 5, claimed: 4, cursor: c2})
+			},
+			now: at.Add(time.Millisecond), want: ClaimCursor{},
+		},
+		"a failed claim starts over": {
+			steps: func(s *claimScan, now time.Time) {
+				s.next(now)
+				s.claimed(full)
+				s.claimed(claimResult{limit: 5, err: errors.New("boom")})
+			},
+			now: at.Add(time.Millisecond), want: ClaimCursor{},
+		},
+		"a claim of expired tasks only keeps the cursor": {
+			steps: func(s *claimScan, now time.Time) {
+				s.next(now)
+				s.claimed(full)
+				s.claimed(claimResult{limit: 5, claimed: 5})
+			},
+			now: at.Add(time.Millisecond), want: c1,
+		},
+		"a notification or a poll starts over": {
+			steps: func(s *claimScan, now time.Time) { s.next(now); s.claimed(full); s.restart() },
+			now:   at.Add(time.Millisecond), want: ClaimCursor{},
+		},
+		"the interval passed starts over": {
+			steps: func(s *claimScan, now time.Time) { s.next(now); s.claimed(full) },
+			now:   at.Add(time.Second), want: ClaimCursor{},
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := &claimScan{interval: time.Second}
+			tc.steps(s, at)
+			require.Equal(t, tc.want, s.next(tc.now))
+		})
+	}
+}
