@@ -1,6 +1,7 @@
 package conformance
 
 import "context"
+import "slices"
 import "testing"
 import "time"
 
@@ -35,9 +36,9 @@ func testScheduleClaimAfterCursor(t *testing.T, d Driver) {
 	}
 	high := enqueue(3, time.Hour)
 	low := enqueue(-2, time.Hour)
-	for range 17 {
-		b.mustEnqueue(t, "cursor:outcomes")
-	}
+	n := engine.ManyOutcomes + 17
+	_, err := b.enqueueMany(t, slices.Repeat([]*asynqpg.Task{asynqpg.NewTask("cursor:outcomes", []byte{})}, n))
+	require.NoError(t, err)
 	ex := b.Executor(t)
 	var commit func()
 	if d.TxEntry {
@@ -48,9 +49,9 @@ func testScheduleClaimAfterCursor(t *testing.T, d Driver) {
 		commit = func() { require.NoError(t, tx.Commit(context.Background())) }
 	}
 	ctx := opContext(t)
-	outcomes, err := engine.ClaimTasks(ctx, ex, "cursor:outcomes", 17, time.Minute)
+	outcomes, err := engine.ClaimTasks(ctx, ex, "cursor:outcomes", n, time.Minute)
 	require.NoError(t, err)
-	require.Len(t, outcomes, 17)
+	require.Len(t, outcomes, n)
 	record := func(i int, status string) engine.OutcomeRecord {
 		o := engine.OutcomeRecord{Attempt: outcomes[i].Attempt}
 		o.Status, o.Kind = status, asynqpg.StatusCompleted
@@ -59,7 +60,7 @@ func testScheduleClaimAfterCursor(t *testing.T, d Driver) {
 		}
 		return o
 	}
-	successes := make([]engine.OutcomeRecord, 16)
+	successes := make([]engine.OutcomeRecord, engine.ManyOutcomes+16)
 	for i := range successes {
 		successes[i] = record(i, "completed")
 	}
@@ -80,12 +81,16 @@ func testScheduleClaimAfterCursor(t *testing.T, d Driver) {
 	require.Equal(t, engine.ClaimCursor{Rank: 0, BlockedTill: cursor.BlockedTill, ID: zero[0]}, cursor)
 	require.WithinDuration(t, now.Add(-5*time.Hour), cursor.BlockedTill, time.Millisecond, "the cursor's blocked_till")
 
-	ids, cursor = claim(successes, 1, cursor)
+	ids, cursor = claim(successes[:16], 1, cursor)
 	require.Equal(t, []int64{zero[1]}, ids, "after the cursor, with successes")
 	require.Equal(t, zero[1], cursor.ID)
 
-	ids, cursor = claim([]engine.OutcomeRecord{record(16, "failed")}, 5, cursor)
-	require.ElementsMatch(t, zero[2:], ids, "after the cursor, with a failure: the rest of priority 0 and not lower")
+	ids, cursor = claim(successes[16:], 1, cursor)
+	require.Equal(t, []int64{zero[2]}, ids, "after the cursor, with a large batch of successes")
+	require.Equal(t, zero[2], cursor.ID)
+
+	ids, cursor = claim([]engine.OutcomeRecord{record(n-1, "failed")}, 5, cursor)
+	require.ElementsMatch(t, zero[3:], ids, "after the cursor, with a failure: the rest of priority 0 and not lower")
 	require.Equal(t, zero[4], cursor.ID)
 
 	ids, cursor = claim(nil, 5, engine.ClaimCursor{})

@@ -30,6 +30,14 @@ func TestClaimAfterCursor(t *testing.T) {
 			t.Helper()
 			return claimWithOutcomes(t, b, typ, limit, after, 2, outcomeFailed)
 		},
+		"with many successes": func(t *testing.T, b *procBundle, typ string, limit int, after ClaimCursor) ([]ClaimedTask, ClaimCursor) {
+			t.Helper()
+			return claimWithOutcomes(t, b, typ, limit, after, ManyOutcomes, outcomeCompleted)
+		},
+		"with many failures": func(t *testing.T, b *procBundle, typ string, limit int, after ClaimCursor) ([]ClaimedTask, ClaimCursor) {
+			t.Helper()
+			return claimWithOutcomes(t, b, typ, limit, after, ManyOutcomes, outcomeFailed)
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -90,9 +98,12 @@ func TestClaimCursorOfExpired(t *testing.T) {
 func claimWithOutcomes(t *testing.T, b *procBundle, typ string, limit int, after ClaimCursor, n int, status string,
 ) ([]ClaimedTask, ClaimCursor) {
 	t.Helper()
+	b.insertMany(t, typ+"-outcomes", n)
+	claimed, err := ClaimTasks(context.Background(), b.ex, typ+"-outcomes", n, time.Minute)
+	require.NoError(t, err)
+	require.Len(t, claimed, n)
 	outcomes := make([]OutcomeRecord, n)
-	for i := range outcomes {
-		_, c := b.claimNew(t, typ+"-outcomes")
+	for i, c := range claimed {
 		outcomes[i] = OutcomeRecord{Attempt: c.Attempt, Decision: Decision{Status: status, Kind: asynqpg.StatusCompleted}}
 		if status == outcomeFailed {
 			outcomes[i].Decision = Decision{Status: status, Kind: asynqpg.StatusFailed, Spent: 1, Message: "failed"}

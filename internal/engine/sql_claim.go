@@ -235,6 +235,14 @@ const (
 	sqlRecordAndClaim = recordDone + ownedByAttemptByKey + recordDoneEnd + claimExpiredEndAfterOutcomes +
 		claimedAndOutcomes
 
+	// sqlCompleteManyAndClaim and sqlRecordManyAndClaim are
+	// sqlCompleteAndClaim and sqlRecordAndClaim for a large batch (see
+	// ManyOutcomes): they find the outcomes' rows by a join with the
+	// running rows of the claim index, and claim first.
+	sqlCompleteManyAndClaim = completeDone + ownedByAttempt + `
+` + claimAfterDone + claimExpiredEnd + claimChosen + claimUpdate
+	sqlRecordManyAndClaim = recordDone + ownedByAttempt + recordDoneEnd + claimExpiredEnd + claimedAndOutcomes
+
 	// sqlRecordOutcomes records the outcomes of many attempts in one
 	// statement. Each outcome: $1 id, $2 attempt key, $3 new status
 	// ('completed', 'pending' or 'failed'), $4 attempts spent (0 or 1: one
@@ -275,6 +283,9 @@ var (
 	sqlClaimTasksAfter       = afterCursor(sqlClaimTasks, 4)
 	sqlCompleteAndClaimAfter = afterCursor(sqlCompleteAndClaim, 6)
 	sqlRecordAndClaimAfter   = afterCursor(sqlRecordAndClaim, 10)
+
+	sqlCompleteManyAndClaimAfter = afterCursor(sqlCompleteManyAndClaim, 6)
+	sqlRecordManyAndClaimAfter   = afterCursor(sqlRecordManyAndClaim, 10)
 )
 
 // afterCursor returns claim statement with its scan of pending rows
