@@ -61,15 +61,7 @@ func testConcurrencyLimitedClaim(t *testing.T, d Driver) {
 	for range 4 {
 		b.mustEnqueue(t, "capped")
 	}
-	ex := b.Executor(t)
-	var commit func()
-	if d.TxEntry {
-		tx := b.Begin(t)
-		var err error
-		ex, err = driver.Resolve(tx.Querier)
-		require.NoError(t, err)
-		commit = func() { require.NoError(t, tx.Commit(context.Background())) }
-	}
+	ex, commit := entryExecutor(t, b)
 	ctx := opContext(t)
 	claimed, written, err := engine.RecordAndClaimLimited(ctx, ex, "capped", nil, 10, time.Minute, 3)
 	require.NoError(t, err)
@@ -91,9 +83,7 @@ func testConcurrencyLimitedClaim(t *testing.T, d Driver) {
 	require.Len(t, claimed, 1, "the slot the outcome freed")
 	_, _, err = engine.RecordAndClaimLimited(ctx, ex, "capped", nil, 10, time.Minute, 0)
 	require.ErrorContains(t, err, "global concurrency must be positive (got 0)")
-	if commit != nil {
-		commit()
-	}
+	commit()
 	require.Equal(t, 3, testfixture.CountStatus(t, b.Check, "capped", asynqpg.TaskStatusRunning),
 		"the live lease, and the two claimed last")
 }
@@ -219,4 +209,18 @@ func sampleRunning(t *testing.T, b *Bundle, typ string) func() int {
 	})
 	t.Cleanup(func() { stop() })
 	return stop
+}
+
+// entryExecutor returns the executor of b's entry: a transaction begun
+// through the adapter for a transaction entry, then commit commits it
+// (a no-op for the others).
+func entryExecutor(t *testing.T, b *apiBundle) (ex driver.Executor, commit func()) {
+	t.Helper()
+	if !b.Driver.TxEntry {
+		return b.Executor(t), func() {}
+	}
+	tx := b.Begin(t)
+	ex, err := driver.Resolve(tx.Querier)
+	require.NoError(t, err)
+	return ex, func() { require.NoError(t, tx.Commit(context.Background())) }
 }

@@ -1,6 +1,5 @@
 package conformance
 
-import "context"
 import "slices"
 import "testing"
 import "time"
@@ -8,7 +7,6 @@ import "time"
 import "github.com/stretchr/testify/require"
 
 import "github.com/yakser/asynqpg"
-import "github.com/yakser/asynqpg/driver"
 import "github.com/yakser/asynqpg/internal/engine"
 import "github.com/yakser/asynqpg/internal/testfixture"
 import "github.com/yakser/asynqpg/producer"
@@ -39,15 +37,7 @@ func testScheduleClaimAfterCursor(t *testing.T, d Driver) {
 	n := engine.ManyOutcomes + 17
 	_, err := b.enqueueMany(t, slices.Repeat([]*asynqpg.Task{asynqpg.NewTask("cursor:outcomes", []byte{})}, n))
 	require.NoError(t, err)
-	ex := b.Executor(t)
-	var commit func()
-	if d.TxEntry {
-		tx := b.Begin(t)
-		var err error
-		ex, err = driver.Resolve(tx.Querier)
-		require.NoError(t, err)
-		commit = func() { require.NoError(t, tx.Commit(context.Background())) }
-	}
+	ex, commit := entryExecutor(t, b)
 	ctx := opContext(t)
 	outcomes, err := engine.ClaimTasks(ctx, ex, "cursor:outcomes", n, time.Minute)
 	require.NoError(t, err)
@@ -96,8 +86,6 @@ func testScheduleClaimAfterCursor(t *testing.T, d Driver) {
 	ids, cursor = claim(nil, 5, engine.ClaimCursor{})
 	require.Equal(t, []int64{low}, ids, "from the first ready task")
 	require.Equal(t, engine.ClaimCursor{Rank: -2, BlockedTill: cursor.BlockedTill, ID: low}, cursor)
-	if commit != nil {
-		commit()
-	}
+	commit()
 	require.Equal(t, 7, testfixture.CountStatus(t, b.Check, "cursor", asynqpg.TaskStatusRunning))
 }

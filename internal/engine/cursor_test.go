@@ -142,60 +142,45 @@ func TestClaimScan(t *testing.T) {
 	c2 := ClaimCursor{Rank: 0, BlockedTill: at, ID: 20}
 	full := claimResult{limit: 5, claimed: 5, cursor: c1}
 	for name, tc := range map[string]struct {
-		steps func(s *claimScan, now time.Time)
-		now   time.Time
-		want  ClaimCursor
+		// then: the results that follow a full claim's (none: no claim
+		// yet); restart: a notification or a poll came after them.
+		then    []claimResult
+		restart bool
+		now     time.Time
+		want    ClaimCursor
 	}{
-		"the first claim scans from the first task": {steps: func(*claimScan, time.Time) {}, now: at, want: ClaimCursor{}},
-		"a full claim is followed after its cursor": {
-			steps: func(s *claimScan, now time.Time) { s.next(now); s.claimed(full) },
-			now:   at.Add(time.Millisecond), want: c1,
-		},
+		"the first claim scans from the first task": {now: at, want: ClaimCursor{}},
+		"a full claim is followed after its cursor": {then: []claimResult{}, now: at.Add(time.Millisecond), want: c1},
 		"the last claim's cursor wins": {
-			steps: func(s *claimScan, now time.Time) {
-				s.next(now)
-				s.claimed(full)
-				s.claimed(claimResult{limit: 5, claimed: 5, cursor: c2})
-			},
-			now: at.Add(time.Millisecond), want: c2,
+			then: []claimResult{{limit: 5, claimed: 5, cursor: c2}}, now: at.Add(time.Millisecond), want: c2,
 		},
 		"a short claim starts over": {
-			steps: func(s *claimScan, now time.Time) {
-				s.next(now)
-				s.claimed(full)
-				s.claimed(claimResult{limit: 5, claimed: 4, cursor: c2})
-			},
-			now: at.Add(time.Millisecond), want: ClaimCursor{},
+			then: []claimResult{{limit: 5, claimed: 4, cursor: c2}}, now: at.Add(time.Millisecond), want: ClaimCursor{},
 		},
 		"a failed claim starts over": {
-			steps: func(s *claimScan, now time.Time) {
-				s.next(now)
-				s.claimed(full)
-				s.claimed(claimResult{limit: 5, err: errors.New("boom")})
-			},
-			now: at.Add(time.Millisecond), want: ClaimCursor{},
+			then: []claimResult{{limit: 5, err: errors.New("boom")}}, now: at.Add(time.Millisecond), want: ClaimCursor{},
 		},
 		"a claim of expired tasks only keeps the cursor": {
-			steps: func(s *claimScan, now time.Time) {
-				s.next(now)
-				s.claimed(full)
-				s.claimed(claimResult{limit: 5, claimed: 5})
-			},
-			now: at.Add(time.Millisecond), want: c1,
+			then: []claimResult{{limit: 5, claimed: 5}}, now: at.Add(time.Millisecond), want: c1,
 		},
 		"a notification or a poll starts over": {
-			steps: func(s *claimScan, now time.Time) { s.next(now); s.claimed(full); s.restart() },
-			now:   at.Add(time.Millisecond), want: ClaimCursor{},
+			then: []claimResult{}, restart: true, now: at.Add(time.Millisecond), want: ClaimCursor{},
 		},
-		"the interval passed starts over": {
-			steps: func(s *claimScan, now time.Time) { s.next(now); s.claimed(full) },
-			now:   at.Add(time.Second), want: ClaimCursor{},
-		},
+		"the interval passed starts over": {then: []claimResult{}, now: at.Add(time.Second), want: ClaimCursor{}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			s := &claimScan{interval: time.Second}
-			tc.steps(s, at)
+			if tc.then != nil {
+				s.next(at)
+				s.claimed(full)
+				for _, res := range tc.then {
+					s.claimed(res)
+				}
+			}
+			if tc.restart {
+				s.restart()
+			}
 			require.Equal(t, tc.want, s.next(tc.now))
 		})
 	}
