@@ -170,10 +170,11 @@ type claimResult struct {
 // After a claim that filled every worker it was for, there are probably
 // more ready tasks: the loop claims again as soon as workers are free,
 // gathering them first (see claimBatch, or fetchCooldown) so that one
-// claim serves many, and with up to claimsInFlight claims at once.
-// After a short claim it waits for a notification of a new task of its
-// type, or FetchInterval (tasks whose delay passes are found by this
-// poll). While the type is paused it claims nothing: it only writes the
+// claim serves many, and with up to claimsInFlight claims at once; such
+// claims scan the pending tasks after the last claim's cursor (see
+// claimScan). After a short claim it waits for a notification of a new
+// task of its type, or FetchInterval (tasks whose delay passes are found
+// by this poll), unless the claim scanned after a cursor. While the type is paused it claims nothing: it only writes the
 // outcomes of its attempts, with claims of no task.
 func (r *typeRunner) fetchLoop() {
 	p := r.p
