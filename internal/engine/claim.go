@@ -92,44 +92,25 @@ func RecordAndClaim(ctx context.Context, ex driver.Executor, taskType string, ou
 	if len(outcomes) == 0 && limit <= 0 {
 		return nil, map[AttemptKey]bool{}, ClaimCursor{}, nil
 	}
-	var (
-		rows driver.Rows
-		err  error
-	)
 	args := []any{taskType, int64(max(limit, 0)), lease.Microseconds()}
 	written := make(map[AttemptKey]bool, len(outcomes))
 	flagged := len(outcomes) > 0 // the rows say which are outcomes
-	var cursorArgs []any
-	if !after.IsZero() {
-		cursorArgs = []any{int64(after.Rank), after.BlockedTill, after.ID}
-	}
-	claimAfter := func(statement, afterCursor string, stmtArgs ...any) (driver.Rows, error) {
-		if cursorArgs == nil {
-			return ex.Query(ctx, statement, stmtArgs...)
-		}
-		return ex.Query(ctx, afterCursor, append(stmtArgs, cursorArgs...)...)
-	}
+	statement := claimTasks
 	switch {
-	case len(outcomes) == 0:
-		rows, err = claimAfter(sqlClaimTasks, sqlClaimTasksAfter, args...)
+	case len(outcomes) == 0: // a claim only
 	case expectClaims && len(outcomes) >= lightOutcomes && completedOnly(outcomes):
+		statement = bySize(outcomes, completeAndClaim, completeManyAndClaim)
 		ids, keys := outcomeKeys(outcomes)
-		if len(outcomes) >= ManyOutcomes {
-			rows, err = claimAfter(sqlCompleteManyAndClaim, sqlCompleteManyAndClaimAfter, append(args, ids, keys)...)
-		} else {
-			rows, err = claimAfter(sqlCompleteAndClaim, sqlCompleteAndClaimAfter, append(args, ids, keys)...)
-		}
+		args = append(args, ids, keys)
 		flagged = false
 		for _, o := range outcomes {
 			written[o.Attempt] = true
 		}
 	default:
-		if len(outcomes) >= ManyOutcomes {
-			rows, err = claimAfter(sqlRecordManyAndClaim, sqlRecordManyAndClaimAfter, append(args, outcomeArrays(outcomes)...)...)
-		} else {
-			rows, err = claimAfter(sqlRecordAndClaim, sqlRecordAndClaimAfter, append(args, outcomeArrays(outcomes)...)...)
-		}
+		statement = bySize(outcomes, recordAndClaim, recordManyAndClaim)
+		args = append(args, outcomeArrays(outcomes)...)
 	}
+	rows, err := statement.query(ctx, ex, after, args...)
 	if err != nil {
 		return nil, nil, ClaimCursor{}, fmt.Errorf("claim tasks of type %q: %w", taskType, schemaError(err))
 	}
@@ -138,6 +119,24 @@ func RecordAndClaim(ctx context.Context, ex driver.Executor, taskType string, ou
 		return nil, nil, ClaimCursor{}, err
 	}
 	return out, written, cursor, nil
+}
+
+// bySize returns many for a batch of at least ManyOutcomes outcomes, and
+// few for a smaller one.
+func bySize(outcomes []OutcomeRecord, few, many claimStatement) claimStatement {
+	if len(outcomes) >= ManyOutcomes {
+		return many
+	}
+	return few
+}
+
+// query runs s with args, from the first ready task for the zero cursor
+// after, after it otherwise.
+func (s claimStatement) query(ctx context.Context, ex driver.Executor, after ClaimCursor, args ...any) (driver.Rows, error) {
+	if after.IsZero() {
+		return ex.Query(ctx, s.first, args...)
+	}
+	return ex.Query(ctx, s.after, append(args, int64(after.Rank), after.BlockedTill, after.ID)...)
 }
 
 // scanClaimed reads the rows of a claim statement of taskType and closes

@@ -174,8 +174,9 @@ type claimResult struct {
 // claims scan the pending tasks after the last claim's cursor (see
 // claimScan). After a short claim it waits for a notification of a new
 // task of its type, or FetchInterval (tasks whose delay passes are found
-// by this poll), unless the claim scanned after a cursor. While the type is paused it claims nothing: it only writes the
-// outcomes of its attempts, with claims of no task.
+// by this poll), unless the claim scanned after a cursor. While the type
+// is paused it claims nothing: it only writes the outcomes of its
+// attempts, with claims of no task.
 func (r *typeRunner) fetchLoop() {
 	p := r.p
 	ctx := p.fetchCtx

@@ -72,7 +72,7 @@ func TestClaimPlanIsOneIndexScan(t *testing.T) {
 	_, err = conn.ExecContext(ctx, `PREPARE claim(text, bigint, bigint) AS `+sqlClaimTasks)
 	require.NoError(t, err)
 	_, err = conn.ExecContext(ctx, `PREPARE claim_after(text, bigint, bigint, integer, timestamptz, bigint) AS `+
-		sqlClaimTasksAfter)
+		claimTasks.after)
 	require.NoError(t, err)
 	for name, execute := range map[string]string{
 		"from the first ready task": `EXECUTE claim('t1', 10, 60000000)`,

@@ -277,15 +277,26 @@ FROM unnest($1::bigint[], $2::bigint[]) AS o(id, attempt_key)
 WHERE t.id = o.id AND ` + ownedByAttempt
 )
 
-// The claim statements after a cursor (see afterCursor): their arguments
-// are those of the statement they extend, then the cursor's three.
-var (
-	sqlClaimTasksAfter       = afterCursor(sqlClaimTasks, 4)
-	sqlCompleteAndClaimAfter = afterCursor(sqlCompleteAndClaim, 6)
-	sqlRecordAndClaimAfter   = afterCursor(sqlRecordAndClaim, 10)
+// claimStatement is a claim statement in its two forms: scanning the
+// pending rows from the first ready one (first), and after a cursor
+// (after, see afterCursor), whose three arguments follow the statement's.
+type claimStatement struct {
+	first, after string
+}
 
-	sqlCompleteManyAndClaimAfter = afterCursor(sqlCompleteManyAndClaim, 6)
-	sqlRecordManyAndClaimAfter   = afterCursor(sqlRecordManyAndClaim, 10)
+// newClaimStatement returns statement in its two forms; the cursor's
+// arguments begin at $n.
+func newClaimStatement(statement string, n int) claimStatement {
+	return claimStatement{first: statement, after: afterCursor(statement, n)}
+}
+
+// The claim statements of RecordAndClaim, in their two forms.
+var (
+	claimTasks           = newClaimStatement(sqlClaimTasks, 4)
+	completeAndClaim     = newClaimStatement(sqlCompleteAndClaim, 6)
+	completeManyAndClaim = newClaimStatement(sqlCompleteManyAndClaim, 6)
+	recordAndClaim       = newClaimStatement(sqlRecordAndClaim, 10)
+	recordManyAndClaim   = newClaimStatement(sqlRecordManyAndClaim, 10)
 )
 
 // afterCursor returns claim statement with its scan of pending rows
