@@ -33,7 +33,7 @@ func (r *results) drainTable(b *strings.Builder) {
 
 func (r *results) cpuTable(b *strings.Builder) {
 	n := r.cfg.tasks
-	t := table{head: []string{"system", "workers", "tasks/s", "client (µs/task)", "PostgreSQL (µs/task)", "rest of the machine (µs/task)", "machine busy"}}
+	t := table{head: []string{"system", "workers", "tasks/s", "client (µs/task)", "PostgreSQL (µs/task)", "rest of the machine (µs/task)", "machine busy", "WAL (bytes/task)"}}
 	add := func(name string, w int, d harness.DrainResult) {
 		if d.CPU.Machine == 0 {
 			return
@@ -46,7 +46,12 @@ func (r *results) cpuTable(b *strings.Builder) {
 			dbCPU, rest = per(d.CPU.Database), per(d.CPU.Foreign())
 		}
 		busy := float64(d.CPU.Machine) / float64(d.CPU.Elapsed) / float64(r.machine.cores) * 100
-		t.add(name, strconvItoa(w), thousands(int(math.Round(d.Throughput()))), per(d.CPU.Process), dbCPU, rest, fmt.Sprintf("%.0f%%", busy))
+		wal := "—"
+		if d.WAL > 0 {
+			wal = thousands(int(d.WAL / int64(d.Tasks)))
+		}
+		t.add(name, strconvItoa(w), thousands(int(math.Round(d.Throughput()))), per(d.CPU.Process), dbCPU, rest,
+			fmt.Sprintf("%.0f%%", busy), wal)
 	}
 	for _, w := range r.cfg.workers {
 		for _, sys := range []harness.System{sysAsynqpg, sysRiverTuned, sysRiverDefault} {
@@ -61,7 +66,7 @@ func (r *results) cpuTable(b *strings.Builder) {
 	if len(t.rows) == 0 {
 		return
 	}
-	b.WriteString("\n## Where the CPU goes\n\nCPU time per task while draining. The client is the benchmark process, where the queue's consumer runs (claiming, dispatching, completing; the harness itself does nearly nothing); PostgreSQL is the server processes working for the case's database (its backends and autovacuum workers, and the server's WAL writer, checkpointer and background writer); the rest is other work on the machine. Machine busy is the share of all cores in use. With client and server on the same cores, what one side saves the other can use.\n\n")
+	b.WriteString("\n## Where the CPU goes\n\nCPU time per task while draining. The client is the benchmark process, where the queue's consumer runs (claiming, dispatching, completing; the harness itself does nearly nothing); PostgreSQL is the server processes working for the case's database (its backends and autovacuum workers, and the server's WAL writer, checkpointer and background writer); the rest is other work on the machine. Machine busy is the share of all cores in use. With client and server on the same cores, what one side saves the other can use. WAL is what the server wrote to its write-ahead log meanwhile (`pg_current_wal_insert_lsn()` before and after), per task: the row versions, index entries, row locks and commits each task costs, and the full-page images of pages first changed after the checkpoint that precedes every drain; unlike time, it hardly moves from one run to the next.\n\n")
 	t.write(b)
 }
 

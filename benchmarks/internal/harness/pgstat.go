@@ -134,3 +134,14 @@ func (d *Database) query(ctx context.Context, fn func(*pgx.Conn) error) error {
 	defer conn.Close(context.Background())
 	return fn(conn)
 }
+
+// WALPosition returns the server's current WAL insert position, in bytes
+// from the start of the WAL: the difference of two positions is the WAL
+// written between them, by every database on the server.
+func (d *Database) WALPosition(ctx context.Context) (int64, error) {
+	var pos int64
+	err := d.query(ctx, func(c *pgx.Conn) error {
+		return c.QueryRow(ctx, `SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint`).Scan(&pos)
+	})
+	return pos, err
+}

@@ -14,7 +14,11 @@ import "github.com/jackc/pgx/v5"
 // time each took as the client saw it and the rows it returned or
 // changed. It is a pgx.QueryTracer; set Options.SQLStats to use it.
 type SQLStats struct {
-	mu    sync.Mutex
+	mu sync.Mutex
+	// stats are keyed by the statement's text: its name (see fingerprint)
+	// is found once per statement by Take, not on every call, so that the
+	// tracing costs a consumer process little of the CPU it is measured
+	// by.
 	stats map[string]*StatementStats
 }
 
@@ -49,13 +53,12 @@ func (s *SQLStats) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, data pgx.Trac
 		return
 	}
 	elapsed := time.Since(st.start)
-	key := fingerprint(st.sql)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e := s.stats[key]
+	e := s.stats[st.sql]
 	if e == nil {
-		e = &StatementStats{Statement: key}
-		s.stats[key] = e
+		e = &StatementStats{}
+		s.stats[st.sql] = e
 	}
 	e.Calls++
 	e.Rows += data.CommandTag.RowsAffected()
@@ -67,11 +70,23 @@ func (s *SQLStats) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, data pgx.Trac
 func (s *SQLStats) Take() []StatementStats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]StatementStats, 0, len(s.stats))
-	for _, e := range s.stats {
-		out = append(out, *e)
+	byName := map[string]*StatementStats{}
+	for sql, e := range s.stats {
+		name := fingerprint(sql)
+		sum := byName[name]
+		if sum == nil {
+			sum = &StatementStats{Statement: name}
+			byName[name] = sum
+		}
+		sum.Calls += e.Calls
+		sum.Rows += e.Rows
+		sum.Total += e.Total
 	}
 	s.stats = map[string]*StatementStats{}
+	out := make([]StatementStats, 0, len(byName))
+	for _, e := range byName {
+		out = append(out, *e)
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Total > out[j].Total })
 	return out
 }

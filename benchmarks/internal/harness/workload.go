@@ -96,6 +96,9 @@ type DrainResult struct {
 	// statistics; only where its sessions ended before they were read
 	// (the raw SQL loop and the scale-out figure).
 	Table TableStats
+	// WAL is the bytes of WAL the server wrote while draining (0 when
+	// not measured).
+	WAL int64
 }
 
 // Throughput is the tasks completed per second.
@@ -151,6 +154,10 @@ func (e Env) Drain(ctx context.Context, c DrainCase) (DrainResult, error) {
 		if e.Options.SQLStats != nil {
 			e.Options.SQLStats.Take() // only the drain's statements
 		}
+		wal0, err := db.WALPosition(ctx)
+		if err != nil {
+			return fmt.Errorf("read the WAL position: %w", err)
+		}
 		heap := startHeapSampler()
 		cpu := startCPU(ctx, db)
 		if c.CPUProfile != nil {
@@ -160,7 +167,7 @@ func (e Env) Drain(ctx context.Context, c DrainCase) (DrainResult, error) {
 			}
 		}
 		start := time.Now()
-		err := q.Start(ctx, c.Workers, onTask)
+		err = q.Start(ctx, c.Workers, onTask)
 		if err == nil {
 			err = waitDrained(ctx, q, allRan)
 		} else {
@@ -172,6 +179,13 @@ func (e Env) Drain(ctx context.Context, c DrainCase) (DrainResult, error) {
 		}
 		res.CPU = cpu.stop(ctx)
 		res.Heap = heap.stop()
+		if err == nil {
+			var wal1 int64
+			if wal1, err = db.WALPosition(ctx); err != nil {
+				err = fmt.Errorf("read the WAL position: %w", err)
+			}
+			res.WAL = wal1 - wal0
+		}
 		if e.Options.SQLStats != nil {
 			res.SQL = e.Options.SQLStats.Take()
 		}
