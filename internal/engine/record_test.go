@@ -244,10 +244,12 @@ func (b *procBundle) waitForLockWait(t *testing.T) {
 	}, 10*time.Second, 5*time.Millisecond, "no session waits for the held row")
 }
 
-// Outcomes find their rows through the primary key, in a batch of any
-// size and whatever the statistics say of the running rows: the claim
-// index would read every running entry of the table for each statement,
-// with those of every task finished since the table was last vacuumed.
+// Outcomes find their rows through the primary key, in a batch below
+// ManyOutcomes and whatever the statistics say of the running rows, and
+// so do the cancellation check of running attempts and the give-back of
+// a stopping consumer's: the claim index would read every running entry
+// of the table for each statement, with those of every task finished
+// since the table was last vacuumed.
 func TestOutcomesUsePrimaryKey(t *testing.T) {
 	t.Parallel()
 	b := setupProc(t)
@@ -271,6 +273,8 @@ func TestOutcomesUsePrimaryKey(t *testing.T) {
 		"sqlCompleteAttempts": {sqlCompleteAttempts, []any{ids, keys}},
 		"sqlRecordAndClaim":   {sqlRecordAndClaim, append(claim, outcomeArrays(outcomes)...)},
 		"sqlCompleteAndClaim": {sqlCompleteAndClaim, append(append([]any{}, claim...), ids, keys)},
+		"sqlLostAttempts":     {sqlLostAttempts, []any{ids, keys}},
+		"sqlRequeueAttempts":  {sqlRequeueAttempts, []any{ids, keys}},
 	} {
 		tx, err := b.db.BeginTx(ctx, nil)
 		require.NoError(t, err)

@@ -11,7 +11,7 @@ import "strings"
 const ownedByAttempt = `t.status = 'running' AND ` + attemptKeyMatches
 
 // ownedByAttemptByKey is ownedByAttempt for a statement that finds the
-// rows of its outcomes (IDs o.id) through the primary key: the status is
+// rows of its attempts (IDs o.id) through the primary key: the status is
 // compared under the "C" collation (the same equality for these ASCII
 // values), so that the planner cannot read it from the claim index. With
 // statistics that show few running rows (a queue table's usual state), it
@@ -261,20 +261,24 @@ const (
 
 	// sqlLostAttempts returns, among the given attempts ($1 ids, $2 attempt
 	// keys), those that no longer own their task: cancelled, deleted,
-	// finished or reclaimed by another consumer. Returns (id, attempt key).
+	// finished or reclaimed by another consumer. The rows are found
+	// through the primary key (ownedByAttemptByKey): a cancellation check
+	// of a consumer's running attempts reads theirs, not every running
+	// task of the table. Returns (id, attempt key).
 	sqlLostAttempts = `
 SELECT o.id, o.attempt_key FROM unnest($1::bigint[], $2::bigint[]) AS o(id, attempt_key)
 WHERE NOT EXISTS (
 	SELECT 1 FROM asynqpg_tasks t
-	WHERE t.id = o.id AND ` + ownedByAttempt + `)`
+	WHERE t.id = o.id AND ` + ownedByAttemptByKey + `)`
 
 	// sqlRequeueAttempts gives back attempts a stopping consumer could not
 	// finish: they become pending and ready at once, with no attempt
-	// counted. $1 ids, $2 attempt keys.
+	// counted. $1 ids, $2 attempt keys; the rows are found through the
+	// primary key.
 	sqlRequeueAttempts = `
 UPDATE asynqpg_tasks t SET status = 'pending', blocked_till = now(), updated_at = now()
 FROM unnest($1::bigint[], $2::bigint[]) AS o(id, attempt_key)
-WHERE t.id = o.id AND ` + ownedByAttempt
+WHERE t.id = o.id AND ` + ownedByAttemptByKey
 )
 
 // claimStatement is a claim statement in its two forms: scanning the
