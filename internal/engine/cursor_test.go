@@ -15,41 +15,31 @@ import "github.com/yakser/asynqpg"
 // statement (claim only, successes, outcomes of any kind).
 func TestClaimAfterCursor(t *testing.T) {
 	t.Parallel()
-	for name, claim := range map[string]func(t *testing.T, b *procBundle, typ string, limit int, after ClaimCursor) ([]ClaimedTask, ClaimCursor){
-		"claim only": func(t *testing.T, b *procBundle, typ string, limit int, after ClaimCursor) ([]ClaimedTask, ClaimCursor) {
-			t.Helper()
-			claimed, _, cursor, err := RecordAndClaim(context.Background(), b.ex, typ, nil, limit, time.Minute, true, after)
-			require.NoError(t, err)
-			return claimed, cursor
-		},
-		"with successes": func(t *testing.T, b *procBundle, typ string, limit int, after ClaimCursor) ([]ClaimedTask, ClaimCursor) {
-			t.Helper()
-			return claimWithOutcomes(t, b, typ, limit, after, lightOutcomes, outcomeCompleted)
-		},
-		"with failures": func(t *testing.T, b *procBundle, typ string, limit int, after ClaimCursor) ([]ClaimedTask, ClaimCursor) {
-			t.Helper()
-			return claimWithOutcomes(t, b, typ, limit, after, 2, outcomeFailed)
-		},
-		"with many successes": func(t *testing.T, b *procBundle, typ string, limit int, after ClaimCursor) ([]ClaimedTask, ClaimCursor) {
-			t.Helper()
-			return claimWithOutcomes(t, b, typ, limit, after, ManyOutcomes, outcomeCompleted)
-		},
-		"with many failures": func(t *testing.T, b *procBundle, typ string, limit int, after ClaimCursor) ([]ClaimedTask, ClaimCursor) {
-			t.Helper()
-			return claimWithOutcomes(t, b, typ, limit, after, ManyOutcomes, outcomeFailed)
-		},
+	for name, outs := range map[string]struct {
+		n      int // outcomes written by the claim statement, none for 0
+		status string
+	}{
+		"claim only":          {0, ""},
+		"with successes":      {lightOutcomes, outcomeCompleted},
+		"with failures":       {2, outcomeFailed},
+		"with many successes": {ManyOutcomes, outcomeCompleted},
+		"with many failures":  {ManyOutcomes, outcomeFailed},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			b := setupProc(t)
 			typ := "cursor"
+			claim := func(limit int, after ClaimCursor) ([]ClaimedTask, ClaimCursor) {
+				t.Helper()
+				return claimWithOutcomes(t, b, typ, limit, after, outs.n, outs.status)
+			}
 			ids := make([]int64, 6)
 			for i := range ids {
 				ids[i] = insertPrioritized(t, b, typ, 0, time.Duration(10-i)*time.Minute)
 			}
 			low := insertPrioritized(t, b, typ, -1, time.Hour)
 
-			first, cursor := claim(t, b, typ, 2, ClaimCursor{})
+			first, cursor := claim(2, ClaimCursor{})
 			require.ElementsMatch(t, ids[:2], claimedIDs(first))
 			require.Equal(t, ids[1], cursor.ID, "the cursor is the last task claimed")
 			require.Equal(t, 0, cursor.Rank)
@@ -58,18 +48,18 @@ func TestClaimAfterCursor(t *testing.T) {
 			// higher priority, an earlier blocked_till.
 			high := insertPrioritized(t, b, typ, 5, 0)
 			early := insertPrioritized(t, b, typ, 0, 24*time.Hour)
-			next, cursor := claim(t, b, typ, 2, cursor)
+			next, cursor := claim(2, cursor)
 			require.ElementsMatch(t, ids[2:4], claimedIDs(next))
 			require.Equal(t, ids[3], cursor.ID)
 
 			// Nor are those of a lower priority: the claim is short.
-			rest, last := claim(t, b, typ, 5, cursor)
+			rest, last := claim(5, cursor)
 			require.ElementsMatch(t, ids[4:], claimedIDs(rest))
 			require.Equal(t, ids[5], last.ID)
 
 			// From the first ready task, every one is seen, in claim order;
 			// the cursor is the last of the lowest priority.
-			all, cursor := claim(t, b, typ, 5, ClaimCursor{})
+			all, cursor := claim(5, ClaimCursor{})
 			require.ElementsMatch(t, []int64{high, early, low}, claimedIDs(all))
 			require.Equal(t, ClaimCursor{Rank: -1, BlockedTill: cursor.BlockedTill, ID: low}, cursor)
 			require.WithinDuration(t, b.dbNow(t).Add(-time.Hour), cursor.BlockedTill, time.Minute)
@@ -94,19 +84,18 @@ func TestClaimCursorOfExpired(t *testing.T) {
 }
 
 // claimWithOutcomes claims like RecordAndClaim with n outcomes of status
-// written first, of tasks of another type claimed for them.
+// written first (none for 0), of tasks of another type claimed for them.
 func claimWithOutcomes(t *testing.T, b *procBundle, typ string, limit int, after ClaimCursor, n int, status string,
 ) ([]ClaimedTask, ClaimCursor) {
 	t.Helper()
-	b.insertMany(t, typ+"-outcomes", n)
-	claimed, err := ClaimTasks(context.Background(), b.ex, typ+"-outcomes", n, time.Minute)
-	require.NoError(t, err)
-	require.Len(t, claimed, n)
-	outcomes := make([]OutcomeRecord, n)
-	for i, c := range claimed {
-		outcomes[i] = OutcomeRecord{Attempt: c.Attempt, Decision: Decision{Status: status, Kind: asynqpg.StatusCompleted}}
-		if status == outcomeFailed {
-			outcomes[i].Decision = Decision{Status: status, Kind: asynqpg.StatusFailed, Spent: 1, Message: "failed"}
+	var outcomes []OutcomeRecord
+	if n > 0 {
+		for _, o := range b.claimOutcomes(t, typ+"-outcomes", n) {
+			o.rec.Decision = Decision{Status: status, Kind: asynqpg.StatusCompleted}
+			if status == outcomeFailed {
+				o.rec.Decision = Decision{Status: status, Kind: asynqpg.StatusFailed, Spent: 1, Message: "failed"}
+			}
+			outcomes = append(outcomes, o.rec)
 		}
 	}
 	claimed, written, cursor, err := RecordAndClaim(context.Background(), b.ex, typ, outcomes, limit, time.Minute, true, after)
