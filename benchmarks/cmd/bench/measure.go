@@ -72,7 +72,7 @@ func (r *runner) drainAll(ctx context.Context, specs []drainSpec) error {
 		}
 		logf("%-22s %-44s %10.0f tasks/s  (%v, peak heap %s, CPU/task: process %.0fµs, database %.0fµs, other %.0fµs; WAL/task %d bytes)", s.sys.Name, what,
 			res.Throughput(), res.Elapsed.Round(time.Millisecond), mib(res.Heap.Max), perTask(res.CPU.Process, res.Tasks),
-			perTask(res.CPU.Database, res.Tasks), perTask(res.CPU.Foreign(), res.Tasks), res.WAL/int64(res.Tasks))
+			perTask(res.CPU.Database, res.Tasks), perTask(res.CPU.Foreign(), res.Tasks), res.WALPerTask())
 	}
 	return errors.Join(errs...)
 }

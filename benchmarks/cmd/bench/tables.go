@@ -48,7 +48,7 @@ func (r *results) cpuTable(b *strings.Builder) {
 		busy := float64(d.CPU.Machine) / float64(d.CPU.Elapsed) / float64(r.machine.cores) * 100
 		wal := "—"
 		if d.WAL > 0 {
-			wal = thousands(int(d.WAL / int64(d.Tasks)))
+			wal = thousands(int(d.WALPerTask()))
 		}
 		t.add(name, strconvItoa(w), thousands(int(math.Round(d.Throughput()))), per(d.CPU.Process), dbCPU, rest,
 			fmt.Sprintf("%.0f%%", busy), wal)

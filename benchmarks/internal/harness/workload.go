@@ -104,6 +104,14 @@ type DrainResult struct {
 // Throughput is the tasks completed per second.
 func (r DrainResult) Throughput() float64 { return float64(r.Tasks) / r.Elapsed.Seconds() }
 
+// WALPerTask is the bytes of WAL written per task (0 when not measured).
+func (r DrainResult) WALPerTask() int64 {
+	if r.Tasks == 0 {
+		return 0
+	}
+	return r.WAL / int64(r.Tasks)
+}
+
 // DrainCase describes one drain.
 type DrainCase struct {
 	System  System
