@@ -10,12 +10,14 @@ import "time"
 // which the claim index keeps until the table is vacuumed: without it,
 // every claim would read past all of them, and a claim would cost more
 // with every task processed since the last vacuum. It does not see the
-// tasks that sort before the cursor, so the next claim scans from the
-// first ready task when one may have come (a notification of a new task,
-// a poll), when a claim was short (its rank may be exhausted, and tasks
-// of a lower priority wait), when a claim failed, and at least every
-// interval (a task given back by another consumer's failed claim, or
-// enqueued through a handle that cannot notify, waits no longer).
+// tasks that sort before the cursor, nor rows that still carry the lock
+// of a finished transaction (see claimUntouched), so the next claim scans
+// from the first ready task when one may have come (a notification of a
+// new task, a poll), when a claim was short (its rank may be exhausted,
+// and tasks of a lower priority wait), when a claim failed, and at least
+// every interval (a task given back by another consumer's failed claim,
+// enqueued through a handle that cannot notify, or passed over for such a
+// lock, waits no longer).
 type claimScan struct {
 	interval time.Duration
 	cursor   ClaimCursor

@@ -67,6 +67,31 @@ func TestClaimAfterCursor(t *testing.T) {
 	}
 }
 
+// TestClaimAfterCursorPassesOverLockedRows checks that a claim after a
+// cursor passes over a pending row that carries the lock of a finished
+// transaction, and that a claim from the first ready task takes it.
+func TestClaimAfterCursorPassesOverLockedRows(t *testing.T) {
+	t.Parallel()
+	b := setupProc(t)
+	typ := "locked"
+	ids := make([]int64, 3)
+	for i := range ids {
+		ids[i] = insertPrioritized(t, b, typ, 0, time.Duration(10-i)*time.Minute)
+	}
+	first, cursor := claimWithOutcomes(t, b, typ, 1, ClaimCursor{}, 0, "")
+	require.Equal(t, ids[:1], claimedIDs(first))
+
+	// A transaction locks the row and commits without changing it.
+	b.exec(t, `SELECT id FROM asynqpg_tasks WHERE id = $1 FOR NO KEY UPDATE`, ids[1])
+
+	next, cursor := claimWithOutcomes(t, b, typ, 2, cursor, 0, "")
+	require.Equal(t, ids[2:], claimedIDs(next), "the locked row is passed over after the cursor")
+	require.Equal(t, ids[2], cursor.ID)
+
+	all, _ := claimWithOutcomes(t, b, typ, 2, ClaimCursor{}, 0, "")
+	require.Equal(t, ids[1:2], claimedIDs(all), "a claim from the first ready task takes it")
+}
+
 // TestClaimCursorOfExpired checks that a claim that takes only tasks
 // whose lease passed returns the zero cursor: their entries are not among
 // the pending ones.

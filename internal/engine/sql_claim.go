@@ -308,9 +308,28 @@ var (
 // $n, and after its blocked_till $n+1 and id $n+2. The scan then begins
 // at the cursor in the claim index instead of at the first pending entry
 // of the type: the entries of the tasks claimed since the table was last
-// vacuumed, which the index keeps until then, lie before it.
+// vacuumed, which the index keeps until then, lie before it. It also
+// passes over the rows claimUntouched leaves out.
 func afterCursor(statement string, n int) string {
-	cond := fmt.Sprintf(` AND %s = $%d::integer AND (blocked_till, id) > ($%d::timestamptz, $%d::bigint)`,
-		claimRank, n, n+1, n+2)
+	cond := fmt.Sprintf(` AND %s = $%d::integer AND (blocked_till, id) > ($%d::timestamptz, $%d::bigint) AND %s`,
+		claimRank, n, n+1, n+2, claimUntouched)
 	return strings.Replace(statement, claimPendingReady, claimPendingReady+cond, 1)
 }
+
+// claimUntouched holds for a row whose version the statement sees was
+// neither updated nor locked by any transaction since it was written.
+//
+// A claim after a cursor reads the tasks that the claims just before it
+// took (two claims of a type are in flight at once). Those the other
+// claim took after this statement's snapshot still look pending to it;
+// locking one, with SKIP LOCKED, follows it to its new version, which is
+// running, and holds that lock until this statement ends, though it does
+// not claim the row. The outcome of that task, which its consumer writes
+// meanwhile, then waits for this statement (see claimLimitAfterOutcomes).
+// Such rows are passed over before any lock is taken. So are the rows
+// another claim is locking (SKIP LOCKED would pass over them too), and
+// pending rows that still carry the lock of a finished transaction (a
+// claim that failed, a lock taken without an update): those are claimed
+// by the next scan from the first ready task, which has no such
+// condition (see claimScan).
+const claimUntouched = `xmax = 0`
