@@ -320,8 +320,9 @@ func afterCursor(statement string, n int) string {
 // neither updated nor locked by any transaction since it was written.
 //
 // A claim after a cursor reads the tasks that the claims just before it
-// took (two claims of a type are in flight at once). Those the other
-// claim took after this statement's snapshot still look pending to it;
+// took (a type has up to two claims in flight, and other consumers claim
+// it too). Those another claim took after this statement's snapshot
+// still look pending to it;
 // locking one, with SKIP LOCKED, follows it to its new version, which is
 // running, and holds that lock until this statement ends, though it does
 // not claim the row. The outcome of that task, which its consumer writes
