@@ -93,6 +93,11 @@ func TestClaimPlanIsOneIndexScan(t *testing.T) {
 	// condition is one of the index's, not a filter on the rows read.
 	text := testfixture.Plan(t, conn, `EXECUTE claim_after('t1', 10, 60000000, 1, now(), 500)`)
 	require.Regexp(t, `Index Cond: .*CASE WHEN .* = \$4\) AND .*\(ROW\(blocked_till, id\) > ROW\(\$5, \$6\)\)`, text)
+	// It passes over the rows touched since they were written
+	// (claimUntouched) before it locks any; the scan from the first ready
+	// task does not.
+	require.Equal(t, 1, strings.Count(text, "Filter: (xmax = 0)"), text)
+	require.NotContains(t, testfixture.Plan(t, conn, `EXECUTE claim('t1', 10, 60000000)`), "xmax")
 }
 
 // TestProcessorPriorityDuringBacklog checks that a task of a higher

@@ -201,7 +201,8 @@ const (
 	// attempt key and the trace context stored with the task ('' for none).
 	//
 	// The shape is chosen for speed. Both kinds of ready rows come from
-	// ordered range scans of the claim index, (status, type, blocked_till);
+	// ordered range scans of the claim index (status, type, rank,
+	// blocked_till, id; see claimRank);
 	// running rows with a passed lease are rare, so the extra rows their
 	// scan may lock are few, and they are unlocked when the statement ends.
 	// The rows are then updated through their ctid, without a second
