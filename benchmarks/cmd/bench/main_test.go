@@ -176,3 +176,21 @@ func TestScaleAndCeilingTables(t *testing.T) {
 	require.Contains(t, md, "| asynqpg, 100 workers | 10,000 | 10 | 30 | 10 | 40 | — | 40,000 |")
 	require.Contains(t, md, "| drain vs the raw SQL ceiling, 100 workers | 10,000 tasks/s | raw SQL loop, batches of 100 on 10 connections: 20,000 tasks/s | 0.50× |")
 }
+
+// TestSettingVariantsMeasureTheirOwnDefaults checks that the settings
+// figure runs its defaults as a case of its own, alternating with the
+// other variants, instead of taking them from the drain table: drainAll
+// skips a case already measured, so a shared system would compare the
+// variants with runs made earlier.
+func TestSettingVariantsMeasureTheirOwnDefaults(t *testing.T) {
+	t.Parallel()
+	variants := settingVariants(10)
+	require.Equal(t, "defaults", variants[0].setting)
+	seen := map[string]bool{}
+	for _, v := range variants {
+		require.NotEqual(t, sysAsynqpg.ID, v.sys.ID, v.setting)
+		require.Equal(t, sysAsynqpg.ID, systemGroup(v.sys.ID), v.setting)
+		require.False(t, seen[v.sys.ID], "%s: system ID %s used twice", v.setting, v.sys.ID)
+		seen[v.sys.ID] = true
+	}
+}
