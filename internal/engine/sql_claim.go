@@ -202,9 +202,9 @@ const (
 	//
 	// The shape is chosen for speed. Both kinds of ready rows come from
 	// ordered range scans of the claim index (status, type, rank,
-	// blocked_till, id; see claimRank);
-	// running rows with a passed lease are rare, so the extra rows their
-	// scan may lock are few, and they are unlocked when the statement ends.
+	// blocked_till, id; see claimRank); running rows with a passed lease
+	// are rare, so the extra rows their scan may lock are few, and they
+	// are unlocked when the statement ends.
 	// The rows are then updated through their ctid, without a second
 	// lookup in the primary key; a row whose locked version is newer than
 	// the statement's snapshot (it changed concurrently) is not updated,
