@@ -2,6 +2,8 @@ package engine
 
 import "context"
 import "errors"
+import "fmt"
+import "regexp"
 import "testing"
 import "time"
 
@@ -197,5 +199,50 @@ func TestClaimScan(t *testing.T) {
 			}
 			require.Equal(t, tc.want, s.next(tc.now))
 		})
+	}
+}
+
+// TestClaimStatementParams checks the numbering of every claim
+// statement's parameters: the statement's own are $1 to $n without a gap,
+// and the form after a cursor adds the cursor's three, $n+1 to $n+3.
+func TestClaimStatementParams(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		s    claimStatement
+		args int // the statement's own arguments
+	}{
+		"claim only":                {claimTasks, 3},
+		"successes":                 {completeAndClaim, 5},
+		"many successes":            {completeManyAndClaim, 5},
+		"outcomes of any kind":      {recordAndClaim, 9},
+		"many outcomes of any kind": {recordManyAndClaim, 9},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			require.Equal(t, tc.args, lastParam(tc.s.first))
+			require.Equal(t, tc.args+3, lastParam(tc.s.after))
+			for n := 1; n <= tc.args+3; n++ {
+				param := regexp.MustCompile(fmt.Sprintf(`\$%d\b`, n))
+				if n <= tc.args {
+					require.Regexp(t, param, tc.s.first)
+				}
+				require.Regexp(t, param, tc.s.after)
+			}
+		})
+	}
+}
+
+// TestLastParam checks the parameter numbers lastParam reads.
+func TestLastParam(t *testing.T) {
+	t.Parallel()
+	for statement, want := range map[string]int{
+		"SELECT 1":                 0,
+		"SELECT $1":                1,
+		"SELECT $2::int, $10, $3":  10,
+		"SELECT '$' || $4":         4,
+		"SELECT $1 WHERE x = $12)": 12,
+		"SELECT $9,$11":            11,
+	} {
+		require.Equal(t, want, lastParam(statement), statement)
 	}
 }

@@ -290,18 +290,35 @@ type claimStatement struct {
 }
 
 // newClaimStatement returns statement in its two forms; the cursor's
-// arguments begin at $n.
-func newClaimStatement(statement string, n int) claimStatement {
-	return claimStatement{first: statement, after: afterCursor(statement, n)}
+// arguments follow the statement's own.
+func newClaimStatement(statement string) claimStatement {
+	return claimStatement{first: statement, after: afterCursor(statement, lastParam(statement)+1)}
+}
+
+// lastParam returns the highest parameter number ($n) in statement.
+func lastParam(statement string) int {
+	last := 0
+	for i := 0; i < len(statement); i++ {
+		if statement[i] != '$' {
+			continue
+		}
+		n := 0
+		for i+1 < len(statement) && '0' <= statement[i+1] && statement[i+1] <= '9' {
+			i++
+			n = n*10 + int(statement[i]-'0')
+		}
+		last = max(last, n)
+	}
+	return last
 }
 
 // The claim statements of RecordAndClaim, in their two forms.
 var (
-	claimTasks           = newClaimStatement(sqlClaimTasks, 4)
-	completeAndClaim     = newClaimStatement(sqlCompleteAndClaim, 6)
-	completeManyAndClaim = newClaimStatement(sqlCompleteManyAndClaim, 6)
-	recordAndClaim       = newClaimStatement(sqlRecordAndClaim, 10)
-	recordManyAndClaim   = newClaimStatement(sqlRecordManyAndClaim, 10)
+	claimTasks           = newClaimStatement(sqlClaimTasks)
+	completeAndClaim     = newClaimStatement(sqlCompleteAndClaim)
+	completeManyAndClaim = newClaimStatement(sqlCompleteManyAndClaim)
+	recordAndClaim       = newClaimStatement(sqlRecordAndClaim)
+	recordManyAndClaim   = newClaimStatement(sqlRecordManyAndClaim)
 )
 
 // afterCursor returns claim statement with its scan of pending rows
@@ -323,10 +340,9 @@ func afterCursor(statement string, n int) string {
 // A claim after a cursor reads the tasks that the claims just before it
 // took (a type has up to two claims in flight, and other consumers claim
 // it too). Those another claim took after this statement's snapshot
-// still look pending to it;
-// locking one, with SKIP LOCKED, follows it to its new version, which is
-// running, and holds that lock until this statement ends, though it does
-// not claim the row. The outcome of that task, which its consumer writes
+// still look pending to it; locking one, with SKIP LOCKED, follows it to
+// its new version, which is running, and holds that lock until this
+// statement ends, though it does not claim the row. The outcome of that task, which its consumer writes
 // meanwhile, then waits for this statement (see claimLimitAfterOutcomes).
 // Such rows are passed over before any lock is taken. So are the rows
 // another claim is locking (SKIP LOCKED would pass over them too), and
