@@ -342,8 +342,9 @@ func afterCursor(statement string, n int) string {
 // it too). Those another claim took after this statement's snapshot
 // still look pending to it; locking one, with SKIP LOCKED, follows it to
 // its new version, which is running, and holds that lock until this
-// statement ends, though it does not claim the row. The outcome of that task, which its consumer writes
-// meanwhile, then waits for this statement (see claimLimitAfterOutcomes).
+// statement ends, though it does not claim the row. The outcome of that
+// task, which its consumer writes meanwhile, then waits for this
+// statement (see claimLimitAfterOutcomes).
 // Such rows are passed over before any lock is taken. So are the rows
 // another claim is locking (SKIP LOCKED would pass over them too), and
 // pending rows that still carry the lock of a finished transaction (a
